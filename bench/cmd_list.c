@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `joulebench list [workloads|drivers|meters]`: what this build offers, and for each meter
+ * and driver whether it works here and, when not, the exact reason and the fix (the probe's
+ * text, PAPI's disabled_reason idea).
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "driver.h"
+#include "meter.h"
+#include "workload.h"
+
+static void
+list_usage(FILE *f)
+{
+	fprintf(f, "usage: joulebench list [workloads|drivers|meters]\n\n"
+		   "With no argument, lists all three. Meters and drivers are probed: each says\n"
+		   "whether it is usable here and, if not, why and what to do.\n"
+		   "  --profile NAME|PATH   power profile the model meter would use\n");
+}
+
+static void
+list_workloads(void)
+{
+	size_t i;
+
+	printf("workloads (sizes test/small/large):\n");
+	for (i = 0; i < workload_count(); i++) {
+		const struct workload_desc *w = workload_at(i);
+
+		printf("  %-12s %s; unit %s; %s %" PRIu64 "/%" PRIu64 "/%" PRIu64
+		       "; modeled on %s\n",
+		       w->name, w->summary, w->work_unit, w->size_param_name, w->size_param[0],
+		       w->size_param[1], w->size_param[2], w->modeled_on);
+	}
+}
+
+static void
+list_drivers(const struct jb_ctx *ctx)
+{
+	char why[1024];
+	size_t i;
+
+	printf("drivers:\n");
+	for (i = 0; i < driver_count(); i++) {
+		const struct driver_ops *d = driver_at(i);
+		int rc = d->probe(ctx, why, sizeof(why));
+
+		printf("  %-14s %-11s %s\n  %-14s %s\n", d->name, rc ? "UNAVAILABLE" : "usable",
+		       d->summary, "", why);
+	}
+}
+
+static void
+list_meters(const struct jb_ctx *ctx)
+{
+	char why[1024];
+	size_t i;
+
+	printf("meters (in order of preference):\n");
+	for (i = 0; i < meter_count(); i++) {
+		const struct meter_ops *m = meter_at(i);
+		int rc = m->probe(ctx, why, sizeof(why));
+
+		printf("  %-14s %-11s %s [%s]\n  %-14s %s\n", m->name, rc ? "UNAVAILABLE" : "usable",
+		       m->summary, m->kind == METER_KIND_MODELED ? "modeled" : "measured", "", why);
+	}
+}
+
+int
+cmd_list(int argc, char **argv)
+{
+	struct jb_ctx ctx = { .sysfs_root = "/sys" };
+	const char *what = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			list_usage(stdout);
+			return CLI_EXIT_OK;
+		} else if (!strcmp(argv[i], "--profile") && i + 1 < argc) {
+			ctx.profile = argv[++i];
+		} else if (!what && (!strcmp(argv[i], "workloads") || !strcmp(argv[i], "drivers") ||
+				     !strcmp(argv[i], "meters"))) {
+			what = argv[i];
+		} else {
+			fprintf(stderr, "joulebench list: unexpected '%s'\n", argv[i]);
+			list_usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (!what || !strcmp(what, "workloads"))
+		list_workloads();
+	if (!what || !strcmp(what, "drivers"))
+		list_drivers(&ctx);
+	if (!what || !strcmp(what, "meters"))
+		list_meters(&ctx);
+	return CLI_EXIT_OK;
+}

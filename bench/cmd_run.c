@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `joulebench run`: parse the options into a struct runner_config, pick the meter and
+ * driver (exit 77 when the one asked for is unusable here), run the protocol, print the
+ * summary table and draw the figure. SIGINT and SIGTERM finish the current window, write
+ * its rows and stop; the CSV then holds every completed invocation.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "plot.h"
+#include "report.h"
+#include "runner.h"
+
+static volatile sig_atomic_t run_stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	run_stop = 1;
+}
+
+static void
+run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: joulebench run [OPTIONS]\n\n"
+		"Measure joules per invocation: idle baseline, cold start(s), warmup, then metered\n"
+		"windows of warm invocations; one CSV row per invocation.\n\n"
+		"  -w, --workload LIST    comma-separated workloads, or 'all' (default: all)\n"
+		"  -s, --size SIZE        test, small or large (default: small)\n"
+		"  -d, --driver NAME      pinned (default: pinned)\n"
+		"  -m, --meter NAME       a meter, or 'auto' for the best usable one (default: auto)\n"
+		"      --domain LIST      energy domains to sum (default: every package; see list)\n"
+		"  -r, --runs N           metered windows per workload (default: 10)\n"
+		"      --warmup N         warm invocations before the windows (default: 3)\n"
+		"      --cold N           cold starts measured per workload (default: 1)\n"
+		"      --batch N          invocations per window (default: enough to fill the window)\n"
+		"      --min-window-s S   shortest window (default: the meter's, e.g. 1 s for model)\n"
+		"      --idle-s S         idle baseline before and after the run (default: 2)\n"
+		"      --seed N           seed of the generated inputs (default: 42)\n"
+		"      --cores LIST       cores the pinned driver may use, e.g. 2-3 (default: all)\n"
+		"      --timeout-s S      per invocation; a slower one is a timeout row (default: 60)\n"
+		"      --profile NAME     power profile of the model meter (default: by architecture)\n"
+		"      --fn PATH          the joulebench-fn function runner (default: found)\n"
+		"  -o, --output FILE      results CSV (default: runs/<run id>.csv)\n"
+		"      --force            overwrite FILE if it exists\n"
+		"      --no-plot          do not draw the figure (default: FILE minus .csv + .png/.svg)\n"
+		"  -q, --quiet            no context lines on stderr\n"
+		"  -h, --help             this text\n\n"
+		"Exit: 0 ok (failed invocations are rows), 1 run failed, 2 bad usage,\n"
+		"77 the requested meter or driver is not available here.\n");
+}
+
+enum {
+	OPT_DOMAIN = 256, OPT_WARMUP, OPT_COLD, OPT_BATCH, OPT_MIN_WINDOW, OPT_IDLE, OPT_SEED,
+	OPT_CORES, OPT_TIMEOUT, OPT_PROFILE, OPT_FN, OPT_FORCE, OPT_NO_PLOT,
+};
+
+static const struct option run_options[] = {
+	{ "workload", required_argument, NULL, 'w' },
+	{ "size", required_argument, NULL, 's' },
+	{ "driver", required_argument, NULL, 'd' },
+	{ "meter", required_argument, NULL, 'm' },
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "runs", required_argument, NULL, 'r' },
+	{ "warmup", required_argument, NULL, OPT_WARMUP },
+	{ "cold", required_argument, NULL, OPT_COLD },
+	{ "batch", required_argument, NULL, OPT_BATCH },
+	{ "min-window-s", required_argument, NULL, OPT_MIN_WINDOW },
+	{ "idle-s", required_argument, NULL, OPT_IDLE },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "cores", required_argument, NULL, OPT_CORES },
+	{ "timeout-s", required_argument, NULL, OPT_TIMEOUT },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "fn", required_argument, NULL, OPT_FN },
+	{ "output", required_argument, NULL, 'o' },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "no-plot", no_argument, NULL, OPT_NO_PLOT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+bad(const char *opt, const char *val, const char *want)
+{
+	fprintf(stderr, "joulebench run: bad value '%s' for %s: %s\n", val, opt, want);
+	return CLI_EXIT_USAGE;
+}
+
+static int
+parse_workloads(struct runner_config *cfg, const char *list)
+{
+	char buf[1024], *tok, *save = NULL;
+	size_t i;
+
+	if (!strcmp(list, "all")) {
+		for (i = 0; i < workload_count() && i < RUNNER_WORKLOADS_MAX; i++)
+			cfg->workload[i] = workload_at(i);
+		cfg->n_workloads = i;
+		return 0;
+	}
+	if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf))
+		return bad("--workload", list, "too long");
+	cfg->n_workloads = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const struct workload_desc *w = workload_find(tok);
+
+		if (!w) {
+			fprintf(stderr, "joulebench run: unknown workload '%s' (see joulebench list "
+					"workloads)\n", tok);
+			return CLI_EXIT_USAGE;
+		}
+		for (i = 0; i < cfg->n_workloads; i++)
+			if (cfg->workload[i] == w)
+				return bad("--workload", tok, "listed twice");
+		if (cfg->n_workloads == RUNNER_WORKLOADS_MAX)
+			return bad("--workload", list, "too many workloads");
+		cfg->workload[cfg->n_workloads++] = w;
+	}
+	return cfg->n_workloads ? 0 : bad("--workload", list, "no workload named");
+}
+
+static int
+default_output(char *buf, size_t len)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (mkdir("runs", 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "joulebench run: cannot create runs/: %s\n", strerror(errno));
+		return CLI_EXIT_FAILED;
+	}
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(buf, len, "runs/%s-%ld.csv", stamp, (long)getpid());
+	return 0;
+}
+
+static void
+draw_figure(struct runner_report *rep, const char *csv, int quiet)
+{
+	char prefix[4096];
+	size_t n = strlen(csv);
+	struct jb_err err = { 0 };
+
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)(n > 4 && !strcmp(csv + n - 4, ".csv") ? n - 4 : n),
+		 csv);
+	if (plot_energy(&rep->summary, prefix, &err) == 0) {
+		if (!quiet)
+			fprintf(stderr, "joulebench: figure %s.png and %s.svg\n", prefix, prefix);
+	} else {
+		fprintf(stderr, "joulebench: no figure: %s\n", err.msg);
+	}
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	struct runner_config cfg = {
+		.size = WORKLOAD_SIZE_SMALL, .seed = 42, .runs = 10, .warmup = 3, .cold = 1,
+		.idle_s = 2.0, .stop = &run_stop,
+	};
+	static int cores[DRIVER_CORES_MAX];
+	const char *meter_name = NULL, *driver_name = "pinned", *fn = NULL;
+	char out[4096], why[1024];
+	struct runner_report rep;
+	struct jb_err err = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned long long u;
+	double timeout_s = 60;
+	int c, code, no_plot = 0, n;
+
+	cfg.ctx.sysfs_root = "/sys";
+	out[0] = '\0';
+	if (parse_workloads(&cfg, "all"))
+		return CLI_EXIT_USAGE;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":w:s:d:m:r:o:qh", run_options, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if ((code = parse_workloads(&cfg, optarg)))
+				return code;
+			break;
+		case 's':
+			if (workload_size_parse(optarg, &cfg.size))
+				return bad("--size", optarg, "test, small or large");
+			break;
+		case 'd': driver_name = optarg; break;
+		case 'm': meter_name = optarg; break;
+		case OPT_DOMAIN: cfg.domains = optarg; break;
+		case 'r':
+			if (cli_parse_uint(optarg, 1000000, &u) || u == 0)
+				return bad("--runs", optarg, "a count from 1 to 1000000");
+			cfg.runs = (unsigned)u;
+			break;
+		case OPT_WARMUP:
+			if (cli_parse_uint(optarg, 1000000, &u))
+				return bad("--warmup", optarg, "a count from 0 to 1000000");
+			cfg.warmup = (unsigned)u;
+			break;
+		case OPT_COLD:
+			if (cli_parse_uint(optarg, 10000, &u))
+				return bad("--cold", optarg, "a count from 0 to 10000");
+			cfg.cold = (unsigned)u;
+			break;
+		case OPT_BATCH:
+			if (cli_parse_uint(optarg, 1000000, &u) || u == 0)
+				return bad("--batch", optarg, "a count from 1 to 1000000");
+			cfg.batch = (unsigned)u;
+			break;
+		case OPT_MIN_WINDOW:
+			if (cli_parse_double(optarg, 0, 3600, &cfg.min_window_s))
+				return bad("--min-window-s", optarg, "seconds from 0 to 3600");
+			break;
+		case OPT_IDLE:
+			if (cli_parse_double(optarg, 0.01, 3600, &cfg.idle_s))
+				return bad("--idle-s", optarg, "seconds from 0.01 to 3600");
+			break;
+		case OPT_SEED:
+			if (cli_parse_uint(optarg, UINT64_MAX, &u))
+				return bad("--seed", optarg, "a non-negative integer");
+			cfg.seed = u;
+			break;
+		case OPT_CORES:
+			n = driver_cores_parse(optarg, cores, DRIVER_CORES_MAX);
+			if (n <= 0)
+				return bad("--cores", optarg, "a list such as 0-3,6, each core once");
+			cfg.driver_cfg.cores = cores;
+			cfg.driver_cfg.n_cores = (size_t)n;
+			break;
+		case OPT_TIMEOUT:
+			if (cli_parse_double(optarg, 0.001, 86400, &timeout_s))
+				return bad("--timeout-s", optarg, "seconds from 0.001 to 86400");
+			break;
+		case OPT_PROFILE: cfg.ctx.profile = optarg; break;
+		case OPT_FN: fn = optarg; break;
+		case 'o': snprintf(out, sizeof(out), "%s", optarg); break;
+		case OPT_FORCE: cfg.overwrite = 1; break;
+		case OPT_NO_PLOT: no_plot = 1; break;
+		case 'q': cfg.quiet = 1; break;
+		case 'h': run_usage(stdout); return CLI_EXIT_OK;
+		case ':':
+			fprintf(stderr, "joulebench run: %s needs a value\n", argv[optind - 1]);
+			return CLI_EXIT_USAGE;
+		default:
+			fprintf(stderr, "joulebench run: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "joulebench run: unexpected argument '%s'\n", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if (!cfg.warmup && !cfg.cold && !cfg.batch) {
+		fprintf(stderr, "joulebench run: --warmup 0 --cold 0 needs --batch N (no invocation "
+				"to size the windows by)\n");
+		return CLI_EXIT_USAGE;
+	}
+	cfg.driver_cfg.timeout_ns = (uint64_t)(timeout_s * 1e9);
+	cfg.driver = driver_find(driver_name);
+	if (!cfg.driver) {
+		fprintf(stderr, "joulebench run: unknown driver '%s' (see joulebench list drivers)\n",
+			driver_name);
+		return CLI_EXIT_USAGE;
+	}
+	if (cfg.driver->probe(&cfg.ctx, why, sizeof(why)) != 0) {
+		fprintf(stderr, "joulebench run: driver %s is not usable here: %s\n", driver_name, why);
+		return CLI_EXIT_UNAVAILABLE;
+	}
+	cfg.driver_cfg.fn_path = cli_fn_path(fn);
+	if (!cfg.driver_cfg.fn_path) {
+		fprintf(stderr, "joulebench run: cannot find the joulebench-fn function runner%s%s; "
+				"give it with --fn\n", fn ? " at " : "", fn ? fn : "");
+		return CLI_EXIT_USAGE;
+	}
+	cfg.meter = cli_meter_pick(meter_name, &cfg.ctx, cfg.quiet, &code);
+	if (!cfg.meter)
+		return code;
+	if (!out[0] && (code = default_output(out, sizeof(out))))
+		return code;
+	cfg.out_path = out;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	code = runner_run(&cfg, &rep, &err);
+	if (code) {
+		fprintf(stderr, "joulebench run: %s\n", err.msg[0] ? err.msg : jb_strerror(code));
+		/* A meter that vanished between probe and open is still "not available here". */
+		code = (code == -ENODEV || code == -EACCES) ? CLI_EXIT_UNAVAILABLE
+		     : (code == -EEXIST || code == -ENOENT || code == -EINVAL) ? CLI_EXIT_USAGE
+									        : CLI_EXIT_FAILED;
+		if (rep.rows)
+			fprintf(stderr, "joulebench run: %lu completed row(s) kept in %s\n", rep.rows, out);
+		runner_report_fini(&rep);
+		return code;
+	}
+	report_print_summary(stdout, &rep.summary);
+	fflush(stdout);
+	if (!cfg.quiet)
+		fprintf(stderr, "joulebench: %lu row(s) (%lu not ok) in %s; metadata %s%s\n", rep.rows,
+			rep.rows_not_ok, out, rep.meta_path, rep.interrupted ? "; INTERRUPTED" : "");
+	if (!no_plot)
+		draw_figure(&rep, out, cfg.quiet);
+	runner_report_fini(&rep);
+	return rep.interrupted ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+}

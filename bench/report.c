@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The summary table (report.h). Energies are printed with SI prefixes chosen per value,
+ * because kernels range from microjoules (size test) to joules (size large).
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+static const char *
+si(double v, const char *unit, char *buf, size_t len)
+{
+	static const struct { double f; const char *p; } scale[] = {
+		{ 1, "" }, { 1e-3, "m" }, { 1e-6, "u" }, { 1e-9, "n" },
+	};
+	size_t i;
+
+	if (isnan(v)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	for (i = 0; i < sizeof(scale) / sizeof(scale[0]) - 1; i++)
+		if (fabs(v) >= scale[i].f)
+			break;
+	snprintf(buf, len, "%.4g %s%s", v / scale[i].f, scale[i].p, unit);
+	return buf;
+}
+
+void
+report_print_summary(FILE *f, struct summary *s)
+{
+	size_t i;
+	int modeled = 0;
+
+	fprintf(f, "%-12s %-5s %-8s %-14s %6s %13s %23s %13s %11s %9s %14s\n", "workload", "size",
+		"driver", "meter", "n", "energy/inv", "IQR", "dynamic/inv", "wall/inv", "power",
+		"energy/unit");
+	for (i = 0; i < s->n; i++) {
+		struct summary_group *g = &s->group[i];
+		struct summary_stats st;
+		char a[32], b[32], c[32], d[32], e[32], p[32], u[48], iqr[64], meter[48];
+
+		summary_group_stats(g, &st);
+		modeled |= !strcmp(g->meter_kind, "modeled");
+		snprintf(meter, sizeof(meter), "%s%s", g->meter,
+			 strcmp(g->meter_kind, "modeled") ? "" : "*");
+		snprintf(iqr, sizeof(iqr), "%s..%s", si(st.energy_q1_j, "J", a, sizeof(a)),
+			 si(st.energy_q3_j, "J", b, sizeof(b)));
+		snprintf(u, sizeof(u), "%s/%s", si(st.energy_per_unit_j, "J", e, sizeof(e)),
+			 g->work_unit);
+		fprintf(f, "%-12s %-5s %-8s %-14s %6zu %13s %23s %13s %11s %9s %14s\n", g->workload,
+			g->size, g->driver, meter, st.n, si(st.energy_median_j, "J", c, sizeof(c)),
+			st.n ? iqr : "-", si(st.dynamic_median_j, "J", d, sizeof(d)),
+			si(st.wall_median_s, "s", a, sizeof(a)), si(st.mean_power_w, "W", p, sizeof(p)),
+			st.n ? u : "-");
+		if (g->n_failed || g->n_untrustworthy)
+			fprintf(f, "%-12s   %zu failed, %zu untrustworthy (see status and message columns)\n",
+				"", g->n_failed, g->n_untrustworthy);
+	}
+	if (modeled)
+		fprintf(f, "* modeled: an estimate from CPU time and a platform power profile, not a "
+			   "measurement\n");
+	fprintf(f, "energy/inv and IQR: median and quartiles of warm invocations; dynamic: minus "
+		   "idle power\n");
+}

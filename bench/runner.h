@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The measurement protocol (DESIGN §4): idle baseline, cold starts, warmup, metered windows
+ * of back-to-back warm invocations, one CSV row per invocation, idle baseline again. The
+ * runner is the only place that combines a meter, a driver and a workload.
+ */
+#ifndef JB_BENCH_RUNNER_H
+#define JB_BENCH_RUNNER_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "driver.h"
+#include "jb_ctx.h"
+#include "meter.h"
+#include "summary.h"
+#include "workload.h"
+
+#define RUNNER_WORKLOADS_MAX 64
+
+struct runner_config {
+	struct jb_ctx ctx;
+	const struct meter_ops *meter;
+	const char *domains;              /* NULL = the meter's default */
+	const struct driver_ops *driver;
+	struct driver_config driver_cfg;
+	const struct workload_desc *workload[RUNNER_WORKLOADS_MAX];
+	size_t n_workloads;
+	enum workload_size size;
+	uint64_t seed;
+	unsigned runs;                    /* metered windows per workload */
+	unsigned warmup;                  /* warm invocations before the windows */
+	unsigned cold;                    /* cold starts measured per workload */
+	unsigned batch;                   /* invocations per window; 0 = sized to the meter */
+	double min_window_s;              /* 0 = the meter's default */
+	double idle_s;                    /* idle baseline length, before and after */
+	const char *out_path;
+	int overwrite;
+	int quiet;
+	volatile sig_atomic_t *stop;      /* set by a signal handler: finish the window, stop */
+};
+
+struct runner_report {
+	char run_id[128];
+	char meta_path[4200];
+	double idle_before_w, idle_after_w;
+	unsigned long rows, rows_not_ok;
+	int interrupted;
+	struct summary summary;
+	const char *meter_kind;
+	char meter_detail[256];
+	char domains[128];
+};
+
+/**
+ * runner_run() - run the protocol for every workload in @cfg, writing rows to
+ * cfg->out_path and the sidecar next to it; fill @rep (free with runner_report_fini()).
+ * Context lines go to stderr unless cfg->quiet.
+ * Return: 0 (even if some invocations failed: they are rows), or -errno for a run that
+ * could not proceed (meter, driver or output unusable), with a message in @err.
+ */
+int runner_run(const struct runner_config *cfg, struct runner_report *rep, struct jb_err *err);
+
+void runner_report_fini(struct runner_report *rep);
+
+#endif

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What drivers/ shares between its own files: the descriptors the registry lists, and the
+ * line channel to a joulebench-fn process (fn_channel.c), which every driver uses because
+ * every instance, pinned or in a container, speaks the same protocol over a pipe pair.
+ */
+#ifndef JB_DRIVER_PRIVATE_H
+#define JB_DRIVER_PRIVATE_H
+
+#include <sys/types.h>
+
+#include "driver.h"
+
+extern const struct driver_ops driver_pinned;
+
+struct fn_channel {
+	pid_t pid;
+	int to_fd;   /* the instance's stdin */
+	int from_fd; /* the instance's stdout */
+	char buf[4096];
+	size_t len;  /* bytes buffered in buf */
+	int status;  /* wait status once reaped, else -1 */
+};
+
+/* Runs in the child between fork and exec; returns 0 or a positive errno to abort. */
+typedef int (*fn_channel_pre_exec)(void *arg);
+
+/**
+ * fn_channel_spawn() - start @argv[0] with stdin/stdout on pipes, after @pre (may be NULL).
+ * Return: 0 or -errno (message in @err).
+ */
+int fn_channel_spawn(struct fn_channel *ch, char *const argv[], fn_channel_pre_exec pre,
+		     void *arg, struct jb_err *err);
+
+/**
+ * fn_channel_read_line() - read one reply line (without '\n') into @line.
+ * Return: 0; -ETIMEDOUT after @timeout_ns (0 = none); -EPIPE when the instance closed its
+ * end (it died: the message in @err says with which signal or exit code).
+ */
+int fn_channel_read_line(struct fn_channel *ch, char *line, size_t len, uint64_t timeout_ns,
+			 struct jb_err *err);
+
+/** fn_channel_write() - write all of @len bytes. 0, or -EPIPE when the instance is gone. */
+int fn_channel_write(struct fn_channel *ch, const char *data, size_t len, struct jb_err *err);
+
+/**
+ * fn_channel_request() - send @req and parse the reply (a `prepared` or `result` line).
+ * Return: 0 or -errno as the two functions above, -EPROTO for a malformed reply.
+ */
+int fn_channel_request(struct fn_channel *ch, const struct jb_fn_request *req,
+		       struct jb_fn_result *res, uint64_t timeout_ns, struct jb_err *err);
+
+/** fn_channel_close() - ask the instance to quit, wait up to @grace_ns, then SIGKILL and
+ * reap it. Safe to call twice. */
+void fn_channel_close(struct fn_channel *ch, uint64_t grace_ns);
+
+#endif

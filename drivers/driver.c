@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The driver registry and the core-list parser shared by every driver that places
+ * instances on cores.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "driver-private.h"
+
+static const struct driver_ops *const driver_table[] = {
+	&driver_pinned,
+};
+
+size_t
+driver_count(void)
+{
+	return sizeof(driver_table) / sizeof(driver_table[0]);
+}
+
+const struct driver_ops *
+driver_at(size_t i)
+{
+	return i < driver_count() ? driver_table[i] : NULL;
+}
+
+const struct driver_ops *
+driver_find(const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return NULL;
+	for (i = 0; i < driver_count(); i++)
+		if (strcmp(driver_table[i]->name, name) == 0)
+			return driver_table[i];
+	return NULL;
+}
+
+static int
+parse_core(const char *s, char **end, long *out)
+{
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtol(s, end, 10);
+	return (errno || *out >= DRIVER_CORES_MAX) ? -EINVAL : 0;
+}
+
+int
+driver_cores_parse(const char *list, int *cores, size_t max)
+{
+	unsigned char seen[DRIVER_CORES_MAX] = { 0 };
+	const char *p = list;
+	size_t n = 0;
+
+	if (!list || !*list)
+		return -EINVAL;
+	while (*p) {
+		long lo, hi, c;
+		char *end;
+
+		if (parse_core(p, &end, &lo))
+			return -EINVAL;
+		hi = lo;
+		if (*end == '-' && parse_core(end + 1, &end, &hi))
+			return -EINVAL;
+		if (hi < lo || (*end && *end != ','))
+			return -EINVAL;
+		for (c = lo; c <= hi; c++) {
+			if (seen[c])
+				return -EINVAL; /* a core listed twice would be shared */
+			if (n == max)
+				return -E2BIG;
+			seen[c] = 1;
+			cores[n++] = (int)c;
+		}
+		p = *end ? end + 1 : end;
+		if (*end == ',' && !*p)
+			return -EINVAL;
+	}
+	return (int)n;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The driver interface (DESIGN §1, §3). A driver decides how an invocation is isolated and
+ * placed: it starts instances of the function runner joulebench-fn (a cold start), passes
+ * request lines to a running instance (a warm invocation), and stops them. Each driver is
+ * one file ending in one `const struct driver_ops`, listed once in driver.c's registry.
+ */
+#ifndef JB_DRIVER_H
+#define JB_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jb_ctx.h"
+#include "jb_err.h"
+#include "jb_proto.h"
+
+#define DRIVER_CORES_MAX 1024
+
+struct driver_config {
+	const char *fn_path;           /* the joulebench-fn executable */
+	const int *cores;              /* cores instances may use; NULL = the caller's own mask */
+	size_t n_cores;
+	uint64_t timeout_ns;           /* per request; 0 = wait forever */
+};
+
+/* A running instance. The driver owns priv; the rest is for the runner and the CSV. */
+struct driver_instance {
+	unsigned id;
+	int pid;                       /* the runner process (its pid on the host) */
+	int core;                      /* the core it is bound to, -1 when not bound */
+	char cpus_allowed[128];        /* as the instance itself reported it */
+	void *priv;
+};
+
+struct driver_ops {
+	const char *name;
+	const char *summary;
+	/* "dedicated-core" (hardware-style isolation) or "container" (software isolation). */
+	const char *isolation;
+	/* Can this driver work here? 0, or -errno with the reason and the fix in @why. */
+	int (*probe)(const struct jb_ctx *ctx, char *why, size_t why_len);
+	/* Check @cfg and set up shared state (bundle, core list) in *drv. */
+	int (*prepare)(const struct driver_config *cfg, void **drv, struct jb_err *err);
+	/* Cold start of instance @id: returns once it has said `ready`. */
+	int (*start_instance)(void *drv, unsigned id, struct driver_instance *inst,
+			      struct jb_err *err);
+	/* Send one request and wait for its reply. -ETIMEDOUT past cfg->timeout_ns, -EPIPE
+	 * when the instance died (the message says how). */
+	int (*invoke)(void *drv, struct driver_instance *inst, const struct jb_fn_request *req,
+		      struct jb_fn_result *res, struct jb_err *err);
+	/* Stop an instance and reap it; safe on an instance that already died. */
+	void (*stop_instance)(void *drv, struct driver_instance *inst);
+	void (*teardown)(void *drv);
+};
+
+/** driver_find() - the driver called @name, or NULL. */
+const struct driver_ops *driver_find(const char *name);
+
+/** driver_count() / driver_at() - iterate the registry. */
+size_t driver_count(void);
+const struct driver_ops *driver_at(size_t i);
+
+/**
+ * driver_cores_parse() - parse a core list such as "0-3,6" into @cores (at most @max).
+ * Return: the number of cores, or -EINVAL (malformed, duplicate) / -E2BIG.
+ */
+int driver_cores_parse(const char *list, int *cores, size_t max);
+
+#endif

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The meter registry and the code every backend shares: the wrap-safe counter delta, the
+ * power integrator, and struct meter, which keeps a monotonic joule total per domain.
+ * Backends only read raw values; all arithmetic on them lives here, once, so that a wrap or
+ * a reset is handled the same way for RAPL, INA219 and the model (research/meters.md §0).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "meter.h"
+#include "meter-private.h"
+
+/* Preference order: real meters first, the model last (DESIGN §4 step 1). */
+static const struct meter_ops *const meter_table[] = {
+	&meter_rapl_powercap,
+	&meter_model,
+};
+
+size_t
+meter_count(void)
+{
+	return sizeof(meter_table) / sizeof(meter_table[0]);
+}
+
+const struct meter_ops *
+meter_at(size_t i)
+{
+	return i < meter_count() ? meter_table[i] : NULL;
+}
+
+const struct meter_ops *
+meter_find(const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return NULL;
+	for (i = 0; i < meter_count(); i++)
+		if (strcmp(meter_table[i]->name, name) == 0)
+			return meter_table[i];
+	return NULL;
+}
+
+int
+meter_counter_update(struct meter_counter *c, uint64_t raw_uj, uint64_t t_ns,
+		     uint64_t max_range_uj, uint64_t *delta_uj)
+{
+	uint64_t delta, dt_ns;
+	int result = METER_DELTA_OK;
+
+	*delta_uj = 0;
+	if (!c->primed) {
+		c->primed = 1;
+		c->last_uj = raw_uj;
+		c->last_t_ns = t_ns;
+		return METER_DELTA_FIRST;
+	}
+	if (raw_uj >= c->last_uj) {
+		delta = raw_uj - c->last_uj;
+	} else {
+		/*
+		 * Backwards: a wrap only if the counter has a range, the old value lies inside
+		 * it, and the wrapped delta is under half the range. More than that would mean
+		 * we missed a whole half-range between two reads, which the runner's read
+		 * interval rules out; a reset or a glitch is far more likely.
+		 */
+		if (max_range_uj == 0 || c->last_uj >= max_range_uj ||
+		    raw_uj + (max_range_uj - c->last_uj) > max_range_uj / 2)
+			goto reject;
+		delta = raw_uj + (max_range_uj - c->last_uj);
+		result = METER_DELTA_WRAPPED;
+	}
+	dt_ns = t_ns > c->last_t_ns ? t_ns - c->last_t_ns : 0;
+	/* µJ / ns * 1e3 = W; compare as delta_uj > P * dt_ns / 1e3, with 1 ms of slack so that
+	 * two reads close together with one counter update between them are not rejected. */
+	if ((double)delta > METER_PLAUSIBLE_POWER_W * ((double)dt_ns + 1e6) / 1e3)
+		goto reject;
+	c->last_uj = raw_uj;
+	c->last_t_ns = t_ns;
+	*delta_uj = delta;
+	return result;
+reject:
+	c->last_uj = raw_uj;
+	c->last_t_ns = t_ns;
+	return -ERANGE;
+}
+
+int
+meter_integrator_add(struct meter_integrator *in, uint64_t t_ns, double power_w)
+{
+	if (!isfinite(power_w) || power_w < 0)
+		return -EINVAL;
+	if (!in->primed) {
+		in->primed = 1;
+		in->last_t_ns = t_ns;
+		in->last_power_w = power_w;
+		return 0;
+	}
+	if (t_ns <= in->last_t_ns)
+		return -EINVAL;
+	in->energy_j += 0.5 * (in->last_power_w + power_w) * (double)(t_ns - in->last_t_ns) / 1e9;
+	in->last_t_ns = t_ns;
+	in->last_power_w = power_w;
+	return 0;
+}
+
+static int
+domain_matches(const char *name, const char *want, size_t want_len)
+{
+	/* "package" selects package-0, package-1...; "package-1" selects just that one. */
+	if (strlen(name) == want_len && strncmp(name, want, want_len) == 0)
+		return 1;
+	return strncmp(name, want, want_len) == 0 && name[want_len] == '-';
+}
+
+static int
+selection_overlaps(const struct meter *m)
+{
+	size_t i, j;
+
+	for (i = 0; i < m->info.n_domains; i++) {
+		if (!m->selected[i] || !m->info.domain[i].parent[0])
+			continue;
+		for (j = 0; j < m->info.n_domains; j++)
+			if (m->selected[j] &&
+			    strcmp(m->info.domain[j].name, m->info.domain[i].parent) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+int
+meter_select(struct meter *m, const char *spec, struct jb_err *err)
+{
+	int picked[METER_DOMAINS_MAX] = { 0 };
+	const char *p = spec;
+	size_t i;
+
+	while (p && *p) {
+		size_t len = strcspn(p, ",");
+		int found = 0;
+
+		for (i = 0; i < m->info.n_domains; i++)
+			if (domain_matches(m->info.domain[i].name, p, len))
+				picked[i] = found = 1;
+		if (!found)
+			return jb_err_set(err, -ENOENT, "meter %s has no domain '%.*s'",
+					  m->ops->name, (int)len, p);
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	memcpy(m->selected, picked, sizeof(picked));
+	if (selection_overlaps(m))
+		return jb_err_set(err, -EINVAL,
+				  "domains '%s' overlap (a parent and its child would be summed)",
+				  spec);
+	snprintf(m->selection, sizeof(m->selection), "%s", spec);
+	return 0;
+}
+
+static void
+select_default(struct meter *m)
+{
+	size_t i, n = 0;
+
+	/* Every package, even under psys: the packages are disjoint, psys is then unselected. */
+	for (i = 0; i < m->info.n_domains; i++) {
+		m->selected[i] = strncmp(m->info.domain[i].name, "package-", 8) == 0;
+		n += (size_t)m->selected[i];
+	}
+	if (n) {
+		snprintf(m->selection, sizeof(m->selection), "package");
+		return;
+	}
+	m->selection[0] = '\0';
+	for (i = 0; i < m->info.n_domains; i++) {
+		m->selected[i] = !m->info.domain[i].parent[0];
+		if (m->selected[i]) {
+			size_t used = strlen(m->selection);
+
+			snprintf(m->selection + used, sizeof(m->selection) - used, "%s%s",
+				 used ? "," : "", m->info.domain[i].name);
+		}
+	}
+}
+
+int
+meter_open(struct meter *m, const struct meter_ops *ops, const struct jb_ctx *ctx,
+	   struct jb_err *err)
+{
+	struct meter_sample first;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	rc = ops->open(ctx, &m->priv, &m->info, err);
+	if (rc)
+		return rc;
+	m->ops = ops;
+	if (m->info.n_domains == 0 || m->info.n_domains > METER_DOMAINS_MAX) {
+		meter_close(m);
+		return jb_err_set(err, -ENODEV, "meter %s: no energy domain found", ops->name);
+	}
+	select_default(m);
+	/* Prime every counter, so the first window does not start from "no sample". */
+	rc = meter_sample(m, &first);
+	if (rc) {
+		jb_err_set(err, rc, "meter %s: first read failed: %s", ops->name, jb_strerror(rc));
+		meter_close(m);
+	}
+	return rc;
+}
+
+int
+meter_sample(struct meter *m, struct meter_sample *out)
+{
+	struct meter_reading r;
+	size_t i;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = m->ops->read(m->priv, &r);
+	if (rc)
+		return rc;
+	out->t_ns = r.t_ns;
+	out->energy_j = 0;
+	for (i = 0; i < m->info.n_domains; i++) {
+		uint64_t d;
+
+		if (meter_counter_update(&m->counter[i], r.energy_uj[i], r.t_ns,
+					 m->info.domain[i].max_energy_range_uj, &d) < 0)
+			m->rejected++;
+		m->total_j[i] += (double)d / 1e6;
+		if (m->selected[i])
+			out->energy_j += m->total_j[i];
+	}
+	out->rejected = m->rejected;
+	return 0;
+}
+
+void
+meter_close(struct meter *m)
+{
+	if (m->ops && m->ops->close)
+		m->ops->close(m->priv);
+	m->ops = NULL;
+	m->priv = NULL;
+}

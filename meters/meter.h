@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The meter interface (DESIGN §1, §3). A backend only reads raw counters; everything else
+ * lives once in meter.c: the registry, the wrap-safe counter delta, the power-to-energy
+ * integrator, and struct meter, which turns a backend's raw counters into monotonic joules
+ * per domain. Every backend, even one that samples power (INA219), exposes energy counters;
+ * sampling backends integrate with meter_integrator_add() in their own sampling thread.
+ */
+#ifndef JB_METER_H
+#define JB_METER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jb_ctx.h"
+#include "jb_err.h"
+
+#define METER_DOMAINS_MAX 16
+#define METER_NAME_MAX 32
+
+enum meter_kind {
+	METER_KIND_MEASURED, /* a physical sensor or the CPU's own energy counters */
+	METER_KIND_MODELED,  /* an estimate; every row it produces says "modeled" */
+};
+
+/* One energy domain of a meter, named as the kernel names it (package-0, dram-0, psys). */
+struct meter_domain {
+	char name[METER_NAME_MAX];
+	/* The enclosing domain ("" for a top-level one). A parent and its child overlap, so
+	 * they are never summed (psys contains package; package contains core). */
+	char parent[METER_NAME_MAX];
+	/* The raw counter wraps to 0 after this many µJ; 0 = a 64-bit counter that does not
+	 * wrap in practice. Source for RAPL: powercap's max_energy_range_uj. */
+	uint64_t max_energy_range_uj;
+};
+
+/* What an open meter can do, filled by the backend's open(). */
+struct meter_info {
+	size_t n_domains;
+	struct meter_domain domain[METER_DOMAINS_MAX];
+	double resolution_j;         /* the smallest energy step a counter makes */
+	uint64_t update_interval_ns; /* how often the source refreshes its value */
+	uint64_t min_window_ns;      /* default shortest trustworthy window */
+	char detail[256];            /* provenance for the run metadata (paths, profile) */
+};
+
+/* One raw read: every domain's counter in µJ and the CLOCK_MONOTONIC time of the read. */
+struct meter_reading {
+	uint64_t t_ns;
+	uint64_t energy_uj[METER_DOMAINS_MAX];
+};
+
+struct meter_ops {
+	const char *name;
+	const char *summary;
+	enum meter_kind kind;
+	/* Can this backend work here? 0, or -errno with the reason and the fix in @why. */
+	int (*probe)(const struct jb_ctx *ctx, char *why, size_t why_len);
+	/* Open the source; fill @info; *priv is the backend's state for the calls below. */
+	int (*open)(const struct jb_ctx *ctx, void **priv, struct meter_info *info,
+		    struct jb_err *err);
+	/* Read every domain's raw counter. 0 or -errno. Must not allocate. */
+	int (*read)(void *priv, struct meter_reading *out);
+	void (*close)(void *priv);
+};
+
+/* ---- registry (meter.c) ---- */
+
+/** meter_find() - the backend called @name, or NULL. */
+const struct meter_ops *meter_find(const char *name);
+
+/** meter_count() / meter_at() - iterate the registry in preference order (real meters first,
+ * `model` last), which is also the order in which the best usable meter is chosen. */
+size_t meter_count(void);
+const struct meter_ops *meter_at(size_t i);
+
+/* ---- wrap-safe counter delta (meter.c) ---- */
+
+/* A power no single domain reaches: 5 kW is ten times the highest server-CPU TDP we know
+ * of (500 W class, e.g. AMD EPYC 9965). A jump implying more is a reset, not energy. */
+#define METER_PLAUSIBLE_POWER_W 5000.0
+
+struct meter_counter {
+	uint64_t last_uj;
+	uint64_t last_t_ns;
+	int primed; /* 0 until the first sample; 0 is a valid counter value, never "unset" */
+};
+
+enum meter_delta_result {
+	METER_DELTA_OK = 0,
+	METER_DELTA_FIRST = 1,    /* first sample: nothing to subtract yet, delta 0 */
+	METER_DELTA_WRAPPED = 2,  /* the counter wrapped once at max_energy_range_uj */
+};
+
+/**
+ * meter_counter_update() - the energy between the previous sample and @raw_uj.
+ * @max_range_uj: the counter's range (0 = no wrap).
+ * @delta_uj: out, the energy in µJ (0 for a first or rejected sample).
+ * Return: a non-negative enum meter_delta_result, or -ERANGE when the counter went
+ * backwards without a plausible wrap, or jumped forward faster than
+ * METER_PLAUSIBLE_POWER_W allows. A rejected sample re-primes the counter at @raw_uj, so
+ * the next delta is counted from there: never a negative or huge energy.
+ */
+int meter_counter_update(struct meter_counter *c, uint64_t raw_uj, uint64_t t_ns,
+			 uint64_t max_range_uj, uint64_t *delta_uj);
+
+/* ---- power-to-energy integrator (meter.c) ---- */
+
+struct meter_integrator {
+	uint64_t last_t_ns;
+	double last_power_w;
+	int primed;
+	double energy_j; /* accumulated energy since the first sample */
+};
+
+/**
+ * meter_integrator_add() - add a power sample taken at @t_ns (trapezoid rule).
+ * Return: 0; -EINVAL for a negative or non-finite power, or a timestamp not after the
+ * previous one (the sample is ignored, the integral unchanged).
+ */
+int meter_integrator_add(struct meter_integrator *in, uint64_t t_ns, double power_w);
+
+/* ---- an open meter: raw counters to monotonic joules (meter.c) ---- */
+
+struct meter {
+	const struct meter_ops *ops;
+	void *priv;
+	struct meter_info info;
+	struct meter_counter counter[METER_DOMAINS_MAX];
+	double total_j[METER_DOMAINS_MAX]; /* energy since open, per domain */
+	int selected[METER_DOMAINS_MAX];   /* domains summed by meter_sample() */
+	char selection[128];               /* what the CSV's domain column says */
+	unsigned rejected;                 /* implausible counter jumps seen (flagged) */
+};
+
+/* A sample of an open meter: monotonic joules summed over the selected domains. */
+struct meter_sample {
+	uint64_t t_ns;
+	double energy_j;
+	unsigned rejected; /* meter->rejected at this sample: a change means a flagged jump */
+};
+
+/**
+ * meter_open() - open backend @ops into @m and select its default domains: every
+ * top-level domain named package-N when there is one, else every top-level domain.
+ * Return: 0 or -errno (message in @err).
+ */
+int meter_open(struct meter *m, const struct meter_ops *ops, const struct jb_ctx *ctx,
+	       struct jb_err *err);
+
+/**
+ * meter_select() - choose the summed domains by a comma list of names or prefixes
+ * ("package", "dram", "psys", "package-0"). Rejects a list that would sum a parent
+ * with its child. Return: 0, -ENOENT (no such domain), -EINVAL (overlap).
+ */
+int meter_select(struct meter *m, const char *spec, struct jb_err *err);
+
+/**
+ * meter_sample() - read the backend and advance every domain's total.
+ * Return: 0 or the backend's -errno (the totals are unchanged then).
+ */
+int meter_sample(struct meter *m, struct meter_sample *out);
+
+/** meter_close() - close the backend; @m may be unopened (ops NULL). */
+void meter_close(struct meter *m);
+
+#endif

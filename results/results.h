@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The results library: one struct results_row per invocation, written as RFC 4180 CSV with
+ * libcsv (quoting only where a field needs it), and read back with libcsv's parser; the
+ * `<run>.meta.json` sidecar. Rows are flushed and fsync'd on request, so an interrupted run
+ * leaves a valid CSV of everything completed (DESIGN §4 step 4).
+ */
+#ifndef JB_RESULTS_H
+#define JB_RESULTS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "jb_err.h"
+#include "schema.h"
+
+#define RESULTS_COL_STR const char *
+#define RESULTS_COL_U64 uint64_t
+#define RESULTS_COL_I64 int64_t
+#define RESULTS_COL_F64 double
+#define RESULTS_COL_BOOL int
+
+/* One row. Strings are borrowed, never owned; an F64 of NAN is written as an empty field
+ * (not measured). */
+struct results_row {
+#define X(name, type, desc) RESULTS_COL_##type name;
+	RESULTS_COLUMNS(X)
+#undef X
+};
+
+enum results_column {
+#define X(name, type, desc) RESULTS_COL_INDEX_##name,
+	RESULTS_COLUMNS(X)
+#undef X
+	RESULTS_N_COLUMNS
+};
+
+/** results_column_name() - the header name of column @i, or NULL. */
+const char *results_column_name(unsigned i);
+
+/** results_column_find() - the index of the column called @name, or -ENOENT. */
+int results_column_find(const char *name);
+
+struct results_writer;
+
+/**
+ * results_writer_open() - create @path and write the header. Refuses to overwrite an
+ * existing file (-EEXIST) unless @overwrite, so a finished run is never lost by accident.
+ * Return: 0 or -errno (message in @err); *out is freed by results_writer_close().
+ */
+int results_writer_open(const char *path, int overwrite, struct results_writer **out,
+			struct jb_err *err);
+
+/** results_writer_write() - append one row (buffered). 0 or -errno. */
+int results_writer_write(struct results_writer *w, const struct results_row *row,
+			 struct jb_err *err);
+
+/** results_writer_flush() - write buffered rows and fsync them to disk. 0 or -errno. */
+int results_writer_flush(struct results_writer *w, struct jb_err *err);
+
+/** results_writer_close() - flush, fsync and close; @w may be NULL. 0 or -errno. */
+int results_writer_close(struct results_writer *w, struct jb_err *err);
+
+/* The reader hands each data row to a callback as an array of RESULTS_N_COLUMNS strings in
+ * schema order (the file's column order may differ; unknown extra columns are ignored). */
+typedef int (*results_row_fn)(void *arg, const char *const *fields, unsigned long line);
+
+/**
+ * results_read() - parse @path with libcsv, check the header and schema_version, and call
+ * @fn for each data row. Return: 0, -EINVAL for a malformed file or a row of the wrong
+ * width (@err names the file, line and column), -EPROTO for another schema_version, the
+ * first non-zero return of @fn, or -errno.
+ */
+int results_read(const char *path, results_row_fn fn, void *arg, struct jb_err *err);
+
+/**
+ * results_meta_path() - the sidecar path for CSV @csv_path: "x.csv" -> "x.meta.json",
+ * anything else -> "<path>.meta.json". Return: 0 or -ENAMETOOLONG.
+ */
+int results_meta_path(const char *csv_path, char *out, size_t len);
+
+/**
+ * results_meta_write() - write @json (a complete JSON document) to the sidecar of
+ * @csv_path atomically (a temporary file renamed into place). 0 or -errno.
+ */
+int results_meta_write(const char *csv_path, const char *json, struct jb_err *err);
+
+#endif
