@@ -51,6 +51,8 @@ profile_set(struct meter_profile *p, const char *key, const char *val, const cha
 	}
 	if (strcmp(key, "arch") == 0)
 		return snprintf(p->arch, sizeof(p->arch), "%s", val) < (int)sizeof(p->arch) ? 0 : -EINVAL;
+	if (strcmp(key, "cores") && strcmp(key, "idle_w") && strcmp(key, "loaded_w"))
+		return -ENOENT;
 	if (parse_positive(val, &v))
 		return -EINVAL;
 	if (strcmp(key, "cores") == 0) {
@@ -64,8 +66,6 @@ profile_set(struct meter_profile *p, const char *key, const char *val, const cha
 	} else if (strcmp(key, "loaded_w") == 0) {
 		p->loaded_w = v;
 		snprintf(p->loaded_source, sizeof(p->loaded_source), "%s", src);
-	} else {
-		return -ENOENT;
 	}
 	return 0;
 }
