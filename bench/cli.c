@@ -54,7 +54,14 @@ cli_meter_pick(const char *name, const struct jb_ctx *ctx, int quiet, int *exit_
 			*exit_code = CLI_EXIT_USAGE;
 			return NULL;
 		}
-		if (m->probe(ctx, why, sizeof(why)) != 0) {
+		int rc = m->probe(ctx, why, sizeof(why));
+
+		if (rc == -EINVAL) {
+			fprintf(stderr, "joulebench: meter %s: %s\n", name, why);
+			*exit_code = CLI_EXIT_USAGE;
+			return NULL;
+		}
+		if (rc) {
 			fprintf(stderr, "joulebench: meter %s is not usable here: %s\n", name, why);
 			*exit_code = CLI_EXIT_UNAVAILABLE;
 			return NULL;

@@ -25,7 +25,8 @@ int cmd_plot(int argc, char **argv);
 /**
  * cli_meter_pick() - the meter called @name, or for NULL/"auto" the first usable one in
  * registry order (real meters before the model). Prints why a meter is unusable.
- * Return: the meter, or NULL with *exit_code set (2 unknown name, 77 unusable).
+ * Return: the meter, or NULL with *exit_code set (2 unknown name or a probe's -EINVAL, a
+ * configuration error such as a missing power profile; 77 unusable here).
  */
 const struct meter_ops *cli_meter_pick(const char *name, const struct jb_ctx *ctx, int quiet,
 				       int *exit_code);

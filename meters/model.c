@@ -61,8 +61,10 @@ model_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
 	int rc = meter_profile_load(ctx, &p, &err);
 
 	if (rc) {
+		/* A profile that is missing or malformed is a configuration error (bad input),
+		 * not a meter that is absent from this machine. */
 		snprintf(why, why_len, "%.*s", (int)why_len - 1, err.msg);
-		return rc;
+		return -EINVAL;
 	}
 	if (access("/proc/stat", R_OK) != 0) {
 		rc = -errno;

@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: MIT
+"""A fake /sys/class/powercap tree that looks like the kernel's, for tests that run the
+real libpowercap in a private mount namespace (a tmpfs over /sys/class).
+
+Layout as on a real machine: /sys/class/powercap/intel-rapl is the control type (with
+`enabled`), zones are directories intel-rapl/intel-rapl:N (with subzones inside), and
+/sys/class/powercap/intel-rapl:N are links to them. Values are plain decimal with a
+newline, as sysfs prints them (libpowercap parses with base 0: a zero-padded value would
+read as octal). libpowercap keeps energy_uj open and re-reads it with pread at offset 0,
+so the advancing thread rewrites each file in place and never replaces it."""
+import os
+import threading
+import time
+
+
+class Zone:
+    def __init__(self, path, name, power_w, max_uj, start_uj):
+        self.path = path
+        self.name = name
+        self.power_w = power_w
+        self.max_uj = max_uj
+        self.start_uj = start_uj
+        self.wraps = 0
+        self.last = start_uj
+        self.fd = None
+
+
+class FakePowercap:
+    """zones: list of (relative dir, name, power W, max_energy_range_uj, start µJ)."""
+
+    def __init__(self, root, zones, mode=0o444):
+        self.root = root
+        self.zones = []
+        ctl = os.path.join(root, "intel-rapl")
+        os.makedirs(ctl, exist_ok=True)
+        self._write(os.path.join(ctl, "enabled"), "1\n")
+        for rel, name, power_w, max_uj, start_uj in zones:
+            d = os.path.join(ctl, rel)
+            os.makedirs(d, exist_ok=True)
+            self._write(os.path.join(d, "name"), name + "\n")
+            self._write(os.path.join(d, "enabled"), "1\n")
+            self._write(os.path.join(d, "max_energy_range_uj"), f"{max_uj}\n")
+            self._write(os.path.join(d, "energy_uj"), f"{start_uj}\n")
+            os.chmod(os.path.join(d, "energy_uj"), mode)
+            top = rel.split("/")[-1]
+            link = os.path.join(root, top)
+            if not os.path.lexists(link):
+                os.symlink(os.path.join("intel-rapl", rel), link)
+            self.zones.append(Zone(os.path.join(d, "energy_uj"), name, power_w, max_uj,
+                                   start_uj))
+        self._stop = threading.Event()
+        self._thread = None
+
+    @staticmethod
+    def _write(path, text):
+        with open(path, "w") as f:
+            f.write(text)
+
+    def start(self, cpu=None):
+        for z in self.zones:
+            z.fd = os.open(z.path, os.O_WRONLY)
+        self.t0 = time.monotonic_ns()
+        self._thread = threading.Thread(target=self._run, args=(cpu,), daemon=True)
+        self._thread.start()
+
+    def _run(self, cpu):
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})
+        while not self._stop.is_set():
+            dt_ns = time.monotonic_ns() - self.t0
+            for z in self.zones:
+                # µJ = W * ns / 1000, counted from start and wrapped at the range.
+                total = z.start_uj + z.power_w * dt_ns // 1000
+                v = total % z.max_uj
+                z.wraps = total // z.max_uj
+                data = f"{v}\n".encode()
+                os.pwrite(z.fd, data, 0)
+                # A shorter value (after a wrap) leaves stale digits after the newline,
+                # which a reader ignores; truncate them away all the same.
+                if v < z.last:
+                    os.ftruncate(z.fd, len(data))
+                z.last = v
+            time.sleep(0.0005)
+
+    def stop(self):
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+        for z in self.zones:
+            if z.fd is not None:
+                os.close(z.fd)
