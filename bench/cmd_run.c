@@ -40,7 +40,7 @@ run_usage(FILE *f)
 		"windows of warm invocations; one CSV row per invocation.\n\n"
 		"  -w, --workload LIST    comma-separated workloads, or 'all' (default: all)\n"
 		"  -s, --size SIZE        test, small or large (default: small)\n"
-		"  -d, --driver NAME      pinned (default: pinned)\n"
+		"  -d, --driver NAME      pinned or container (default: pinned)\n"
 		"  -m, --meter NAME       a meter, or 'auto' for the best usable one (default: auto)\n"
 		"      --domain LIST      energy domains to sum (default: every package; see list)\n"
 		"  -r, --runs N           metered windows per workload (default: 10)\n"

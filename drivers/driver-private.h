@@ -12,6 +12,7 @@
 #include "driver.h"
 
 extern const struct driver_ops driver_pinned;
+extern const struct driver_ops driver_container;
 
 struct fn_channel {
 	pid_t pid;
@@ -49,6 +50,12 @@ int fn_channel_write(struct fn_channel *ch, const char *data, size_t len, struct
  */
 int fn_channel_request(struct fn_channel *ch, const struct jb_fn_request *req,
 		       struct jb_fn_result *res, uint64_t timeout_ns, struct jb_err *err);
+
+/**
+ * fn_channel_wait() - wait up to @timeout_ns for the instance process to exit, reaping it.
+ * Return: 0 once it has exited (ch->status holds its wait status), -ETIMEDOUT.
+ */
+int fn_channel_wait(struct fn_channel *ch, uint64_t timeout_ns);
 
 /** fn_channel_close() - ask the instance to quit, wait up to @grace_ns, then SIGKILL and
  * reap it. Safe to call twice. */

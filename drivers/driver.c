@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "driver.h"
@@ -12,7 +13,48 @@
 
 static const struct driver_ops *const driver_table[] = {
 	&driver_pinned,
+	&driver_container,
 };
+
+const char *
+driver_status_for(int rc)
+{
+	switch (rc) {
+	case 0:
+		return "ok";
+	case -ETIMEDOUT:
+		return "timeout";
+	case -EPIPE:
+		return "crashed";
+	case -ENOMEM:
+		return "oom-killed";
+	default:
+		return "error";
+	}
+}
+
+void
+driver_cpus_format(const int *cores, size_t n, char *buf, size_t len)
+{
+	size_t i = 0, used = 0;
+
+	if (len)
+		buf[0] = '\0';
+	while (i < n) {
+		size_t j = i;
+		int w;
+
+		while (j + 1 < n && cores[j + 1] == cores[j] + 1)
+			j++;
+		w = j == i ? snprintf(buf + used, len - used, "%s%d", used ? "," : "", cores[i])
+			   : snprintf(buf + used, len - used, "%s%d-%d", used ? "," : "", cores[i],
+				      cores[j]);
+		if (w < 0 || (size_t)w >= len - used)
+			return;
+		used += (size_t)w;
+		i = j + 1;
+	}
+}
 
 size_t
 driver_count(void)

@@ -22,6 +22,26 @@ struct driver_config {
 	const int *cores;              /* cores instances may use; NULL = the caller's own mask */
 	size_t n_cores;
 	uint64_t timeout_ns;           /* per request; 0 = wait forever */
+	/* container: the function's memory size in MB; it sets the memory limit and the CPU
+	 * quota (1 vCPU per 1769 MB, as on AWS Lambda). 0 = 1769. */
+	uint64_t memory_mb;
+	const char *runtime;           /* container: "runc", "crun" or a path; NULL = probe */
+	int exclusive;                 /* pinned: one instance on the whole machine */
+	const char *sysfs_root;        /* NULL = "/sys"; tests point it at fixtures */
+};
+
+/* What a driver reports for the run metadata; "" for what does not apply. */
+struct driver_info {
+	char runtime[32];              /* "runc", "crun" */
+	char runtime_version[128];     /* first line of `<runtime> --version` */
+	char runtime_path[256];
+	int cgroup_version;            /* 1 or 2; 0 when not used */
+	uint64_t memory_mb;
+	uint64_t cpu_quota_us, cpu_period_us;
+	char cores[256];               /* cores instances run on, as a list */
+	char smt_idle[256];            /* SMT siblings kept idle, as a list */
+	int exclusive;
+	unsigned max_instances;        /* instances that can run at once; 0 = no fixed limit */
 };
 
 /* A running instance. The driver owns priv; the rest is for the runner and the CSV. */
@@ -30,6 +50,7 @@ struct driver_instance {
 	int pid;                       /* the runner process (its pid on the host) */
 	int core;                      /* the core it is bound to, -1 when not bound */
 	char cpus_allowed[128];        /* as the instance itself reported it */
+	char name[64];                 /* the runtime's container id; "" for processes */
 	void *priv;
 };
 
@@ -52,7 +73,24 @@ struct driver_ops {
 	/* Stop an instance and reap it; safe on an instance that already died. */
 	void (*stop_instance)(void *drv, struct driver_instance *inst);
 	void (*teardown)(void *drv);
+	/* Optional: CPU time of the instance so far, ns (the container's cgroup, the pinned
+	 * process's schedstat); used to split a co-located window's energy. */
+	int (*cpu_ns)(void *drv, const struct driver_instance *inst, uint64_t *cpu_ns,
+		      struct jb_err *err);
+	/* Optional: fill @info for the run metadata. */
+	void (*describe)(void *drv, struct driver_info *info);
 };
+
+/**
+ * driver_status_for() - the CSV status word for an invoke() or start_instance() return:
+ * "ok" (0), "timeout" (-ETIMEDOUT), "crashed" (-EPIPE), "oom-killed" (-ENOMEM), "error".
+ */
+const char *driver_status_for(int rc);
+
+/**
+ * driver_cpus_format() - write @cores (@n of them) as a list of ranges ("0-3,6") into @buf.
+ */
+void driver_cpus_format(const int *cores, size_t n, char *buf, size_t len);
 
 /** driver_find() - the driver called @name, or NULL. */
 const struct driver_ops *driver_find(const char *name);

@@ -202,6 +202,21 @@ fn_channel_request(struct fn_channel *ch, const struct jb_fn_request *req,
 	return jb_proto_result_parse(line, res, err);
 }
 
+int
+fn_channel_wait(struct fn_channel *ch, uint64_t timeout_ns)
+{
+	uint64_t deadline = jb_clock_mono_ns() + timeout_ns;
+
+	if (ch->pid <= 0)
+		return 0;
+	channel_reap(ch, 0);
+	while (ch->status < 0 && jb_clock_mono_ns() < deadline) {
+		jb_clock_sleep_ns(1000000);
+		channel_reap(ch, 0);
+	}
+	return ch->status >= 0 ? 0 : -ETIMEDOUT;
+}
+
 void
 fn_channel_close(struct fn_channel *ch, uint64_t grace_ns)
 {

@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The `container` driver: each instance is joulebench-fn in its own OCI container, started
+ * by runc (cgroup v1 or v2) or crun (cgroup v2 only), co-located with other instances on
+ * shared cores under a CPU quota and memory limit (software isolation, DESIGN §1). The
+ * bundle is written here (oci_bundle.c); `<runtime> run --keep --bundle DIR ID` runs in the
+ * foreground with the container's stdin and stdout on the line channel ("pass-through" in
+ * runc's docs/terminals.md), so a warm invocation is a request line, as for `pinned`.
+ * --keep leaves a dead container's cgroup in place until `delete`, so an OOM kill can still
+ * be read from it. Every container is deleted with `delete --force` when it stops, and the
+ * driver's teardown deletes any it still knows of: no runtime state, cgroup or bundle stays.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "driver-private.h"
+#include "jb_clock.h"
+#include "oci_bundle.h"
+
+#define CG_ROOT "/sys/fs/cgroup"
+#define CG_PARENT "/joulebench"
+#define LIVE_MAX 1024
+#define START_TIMEOUT_NS 30000000000ull
+
+extern char **environ;
+
+struct container_state {
+	char rt_name[16];
+	char rt_path[PATH_MAX];
+	char rt_version[128];
+	int cg_version;
+	char base_dir[256];            /* bundles live in <base_dir>/<container id> */
+	char fn_path[PATH_MAX];
+	uint64_t memory_mb;
+	char cpuset[256];
+	int core;                      /* the one core of the cpuset, else -1 */
+	uint64_t timeout_ns;
+	pthread_mutex_t lock;          /* instances start and stop from several threads */
+	unsigned serial;
+	char live[LIVE_MAX][48];       /* ids of containers not yet deleted */
+};
+
+struct container_inst {
+	struct fn_channel ch;
+	char id[48];
+	char bundle[PATH_MAX];
+	char cgroup[96];
+	char log[PATH_MAX];
+};
+
+/* Find @name on $PATH (or take it as a path). 0 or -ENOENT. */
+static int
+find_exe(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return access(out, X_OK) == 0 ? 0 : -ENOENT;
+	}
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, name);
+		if (n && access(buf, X_OK) == 0) {
+			snprintf(out, len, "%s", buf);
+			return 0;
+		}
+		path += n + (path[n] == ':');
+	}
+	return -ENOENT;
+}
+
+/* The first line of `<rt> --version`. */
+static int
+runtime_version(const char *rt_path, char *out, size_t len)
+{
+	char cmd[PATH_MAX + 32], line[256];
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "'%s' --version 2>/dev/null", rt_path);
+	p = popen(cmd, "re");
+	if (!p)
+		return -errno;
+	if (!fgets(line, sizeof(line), p))
+		line[0] = '\0';
+	st = pclose(p);
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(out, len, "%s", line);
+	return (st == 0 && line[0]) ? 0 : -ENOEXEC;
+}
+
+/*
+ * Pick a runtime: @want, or crun then runc. crun needs the unified hierarchy: it refuses a
+ * hybrid or v1 host ("crun refuses hybrid mode" on our Debian 12 test host).
+ */
+static int
+runtime_pick(const char *want, char *name, size_t nlen, char *path, size_t plen, char *ver,
+	     size_t vlen, int *cg_version, char *why, size_t why_len)
+{
+	static const char *const order[] = { "crun", "runc" };
+	char reasons[512] = "";
+	size_t i, used = 0;
+
+	*cg_version = cgroup_version_detect(CG_ROOT);
+	if (geteuid() != 0) {
+		snprintf(why, why_len, "the container driver needs root (rootless runc/crun is not "
+				       "supported): run as root");
+		return -EACCES;
+	}
+	if (*cg_version < 0) {
+		snprintf(why, why_len, "no cgroup hierarchy with controllers under " CG_ROOT);
+		return -ENODEV;
+	}
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		const char *cand = order[i];
+		const char *base;
+		int n;
+
+		if (want) {
+			if (i)
+				break;
+			cand = want;
+		}
+		base = strrchr(cand, '/') ? strrchr(cand, '/') + 1 : cand;
+		if (find_exe(cand, path, plen)) {
+			n = snprintf(reasons + used, sizeof(reasons) - used, "%s%s: not found",
+				     used ? "; " : "", cand);
+		} else if (!strcmp(base, "crun") && *cg_version != 2) {
+			n = snprintf(reasons + used, sizeof(reasons) - used,
+				     "%s%s: needs cgroup v2 (this host has v1/hybrid cgroups)",
+				     used ? "; " : "", cand);
+		} else if (runtime_version(path, ver, vlen)) {
+			n = snprintf(reasons + used, sizeof(reasons) - used,
+				     "%s%s: `--version` failed", used ? "; " : "", cand);
+		} else {
+			snprintf(name, nlen, "%.*s", (int)nlen - 1, base);
+			snprintf(why, why_len, "%s (%s), cgroup v%d", path, ver, *cg_version);
+			return 0;
+		}
+		if (n > 0 && (size_t)n < sizeof(reasons) - used)
+			used += (size_t)n;
+	}
+	snprintf(why, why_len, "no usable OCI runtime (%s); install runc (scripts/install-deps)",
+		 reasons);
+	return -ENODEV;
+}
+
+static int
+container_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
+{
+	char name[16], path[PATH_MAX], ver[128];
+	int cgv;
+
+	(void)ctx;
+	return runtime_pick(getenv("JOULEBENCH_RUNTIME"), name, sizeof(name), path, sizeof(path),
+			    ver, sizeof(ver), &cgv, why, why_len);
+}
+
+/* Run a runtime command with no stdio, wait for it. Return its exit status or -errno. */
+static int
+rt_cmd(const struct container_state *s, const char *verb, const char *a1, const char *a2)
+{
+	char *argv[6];
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st = 0, rc, i = 0;
+
+	argv[i++] = (char *)s->rt_path;
+	argv[i++] = (char *)verb;
+	if (a1)
+		argv[i++] = (char *)a1;
+	if (a2)
+		argv[i++] = (char *)a2;
+	argv[i] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawn(&pid, s->rt_path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc)
+		return -rc;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int
+container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
+{
+	struct container_state *s = calloc(1, sizeof(*s));
+	char why[768];
+	int rc;
+
+	if (!s)
+		return jb_err_set(err, -ENOMEM, "container: out of memory");
+	rc = runtime_pick(cfg->runtime ? cfg->runtime : getenv("JOULEBENCH_RUNTIME"), s->rt_name,
+			  sizeof(s->rt_name), s->rt_path, sizeof(s->rt_path), s->rt_version,
+			  sizeof(s->rt_version), &s->cg_version, why, sizeof(why));
+	if (rc) {
+		free(s);
+		return jb_err_set(err, rc, "container: %s", why);
+	}
+	if (!cfg->fn_path || !realpath(cfg->fn_path, s->fn_path)) {
+		free(s);
+		return jb_err_set(err, -ENOENT, "container: function runner '%s' not found",
+				  cfg->fn_path ? cfg->fn_path : "(none)");
+	}
+	s->memory_mb = cfg->memory_mb ? cfg->memory_mb : OCI_MB_PER_VCPU;
+	s->timeout_ns = cfg->timeout_ns;
+	s->core = -1;
+	if (cfg->cores && cfg->n_cores) {
+		driver_cpus_format(cfg->cores, cfg->n_cores, s->cpuset, sizeof(s->cpuset));
+		if (cfg->n_cores == 1)
+			s->core = cfg->cores[0];
+	}
+	/* Bundles on a private directory of the host; the rootfs holds only mount points. */
+	snprintf(s->base_dir, sizeof(s->base_dir), "%.200s/joulebench-ctr-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(s->base_dir)) {
+		rc = jb_err_set(err, -errno, "container: mkdtemp %s: %s", s->base_dir, strerror(errno));
+		free(s);
+		return rc;
+	}
+	(void)chmod(s->base_dir, 0711);
+	pthread_mutex_init(&s->lock, NULL);
+	*drv = s;
+	return 0;
+}
+
+static void
+live_set(struct container_state *s, const char *id, int on)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < LIVE_MAX; i++) {
+		if (on && !s->live[i][0]) {
+			snprintf(s->live[i], sizeof(s->live[i]), "%s", id);
+			break;
+		}
+		if (!on && !strcmp(s->live[i], id)) {
+			s->live[i][0] = '\0';
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+struct pre_arg {
+	const char *log;
+};
+
+/* In the child: its own process group, so a terminal's ^C reaches only the harness, which
+ * then stops the containers in order; the runtime's and function's stderr go to a log. */
+static int
+container_pre_exec(void *arg)
+{
+	const struct pre_arg *a = arg;
+	int fd;
+
+	if (setpgid(0, 0) != 0)
+		return errno;
+	fd = open(a->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno;
+	if (dup2(fd, 2) < 0)
+		return errno;
+	return 0;
+}
+
+/* The last line of the runtime's log, for a row's message. */
+static void
+log_tail(const char *path, char *out, size_t len)
+{
+	char buf[4096], *end, *start;
+
+	out[0] = '\0';
+	if (cgroup_file_read(path, buf, sizeof(buf)))
+		return;
+	end = buf + strlen(buf);
+	while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	start = strrchr(buf, '\n');
+	start = start ? start + 1 : buf;
+	snprintf(out, len, "%.*s", (int)len - 1, start);
+}
+
+static void
+inst_destroy(struct container_state *s, struct container_inst *ci)
+{
+	/* Ask politely, then kill through the runtime (SIGKILL to the foreground runtime would
+	 * orphan the container's process), then delete the container and its bundle. */
+	if (ci->ch.pid > 0) {
+		(void)fn_channel_write(&ci->ch, "quit\n", 5, NULL);
+		if (fn_channel_wait(&ci->ch, 1000000000u)) {
+			(void)rt_cmd(s, "kill", ci->id, "KILL");
+			(void)fn_channel_wait(&ci->ch, 2000000000u);
+		}
+		fn_channel_close(&ci->ch, 0);
+	}
+	(void)rt_cmd(s, "delete", "--force", ci->id);
+	cgroup_dir_remove(CG_ROOT, s->cg_version, ci->cgroup);
+	live_set(s, ci->id, 0);
+	(void)oci_bundle_remove(ci->bundle);
+}
+
+static int
+container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
+			 struct jb_err *err)
+{
+	struct container_state *s = drv;
+	struct container_inst *ci = calloc(1, sizeof(*ci));
+	struct oci_bundle_config bc = { 0 };
+	struct jb_fn_ready ready;
+	struct pre_arg pa;
+	char line[JB_PROTO_LINE_MAX], tail[256];
+	char *argv[8];
+	unsigned serial;
+	int rc;
+
+	if (!ci)
+		return jb_err_set(err, -ENOMEM, "container: out of memory");
+	pthread_mutex_lock(&s->lock);
+	serial = s->serial++;
+	pthread_mutex_unlock(&s->lock);
+	/* Ids carry the harness pid, so leftovers of a killed run can be told apart. */
+	snprintf(ci->id, sizeof(ci->id), "jb-%ld-%u", (long)getpid(), serial);
+	snprintf(ci->bundle, sizeof(ci->bundle), "%.255s/%.47s", s->base_dir, ci->id);
+	snprintf(ci->cgroup, sizeof(ci->cgroup), CG_PARENT "/%s", ci->id);
+	snprintf(ci->log, sizeof(ci->log), "%.255s/%.47s.log", s->base_dir, ci->id);
+	bc.fn_path = s->fn_path;
+	bc.hostname = ci->id;
+	bc.cgroups_path = ci->cgroup;
+	bc.memory_mb = s->memory_mb;
+	bc.cpuset = s->cpuset[0] ? s->cpuset : NULL;
+	rc = oci_bundle_write(ci->bundle, &bc, err);
+	if (rc) {
+		free(ci);
+		return rc;
+	}
+	live_set(s, ci->id, 1);
+	argv[0] = s->rt_path;
+	argv[1] = "run";
+	argv[2] = "--keep";
+	argv[3] = "--bundle";
+	argv[4] = ci->bundle;
+	argv[5] = ci->id;
+	argv[6] = NULL;
+	pa.log = ci->log;
+	rc = fn_channel_spawn(&ci->ch, argv, container_pre_exec, &pa, err);
+	if (rc)
+		goto fail;
+	rc = fn_channel_read_line(&ci->ch, line, sizeof(line),
+				  s->timeout_ns && s->timeout_ns > START_TIMEOUT_NS ? s->timeout_ns
+										: START_TIMEOUT_NS,
+				  err);
+	if (rc) {
+		log_tail(ci->log, tail, sizeof(tail));
+		rc = jb_err_set(err, rc, "container %s did not start: %s%s%.200s", ci->id,
+				err ? err->msg : jb_strerror(rc), tail[0] ? "; runtime: " : "", tail);
+		goto fail;
+	}
+	rc = jb_proto_ready_parse(line, &ready, err);
+	if (rc)
+		goto fail;
+	memset(inst, 0, sizeof(*inst));
+	inst->id = id;
+	inst->pid = ci->ch.pid;
+	inst->core = s->core;
+	snprintf(inst->cpus_allowed, sizeof(inst->cpus_allowed), "%s", ready.cpus_allowed);
+	snprintf(inst->name, sizeof(inst->name), "%s", ci->id);
+	inst->priv = ci;
+	(void)unlink(ci->log);
+	return 0;
+fail:
+	inst_destroy(s, ci);
+	(void)unlink(ci->log);
+	free(ci);
+	return rc;
+}
+
+static int
+container_invoke(void *drv, struct driver_instance *inst, const struct jb_fn_request *req,
+		 struct jb_fn_result *res, struct jb_err *err)
+{
+	struct container_state *s = drv;
+	struct container_inst *ci = inst->priv;
+	uint64_t kills = 0;
+	int rc;
+
+	if (!ci)
+		return jb_err_set(err, -ESRCH, "container: instance %u is not running", inst->id);
+	rc = fn_channel_request(&ci->ch, req, res, s->timeout_ns, err);
+	/* A dead function: was it the OOM killer? The kept cgroup still counts it. */
+	if (rc == -EPIPE &&
+	    !cgroup_oom_kills_read(CG_ROOT, s->cg_version, ci->cgroup, &kills) && kills)
+		rc = jb_err_set(err, -ENOMEM, "OOM-killed: the function exceeded its memory limit "
+					      "of %llu MB (container %s)",
+				(unsigned long long)s->memory_mb, ci->id);
+	return rc;
+}
+
+static void
+container_stop_instance(void *drv, struct driver_instance *inst)
+{
+	struct container_inst *ci = inst->priv;
+
+	if (!ci)
+		return;
+	inst_destroy(drv, ci);
+	free(ci);
+	inst->priv = NULL;
+	inst->pid = 0;
+}
+
+static int
+container_cpu_ns(void *drv, const struct driver_instance *inst, uint64_t *cpu_ns,
+		 struct jb_err *err)
+{
+	struct container_state *s = drv;
+	const struct container_inst *ci = inst->priv;
+
+	if (!ci)
+		return jb_err_set(err, -ESRCH, "container: instance %u is not running", inst->id);
+	return cgroup_cpu_ns_read(CG_ROOT, s->cg_version, ci->cgroup, cpu_ns, err);
+}
+
+static void
+container_describe(void *drv, struct driver_info *info)
+{
+	struct container_state *s = drv;
+
+	memset(info, 0, sizeof(*info));
+	snprintf(info->runtime, sizeof(info->runtime), "%s", s->rt_name);
+	snprintf(info->runtime_version, sizeof(info->runtime_version), "%s", s->rt_version);
+	snprintf(info->runtime_path, sizeof(info->runtime_path), "%.*s",
+		 (int)sizeof(info->runtime_path) - 1, s->rt_path);
+	info->cgroup_version = s->cg_version;
+	info->memory_mb = s->memory_mb;
+	info->cpu_quota_us = oci_cpu_quota_us(s->memory_mb, OCI_CPU_PERIOD_US);
+	info->cpu_period_us = OCI_CPU_PERIOD_US;
+	snprintf(info->cores, sizeof(info->cores), "%s", s->cpuset);
+}
+
+static void
+container_teardown(void *drv)
+{
+	struct container_state *s = drv;
+	size_t i;
+
+	if (!s)
+		return;
+	/* Containers whose stop never came (an aborted run): delete them by id. */
+	for (i = 0; i < LIVE_MAX; i++) {
+		if (!s->live[i][0])
+			continue;
+		(void)rt_cmd(s, "delete", "--force", s->live[i]);
+		{
+			char cg[96], b[PATH_MAX];
+
+			snprintf(cg, sizeof(cg), CG_PARENT "/%s", s->live[i]);
+			cgroup_dir_remove(CG_ROOT, s->cg_version, cg);
+			snprintf(b, sizeof(b), "%.255s/%.47s", s->base_dir, s->live[i]);
+			(void)oci_bundle_remove(b);
+		}
+	}
+	/* The shared parent goes once empty; another run's containers keep it busy. */
+	cgroup_dir_remove(CG_ROOT, s->cg_version, CG_PARENT);
+	(void)oci_bundle_remove(s->base_dir);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+const struct driver_ops driver_container = {
+	.name = "container",
+	.summary = "joulebench-fn in OCI containers (runc or crun), co-located on shared cores "
+		   "under a CPU quota",
+	.isolation = "container",
+	.probe = container_probe,
+	.prepare = container_prepare,
+	.start_instance = container_start_instance,
+	.invoke = container_invoke,
+	.stop_instance = container_stop_instance,
+	.teardown = container_teardown,
+	.cpu_ns = container_cpu_ns,
+	.describe = container_describe,
+};
