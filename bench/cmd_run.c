@@ -50,7 +50,17 @@ run_usage(FILE *f)
 		"      --min-window-s S   shortest window (default: the meter's, e.g. 1 s for model)\n"
 		"      --idle-s S         idle baseline before and after the run (default: 2)\n"
 		"      --seed N           seed of the generated inputs (default: 42)\n"
-		"      --cores LIST       cores the pinned driver may use, e.g. 2-3 (default: all)\n"
+		"      --cores LIST       pinned: cores to use, one instance per core; container: the\n"
+		"                         cpuset all containers share (default: all)\n"
+		"  -c, --concurrency N    instances running at once, workloads assigned round-robin\n"
+		"                         (default: 1)\n"
+		"      --rate R           Poisson arrivals per second over all instances, seeded by\n"
+		"                         --seed (default: closed loop, back-to-back)\n"
+		"      --keep-alive-s S   retire an instance idle for S seconds (default: never)\n"
+		"      --memory-mb M      container: memory limit; CPU quota = M / 1769 vCPU, as on\n"
+		"                         AWS Lambda (default: 1769)\n"
+		"      --runtime NAME     container: runc, crun or a path (default: probed)\n"
+		"      --exclusive        pinned: one instance on the whole machine\n"
 		"      --timeout-s S      per invocation; a slower one is a timeout row (default: 60)\n"
 		"      --profile NAME     power profile of the model meter (default: by architecture)\n"
 		"      --fn PATH          the joulebench-fn function runner (default: found)\n"
@@ -66,6 +76,7 @@ run_usage(FILE *f)
 enum {
 	OPT_DOMAIN = 256, OPT_WARMUP, OPT_COLD, OPT_BATCH, OPT_MIN_WINDOW, OPT_IDLE, OPT_SEED,
 	OPT_CORES, OPT_TIMEOUT, OPT_PROFILE, OPT_FN, OPT_FORCE, OPT_NO_PLOT,
+	OPT_RATE, OPT_KEEP_ALIVE, OPT_MEMORY, OPT_RUNTIME, OPT_EXCLUSIVE,
 };
 
 static const struct option run_options[] = {
@@ -82,6 +93,12 @@ static const struct option run_options[] = {
 	{ "idle-s", required_argument, NULL, OPT_IDLE },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "cores", required_argument, NULL, OPT_CORES },
+	{ "concurrency", required_argument, NULL, 'c' },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "keep-alive-s", required_argument, NULL, OPT_KEEP_ALIVE },
+	{ "memory-mb", required_argument, NULL, OPT_MEMORY },
+	{ "runtime", required_argument, NULL, OPT_RUNTIME },
+	{ "exclusive", no_argument, NULL, OPT_EXCLUSIVE },
 	{ "timeout-s", required_argument, NULL, OPT_TIMEOUT },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "fn", required_argument, NULL, OPT_FN },
@@ -172,7 +189,7 @@ cmd_run(int argc, char **argv)
 {
 	struct runner_config cfg = {
 		.size = WORKLOAD_SIZE_SMALL, .seed = 42, .runs = 10, .warmup = 3, .cold = 1,
-		.idle_s = 2.0, .stop = &run_stop,
+		.idle_s = 2.0, .stop = &run_stop, .concurrency = 1,
 	};
 	static int cores[DRIVER_CORES_MAX];
 	const char *meter_name = NULL, *driver_name = "pinned", *fn = NULL;
@@ -190,7 +207,7 @@ cmd_run(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:s:d:m:r:o:qh", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":w:s:d:m:r:o:c:qh", run_options, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			if ((code = parse_workloads(&cfg, optarg)))
@@ -243,6 +260,27 @@ cmd_run(int argc, char **argv)
 			cfg.driver_cfg.cores = cores;
 			cfg.driver_cfg.n_cores = (size_t)n;
 			break;
+		case 'c':
+			if (cli_parse_uint(optarg, 256, &u) || u == 0)
+				return bad("--concurrency", optarg, "a count from 1 to 256");
+			cfg.concurrency = (unsigned)u;
+			break;
+		case OPT_RATE:
+			if (cli_parse_double(optarg, 0.001, 1e6, &cfg.rate_per_s))
+				return bad("--rate", optarg, "arrivals per second from 0.001 to 1e6");
+			break;
+		case OPT_KEEP_ALIVE:
+			if (cli_parse_double(optarg, 0.001, 86400, &cfg.keep_alive_s))
+				return bad("--keep-alive-s", optarg, "seconds from 0.001 to 86400");
+			break;
+		case OPT_MEMORY:
+			/* Lambda's range: 128 MB to 10,240 MB (configuration-memory.html). */
+			if (cli_parse_uint(optarg, 10240, &u) || u < 128)
+				return bad("--memory-mb", optarg, "megabytes from 128 to 10240");
+			cfg.driver_cfg.memory_mb = u;
+			break;
+		case OPT_RUNTIME: cfg.driver_cfg.runtime = optarg; break;
+		case OPT_EXCLUSIVE: cfg.driver_cfg.exclusive = 1; break;
 		case OPT_TIMEOUT:
 			if (cli_parse_double(optarg, 0.001, 86400, &timeout_s))
 				return bad("--timeout-s", optarg, "seconds from 0.001 to 86400");
@@ -267,6 +305,16 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "joulebench run: unexpected argument '%s'\n", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
+	if (cfg.driver_cfg.exclusive && cfg.concurrency > 1) {
+		fprintf(stderr, "joulebench run: --exclusive runs one instance; it cannot be combined "
+				"with --concurrency %u\n", cfg.concurrency);
+		return CLI_EXIT_USAGE;
+	}
+	if (cfg.concurrency > 1 && cfg.n_workloads > cfg.concurrency) {
+		fprintf(stderr, "joulebench run: %zu workloads need --concurrency %zu or more (one "
+				"instance each, round-robin)\n", cfg.n_workloads, cfg.n_workloads);
+		return CLI_EXIT_USAGE;
+	}
 	if (!cfg.warmup && !cfg.cold && !cfg.batch) {
 		fprintf(stderr, "joulebench run: --warmup 0 --cold 0 needs --batch N (no invocation "
 				"to size the windows by)\n");
@@ -279,6 +327,10 @@ cmd_run(int argc, char **argv)
 			driver_name);
 		return CLI_EXIT_USAGE;
 	}
+	if (cfg.driver_cfg.runtime && strcmp(cfg.driver->name, "container"))
+		return bad("--runtime", cfg.driver_cfg.runtime, "only the container driver has one");
+	if (cfg.driver_cfg.runtime)
+		setenv("JOULEBENCH_RUNTIME", cfg.driver_cfg.runtime, 1); /* for the probe */
 	if (cfg.driver->probe(&cfg.ctx, why, sizeof(why)) != 0) {
 		fprintf(stderr, "joulebench run: driver %s is not usable here: %s\n", driver_name, why);
 		return CLI_EXIT_UNAVAILABLE;

@@ -25,6 +25,7 @@
 
 #include "jb_clock.h"
 #include "results.h"
+#include "colocate.h"
 #include "runner.h"
 #include "sysinfo.h"
 
@@ -138,16 +139,7 @@ window_uncertainty_j(const struct run *r, double energy_j, uint64_t window_ns)
 static const char *
 inv_status(const struct inv_record *v)
 {
-	switch (v->rc) {
-	case 0:
-		return v->res.status;
-	case -ETIMEDOUT:
-		return "timeout";
-	case -EPIPE:
-		return "crashed";
-	default:
-		return "error";
-	}
+	return v->rc ? driver_status_for(v->rc) : v->res.status;
 }
 
 static struct jb_fn_request
@@ -396,6 +388,44 @@ run_cold(struct run *r, struct jb_err *err)
 	return 0;
 }
 
+/* Stop the instance after its cold start or its windows, metered: a `teardown` row (for a
+ * container: `delete`, cgroup and bundle removal). */
+static int
+stop_metered(struct run *r, struct jb_err *err)
+{
+	struct meter_sample s0, s1;
+	struct results_row row;
+	uint64_t unix0 = jb_clock_unix_ns();
+	int m, rc;
+
+	if (!r->have_inst)
+		return 0;
+	row_init(r, &row, "teardown");
+	m = meter_sample(&r->meter, &s0);
+	stop_instance(r);
+	m |= meter_sample(&r->meter, &s1);
+	row.invocation = r->invocation++;
+	row.window_invocations = 1;
+	row.start_unix_ns = unix0;
+	row.wall_ns = row.window_wall_ns = s1.t_ns - s0.t_ns;
+	row.energy_method = "teardown";
+	if (m) {
+		row.status = "meter-error";
+		row.message = "meter read failed during the teardown";
+	} else {
+		row.window_energy_j = row.energy_j = s1.energy_j - s0.energy_j;
+		row.dynamic_energy_j = row.energy_j - r->idle_w * (double)row.wall_ns / 1e9;
+		row.energy_uncertainty_j = window_uncertainty_j(r, row.energy_j, row.wall_ns);
+		if (row.wall_ns < r->min_window_ns) {
+			row.status = "untrustworthy";
+			row.message = "teardown is shorter than the meter's minimum window";
+		}
+	}
+	r->rep_index++;
+	rc = emit(r, &row, err);
+	return rc ? rc : results_writer_flush(r->w, err);
+}
+
 /* Replace a failed instance, unmetered, so the run can go on. */
 static int
 restart_instance(struct run *r, struct jb_err *err)
@@ -458,8 +488,8 @@ run_workload(struct run *r, struct jb_err *err)
 	say(r, "%s (%s): %u cold, %u warmup, %u window(s)", r->wl->name,
 	    workload_size_name(r->cfg->size), r->cfg->cold, r->cfg->warmup, r->cfg->runs);
 	for (c = 0; c < r->cfg->cold || !r->have_inst; c++) {
-		if (r->have_inst)
-			stop_instance(r);
+		if (r->have_inst && (rc = stop_metered(r, err)))
+			return rc;
 		if (c >= r->cfg->cold) {
 			/* No cold start is measured: start the instance unmetered. */
 			rc = restart_instance(r, err);
@@ -505,11 +535,78 @@ run_workload(struct run *r, struct jb_err *err)
 		}
 	}
 out:
+	if (!rc)
+		rc = stop_metered(r, err);
 	stop_instance(r);
 	return rc;
 out_soft:
 	stop_instance(r);
 	return (rc == -EIO || rc == -ENOSPC || rc == -ENOMEM) ? rc : 0;
+}
+
+/* Co-location (colocate.c) is used for more than one instance, or arrivals, or keep-alive;
+ * a single closed-loop instance keeps the round-trip protocol above. */
+static int
+runner_colocating(const struct runner_config *cfg)
+{
+	return cfg->concurrency > 1 || cfg->rate_per_s > 0 || cfg->keep_alive_s > 0;
+}
+
+static int
+colo_emit(void *arg, const struct results_row *row, struct jb_err *err)
+{
+	return emit(arg, row, err);
+}
+
+static int
+colo_flush(void *arg, struct jb_err *err)
+{
+	return results_writer_flush(((struct run *)arg)->w, err);
+}
+
+static int
+run_colocated(struct run *r, struct jb_err *err)
+{
+	struct colocate_env env = {
+		.cfg = r->cfg, .run_id = r->rep->run_id, .host = r->host.host,
+		.arch = r->host.arch, .meter_kind = r->rep->meter_kind, .meter = &r->meter,
+		.drv = r->drv, .idle_w = r->idle_w, .min_window_ns = r->min_window_ns,
+		.emit = colo_emit, .flush = colo_flush, .arg = r,
+	};
+
+	say(r, "co-location: %u instance(s) of %zu workload(s), %s", r->cfg->concurrency ? r->cfg->concurrency : 1,
+	    r->cfg->n_workloads, r->cfg->rate_per_s > 0 ? "Poisson arrivals" : "closed loop");
+	return colocate_run(&env, err);
+}
+
+/* The driver's own description (runtime, cgroup version, quota, cores, idle SMT siblings). */
+static void
+meta_driver(const struct run *r, json_object *d)
+{
+	struct driver_info info;
+
+	if (!r->cfg->driver->describe || !r->drv)
+		return;
+	r->cfg->driver->describe(r->drv, &info);
+	if (info.runtime[0]) {
+		json_object_object_add(d, "runtime", json_object_new_string(info.runtime));
+		json_object_object_add(d, "runtime_version",
+				       json_object_new_string(info.runtime_version));
+		json_object_object_add(d, "runtime_path", json_object_new_string(info.runtime_path));
+		json_object_object_add(d, "cgroup_version", json_object_new_int(info.cgroup_version));
+		json_object_object_add(d, "memory_mb", json_object_new_int64((int64_t)info.memory_mb));
+		json_object_object_add(d, "cpu_quota_us",
+				       json_object_new_int64((int64_t)info.cpu_quota_us));
+		json_object_object_add(d, "cpu_period_us",
+				       json_object_new_int64((int64_t)info.cpu_period_us));
+	}
+	json_object_object_add(d, "cores", json_object_new_string(info.cores));
+	json_object_object_add(d, "smt_siblings_idle", json_object_new_string(info.smt_idle));
+	json_object_object_add(d, "exclusive", json_object_new_boolean(info.exclusive));
+	json_object_object_add(d, "concurrency",
+			       json_object_new_int((int)(r->cfg->concurrency ? r->cfg->concurrency : 1)));
+	json_object_object_add(d, "rate_per_s", json_object_new_double(r->cfg->rate_per_s));
+	json_object_object_add(d, "keep_alive_s", json_object_new_double(r->cfg->keep_alive_s));
 }
 
 /* Mean power over @seconds with nothing of ours running. */
@@ -609,6 +706,7 @@ meta_build(const struct run *r, uint64_t started_ns, const char *ended)
 	json_object_object_add(d, "name", json_object_new_string(cfg->driver->name));
 	json_object_object_add(d, "isolation", json_object_new_string(cfg->driver->isolation));
 	json_object_object_add(d, "fn_path", json_object_new_string(cfg->driver_cfg.fn_path));
+	meta_driver(r, d);
 	json_object_object_add(o, "driver", d);
 
 	p = json_object_new_object();
@@ -715,12 +813,14 @@ runner_run(const struct runner_config *cfg, struct runner_report *rep, struct jb
 		goto out_writer;
 	rep->idle_before_w = r.idle_w;
 	say(&r, "idle power %.3f W", r.idle_w);
-	for (i = 0; i < cfg->n_workloads && !stopping(&r); i++) {
+	if (runner_colocating(cfg))
+		rc = run_colocated(&r, err);
+	for (i = 0; i < cfg->n_workloads && !rc && !runner_colocating(cfg) && !stopping(&r); i++) {
 		r.wl = cfg->workload[i];
 		rc = run_workload(&r, err);
-		if (rc)
-			goto out_writer;
 	}
+	if (rc)
+		goto out_writer;
 	if (!stopping(&r)) {
 		rc = idle_power(&r, &rep->idle_after_w, err);
 		if (rc)

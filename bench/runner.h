@@ -32,6 +32,9 @@ struct runner_config {
 	unsigned warmup;                  /* warm invocations before the windows */
 	unsigned cold;                    /* cold starts measured per workload */
 	unsigned batch;                   /* invocations per window; 0 = sized to the meter */
+	unsigned concurrency;             /* instances at once (co-location); 0 or 1 = one */
+	double rate_per_s;                /* Poisson arrivals over all instances; 0 = closed loop */
+	double keep_alive_s;              /* retire an instance idle this long; 0 = never */
 	double min_window_s;              /* 0 = the meter's default */
 	double idle_s;                    /* idle baseline length, before and after */
 	const char *out_path;

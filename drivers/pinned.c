@@ -7,6 +7,12 @@
  * The binding is checked twice: in the child before exec, and against the affinity the
  * instance reports in its `ready` line. A cold start is a new process; a warm invocation
  * is a request line to a running one.
+ *
+ * On SMT machines two hardware threads of one core share its execution units and its
+ * power, so only one thread per physical core is used: the others, read from
+ * /sys/devices/system/cpu/cpuN/topology/thread_siblings_list, stay idle, and the run
+ * metadata lists them. --exclusive runs a single instance on the whole machine, the
+ * one-function-per-board case of hardware isolation.
  */
 #include "config.h"
 
@@ -23,8 +29,54 @@ struct pinned_state {
 	char fn_path[4096];
 	int cores[DRIVER_CORES_MAX];
 	size_t n_cores;
+	int idle[DRIVER_CORES_MAX];    /* SMT siblings of the cores used, kept idle */
+	size_t n_idle;
+	int exclusive;
 	uint64_t timeout_ns;
 };
+
+/* Keep the first hardware thread of each physical core; record the others as idle. */
+static void
+pinned_drop_siblings(struct pinned_state *s, const char *sysfs_root)
+{
+	unsigned char taken[DRIVER_CORES_MAX] = { 0 };
+	int kept[DRIVER_CORES_MAX], sib[DRIVER_CORES_MAX];
+	size_t i, n_kept = 0;
+
+	for (i = 0; i < s->n_cores; i++) {
+		char p[512], buf[256];
+		FILE *f;
+		int n, j, c = s->cores[i];
+
+		if (taken[c])
+			continue; /* a sibling of a core already kept: listed as idle below */
+		kept[n_kept++] = c;
+		snprintf(p, sizeof(p), "%s/devices/system/cpu/cpu%d/topology/thread_siblings_list",
+			 sysfs_root, c);
+		f = fopen(p, "re");
+		if (!f)
+			continue; /* no topology: treat every CPU as a core of its own */
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+		buf[strcspn(buf, "\n")] = '\0';
+		n = driver_cores_parse(buf, sib, DRIVER_CORES_MAX);
+		for (j = 0; j < n; j++) {
+			size_t k;
+			int used = 0;
+
+			if (sib[j] == c)
+				continue;
+			taken[sib[j]] = 1;
+			for (k = 0; k < s->n_idle; k++)
+				used |= s->idle[k] == sib[j];
+			if (!used && s->n_idle < DRIVER_CORES_MAX)
+				s->idle[s->n_idle++] = sib[j];
+		}
+	}
+	memcpy(s->cores, kept, n_kept * sizeof(kept[0]));
+	s->n_cores = n_kept;
+}
 
 static int
 pinned_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
@@ -79,6 +131,10 @@ pinned_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 			if (CPU_ISSET(c, &set))
 				s->cores[s->n_cores++] = c;
 	}
+	pinned_drop_siblings(s, cfg->sysfs_root ? cfg->sysfs_root : "/sys");
+	s->exclusive = cfg->exclusive;
+	if (s->exclusive && s->n_cores > 1)
+		s->n_cores = 1;
 	*drv = s;
 	return 0;
 }
@@ -109,6 +165,10 @@ pinned_start_instance(void *drv, unsigned id, struct driver_instance *inst, stru
 	char *argv[] = { s->fn_path, NULL };
 	int core, rc;
 
+	if (s->exclusive && id > 0)
+		return jb_err_set(err, -EBUSY,
+				  "pinned: --exclusive runs one instance on the whole machine; "
+				  "instance %u cannot start", id);
 	if (id >= s->n_cores)
 		return jb_err_set(err, -EBUSY,
 				  "pinned: instance %u needs a core of its own, but only %zu core(s) "
@@ -179,6 +239,42 @@ pinned_teardown(void *drv)
 	free(drv);
 }
 
+/* CPU time of the instance process: the first field of /proc/PID/schedstat, time on a CPU
+ * in ns (Documentation/scheduler/sched-stats.rst). */
+static int
+pinned_cpu_ns(void *drv, const struct driver_instance *inst, uint64_t *cpu_ns,
+	      struct jb_err *err)
+{
+	char p[64];
+	unsigned long long v;
+	FILE *f;
+	int n;
+
+	(void)drv;
+	snprintf(p, sizeof(p), "/proc/%d/schedstat", inst->pid);
+	f = fopen(p, "re");
+	if (!f)
+		return jb_err_set(err, -errno, "pinned: %s: %s", p, strerror(errno));
+	n = fscanf(f, "%llu", &v);
+	fclose(f);
+	if (n != 1)
+		return jb_err_set(err, -EINVAL, "pinned: malformed %s", p);
+	*cpu_ns = v;
+	return 0;
+}
+
+static void
+pinned_describe(void *drv, struct driver_info *info)
+{
+	struct pinned_state *s = drv;
+
+	memset(info, 0, sizeof(*info));
+	driver_cpus_format(s->cores, s->n_cores, info->cores, sizeof(info->cores));
+	driver_cpus_format(s->idle, s->n_idle, info->smt_idle, sizeof(info->smt_idle));
+	info->exclusive = s->exclusive;
+	info->max_instances = (unsigned)s->n_cores;
+}
+
 const struct driver_ops driver_pinned = {
 	.name = "pinned",
 	.summary = "one joulebench-fn process per dedicated core (sched_setaffinity)",
@@ -189,4 +285,6 @@ const struct driver_ops driver_pinned = {
 	.invoke = pinned_invoke,
 	.stop_instance = pinned_stop_instance,
 	.teardown = pinned_teardown,
+	.cpu_ns = pinned_cpu_ns,
+	.describe = pinned_describe,
 };
