@@ -315,7 +315,9 @@ cmd_run(int argc, char **argv)
 				"instance each, round-robin)\n", cfg.n_workloads, cfg.n_workloads);
 		return CLI_EXIT_USAGE;
 	}
-	if (!cfg.warmup && !cfg.cold && !cfg.batch) {
+	/* Co-located windows last a time, not a count: nothing needs sizing there. */
+	if (!cfg.warmup && !cfg.cold && !cfg.batch && cfg.concurrency == 1 && !cfg.rate_per_s &&
+	    !cfg.keep_alive_s) {
 		fprintf(stderr, "joulebench run: --warmup 0 --cold 0 needs --batch N (no invocation "
 				"to size the windows by)\n");
 		return CLI_EXIT_USAGE;

@@ -491,7 +491,8 @@ cold_alone(const struct colocate_env *env, struct slot *s, struct counters *k,
 
 	s->n = 0;
 	m0 = meter_sample(env->meter, &s0);
-	(void)slot_cold(s);
+	if (slot_cold(s))
+		slot_stop(s); /* a failed first invocation: the next window starts a new one */
 	m1 = meter_sample(env->meter, &s1);
 	window_ns = s1.t_ns - s0.t_ns;
 	if (!m0 && !m1 && window_ns < env->min_window_ns)

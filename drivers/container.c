@@ -59,6 +59,7 @@ struct container_inst {
 	char bundle[PATH_MAX];
 	char cgroup[96];
 	char log[PATH_MAX];
+	int hung;                      /* a request timed out: kill, do not wait for `quit` */
 };
 
 /* Find @name on $PATH (or take it as a path). 0 or -ENOENT. */
@@ -311,8 +312,9 @@ inst_destroy(struct container_state *s, struct container_inst *ci)
 	/* Ask politely, then kill through the runtime (SIGKILL to the foreground runtime would
 	 * orphan the container's process), then delete the container and its bundle. */
 	if (ci->ch.pid > 0) {
-		(void)fn_channel_write(&ci->ch, "quit\n", 5, NULL);
-		if (fn_channel_wait(&ci->ch, 1000000000u)) {
+		if (!ci->hung)
+			(void)fn_channel_write(&ci->ch, "quit\n", 5, NULL);
+		if (ci->hung || fn_channel_wait(&ci->ch, 1000000000u)) {
 			(void)rt_cmd(s, "kill", ci->id, "KILL");
 			(void)fn_channel_wait(&ci->ch, 2000000000u);
 		}
@@ -411,6 +413,8 @@ container_invoke(void *drv, struct driver_instance *inst, const struct jb_fn_req
 	if (!ci)
 		return jb_err_set(err, -ESRCH, "container: instance %u is not running", inst->id);
 	rc = fn_channel_request(&ci->ch, req, res, s->timeout_ns, err);
+	if (rc == -ETIMEDOUT)
+		ci->hung = 1;
 	/* A dead function: was it the OOM killer? The kept cgroup still counts it. */
 	if (rc == -EPIPE &&
 	    !cgroup_oom_kills_read(CG_ROOT, s->cg_version, ci->cgroup, &kills) && kills)
