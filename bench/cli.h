@@ -6,6 +6,7 @@
 #ifndef JB_BENCH_CLI_H
 #define JB_BENCH_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "jb_ctx.h"
@@ -21,6 +22,11 @@ enum {
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+
+/** cli_stop_install() - catch SIGINT and SIGTERM (finish the window, then stop) and ignore
+ * SIGPIPE. Return: the one stop flag of bench/ (style.md §4.5), set by the handler. */
+volatile sig_atomic_t *cli_stop_install(void);
 
 /**
  * cli_meter_pick() - the meter called @name, or for NULL/"auto" the first usable one in

@@ -31,6 +31,18 @@ on_signal(int sig)
 	run_stop = 1;
 }
 
+volatile sig_atomic_t *
+cli_stop_install(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return &run_stop;
+}
+
 static void
 run_usage(FILE *f)
 {
@@ -196,7 +208,6 @@ cmd_run(int argc, char **argv)
 	char out[4096], why[1024];
 	struct runner_report rep;
 	struct jb_err err = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	unsigned long long u;
 	double timeout_s = 60;
 	int c, code, no_plot = 0, n;
@@ -350,11 +361,7 @@ cmd_run(int argc, char **argv)
 		return code;
 	cfg.out_path = out;
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+	(void)cli_stop_install();
 	code = runner_run(&cfg, &rep, &err);
 	if (code) {
 		fprintf(stderr, "joulebench run: %s\n", err.msg[0] ? err.msg : jb_strerror(code));

@@ -263,7 +263,7 @@ ensure_inv(struct run *r, size_t n, struct jb_err *err)
 
 /* A row for a cold start that failed before the function could be invoked. */
 static int
-emit_start_failure(struct run *r, const char *msg, struct jb_err *err)
+emit_start_failure(struct run *r, const char *msg, int start_rc, struct jb_err *err)
 {
 	struct results_row row;
 	int rc;
@@ -274,7 +274,7 @@ emit_start_failure(struct run *r, const char *msg, struct jb_err *err)
 	row.window_invocations = 1;
 	row.start_unix_ns = jb_clock_unix_ns();
 	row.energy_method = "cold-start+first-invocation";
-	row.status = "error";
+	row.status = start_rc == -ETIMEDOUT ? "timeout" : "error";
 	row.message = msg;
 	rc = emit(r, &row, err);
 	return rc ? rc : results_writer_flush(r->w, err);
@@ -284,7 +284,7 @@ emit_start_failure(struct run *r, const char *msg, struct jb_err *err)
 static int
 start_failed(struct run *r, const char *msg, int start_rc, struct jb_err *err)
 {
-	int rc = emit_start_failure(r, msg, err);
+	int rc = emit_start_failure(r, msg, start_rc, err);
 
 	return rc ? rc : start_rc;
 }

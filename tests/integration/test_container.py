@@ -162,7 +162,24 @@ prefix = f"jb-{proc.pid}-"
 cleanup(prefix)
 check(proc.returncode == 0, f"timeout run exit {proc.returncode}: {err}")
 rows = read_csv(out2)
-check(rows and rows[0]["status"] == "timeout", f"expected a timeout row: {rows[:1]}")
+check(any(r["status"] == "timeout" for r in rows), f"expected a timeout row: {rows[:1]}")
 check(not leftovers(prefix), f"left behind after timeouts: {leftovers(prefix)}")
+check(not glob.glob("/tmp/joulebench-ctr-*"), "bundle directories left behind")
+
+# 5. compare: pinned vs container on one core; ratios with bootstrap intervals.
+p = run(["compare", "-w", "matmul", "-s", "test", "-m", "model", "-r", "2", "--warmup", "1",
+         "--idle-s", "0.05", "--min-window-s", "0.1", "--bootstrap", "200",
+         "-o", os.path.join(tmp, "cmp")])
+check(p.returncode == 0, f"compare: exit {p.returncode}: {p.stderr}")
+lines = {ln.split()[0]: ln.split() for ln in p.stdout.splitlines() if ln.strip()}
+for metric in ("energy", "dynamic", "wall"):
+    check(metric in lines, f"compare output lacks {metric}: {p.stdout}")
+    ratio = float(lines[metric][5])
+    lo, hi = float(lines[metric][6].strip("[,")), float(lines[metric][7].strip("]"))
+    check(lo <= ratio <= hi or metric == "dynamic", f"{metric}: {ratio} outside [{lo}, {hi}]")
+for name in ("cmp-pinned.csv", "cmp-container.csv"):
+    check(os.path.exists(os.path.join(tmp, name)), f"{name} missing")
+p = run(["compare", "--drivers", "pinned,nosuch", "-o", os.path.join(tmp, "cmp2")])
+check(p.returncode == 2 and "nosuch" in p.stderr, f"compare bad driver: {p.returncode}")
 check(not glob.glob("/tmp/joulebench-ctr-*"), "bundle directories left behind")
 print("ok")
