@@ -3,12 +3,17 @@
  * The `container` driver: each instance is joulebench-fn in its own OCI container, started
  * by runc (cgroup v1 or v2) or crun (cgroup v2 only), co-located with other instances on
  * shared cores under a CPU quota and memory limit (software isolation, DESIGN §1). The
- * bundle is written here (oci_bundle.c); `<runtime> run --keep --bundle DIR ID` runs in the
- * foreground with the container's stdin and stdout on the line channel ("pass-through" in
- * runc's docs/terminals.md), so a warm invocation is a request line, as for `pinned`.
- * --keep leaves a dead container's cgroup in place until `delete`, so an OOM kill can still
- * be read from it. Every container is deleted with `delete --force` when it stops, and the
- * driver's teardown deletes any it still knows of: no runtime state, cgroup or bundle stays.
+ * bundle is written here (oci_bundle.c). `<runtime> run -d --bundle DIR ID` starts it
+ * detached with pass-through stdio (runc docs/terminals.md): the container's process
+ * inherits the runtime's stdin and stdout, which are our line channel, so a warm
+ * invocation is a request line straight to the function, as for `pinned`. (A foreground
+ * `run` without a terminal copies stdio through pipes of its own: measured 3-5x the bare
+ * round trip, see docs/drivers.md.) The harness is a child subreaper (prctl(2)
+ * PR_SET_CHILD_SUBREAPER), so the container's process becomes our child when the runtime
+ * exits, and its death and signal are seen as for `pinned`. A detached container stays
+ * until `delete`, so an OOM kill can still be read from its cgroup. Every container is
+ * deleted with `delete --force` when it stops, and the driver's teardown deletes any it
+ * still knows of: no runtime state, cgroup or bundle stays.
  */
 #include "config.h"
 
@@ -21,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,6 +65,7 @@ struct container_inst {
 	char bundle[PATH_MAX];
 	char cgroup[96];
 	char log[PATH_MAX];
+	char pidfile[PATH_MAX];
 	int hung;                      /* a request timed out: kill, do not wait for `quit` */
 };
 
@@ -243,6 +250,14 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 		return rc;
 	}
 	(void)chmod(s->base_dir, 0711);
+	/* A detached container's process is re-parented to us when the runtime exits, so we
+	 * can wait for it and learn how it died. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+		rc = jb_err_set(err, -errno, "container: PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+		(void)rmdir(s->base_dir);
+		free(s);
+		return rc;
+	}
 	pthread_mutex_init(&s->lock, NULL);
 	*drv = s;
 	return 0;
@@ -309,8 +324,8 @@ log_tail(const char *path, char *out, size_t len)
 static void
 inst_destroy(struct container_state *s, struct container_inst *ci)
 {
-	/* Ask politely, then kill through the runtime (SIGKILL to the foreground runtime would
-	 * orphan the container's process), then delete the container and its bundle. */
+	/* Ask politely, then kill through the runtime (it signals the container's whole pid
+	 * namespace), then delete the container, its cgroup and its bundle. */
 	if (ci->ch.pid > 0) {
 		if (!ci->hung)
 			(void)fn_channel_write(&ci->ch, "quit\n", 5, NULL);
@@ -318,12 +333,41 @@ inst_destroy(struct container_state *s, struct container_inst *ci)
 			(void)rt_cmd(s, "kill", ci->id, "KILL");
 			(void)fn_channel_wait(&ci->ch, 2000000000u);
 		}
-		fn_channel_close(&ci->ch, 0);
+		fn_channel_close(&ci->ch, 0); /* SIGKILLs and reaps what is still there */
 	}
 	(void)rt_cmd(s, "delete", "--force", ci->id);
 	cgroup_dir_remove(CG_ROOT, s->cg_version, ci->cgroup);
 	live_set(s, ci->id, 0);
 	(void)oci_bundle_remove(ci->bundle);
+}
+
+/*
+ * The runtime started the container and exits: check that it did, then follow the
+ * container's process (now our child, as we are a subreaper) on the channel instead.
+ */
+static int
+runtime_detached(struct container_state *s, struct container_inst *ci, struct jb_err *err)
+{
+	char tail[256], buf[32];
+	long pid;
+	int rc;
+
+	rc = fn_channel_wait(&ci->ch, START_TIMEOUT_NS);
+	if (rc) {
+		(void)rt_cmd(s, "kill", ci->id, "KILL");
+		return jb_err_set(err, -ETIMEDOUT, "%s run of %s did not return within %llu s",
+				  s->rt_name, ci->id, START_TIMEOUT_NS / 1000000000ull);
+	}
+	if (!WIFEXITED(ci->ch.status) || WEXITSTATUS(ci->ch.status) != 0) {
+		log_tail(ci->log, tail, sizeof(tail));
+		return jb_err_set(err, -ECHILD, "%s run of %s failed (status %d): %.300s", s->rt_name,
+				  ci->id, ci->ch.status, tail[0] ? tail : "no message");
+	}
+	if (cgroup_file_read(ci->pidfile, buf, sizeof(buf)) || (pid = strtol(buf, NULL, 10)) <= 0)
+		return jb_err_set(err, -EPROTO, "%s wrote no pid for %s", s->rt_name, ci->id);
+	ci->ch.pid = (pid_t)pid;
+	ci->ch.status = -1;
+	return 0;
 }
 
 static int
@@ -336,7 +380,7 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	struct jb_fn_ready ready;
 	struct pre_arg pa;
 	char line[JB_PROTO_LINE_MAX], tail[256];
-	char *argv[8];
+	char *argv[10];
 	unsigned serial;
 	int rc;
 
@@ -350,6 +394,7 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	snprintf(ci->bundle, sizeof(ci->bundle), "%.255s/%.47s", s->base_dir, ci->id);
 	snprintf(ci->cgroup, sizeof(ci->cgroup), CG_PARENT "/%s", ci->id);
 	snprintf(ci->log, sizeof(ci->log), "%.255s/%.47s.log", s->base_dir, ci->id);
+	snprintf(ci->pidfile, sizeof(ci->pidfile), "%.255s/%.47s.pid", s->base_dir, ci->id);
 	bc.fn_path = s->fn_path;
 	bc.hostname = ci->id;
 	bc.cgroups_path = ci->cgroup;
@@ -363,13 +408,18 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	live_set(s, ci->id, 1);
 	argv[0] = s->rt_path;
 	argv[1] = "run";
-	argv[2] = "--keep";
-	argv[3] = "--bundle";
-	argv[4] = ci->bundle;
-	argv[5] = ci->id;
-	argv[6] = NULL;
+	argv[2] = "-d";
+	argv[3] = "--pid-file";
+	argv[4] = ci->pidfile;
+	argv[5] = "--bundle";
+	argv[6] = ci->bundle;
+	argv[7] = ci->id;
+	argv[8] = NULL;
 	pa.log = ci->log;
 	rc = fn_channel_spawn(&ci->ch, argv, container_pre_exec, &pa, err);
+	if (rc)
+		goto fail;
+	rc = runtime_detached(s, ci, err);
 	if (rc)
 		goto fail;
 	rc = fn_channel_read_line(&ci->ch, line, sizeof(line),
@@ -393,10 +443,12 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	snprintf(inst->name, sizeof(inst->name), "%s", ci->id);
 	inst->priv = ci;
 	(void)unlink(ci->log);
+	(void)unlink(ci->pidfile);
 	return 0;
 fail:
 	inst_destroy(s, ci);
 	(void)unlink(ci->log);
+	(void)unlink(ci->pidfile);
 	free(ci);
 	return rc;
 }
