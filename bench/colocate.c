@@ -552,6 +552,23 @@ teardown_all(const struct colocate_env *env, struct slot *slots, struct counters
 }
 
 int
+colocate_check(const struct runner_config *cfg, void *drv, struct jb_err *err)
+{
+	struct driver_info info;
+
+	if (!cfg->driver->describe || cfg->concurrency <= 1)
+		return 0;
+	cfg->driver->describe(drv, &info);
+	if (info.max_instances && cfg->concurrency > info.max_instances)
+		return jb_err_set(err, -EINVAL,
+				  "%s: --concurrency %u needs %u cores of its own; %u usable%s",
+				  cfg->driver->name, cfg->concurrency, cfg->concurrency,
+				  info.max_instances,
+				  info.smt_idle[0] ? " (SMT siblings stay idle)" : "");
+	return 0;
+}
+
+int
 colocate_run(const struct colocate_env *env, struct jb_err *err)
 {
 	const struct runner_config *cfg = env->cfg;

@@ -29,6 +29,12 @@ struct colocate_env {
 };
 
 /**
+ * colocate_check() - before a run: can the prepared driver @drv run cfg->concurrency
+ * instances at once? (pinned: one core each.) Return: 0 or -EINVAL with the reason.
+ */
+int colocate_check(const struct runner_config *cfg, void *drv, struct jb_err *err);
+
+/**
  * colocate_run() - run cfg->concurrency instances of cfg's workloads (assigned
  * round-robin) through cold starts, a warmup window, cfg->runs metered windows and a
  * metered teardown, writing every invocation, cold start and teardown as a row.

@@ -792,6 +792,10 @@ runner_run(const struct runner_config *cfg, struct runner_report *rep, struct jb
 	rc = cfg->driver->prepare(&cfg->driver_cfg, &r.drv, err);
 	if (rc)
 		goto out_meter;
+	if ((rc = colocate_check(cfg, r.drv, err))) {
+		cfg->driver->teardown(r.drv);
+		goto out_meter;
+	}
 	rc = results_writer_open(cfg->out_path, cfg->overwrite, &r.w, err);
 	if (rc)
 		goto out_driver;

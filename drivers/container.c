@@ -13,10 +13,12 @@
  * exits, and its death and signal are seen as for `pinned`. A detached container stays
  * until `delete`, so an OOM kill can still be read from its cgroup. Every container is
  * deleted with `delete --force` when it stops, and the driver's teardown deletes any it
- * still knows of: no runtime state, cgroup or bundle stays.
+ * still knows of: no runtime state, cgroup or bundle stays. Ids and bundle directories
+ * carry the harness's pid, so a later run removes what a killed (SIGKILL) one left.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -212,6 +214,64 @@ rt_cmd(const struct container_state *s, const char *verb, const char *a1, const 
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+static const char *
+tmp_dir(void)
+{
+	return getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+}
+
+/* Bundle directories of harnesses that no longer exist: joulebench-ctr-<pid>-XXXXXX. */
+static void
+stale_bundles_remove(void)
+{
+	DIR *d = opendir(tmp_dir());
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char p[PATH_MAX];
+		long pid;
+
+		if (sscanf(e->d_name, "joulebench-ctr-%ld-", &pid) != 1 || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(p, sizeof(p), "%.200s/%.200s", tmp_dir(), e->d_name);
+		(void)oci_bundle_remove(p);
+	}
+	closedir(d);
+}
+
+/*
+ * Delete containers left by a harness that was killed outright (SIGKILL gives it no chance
+ * to clean up): ids are jb-<pid>-<serial>, and a pid that no longer exists is stale.
+ */
+static void
+reap_stale(const struct container_state *s)
+{
+	char cmd[PATH_MAX + 32], id[64];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "'%s' list -q 2>/dev/null", s->rt_path);
+	p = popen(cmd, "re");
+	if (!p)
+		return;
+	while (fgets(id, sizeof(id), p)) {
+		long pid;
+		char cg[96];
+
+		id[strcspn(id, "\n")] = '\0';
+		if (sscanf(id, "jb-%ld-", &pid) != 1 || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		(void)rt_cmd(s, "delete", "--force", id);
+		snprintf(cg, sizeof(cg), CG_PARENT "/%.60s", id);
+		cgroup_dir_remove(CG_ROOT, s->cg_version, cg);
+	}
+	pclose(p);
+	stale_bundles_remove();
+}
+
 static int
 container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 {
@@ -242,8 +302,8 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 			s->core = cfg->cores[0];
 	}
 	/* Bundles on a private directory of the host; the rootfs holds only mount points. */
-	snprintf(s->base_dir, sizeof(s->base_dir), "%.200s/joulebench-ctr-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	snprintf(s->base_dir, sizeof(s->base_dir), "%.200s/joulebench-ctr-%ld-XXXXXX",
+		 tmp_dir(), (long)getpid());
 	if (!mkdtemp(s->base_dir)) {
 		rc = jb_err_set(err, -errno, "container: mkdtemp %s: %s", s->base_dir, strerror(errno));
 		free(s);
@@ -259,6 +319,7 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 		return rc;
 	}
 	pthread_mutex_init(&s->lock, NULL);
+	reap_stale(s);
 	*drv = s;
 	return 0;
 }

@@ -255,8 +255,8 @@ main(void)
 			ctr_t[k] = jb_clock_mono_ns() - t0;
 		}
 	}
-	echo_stop(&echo);
 	drv_close(&pin);
+	echo_stop(&echo);
 	if (have_ctr) {
 		drv_close(&ctr);
 		(void)oci_bundle_remove(bundle);
