@@ -255,13 +255,18 @@ slot_cold(struct slot *s)
 	return rc;
 }
 
+/* Sleep until @t_ns, waking every 100 ms for the stop flag (a low --rate can leave
+ * seconds between arrivals). */
 static void
-sleep_until(double t_ns)
+sleep_until(const struct slot *s, double t_ns)
 {
-	uint64_t now = jb_clock_mono_ns();
+	uint64_t now;
 
-	if (t_ns > (double)now)
-		jb_clock_sleep_ns((uint64_t)(t_ns - (double)now));
+	while (!stopping(s->env) && t_ns > (double)(now = jb_clock_mono_ns())) {
+		double left = t_ns - (double)now;
+
+		jb_clock_sleep_ns(left < 1e8 ? (uint64_t)left : 100000000u);
+	}
 }
 
 static void *
@@ -286,10 +291,12 @@ slot_main(void *arg)
 			/* Keep-alive: retire when idle past it before this arrival. */
 			if (s->have && cfg->keep_alive_s > 0 &&
 			    s->next_arrival_ns - (double)s->last_done_ns > cfg->keep_alive_s * 1e9) {
-				sleep_until((double)s->last_done_ns + cfg->keep_alive_s * 1e9);
+				sleep_until(s, (double)s->last_done_ns + cfg->keep_alive_s * 1e9);
 				slot_retire(s);
 			}
-			sleep_until(s->next_arrival_ns);
+			sleep_until(s, s->next_arrival_ns);
+			if (stopping(s->env))
+				break;
 			s->next_arrival_ns += rng_exp_ns(&s->rng, rate_i);
 		} else if (s->deadline_ns && jb_clock_mono_ns() >= s->deadline_ns) {
 			break;
