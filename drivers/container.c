@@ -18,13 +18,11 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,19 +35,15 @@
 #include "driver-private.h"
 #include "jb_clock.h"
 #include "oci_bundle.h"
+#include "oci_runtime.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 #define CG_PARENT "/joulebench"
 #define LIVE_MAX 1024
 #define START_TIMEOUT_NS 30000000000ull
 
-extern char **environ;
-
 struct container_state {
-	char rt_name[16];
-	char rt_path[PATH_MAX];
-	char rt_version[128];
-	int cg_version;
+	struct oci_runtime rt;
 	char base_dir[256];            /* bundles live in <base_dir>/<container id> */
 	char fn_path[PATH_MAX];
 	uint64_t memory_mb;
@@ -71,205 +65,13 @@ struct container_inst {
 	int hung;                      /* a request timed out: kill, do not wait for `quit` */
 };
 
-/* Find @name on $PATH (or take it as a path). 0 or -ENOENT. */
-static int
-find_exe(const char *name, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-	char buf[PATH_MAX];
-
-	if (strchr(name, '/')) {
-		snprintf(out, len, "%s", name);
-		return access(out, X_OK) == 0 ? 0 : -ENOENT;
-	}
-	if (!path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, name);
-		if (n && access(buf, X_OK) == 0) {
-			snprintf(out, len, "%s", buf);
-			return 0;
-		}
-		path += n + (path[n] == ':');
-	}
-	return -ENOENT;
-}
-
-/* The first line of `<rt> --version`. */
-static int
-runtime_version(const char *rt_path, char *out, size_t len)
-{
-	char cmd[PATH_MAX + 32], line[256];
-	FILE *p;
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "'%s' --version 2>/dev/null", rt_path);
-	p = popen(cmd, "re");
-	if (!p)
-		return -errno;
-	if (!fgets(line, sizeof(line), p))
-		line[0] = '\0';
-	st = pclose(p);
-	line[strcspn(line, "\n")] = '\0';
-	snprintf(out, len, "%s", line);
-	return (st == 0 && line[0]) ? 0 : -ENOEXEC;
-}
-
-/*
- * Pick a runtime: @want, or crun then runc. crun needs the unified hierarchy: it refuses a
- * hybrid or v1 host ("crun refuses hybrid mode" on our Debian 12 test host).
- */
-static int
-runtime_pick(const char *want, char *name, size_t nlen, char *path, size_t plen, char *ver,
-	     size_t vlen, int *cg_version, char *why, size_t why_len)
-{
-	static const char *const order[] = { "crun", "runc" };
-	char reasons[512] = "";
-	size_t i, used = 0;
-
-	*cg_version = cgroup_version_detect(CG_ROOT);
-	if (geteuid() != 0) {
-		snprintf(why, why_len, "the container driver needs root (rootless runc/crun is not "
-				       "supported): run as root");
-		return -EACCES;
-	}
-	if (*cg_version < 0) {
-		snprintf(why, why_len, "no cgroup hierarchy with controllers under " CG_ROOT);
-		return -ENODEV;
-	}
-	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		const char *cand = order[i];
-		const char *base;
-		int n;
-
-		if (want) {
-			if (i)
-				break;
-			cand = want;
-		}
-		base = strrchr(cand, '/') ? strrchr(cand, '/') + 1 : cand;
-		if (find_exe(cand, path, plen)) {
-			n = snprintf(reasons + used, sizeof(reasons) - used, "%s%s: not found",
-				     used ? "; " : "", cand);
-		} else if (!strcmp(base, "crun") && *cg_version != 2) {
-			n = snprintf(reasons + used, sizeof(reasons) - used,
-				     "%s%s: needs cgroup v2 (this host has v1/hybrid cgroups)",
-				     used ? "; " : "", cand);
-		} else if (runtime_version(path, ver, vlen)) {
-			n = snprintf(reasons + used, sizeof(reasons) - used,
-				     "%s%s: `--version` failed", used ? "; " : "", cand);
-		} else {
-			snprintf(name, nlen, "%.*s", (int)nlen - 1, base);
-			snprintf(why, why_len, "%s (%s), cgroup v%d", path, ver, *cg_version);
-			return 0;
-		}
-		if (n > 0 && (size_t)n < sizeof(reasons) - used)
-			used += (size_t)n;
-	}
-	snprintf(why, why_len, "no usable OCI runtime (%s); install runc (scripts/install-deps)",
-		 reasons);
-	return -ENODEV;
-}
-
 static int
 container_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
 {
-	char name[16], path[PATH_MAX], ver[128];
-	int cgv;
+	struct oci_runtime rt;
 
 	(void)ctx;
-	return runtime_pick(getenv("JOULEBENCH_RUNTIME"), name, sizeof(name), path, sizeof(path),
-			    ver, sizeof(ver), &cgv, why, why_len);
-}
-
-/* Run a runtime command with no stdio, wait for it. Return its exit status or -errno. */
-static int
-rt_cmd(const struct container_state *s, const char *verb, const char *a1, const char *a2)
-{
-	char *argv[6];
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st = 0, rc, i = 0;
-
-	argv[i++] = (char *)s->rt_path;
-	argv[i++] = (char *)verb;
-	if (a1)
-		argv[i++] = (char *)a1;
-	if (a2)
-		argv[i++] = (char *)a2;
-	argv[i] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	rc = posix_spawn(&pid, s->rt_path, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc)
-		return -rc;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static const char *
-tmp_dir(void)
-{
-	return getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-}
-
-/* Bundle directories of harnesses that no longer exist: joulebench-ctr-<pid>-XXXXXX. */
-static void
-stale_bundles_remove(void)
-{
-	DIR *d = opendir(tmp_dir());
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char p[PATH_MAX];
-		long pid;
-
-		if (sscanf(e->d_name, "joulebench-ctr-%ld-", &pid) != 1 || pid <= 0 ||
-		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
-		snprintf(p, sizeof(p), "%.200s/%.200s", tmp_dir(), e->d_name);
-		(void)oci_bundle_remove(p);
-	}
-	closedir(d);
-}
-
-/*
- * Delete containers left by a harness that was killed outright (SIGKILL gives it no chance
- * to clean up): ids are jb-<pid>-<serial>, and a pid that no longer exists is stale.
- */
-static void
-reap_stale(const struct container_state *s)
-{
-	char cmd[PATH_MAX + 32], id[64];
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "'%s' list -q 2>/dev/null", s->rt_path);
-	p = popen(cmd, "re");
-	if (!p)
-		return;
-	while (fgets(id, sizeof(id), p)) {
-		long pid;
-		char cg[96];
-
-		id[strcspn(id, "\n")] = '\0';
-		if (sscanf(id, "jb-%ld-", &pid) != 1 || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
-		    errno != ESRCH)
-			continue;
-		(void)rt_cmd(s, "delete", "--force", id);
-		snprintf(cg, sizeof(cg), CG_PARENT "/%.60s", id);
-		cgroup_dir_remove(CG_ROOT, s->cg_version, cg);
-	}
-	pclose(p);
-	stale_bundles_remove();
+	return oci_runtime_pick(getenv("JOULEBENCH_RUNTIME"), CG_ROOT, &rt, why, why_len);
 }
 
 static int
@@ -281,9 +83,8 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 
 	if (!s)
 		return jb_err_set(err, -ENOMEM, "container: out of memory");
-	rc = runtime_pick(cfg->runtime ? cfg->runtime : getenv("JOULEBENCH_RUNTIME"), s->rt_name,
-			  sizeof(s->rt_name), s->rt_path, sizeof(s->rt_path), s->rt_version,
-			  sizeof(s->rt_version), &s->cg_version, why, sizeof(why));
+	rc = oci_runtime_pick(cfg->runtime ? cfg->runtime : getenv("JOULEBENCH_RUNTIME"), CG_ROOT,
+			      &s->rt, why, sizeof(why));
 	if (rc) {
 		free(s);
 		return jb_err_set(err, rc, "container: %s", why);
@@ -303,7 +104,7 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 	}
 	/* Bundles on a private directory of the host; the rootfs holds only mount points. */
 	snprintf(s->base_dir, sizeof(s->base_dir), "%.200s/joulebench-ctr-%ld-XXXXXX",
-		 tmp_dir(), (long)getpid());
+		 oci_runtime_tmp_dir(), (long)getpid());
 	if (!mkdtemp(s->base_dir)) {
 		rc = jb_err_set(err, -errno, "container: mkdtemp %s: %s", s->base_dir, strerror(errno));
 		free(s);
@@ -319,7 +120,7 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 		return rc;
 	}
 	pthread_mutex_init(&s->lock, NULL);
-	reap_stale(s);
+	oci_runtime_reap_stale(&s->rt, CG_ROOT, CG_PARENT);
 	*drv = s;
 	return 0;
 }
@@ -391,13 +192,13 @@ inst_destroy(struct container_state *s, struct container_inst *ci)
 		if (!ci->hung)
 			(void)fn_channel_write(&ci->ch, "quit\n", 5, NULL);
 		if (ci->hung || fn_channel_wait(&ci->ch, 1000000000u)) {
-			(void)rt_cmd(s, "kill", ci->id, "KILL");
+			(void)oci_runtime_cmd(&s->rt, "kill", ci->id, "KILL");
 			(void)fn_channel_wait(&ci->ch, 2000000000u);
 		}
 		fn_channel_close(&ci->ch, 0); /* SIGKILLs and reaps what is still there */
 	}
-	(void)rt_cmd(s, "delete", "--force", ci->id);
-	cgroup_dir_remove(CG_ROOT, s->cg_version, ci->cgroup);
+	(void)oci_runtime_cmd(&s->rt, "delete", "--force", ci->id);
+	cgroup_dir_remove(CG_ROOT, s->rt.cg_version, ci->cgroup);
 	live_set(s, ci->id, 0);
 	(void)oci_bundle_remove(ci->bundle);
 }
@@ -415,17 +216,17 @@ runtime_detached(struct container_state *s, struct container_inst *ci, struct jb
 
 	rc = fn_channel_wait(&ci->ch, START_TIMEOUT_NS);
 	if (rc) {
-		(void)rt_cmd(s, "kill", ci->id, "KILL");
+		(void)oci_runtime_cmd(&s->rt, "kill", ci->id, "KILL");
 		return jb_err_set(err, -ETIMEDOUT, "%s run of %s did not return within %llu s",
-				  s->rt_name, ci->id, START_TIMEOUT_NS / 1000000000ull);
+				  s->rt.name, ci->id, START_TIMEOUT_NS / 1000000000ull);
 	}
 	if (!WIFEXITED(ci->ch.status) || WEXITSTATUS(ci->ch.status) != 0) {
 		log_tail(ci->log, tail, sizeof(tail));
-		return jb_err_set(err, -ECHILD, "%s run of %s failed (status %d): %.300s", s->rt_name,
+		return jb_err_set(err, -ECHILD, "%s run of %s failed (status %d): %.300s", s->rt.name,
 				  ci->id, ci->ch.status, tail[0] ? tail : "no message");
 	}
 	if (cgroup_file_read(ci->pidfile, buf, sizeof(buf)) || (pid = strtol(buf, NULL, 10)) <= 0)
-		return jb_err_set(err, -EPROTO, "%s wrote no pid for %s", s->rt_name, ci->id);
+		return jb_err_set(err, -EPROTO, "%s wrote no pid for %s", s->rt.name, ci->id);
 	ci->ch.pid = (pid_t)pid;
 	ci->ch.status = -1;
 	return 0;
@@ -467,7 +268,7 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 		return rc;
 	}
 	live_set(s, ci->id, 1);
-	argv[0] = s->rt_path;
+	argv[0] = s->rt.path;
 	argv[1] = "run";
 	argv[2] = "-d";
 	argv[3] = "--pid-file";
@@ -530,7 +331,7 @@ container_invoke(void *drv, struct driver_instance *inst, const struct jb_fn_req
 		ci->hung = 1;
 	/* A dead function: was it the OOM killer? The kept cgroup still counts it. */
 	if (rc == -EPIPE &&
-	    !cgroup_oom_kills_read(CG_ROOT, s->cg_version, ci->cgroup, &kills) && kills)
+	    !cgroup_oom_kills_read(CG_ROOT, s->rt.cg_version, ci->cgroup, &kills) && kills)
 		rc = jb_err_set(err, -ENOMEM, "OOM-killed: the function exceeded its memory limit "
 					      "of %llu MB (container %s)",
 				(unsigned long long)s->memory_mb, ci->id);
@@ -559,7 +360,7 @@ container_cpu_ns(void *drv, const struct driver_instance *inst, uint64_t *cpu_ns
 
 	if (!ci)
 		return jb_err_set(err, -ESRCH, "container: instance %u is not running", inst->id);
-	return cgroup_cpu_ns_read(CG_ROOT, s->cg_version, ci->cgroup, cpu_ns, err);
+	return cgroup_cpu_ns_read(CG_ROOT, s->rt.cg_version, ci->cgroup, cpu_ns, err);
 }
 
 static void
@@ -568,11 +369,11 @@ container_describe(void *drv, struct driver_info *info)
 	struct container_state *s = drv;
 
 	memset(info, 0, sizeof(*info));
-	snprintf(info->runtime, sizeof(info->runtime), "%s", s->rt_name);
-	snprintf(info->runtime_version, sizeof(info->runtime_version), "%s", s->rt_version);
+	snprintf(info->runtime, sizeof(info->runtime), "%s", s->rt.name);
+	snprintf(info->runtime_version, sizeof(info->runtime_version), "%s", s->rt.version);
 	snprintf(info->runtime_path, sizeof(info->runtime_path), "%.*s",
-		 (int)sizeof(info->runtime_path) - 1, s->rt_path);
-	info->cgroup_version = s->cg_version;
+		 (int)sizeof(info->runtime_path) - 1, s->rt.path);
+	info->cgroup_version = s->rt.cg_version;
 	info->memory_mb = s->memory_mb;
 	info->cpu_quota_us = oci_cpu_quota_us(s->memory_mb, OCI_CPU_PERIOD_US);
 	info->cpu_period_us = OCI_CPU_PERIOD_US;
@@ -591,18 +392,18 @@ container_teardown(void *drv)
 	for (i = 0; i < LIVE_MAX; i++) {
 		if (!s->live[i][0])
 			continue;
-		(void)rt_cmd(s, "delete", "--force", s->live[i]);
+		(void)oci_runtime_cmd(&s->rt, "delete", "--force", s->live[i]);
 		{
 			char cg[96], b[PATH_MAX];
 
 			snprintf(cg, sizeof(cg), CG_PARENT "/%s", s->live[i]);
-			cgroup_dir_remove(CG_ROOT, s->cg_version, cg);
+			cgroup_dir_remove(CG_ROOT, s->rt.cg_version, cg);
 			snprintf(b, sizeof(b), "%.255s/%.47s", s->base_dir, s->live[i]);
 			(void)oci_bundle_remove(b);
 		}
 	}
 	/* The shared parent goes once empty; another run's containers keep it busy. */
-	cgroup_dir_remove(CG_ROOT, s->cg_version, CG_PARENT);
+	cgroup_dir_remove(CG_ROOT, s->rt.cg_version, CG_PARENT);
 	(void)oci_bundle_remove(s->base_dir);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The OCI runtime behind the container driver (oci_runtime.h): which one is usable here,
+ * its version for the run metadata, running its one-shot verbs (kill, delete), and
+ * cleaning up after a harness that was killed before it could clean up itself.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "oci_bundle.h"
+#include "oci_runtime.h"
+
+extern char **environ;
+
+/* Find @name on $PATH (or take it as a path). 0 or -ENOENT. */
+static int
+find_exe(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return access(out, X_OK) == 0 ? 0 : -ENOENT;
+	}
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, name);
+		if (n && access(buf, X_OK) == 0) {
+			snprintf(out, len, "%s", buf);
+			return 0;
+		}
+		path += n + (path[n] == ':');
+	}
+	return -ENOENT;
+}
+
+/* The first line of `<rt> --version`. */
+static int
+runtime_version(const char *rt_path, char *out, size_t len)
+{
+	char cmd[PATH_MAX + 32], line[256];
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "'%s' --version 2>/dev/null", rt_path);
+	p = popen(cmd, "re");
+	if (!p)
+		return -errno;
+	if (!fgets(line, sizeof(line), p))
+		line[0] = '\0';
+	st = pclose(p);
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(out, len, "%s", line);
+	return (st == 0 && line[0]) ? 0 : -ENOEXEC;
+}
+
+int
+oci_runtime_pick(const char *want, const char *cg_root, struct oci_runtime *rt, char *why,
+		 size_t why_len)
+{
+	static const char *const order[] = { "crun", "runc" };
+	char reasons[512] = "";
+	size_t i, used = 0;
+
+	char *path = rt->path, *ver = rt->version;
+	size_t plen = sizeof(rt->path), vlen = sizeof(rt->version);
+
+	memset(rt, 0, sizeof(*rt));
+	rt->cg_version = cgroup_version_detect(cg_root);
+	if (geteuid() != 0) {
+		snprintf(why, why_len, "the container driver needs root (rootless runc/crun is not "
+				       "supported): run as root");
+		return -EACCES;
+	}
+	if (rt->cg_version < 0) {
+		snprintf(why, why_len, "no cgroup hierarchy with controllers under %s", cg_root);
+		return -ENODEV;
+	}
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		const char *cand = order[i];
+		const char *base;
+		int n;
+
+		if (want) {
+			if (i)
+				break;
+			cand = want;
+		}
+		base = strrchr(cand, '/') ? strrchr(cand, '/') + 1 : cand;
+		if (find_exe(cand, path, plen)) {
+			n = snprintf(reasons + used, sizeof(reasons) - used, "%s%s: not found",
+				     used ? "; " : "", cand);
+		} else if (!strcmp(base, "crun") && rt->cg_version != 2) {
+			n = snprintf(reasons + used, sizeof(reasons) - used,
+				     "%s%s: needs cgroup v2 (this host has v1/hybrid cgroups)",
+				     used ? "; " : "", cand);
+		} else if (runtime_version(path, ver, vlen)) {
+			n = snprintf(reasons + used, sizeof(reasons) - used,
+				     "%s%s: `--version` failed", used ? "; " : "", cand);
+		} else {
+			snprintf(rt->name, sizeof(rt->name), "%.*s", (int)sizeof(rt->name) - 1, base);
+			snprintf(why, why_len, "%s (%s), cgroup v%d", path, ver, rt->cg_version);
+			return 0;
+		}
+		if (n > 0 && (size_t)n < sizeof(reasons) - used)
+			used += (size_t)n;
+	}
+	snprintf(why, why_len, "no usable OCI runtime (%s); install runc (scripts/install-deps)",
+		 reasons);
+	return -ENODEV;
+}
+
+int
+oci_runtime_cmd(const struct oci_runtime *rt, const char *verb, const char *a1, const char *a2)
+{
+	char *argv[6];
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st = 0, rc, i = 0;
+
+	argv[i++] = (char *)rt->path;
+	argv[i++] = (char *)verb;
+	if (a1)
+		argv[i++] = (char *)a1;
+	if (a2)
+		argv[i++] = (char *)a2;
+	argv[i] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawn(&pid, rt->path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc)
+		return -rc;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+const char *
+oci_runtime_tmp_dir(void)
+{
+	return getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+}
+
+/* Bundle directories of harnesses that no longer exist: joulebench-ctr-<pid>-XXXXXX. */
+static void
+stale_bundles_remove(void)
+{
+	DIR *d = opendir(oci_runtime_tmp_dir());
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char p[PATH_MAX];
+		long pid;
+
+		if (sscanf(e->d_name, "joulebench-ctr-%ld-", &pid) != 1 || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(p, sizeof(p), "%.200s/%.200s", oci_runtime_tmp_dir(), e->d_name);
+		(void)oci_bundle_remove(p);
+	}
+	closedir(d);
+}
+
+void
+oci_runtime_reap_stale(const struct oci_runtime *rt, const char *cg_root, const char *cg_parent)
+{
+	char cmd[PATH_MAX + 32], id[64];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "'%s' list -q 2>/dev/null", rt->path);
+	p = popen(cmd, "re");
+	if (!p)
+		return;
+	while (fgets(id, sizeof(id), p)) {
+		long pid;
+		char cg[96];
+
+		id[strcspn(id, "\n")] = '\0';
+		if (sscanf(id, "jb-%ld-", &pid) != 1 || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		(void)oci_runtime_cmd(rt, "delete", "--force", id);
+		snprintf(cg, sizeof(cg), "%.30s/%.60s", cg_parent, id);
+		cgroup_dir_remove(cg_root, rt->cg_version, cg);
+	}
+	pclose(p);
+	stale_bundles_remove();
+}
+
