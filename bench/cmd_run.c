@@ -379,6 +379,26 @@ run_only_resume_options(int argc, char **argv)
 	return 0;
 }
 
+/* DESIGN §7's exit codes for a run that could not proceed, by where it stopped. */
+static int
+run_exit_code(enum runner_stage stage, int rc)
+{
+	switch (stage) {
+	case RUNNER_STAGE_METER:
+		/* A meter that vanished or locked up between probe and open is still "not
+		 * available here". */
+		return CLI_EXIT_UNAVAILABLE;
+	case RUNNER_STAGE_DOMAINS:
+	case RUNNER_STAGE_OUTPUT:
+		return CLI_EXIT_USAGE;
+	case RUNNER_STAGE_DRIVER:
+		return (rc == -EINVAL || rc == -ENOENT) ? CLI_EXIT_USAGE : CLI_EXIT_UNAVAILABLE;
+	case RUNNER_STAGE_RUN:
+	default:
+		return CLI_EXIT_FAILED;
+	}
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -438,10 +458,7 @@ cmd_run(int argc, char **argv)
 	resume_info_fini(&ri);
 	if (code) {
 		fprintf(stderr, "joulebench run: %s\n", err.msg[0] ? err.msg : jb_strerror(code));
-		/* A meter that vanished between probe and open is still "not available here". */
-		code = (code == -ENODEV || code == -EACCES) ? CLI_EXIT_UNAVAILABLE
-		     : (code == -EEXIST || code == -ENOENT || code == -EINVAL) ? CLI_EXIT_USAGE
-									        : CLI_EXIT_FAILED;
+		code = run_exit_code(rep.stage, code);
 		if (rep.rows)
 			fprintf(stderr, "joulebench run: %lu completed row(s) kept in %s\n", rep.rows,
 				o.out);

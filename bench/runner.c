@@ -770,9 +770,11 @@ runner_run(const struct runner_config *cfg, struct runner_report *rep, struct jb
 	r.drift_threshold_pct = cfg->drift_threshold_pct > 0 ? cfg->drift_threshold_pct : 5.0;
 	sysinfo_read(&r.host);
 	make_run_id(&r);
+	rep->stage = RUNNER_STAGE_METER;
 	rc = meter_open(&r.meter, cfg->meter, &cfg->ctx, err);
 	if (rc)
 		return rc;
+	rep->stage = RUNNER_STAGE_DOMAINS;
 	if (cfg->domains && (rc = meter_select(&r.meter, cfg->domains, err)))
 		goto out_meter;
 	rep->meter_kind = cfg->meter->kind == METER_KIND_MODELED ? "modeled" : "measured";
@@ -780,13 +782,16 @@ runner_run(const struct runner_config *cfg, struct runner_report *rep, struct jb
 	snprintf(rep->domains, sizeof(rep->domains), "%s", r.meter.selection);
 	r.min_window_ns = cfg->min_window_s > 0 ? (uint64_t)(cfg->min_window_s * 1e9)
 						: r.meter.info.min_window_ns;
+	rep->stage = RUNNER_STAGE_DRIVER;
 	rc = cfg->driver->prepare(&cfg->driver_cfg, &r.drv, err);
 	if (rc)
 		goto out_meter;
+	rep->stage = RUNNER_STAGE_OUTPUT;
 	rc = cfg->resume_mode ? results_writer_open_append(cfg->out_path, &r.w, err)
 			      : results_writer_open(cfg->out_path, cfg->overwrite, &r.w, err);
 	if (rc)
 		goto out_driver;
+	rep->stage = RUNNER_STAGE_RUN;
 	results_meta_path(cfg->out_path, rep->meta_path, sizeof(rep->meta_path));
 	say(&r, "%s %s on %s (%s, %s)", cfg->resume_mode ? "resuming run" : "run", rep->run_id,
 	    r.host.host, r.host.cpu_model, r.host.kernel);

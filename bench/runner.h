@@ -62,7 +62,17 @@ struct runner_config {
 	size_t n_resume;
 };
 
+/* Where a run that could not proceed stopped, so the CLI can pick the exit code. */
+enum runner_stage {
+	RUNNER_STAGE_METER,        /* opening the meter: absent or unreadable here */
+	RUNNER_STAGE_DOMAINS,      /* --domain names no domain, or overlapping ones */
+	RUNNER_STAGE_DRIVER,       /* preparing the driver */
+	RUNNER_STAGE_OUTPUT,       /* creating the results file */
+	RUNNER_STAGE_RUN,          /* during the run: rows so far are kept */
+};
+
 struct runner_report {
+	enum runner_stage stage;
 	char run_id[128];
 	char meta_path[4200];
 	double idle_before_w, idle_after_w;
