@@ -28,24 +28,6 @@ struct analyze_opts {
 	double level;
 };
 
-struct analyze_ctx {
-	struct summary s;
-	const char *path;
-	struct jb_err *err;
-};
-
-static int
-analyze_row(void *arg, const char *const *fields, unsigned long record)
-{
-	struct analyze_ctx *a = arg;
-	struct jb_err e = { 0 };
-	int rc = summary_add_fields(&a->s, fields, &e);
-
-	if (rc)
-		return jb_err_set(a->err, rc, "%s: record %lu: %s", a->path, record, e.msg);
-	return 0;
-}
-
 static void
 put_text(const char *s, int last)
 {
@@ -190,7 +172,7 @@ int
 cmd_analyze(int argc, char **argv)
 {
 	struct analyze_opts o = { .seed = 1, .resamples = 2000, .level = 0.95 };
-	struct analyze_ctx a = { 0 };
+	struct summary sum = { 0 };
 	struct jb_err err = { 0 };
 	const char *files[256];
 	int i, n = 0, rc;
@@ -228,21 +210,19 @@ cmd_analyze(int argc, char **argv)
 		analyze_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	a.err = &err;
 	for (i = 0; i < n; i++) {
-		a.path = files[i];
-		rc = results_read(files[i], analyze_row, &a, &err);
+		rc = summary_add_file(&sum, files[i], &err);
 		if (rc) {
 			fprintf(stderr, "joulebench analyze: %s\n", err.msg);
-			summary_fini(&a.s);
+			summary_fini(&sum);
 			return rc == -ENOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
 		}
 	}
 	if (o.ratios)
-		print_ratios(&a.s, &o);
+		print_ratios(&sum, &o);
 	else
-		print_groups(&a.s, &o);
-	summary_fini(&a.s);
+		print_groups(&sum, &o);
+	summary_fini(&sum);
 	return CLI_EXIT_OK;
 bad:
 	fprintf(stderr, "joulebench analyze: bad value '%s' for %s\n", argv[i + 1], argv[i]);

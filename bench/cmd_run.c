@@ -465,6 +465,12 @@ cmd_run(int argc, char **argv)
 		runner_report_fini(&rep);
 		return code;
 	}
+	if (cfg.resume_mode) {
+		/* After a resume, summarise the whole run, not just the part measured now. */
+		summary_fini(&rep.summary);
+		if (summary_add_file(&rep.summary, o.out, &err))
+			fprintf(stderr, "joulebench run: %s\n", err.msg);
+	}
 	report_print_summary(stdout, &rep.summary);
 	fflush(stdout);
 	if (!cfg.quiet)
