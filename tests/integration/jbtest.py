@@ -28,10 +28,21 @@ def check(cond, msg):
         fail(msg)
 
 
+# `meson test --setup valgrind` sets JB_VALGRIND=1: every joulebench (and the function
+# runners it starts) then runs under memcheck, and any error fails the test (exit 99).
+VALGRIND = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+            "--errors-for-leak-kinds=definite", "--trace-children=yes",
+            "--trace-children-skip=/bin/sh,/usr/bin/sh,*gnuplot*"]
+
+
 def run(args, **kw):
     """Run joulebench with ARGS; return the CompletedProcess (text mode)."""
-    return subprocess.run([JOULEBENCH] + args, capture_output=True, text=True,
-                          timeout=kw.pop("timeout", 300), **kw)
+    wrap = VALGRIND if os.environ.get("JB_VALGRIND") == "1" else []
+    p = subprocess.run(wrap + [JOULEBENCH] + args, capture_output=True, text=True,
+                       timeout=kw.pop("timeout", 600), **kw)
+    if p.returncode == 99 and wrap:
+        fail(f"valgrind found errors in joulebench {' '.join(args)}:\n{p.stderr}")
+    return p
 
 
 def read_csv(path):
