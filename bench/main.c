@@ -20,6 +20,7 @@ static const struct cli_cmd {
 	{ "run", cmd_run, "measure joules per invocation of workloads; write CSV" },
 	{ "list", cmd_list, "list workloads, drivers and meters (with why a meter is unusable)" },
 	{ "plot", cmd_plot, "draw energy per invocation from result CSVs (PNG and SVG)" },
+	{ "overhead", cmd_overhead, "simulate software vs hardware isolation over a trace: overhead" },
 };
 
 static void
