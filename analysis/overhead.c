@@ -180,6 +180,10 @@ account(struct sim_bins *b, const struct params *p, const double *on,
 		for (k = 0; k < OVERHEAD_N_PLATFORMS; k++) {
 			unsigned j;
 
+			if (p->v[PARAMS_static_is_useful] != 0) {
+				e[k][OVERHEAD_USEFUL] += e[k][OVERHEAD_IDLE];
+				e[k][OVERHEAD_IDLE] = 0;
+			}
 			r->p[k].total_j += tot[k];
 			for (j = 0; j < OVERHEAD_N_PARTS; j++)
 				r->p[k].part_j[j] += e[k][j];

@@ -69,6 +69,9 @@
 	  "placeholder: board/server duration ratio; paper's linpack ratio unknown")           \
 	X(board_isolation_frac, 0.0, -0.99, 100,                                               \
 	  "hardware isolation: no sandbox layer (research/paper.md 5)")                        \
+	X(static_is_useful, 0, 0, 1,                                                           \
+	  "DESIGN 6: useful = dynamic energy only (0); 1 counts the static power under a "     \
+	  "running invocation as useful (one reading of the paper, research/paper.md 6)")      \
 	X(fleet_scale, 1, 0, 1e12,                                                             \
 	  "placeholder: no scaling; the fleet behind the paper's 70.8 MW is unknown")          \
 	X(bin_s, 10, 0.001, 86400,                                                             \
