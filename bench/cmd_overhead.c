@@ -180,49 +180,77 @@ print_result(const struct overhead_result *r)
 	}
 }
 
+/* Split --sweep KEY=V1,V2,... into @key and the values, each checked against the key's
+ * range, so a bad sweep fails before any simulation runs. Return: the count or -EINVAL. */
+static int
+sweep_parse(const char *spec, const struct params *base, char *key, size_t keylen,
+	    double *val, struct jb_err *err)
+{
+	char list[1024], *tok, *save = NULL;
+	const char *eq = strchr(spec, '=');
+	int n = 0, rc;
+
+	if (!eq || eq == spec || (size_t)(eq - spec) >= keylen || strlen(eq + 1) >= sizeof(list))
+		return jb_err_set(err, -EINVAL, "--sweep wants KEY=V1,V2,..., not '%s'", spec);
+	snprintf(key, keylen, "%.*s", (int)(eq - spec), spec);
+	snprintf(list, sizeof(list), "%s", eq + 1);
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct params p = *base;
+
+		if (n == OVH_MAX_SWEEP)
+			return jb_err_set(err, -EINVAL, "--sweep: at most %d values", OVH_MAX_SWEEP);
+		if ((rc = params_set(&p, key, tok, "command line --sweep", err)))
+			return rc == -ENOENT ? -EINVAL : rc;
+		val[n++] = p.v[params_find(key)];
+	}
+	if (!n)
+		return jb_err_set(err, -EINVAL, "--sweep %s: no values", key);
+	return n;
+}
+
 static int
 run_sweep(const struct ovh_opts *o, const struct params *base, const struct trace *t,
 	  const char *prefix, struct jb_err *err)
 {
 	struct overhead_sweep_point pt[OVH_MAX_SWEEP];
-	char key[64], list[1024], *tok, *save = NULL;
-	const char *eq = strchr(o->sweep, '=');
-	size_t n = 0, i;
-	int rc = 0;
+	double val[OVH_MAX_SWEEP];
+	char key[64];
+	int n = sweep_parse(o->sweep, base, key, sizeof(key), val, err), i, done = 0, rc = 0;
 
-	if (!eq || eq == o->sweep || (size_t)(eq - o->sweep) >= sizeof(key) ||
-	    strlen(eq + 1) >= sizeof(list))
-		return jb_err_set(err, -EINVAL, "--sweep wants KEY=V1,V2,..., not '%s'", o->sweep);
-	snprintf(key, sizeof(key), "%.*s", (int)(eq - o->sweep), o->sweep);
-	snprintf(list, sizeof(list), "%s", eq + 1);
+	if (n < 0)
+		return n;
 	printf("\nsweep of %s:\n%14s %12s %16s %16s %16s\n", key, "value", "reduction_%",
 	       "overhead_sw_W", "overhead_hw_W", "fleet_saving_W");
-	for (tok = strtok_r(list, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+	for (i = 0; i < n && !rc; i++) {
 		struct params p = *base;
 
-		if (n == OVH_MAX_SWEEP) {
-			rc = jb_err_set(err, -EINVAL, "--sweep: at most %d values", OVH_MAX_SWEEP);
+		p.v[params_find(key)] = val[i];
+		snprintf(p.src[params_find(key)], PARAMS_SOURCE_LEN, "command line --sweep");
+		pt[i].value = val[i];
+		if ((rc = overhead_simulate(t, &p, o->seed, 0, &pt[i].r, err)))
 			break;
-		}
-		if ((rc = params_set(&p, key, tok, "command line --sweep", err)))
-			break;
-		pt[n].value = p.v[params_find(key)];
-		if ((rc = overhead_simulate(t, &p, o->seed, 0, &pt[n].r, err)))
-			break;
-		printf("%14.6g %12.4f %16.6g %16.6g %16.6g\n", pt[n].value, 100 * pt[n].r.reduction,
-		       pt[n].r.p[OVERHEAD_SW].overhead_power_w,
-		       pt[n].r.p[OVERHEAD_HW].overhead_power_w, pt[n].r.fleet_saving_w);
-		n++;
+		done++;
+		printf("%14.6g %12.4f %16.6g %16.6g %16.6g\n", val[i], 100 * pt[i].r.reduction,
+		       pt[i].r.p[OVERHEAD_SW].overhead_power_w,
+		       pt[i].r.p[OVERHEAD_HW].overhead_power_w, pt[i].r.fleet_saving_w);
 	}
-	if (!rc && !n)
-		rc = jb_err_set(err, -EINVAL, "--sweep %s: no values", key);
 	if (!rc)
-		rc = overhead_out_sweep_csv(key, pt, n, prefix, err);
+		rc = overhead_out_sweep_csv(key, pt, (size_t)n, prefix, err);
 	if (!rc && !o->no_plot)
-		rc = overhead_out_sweep_plot(key, pt, n, prefix, err);
-	for (i = 0; i < n; i++)
+		rc = overhead_out_sweep_plot(key, pt, (size_t)n, prefix, err);
+	for (i = 0; i < done; i++)
 		overhead_result_fini(&pt[i].r);
 	return rc;
+}
+
+static int
+sweep_check(const struct ovh_opts *o, const struct params *p, struct jb_err *err)
+{
+	double val[OVH_MAX_SWEEP];
+	char key[64];
+	int n = o->sweep ? sweep_parse(o->sweep, p, key, sizeof(key), val, err) : 0;
+
+	return n < 0 ? n : 0;
 }
 
 static int
@@ -245,7 +273,8 @@ cmd_overhead(int argc, char **argv)
 
 	if ((rc = parse_args(argc, argv, &o)))
 		return rc < 0 ? CLI_EXIT_OK : rc;
-	if ((rc = load_params(&o, &p, &err)) || (rc = load_trace(&o, &p, &t, &err))) {
+	if ((rc = load_params(&o, &p, &err)) || (rc = sweep_check(&o, &p, &err)) ||
+	    (rc = load_trace(&o, &p, &t, &err))) {
 		fprintf(stderr, "joulebench overhead: %s\n", err.msg);
 		trace_fini(&t);
 		return exit_for(rc);
