@@ -15,6 +15,7 @@
 
 #include "overhead.h"
 #include "params.h"
+#include "results.h"
 #include "trace.h"
 
 #define FIX JB_TEST_FIXTURES "/"
@@ -441,4 +442,75 @@ Test(trace, generator_is_seeded_and_spread)
 		  (unsigned long long)b.n_invocations);
 	trace_fini(&a);
 	trace_fini(&b);
+}
+
+static void
+meas_row(struct results_writer *w, const char *driver, const char *phase, const char *status,
+	 double idle_w, double wall_s, double energy_j, double dyn_j)
+{
+	struct results_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.schema_version = RESULTS_SCHEMA_VERSION;
+	r.run_id = r.host = r.arch = r.meter = r.meter_kind = r.domain = r.size = "x";
+	r.isolation = r.work_unit = r.energy_method = r.checksum = r.message = "x";
+	r.driver = driver;
+	r.workload = "matmul";
+	r.phase = phase;
+	r.status = status;
+	r.core = -1;
+	r.idle_power_w = idle_w;
+	r.wall_ns = (uint64_t)(wall_s * 1e9);
+	r.energy_j = energy_j;
+	r.dynamic_energy_j = dyn_j;
+	r.window_energy_j = r.energy_uncertainty_j = r.work_units = NAN;
+	cr_assert_eq(results_writer_write(w, &r, NULL), 0);
+}
+
+/* Medians of measured rows become parameters; failed rows do not count. */
+Test(params, measured_csvs_set_parameters)
+{
+	char dir[] = "/tmp/jb-meas-XXXXXX", srv[64], brd[64];
+	struct results_writer *w;
+	struct jb_err err = { 0 };
+	struct params p;
+	int i;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(srv, sizeof(srv), "%s/server.csv", dir);
+	snprintf(brd, sizeof(brd), "%s/board.csv", dir);
+	cr_assert_eq(results_writer_open(srv, 0, &w, NULL), 0);
+	for (i = 0; i < 3; i++) {
+		meas_row(w, "container", "warm", "ok", 100, 1, 102, 2);   /* 2 W dynamic */
+		meas_row(w, "pinned", "warm", "ok", 100, 1, 101.6, 1.6);  /* 1.6 W */
+		meas_row(w, "container", "cold", "ok", 100, 1, 107, 7);   /* 7 J = 5 J + a run */
+	}
+	meas_row(w, "container", "warm", "failed", 1e6, 1, 1e6, 1e6);
+	cr_assert_eq(results_writer_close(w, NULL), 0);
+	cr_assert_eq(results_writer_open(brd, 0, &w, NULL), 0);
+	for (i = 0; i < 3; i++) {
+		meas_row(w, "pinned", "warm", "ok", 1.5, 4, 8, 2);        /* 0.5 W over 4 s */
+		meas_row(w, "pinned", "boot", "ok", 1.5, 2.5, 3.3, 0);
+	}
+	cr_assert_eq(results_writer_close(w, NULL), 0);
+
+	params_init(&p);
+	cr_assert_eq(params_measured_apply(&p, srv, brd, &err), 0, "%s", err.msg);
+	cr_assert_float_eq(p.v[PARAMS_server_idle_w], 100, 1e-9);
+	cr_assert_float_eq(p.v[PARAMS_server_loaded_w], 100 + 48 * 2, 1e-9);
+	cr_assert_float_eq(p.v[PARAMS_container_create_j], 5, 1e-9);
+	cr_assert_float_eq(p.v[PARAMS_isolation_frac], 0.25, 1e-9);
+	cr_assert_float_eq(p.v[PARAMS_board_idle_w], 1.5, 1e-9);
+	cr_assert_float_eq(p.v[PARAMS_board_active_w], 2.0, 1e-9);
+	cr_assert_float_eq(p.v[PARAMS_board_boot_j], 3.3, 1e-9);
+	cr_assert_float_eq(p.v[PARAMS_board_boot_s], 2.5, 1e-9);
+	cr_assert_float_eq(p.v[PARAMS_board_slowdown], 4, 1e-9);
+	cr_assert(strstr(p.src[PARAMS_server_idle_w], "measured: ") &&
+		  strstr(p.src[PARAMS_server_idle_w], "server.csv"), "%s", p.src[PARAMS_server_idle_w]);
+	cr_assert_str_eq(p.src[PARAMS_keep_alive_s], "AWS Lambda fixed keep-alive of 10 min "
+			 "(Shahrad et al. ATC'20, research/workloads.md 2.4); OpenWhisk "
+			 "idle-container 10 min");
+	unlink(srv);
+	unlink(brd);
+	rmdir(dir);
 }
