@@ -75,15 +75,24 @@ serve_all(const struct trace *t, const struct params *p, unsigned long seed,
 	for (i = 0; i < t->n && !rc; i++) {
 		const struct trace_function *f = &t->fn[i];
 
-		rc = trace_function_expand(f, rng, &buf, err);
-		if (rc)
-			break;
+		double ls = p->v[PARAMS_load_scale];
+		unsigned long c, copies = (unsigned long)ls;
+
+		/* load_scale: independent copies of the function; the fractional part is
+		 * one more copy with that probability. Each copy is expanded afresh. */
+		if (ls > copies && gsl_rng_uniform(rng) < ls - copies)
+			copies++;
 		sw.memory_mb = isfinite(f->memory_mb) && f->memory_mb > 0 ?
 				       f->memory_mb : p->v[PARAMS_instance_memory_mb];
-		out->invocations += buf.n;
-		if (sim_pool_run(&psw, &sw, b, buf.inv, buf.n) ||
-		    sim_pool_run(&phw, &hw, b, buf.inv, buf.n))
-			rc = jb_err_set(err, -ENOMEM, "out of memory simulating %s", f->name);
+		for (c = 0; c < copies && !rc; c++) {
+			rc = trace_function_expand(f, rng, &buf, err);
+			if (rc)
+				break;
+			out->invocations += buf.n;
+			if (sim_pool_run(&psw, &sw, b, buf.inv, buf.n) ||
+			    sim_pool_run(&phw, &hw, b, buf.inv, buf.n))
+				rc = jb_err_set(err, -ENOMEM, "out of memory simulating %s", f->name);
+		}
 	}
 	out->p[OVERHEAD_SW].cold_starts = psw.cold;
 	out->p[OVERHEAD_HW].cold_starts = phw.cold;

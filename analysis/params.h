@@ -72,6 +72,9 @@
 	X(static_is_useful, 0, 0, 1,                                                           \
 	  "DESIGN 6: useful = dynamic energy only (0); 1 counts the static power under a "     \
 	  "running invocation as useful (one reading of the paper, research/paper.md 6)")      \
+	X(load_scale, 1, 0, 1e4,                                                               \
+	  "joulebench: 1 = the trace as is; s = each function served floor(s) times, plus "    \
+	  "once more with probability frac(s), as independent tenants (sweep it for load)")    \
 	X(fleet_scale, 1, 0, 1e12,                                                             \
 	  "placeholder: no scaling; the fleet behind the paper's 70.8 MW is unknown")          \
 	X(bin_s, 10, 0.001, 86400,                                                             \

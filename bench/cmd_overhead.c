@@ -216,9 +216,12 @@ run_sweep(const struct ovh_opts *o, const struct params *base, const struct trac
 	double val[OVH_MAX_SWEEP];
 	char key[64];
 	int n = sweep_parse(o->sweep, base, key, sizeof(key), val, err), i, done = 0, rc = 0;
+	struct trace own = { 0 };
+	int regen;
 
 	if (n < 0)
 		return n;
+	regen = !strncmp(key, "gen_", 4) && !o->inv19 && !o->file21;
 	printf("\nsweep of %s:\n%14s %12s %16s %16s %16s\n", key, "value", "reduction_%",
 	       "overhead_sw_W", "overhead_hw_W", "fleet_saving_W");
 	for (i = 0; i < n && !rc; i++) {
@@ -227,6 +230,12 @@ run_sweep(const struct ovh_opts *o, const struct params *base, const struct trac
 		p.v[params_find(key)] = val[i];
 		snprintf(p.src[params_find(key)], PARAMS_SOURCE_LEN, "command line --sweep");
 		pt[i].value = val[i];
+		if (regen) { /* a gen_* key shapes the trace itself: generate it again */
+			trace_fini(&own);
+			if ((rc = trace_gen_create(&own, &p, o->hours, o->seed, err)))
+				break;
+			t = &own;
+		}
 		if ((rc = overhead_simulate(t, &p, o->seed, 0, &pt[i].r, err)))
 			break;
 		done++;
@@ -240,6 +249,7 @@ run_sweep(const struct ovh_opts *o, const struct params *base, const struct trac
 		rc = overhead_out_sweep_plot(key, pt, (size_t)n, prefix, err);
 	for (i = 0; i < done; i++)
 		overhead_result_fini(&pt[i].r);
+	trace_fini(&own);
 	return rc;
 }
 

@@ -198,6 +198,28 @@ Test(overhead, one_server_against_boards_with_headroom)
 	trace_fini(&t);
 }
 
+/* load_scale 2 serves each function twice, as two tenants with their own instances. */
+Test(overhead, load_scale_adds_tenants)
+{
+	const struct trace_inv inv[] = { { 100, 10 } };
+	struct overhead_result r;
+	struct params p;
+	struct trace t;
+
+	params_hand(&p);
+	set(&p, "load_scale", 2);
+	trace_one(&t, 3600, inv, 1);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, &r, NULL), 0);
+	cr_assert_eq(r.invocations, 2);
+	cr_assert_eq(r.p[OVERHEAD_SW].cold_starts, 2);
+	cr_assert_float_eq(r.p[OVERHEAD_SW].part_j[OVERHEAD_USEFUL], 200, 1e-9);
+	cr_assert_float_eq(r.p[OVERHEAD_HW].units_peak, 2, 1e-12);
+	set(&p, "load_scale", 0);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, &r, NULL), 0);
+	cr_assert_eq(r.invocations, 0);
+	trace_fini(&t);
+}
+
 static void
 check_conservation(const struct overhead_result *r)
 {
