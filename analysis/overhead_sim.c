@@ -134,7 +134,7 @@ heap_push(struct sim_pool *p, double v)
 	size_t i, up;
 
 	if (p->nheap == p->capheap) {
-		size_t cap = p->capheap ? 2 * p->capheap : 64;
+		size_t cap = p->capheap ? 2 * p->capheap : 4;
 		double *h = realloc(p->heap, cap * sizeof(*h));
 
 		if (!h)
@@ -170,7 +170,7 @@ static int
 dq_push_back(struct sim_pool *p, double v)
 {
 	if (p->ndq == p->capdq) {
-		size_t cap = p->capdq ? 2 * p->capdq : 64, i;
+		size_t cap = p->capdq ? 2 * p->capdq : 4, i;
 		double *d = malloc(cap * sizeof(*d));
 
 		if (!d)
@@ -194,15 +194,14 @@ warm(const struct sim_platform *pl, struct sim_bins *b, double a, double end)
 }
 
 int
-sim_pool_run(struct sim_pool *p, const struct sim_platform *pl, struct sim_bins *b,
-	     const struct trace_inv *inv, size_t n)
+sim_pool_feed(struct sim_pool *p, const struct sim_platform *pl, struct sim_bins *b,
+	      const struct trace_inv *inv, size_t n)
 {
 	const int qb[3] = { pl->q_busy, pl->q_busy_mb, pl->q_live };
 	const double wb[3] = { 1, pl->memory_mb, 1 };
 	double ka = pl->keep_alive_s;
 	size_t i;
 
-	p->nheap = p->ndq = p->head = 0;
 	for (i = 0; i < n; i++) {
 		double t = inv[i].start_s, start = t, end, f;
 
@@ -229,12 +228,29 @@ sim_pool_run(struct sim_pool *p, const struct sim_platform *pl, struct sim_bins 
 		if (heap_push(p, end))
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+int
+sim_pool_flush(struct sim_pool *p, const struct sim_platform *pl, struct sim_bins *b)
+{
+	double ka = pl->keep_alive_s;
+
 	while (p->nheap)
 		if (dq_push_back(p, heap_pop(p)))
 			return -ENOMEM;
 	for (; p->ndq; p->ndq--, p->head = (p->head + 1) & (p->capdq - 1))
 		warm(pl, b, p->dq[p->head], p->dq[p->head] + ka);
+	p->head = 0;
 	return 0;
+}
+
+int
+sim_pool_run(struct sim_pool *p, const struct sim_platform *pl, struct sim_bins *b,
+	     const struct trace_inv *inv, size_t n)
+{
+	p->nheap = p->ndq = p->head = 0;
+	return sim_pool_feed(p, pl, b, inv, n) ? -ENOMEM : sim_pool_flush(p, pl, b);
 }
 
 void

@@ -54,7 +54,13 @@ void sim_bins_count(struct sim_bins *b, int q, double t, double w);
 /* Fill part[q] with every quantity's per-bin integral (call once, after all adds). */
 void sim_bins_finish(struct sim_bins *b);
 
-/* Serve @n invocations (sorted by start) with platform @pl's rules. 0 or -ENOMEM. */
+/* Serve @n invocations (sorted by start, after any fed before) with platform @pl's
+ * rules, keeping the pool's instances for the next call. 0 or -ENOMEM. */
+int sim_pool_feed(struct sim_pool *pool, const struct sim_platform *pl, struct sim_bins *b,
+		  const struct trace_inv *inv, size_t n);
+/* End of the trace: every instance frees, then stays warm for its keep-alive. 0 or -ENOMEM. */
+int sim_pool_flush(struct sim_pool *pool, const struct sim_platform *pl, struct sim_bins *b);
+/* A fresh pool fed @inv and flushed. 0 or -ENOMEM. */
 int sim_pool_run(struct sim_pool *pool, const struct sim_platform *pl, struct sim_bins *b,
 		 const struct trace_inv *inv, size_t n);
 void sim_pool_fini(struct sim_pool *pool);

@@ -77,9 +77,8 @@
 	  "once more with probability frac(s), as independent tenants (sweep it for load)")    \
 	X(fleet_scale, 1, 0, 1e12,                                                             \
 	  "placeholder: no scaling; the fleet behind the paper's 70.8 MW is unknown")          \
-	X(bin_s, 10, 0.001, 86400,                                                             \
-	  "joulebench: resolution of peaks and powers; 1 s bins of a day (12 MB) make the "    \
-	  "simulation memory-bound")                                                           \
+	X(bin_s, 1, 0.001, 86400,                                                              \
+	  "joulebench: resolution at which peaks (servers, boards) and powers are taken")      \
 	X(gen_functions, 1000, 1, 1e7, "joulebench: size of the default generated trace")     \
 	X(gen_rate_median_per_day, 24, 1e-6, 1e9,                                              \
 	  "~45% of apps invoked at most once per hour (Shahrad et al. ATC'20, UNVERIFIED, "    \

@@ -170,22 +170,27 @@ duration_draw_s(const double *pct_ms, double u)
 }
 
 int
-trace_function_expand(const struct trace_function *f, gsl_rng *rng, struct trace_buf *buf,
-		      struct jb_err *err)
+trace_function_expand_until(const struct trace_function *f, gsl_rng *rng,
+			    struct trace_cursor *cur, double until_s, struct trace_buf *buf,
+			    struct jb_err *err)
 {
-	uint32_t m, c, j;
-	size_t n = 0;
+	uint32_t m, c, j, mend;
+	size_t n = 0, iend;
+	uint64_t need = 0;
 	int rc;
 
-	rc = buf_reserve(buf, f->n_inv + f->n_total + 1, err);
+	for (iend = cur->inv; iend < f->n_inv && f->inv[iend].start_s < until_s; iend++)
+		;
+	for (mend = cur->minute; mend < f->n_minutes && f->minute[mend] * 60.0 < until_s; mend++)
+		need += f->count[mend];
+	rc = buf_reserve(buf, (iend - cur->inv) + need + 1, err);
 	if (rc)
 		return rc;
-	if (f->n_inv) {
-		memcpy(buf->inv, f->inv, f->n_inv * sizeof(*f->inv));
-		buf->n = f->n_inv;
-		return 0;
-	}
-	for (m = 0; m < f->n_minutes; m++) {
+	if (iend > cur->inv)
+		memcpy(buf->inv, f->inv + cur->inv, (iend - cur->inv) * sizeof(*f->inv));
+	n = iend - cur->inv;
+	cur->inv = iend;
+	for (m = cur->minute; m < mend; m++) {
 		struct trace_inv *v = buf->inv + n;
 		double sum = 0, t0 = f->minute[m] * 60.0;
 
@@ -202,6 +207,16 @@ trace_function_expand(const struct trace_function *f, gsl_rng *rng, struct trace
 		}
 		n += c;
 	}
+	cur->minute = mend;
 	buf->n = n;
 	return 0;
+}
+
+int
+trace_function_expand(const struct trace_function *f, gsl_rng *rng, struct trace_buf *buf,
+		      struct jb_err *err)
+{
+	struct trace_cursor cur = { 0 };
+
+	return trace_function_expand_until(f, rng, &cur, INFINITY, buf, err);
 }

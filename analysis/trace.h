@@ -78,6 +78,22 @@ int trace_limit(struct trace *t, double hours, size_t functions, unsigned long s
 int trace_function_expand(const struct trace_function *f, gsl_rng *rng, struct trace_buf *buf,
 			  struct jb_err *err);
 
+/* Where the expansion of one function has got to, for trace_function_expand_until(). */
+struct trace_cursor {
+	uint32_t minute;   /* next index into minute[] */
+	size_t inv;        /* next index into inv[] */
+};
+
+/**
+ * trace_function_expand_until() - as trace_function_expand(), but only the minutes (or
+ * explicit invocations) that start before @until_s, from where @cur points; advances
+ * @cur. Successive calls with growing @until_s yield the whole function in start order.
+ * Return: 0 or -ENOMEM.
+ */
+int trace_function_expand_until(const struct trace_function *f, gsl_rng *rng,
+				struct trace_cursor *cur, double until_s, struct trace_buf *buf,
+				struct jb_err *err);
+
 /** trace_buf_fini() - free @buf's storage. */
 void trace_buf_fini(struct trace_buf *buf);
 
