@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The overhead model (overhead.h). Pass 1 serves every function's invocations on both
- * platforms (overhead_sim.c) into time bins. Pass 2 sizes the fleet (servers for the peak
+ * platforms (overhead_sim.c) into time bins, one hour of all functions at a time. Pass 2 sizes the fleet (servers for the peak
  * memory or core demand plus headroom, per interval or for the whole trace; boards for
  * the peak of boards on plus headroom) and turns the bins into energy. Each part of the
  * breakdown is computed on its own and the total independently from the hardware's power

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The overhead simulation's event core (overhead_sim.h). Functions are independent, so
- * each function's invocations are processed on their own, in start order, and their
- * effect is folded into shared time bins; nothing is allocated per event. An arrival
+ * each function's invocations are processed by its own pool, in start order (fed in
+ * chunks of time by overhead.c), and their effect is folded into shared time bins;
+ * nothing is allocated per event (pool storage grows by doubling and is reused). An arrival
  * takes the most recently freed warm instance (LIFO, so the oldest expire first), else
  * it is a cold start. An instance stays warm for keep_alive_s after it frees, and an
  * arrival exactly keep_alive_s after is still warm.
@@ -243,14 +244,6 @@ sim_pool_flush(struct sim_pool *p, const struct sim_platform *pl, struct sim_bin
 		warm(pl, b, p->dq[p->head], p->dq[p->head] + ka);
 	p->head = 0;
 	return 0;
-}
-
-int
-sim_pool_run(struct sim_pool *p, const struct sim_platform *pl, struct sim_bins *b,
-	     const struct trace_inv *inv, size_t n)
-{
-	p->nheap = p->ndq = p->head = 0;
-	return sim_pool_feed(p, pl, b, inv, n) ? -ENOMEM : sim_pool_flush(p, pl, b);
 }
 
 void

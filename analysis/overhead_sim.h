@@ -60,9 +60,6 @@ int sim_pool_feed(struct sim_pool *pool, const struct sim_platform *pl, struct s
 		  const struct trace_inv *inv, size_t n);
 /* End of the trace: every instance frees, then stays warm for its keep-alive. 0 or -ENOMEM. */
 int sim_pool_flush(struct sim_pool *pool, const struct sim_platform *pl, struct sim_bins *b);
-/* A fresh pool fed @inv and flushed. 0 or -ENOMEM. */
-int sim_pool_run(struct sim_pool *pool, const struct sim_platform *pl, struct sim_bins *b,
-		 const struct trace_inv *inv, size_t n);
 void sim_pool_fini(struct sim_pool *pool);
 
 #endif
