@@ -175,6 +175,25 @@ Test(overhead, keep_alive_boundary)
 	trace_fini(&t);
 }
 
+/* Functions are fed hour by hour; an instance freed before an hour's end stays warm into
+ * the next hour, and work that crosses the boundary is counted once. */
+Test(overhead, warm_across_the_hour_boundary)
+{
+	const struct trace_inv inv[] = { { 3590, 5 }, { 3650, 20 } };
+	struct overhead_result r;
+	struct params p;
+	struct trace t;
+
+	params_hand(&p);
+	trace_one(&t, 7200, inv, 2);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, &r, NULL), 0);
+	cr_assert_eq(r.p[OVERHEAD_SW].cold_starts, 1);
+	cr_assert_float_eq(r.p[OVERHEAD_SW].part_j[OVERHEAD_USEFUL], 25 * 10, 1e-9);
+	/* Warm [3595, 3650) and [3670, 3730): 115 s at 25 W + 0.5 W. */
+	cr_assert_float_eq(r.p[OVERHEAD_SW].part_j[OVERHEAD_KEEPALIVE], 115 * 25.5, 1e-6);
+	trace_fini(&t);
+}
+
 /* Two overlapping invocations need two instances: two servers' worth of cores? No: one
  * server of 4 cores holds both; but two boards, and headroom 0.5 makes ceil(2 x 1.5) = 3. */
 Test(overhead, one_server_against_boards_with_headroom)
