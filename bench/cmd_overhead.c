@@ -104,11 +104,15 @@ parse_args(int argc, char **argv, struct ovh_opts *o)
 			o->params[o->nparams++] = v;
 		else if (!strcmp(a, "--set") && o->nsets < OVH_MAX_FILES * 4)
 			o->sets[o->nsets++] = v;
-		else if (!strcmp(a, "--functions") ? cli_parse_uint(v, 10000000, &o->functions) :
-			 !strcmp(a, "--seed")      ? cli_parse_uint(v, ~0ULL, &o->seed) :
-			 !strcmp(a, "--hours")     ? cli_parse_double(v, 1e-3, 1e6, &o->hours) :
-			 !strcmp(a, "--step")      ? cli_parse_double(v, 1e-3, 1e9, &o->step_s) : 1) {
-			fprintf(stderr, "joulebench overhead: bad option '%s %s'\n", a, v);
+		else if (strcmp(a, "--functions") && strcmp(a, "--seed") && strcmp(a, "--hours") &&
+			 strcmp(a, "--step")) {
+			fprintf(stderr, "joulebench overhead: unknown option '%s' (try --help)\n", a);
+			return CLI_EXIT_USAGE;
+		} else if (!strcmp(a, "--functions") ? cli_parse_uint(v, 10000000, &o->functions) :
+			   !strcmp(a, "--seed")      ? cli_parse_uint(v, ~0ULL, &o->seed) :
+			   !strcmp(a, "--hours")     ? cli_parse_double(v, 1e-3, 1e6, &o->hours) :
+						       cli_parse_double(v, 1e-3, 1e9, &o->step_s)) {
+			fprintf(stderr, "joulebench overhead: bad value for %s: '%s'\n", a, v);
 			return CLI_EXIT_USAGE;
 		}
 	}

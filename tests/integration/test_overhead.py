@@ -93,7 +93,8 @@ def main():
              "line 3, column 15"),
             (["--azure2021", os.path.join(tmp, "missing.csv")], "missing.csv"),
             (["--sweep", "keep_alive_s"], "--sweep wants"),
-            (["--hours", "x"], "bad option"),
+            (["--hours", "x"], "bad value for --hours: 'x'"),
+            (["--bogus", "1"], "unknown option '--bogus'"),
         ]
         for args, want in bad:
             p = run(args + ["--no-plot", "-o", os.path.join(tmp, "bad")], code=2)
