@@ -178,6 +178,12 @@ params_measured_apply(struct params *p, const char *server_csv, const char *boar
 		}
 		idle = vec_median(&s.v[M_IDLE]);
 		dynp = vec_median(dv);
+		if (!(dynp > 0)) {
+			rc = jb_err_set(err, -EINVAL, "%s: the median dynamic power of warm rows is "
+					"%.3g W: the meter did not separate the work from idle power",
+					server_csv, dynp);
+			goto out;
+		}
 		rc = put(p, "server_idle_w", idle, &s, "median idle_power_w", s.v[M_IDLE].n, err);
 		if (!rc)
 			rc = put(p, "server_loaded_w", idle + p->v[PARAMS_server_cores] * dynp, &s,
@@ -200,9 +206,16 @@ params_measured_apply(struct params *p, const char *server_csv, const char *boar
 			goto out;
 		}
 		idle = vec_median(&b.v[M_IDLE]);
+		dynp = vec_median(&b.v[M_DYNP_ANY]);
+		if (!(dynp > 0)) {
+			rc = jb_err_set(err, -EINVAL, "%s: the median dynamic power of warm rows is "
+					"%.3g W: the meter did not separate the work from idle power",
+					board_csv, dynp);
+			goto out;
+		}
 		rc = put(p, "board_idle_w", idle, &b, "median idle_power_w", b.v[M_IDLE].n, err);
 		if (!rc)
-			rc = put(p, "board_active_w", idle + vec_median(&b.v[M_DYNP_ANY]), &b,
+			rc = put(p, "board_active_w", idle + dynp, &b,
 				 "idle + median warm dynamic_energy_j/wall", b.v[M_DYNP_ANY].n, err);
 		if (!rc)
 			rc = put(p, "board_boot_j", vec_median(&b.v[M_BOOT_J]), &b,

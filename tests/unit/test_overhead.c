@@ -551,6 +551,12 @@ Test(params, measured_csvs_set_parameters)
 	cr_assert_str_eq(p.src[PARAMS_keep_alive_s], "AWS Lambda fixed keep-alive of 10 min "
 			 "(Shahrad et al. ATC'20, research/workloads.md 2.4); OpenWhisk "
 			 "idle-container 10 min");
+	/* A meter that cannot tell work from idle gives no loaded power: say so. */
+	cr_assert_eq(results_writer_open(srv, 1, &w, NULL), 0);
+	meas_row(w, "container", "warm", "ok", 100, 1, 99, -1);
+	cr_assert_eq(results_writer_close(w, NULL), 0);
+	cr_assert_eq(params_measured_apply(&p, srv, NULL, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "server.csv: the median dynamic power"), "%s", err.msg);
 	unlink(srv);
 	unlink(brd);
 	rmdir(dir);
