@@ -21,6 +21,7 @@ static const struct cli_cmd {
 	{ "list", cmd_list, "list workloads, drivers and meters (with why a meter is unusable)" },
 	{ "analyze", cmd_analyze, "statistics of result CSVs: medians, CIs, outliers, ratios" },
 	{ "plot", cmd_plot, "draw energy per invocation from result CSVs (PNG and SVG)" },
+	{ "overhead", cmd_overhead, "simulate software vs hardware isolation over a trace: overhead" },
 };
 
 static void
