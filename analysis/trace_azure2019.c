@@ -231,8 +231,11 @@ trace_azure2019_read(struct trace *t, const char *invocations, const char *durat
 	r.path = durations;
 	if ((rc = trace_csv_read(durations, dur_record, &r, err)))
 		goto out;
-	qsort(r.rows, r.n, sizeof(*r.rows), keyed_cmp);
-	qsort(m.rows, m.n, sizeof(*m.rows), keyed_cmp);
+	/* qsort's pointer must not be NULL even for 0 rows (C17 7.22.5): an empty file. */
+	if (r.n)
+		qsort(r.rows, r.n, sizeof(*r.rows), keyed_cmp);
+	if (m.n)
+		qsort(m.rows, m.n, sizeof(*m.rows), keyed_cmp);
 	t->n_invocations = 0;
 	for (i = 0; i < t->n; i++) {
 		struct trace_function *f = &t->fn[i];

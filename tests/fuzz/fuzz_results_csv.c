@@ -5,9 +5,8 @@
  * crash, a leak or undefined behaviour.
  */
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
+
+#include "fuzz_file.h"
 
 #include "results.h"
 #include "summary.h"
@@ -36,10 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_state st = { 0 };
 	size_t i;
 
-	if (fd < 0 && (fd = mkstemp(path)) < 0)
-		abort();
-	if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
-		abort();
+	fuzz_file_put(path, &fd, data, size);
 	(void)results_read(path, fuzz_row, &st, NULL);
 	for (i = 0; i < st.s.n; i++) {
 		struct summary_stats stats;
