@@ -254,7 +254,7 @@ const struct workload_desc workload_mst = {
 	.summary = "minimum spanning tree (Kruskal) of a weighted Barabasi-Albert graph (m = 10)",
 	.modeled_on = "SeBS 502.graph-mst",
 	.work_unit = "edge",
-	.size_param = { 2000, 130000, 400000 },
+	.size_param = { 2000, 130000, 350000 },
 	.size_param_name = "vertices",
 	.setup = mst_setup,
 	.run = mst_run,
