@@ -110,6 +110,19 @@ matmul_dump(void *state, FILE *f)
 	return 0;
 }
 
+static int
+matmul_dump_output(void *state, FILE *f)
+{
+	const struct matmul_state *s = state;
+	size_t i, nn = s->n * s->n;
+
+	/* C of the last run, one row-major element per line. */
+	for (i = 0; i < nn; i++)
+		if (fprintf(f, "%.17g\n", s->c[i]) < 0)
+			return -EIO;
+	return 0;
+}
+
 static void
 matmul_teardown(void *state)
 {
@@ -134,5 +147,6 @@ const struct workload_desc workload_matmul = {
 	.run = matmul_run,
 	.verify = matmul_verify,
 	.dump_input = matmul_dump,
+	.dump_output = matmul_dump_output,
 	.teardown = matmul_teardown,
 };
