@@ -175,7 +175,7 @@ sha256_teardown(void *state)
 const struct workload_desc workload_sha256 = {
 	.name = "sha256",
 	.summary = "SHA-256 (libcrypto EVP) of an N-byte message",
-	.modeled_on = "vSwarm Auth (integrity hash; no SeBS or FunctionBench twin)",
+	.modeled_on = "vSwarm Auth (integrity hash)",
 	.work_unit = "byte",
 	.size_param = { 65536, 384u << 20, 1024u << 20 },
 	.size_param_name = "bytes",
