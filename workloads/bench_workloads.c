@@ -8,7 +8,9 @@
  * work (per median wall second), which is what docs/workloads.md records. Every invocation is verified; a failure makes the exit
  * status 1. Being a benchmark program, it is allowed to print.
  *
- *   bench-workloads [--size test|small|large] [--reps N] [WORKLOAD...]
+ *   bench-workloads [--size test|small|large] [--reps N] [--param P] [WORKLOAD...]
+ *
+ * --param overrides the size parameter of the class, to try sizes while calibrating.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,7 +33,7 @@ bench_cmp_u64(const void *a, const void *b)
 
 /* Bench one workload; 0, or 1 when it fails to set up, run or verify. */
 static int
-bench_one(const struct workload_desc *w, enum workload_size size, int reps)
+bench_one(const struct workload_desc *w, enum workload_size size, uint64_t param, int reps)
 {
 	uint64_t wall_ns[BENCH_REPS_MAX], cpu_ns[BENCH_REPS_MAX], t0, c0, setup_ns, median_ns;
 	struct workload_result res = { 0 };
@@ -41,7 +43,9 @@ bench_one(const struct workload_desc *w, enum workload_size size, int reps)
 	int i, rc;
 
 	t0 = jb_clock_mono_ns();
-	rc = w->setup(w->size_param[size], 42, &state, &err);
+	if (!param)
+		param = w->size_param[size];
+	rc = w->setup(param, 42, &state, &err);
 	setup_ns = jb_clock_mono_ns() - t0;
 	if (rc) {
 		printf("%-10s setup failed: %s\n", w->name, err.msg);
@@ -69,7 +73,7 @@ bench_one(const struct workload_desc *w, enum workload_size size, int reps)
 	median_ns = wall_ns[reps / 2];
 	rate = res.work_units / ((double)median_ns * 1e-9);
 	printf("%-10s %-10s %12llu %10.1f %10.1f %10.1f %10.1f %12.4g %-7s %8.1f\n", w->name,
-	       w->size_param_name, (unsigned long long)w->size_param[size],
+	       w->size_param_name, (unsigned long long)param,
 	       (double)median_ns * 1e-6, (double)wall_ns[0] * 1e-6,
 	       (double)wall_ns[reps - 1] * 1e-6, (double)cpu_ns[reps / 2] * 1e-6, rate * 1e-6,
 	       w->work_unit, (double)setup_ns * 1e-6);
@@ -82,6 +86,7 @@ main(int argc, char **argv)
 {
 	enum workload_size size = WORKLOAD_SIZE_SMALL;
 	int reps = BENCH_REPS_DEFAULT, failed = 0, named = 0, i;
+	uint64_t param = 0;
 	size_t k;
 
 	for (i = 1; i < argc; i++) {
@@ -96,9 +101,15 @@ main(int argc, char **argv)
 				fprintf(stderr, "bench-workloads: --reps 1..%d\n", BENCH_REPS_MAX);
 				return 2;
 			}
+		} else if (strcmp(argv[i], "--param") == 0 && i + 1 < argc) {
+			param = strtoull(argv[++i], NULL, 0);
+			if (!param) {
+				fprintf(stderr, "bench-workloads: bad --param '%s'\n", argv[i]);
+				return 2;
+			}
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, "usage: bench-workloads [--size test|small|large] "
-					"[--reps N] [WORKLOAD...]\n");
+					"[--reps N] [--param P] [WORKLOAD...]\n");
 			return 2;
 		} else if (!workload_find(argv[i])) {
 			fprintf(stderr, "bench-workloads: unknown workload '%s'\n", argv[i]);
@@ -111,14 +122,15 @@ main(int argc, char **argv)
 	       "value", "median_ms", "min_ms", "max_ms", "cpu_ms", "M_units/s", "unit",
 	       "setup_ms");
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--size") == 0 || strcmp(argv[i], "--reps") == 0) {
+		if (strcmp(argv[i], "--size") == 0 || strcmp(argv[i], "--reps") == 0 ||
+		    strcmp(argv[i], "--param") == 0) {
 			i++;
 			continue;
 		}
 		named = 1;
-		failed |= bench_one(workload_find(argv[i]), size, reps);
+		failed |= bench_one(workload_find(argv[i]), size, param, reps);
 	}
 	for (k = 0; !named && k < workload_count(); k++)
-		failed |= bench_one(workload_at(k), size, reps);
+		failed |= bench_one(workload_at(k), size, param, reps);
 	return failed;
 }

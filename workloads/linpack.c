@@ -55,7 +55,11 @@ linpack_setup(uint64_t param, uint64_t seed, void **state, struct jb_err *err)
 	uint64_t rng = seed;
 	size_t i, j, n = param;
 
-	if (!s || n == 0)
+	if (n == 0) {
+		free(s);
+		return jb_err_set(err, -EINVAL, "linpack: n must be at least 1");
+	}
+	if (!s)
 		goto nomem;
 	s->n = n;
 	s->a = malloc(n * n * sizeof(double));
@@ -234,7 +238,7 @@ const struct workload_desc workload_linpack = {
 	.summary = "LU with partial pivoting and solve of a dense n x n system",
 	.modeled_on = "FunctionBench linpack",
 	.work_unit = "flop",
-	.size_param = { 60, 1200, 1400 },
+	.size_param = { 60, 900, 1400 },
 	.size_param_name = "n",
 	.setup = linpack_setup,
 	.run = linpack_run,
