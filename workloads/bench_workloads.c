@@ -4,9 +4,9 @@
  * `workloads`). For each workload it builds the input of one size class (default small,
  * seed 42), runs one warmup invocation, then REPS timed invocations in this process, and
  * prints the median wall time, the median CPU time (which other processes on a shared
- * machine inflate far less than wall time) and the throughput in the workload's unit of
- * work (per median wall second), which is what docs/workloads.md records. Every invocation is verified; a failure makes the exit
- * status 1. Being a benchmark program, it is allowed to print.
+ * machine inflate less than wall time) and the throughput in the workload's unit of work
+ * per median wall second: what docs/workloads.md records. Every invocation is verified;
+ * a failure makes the exit status 1. Being a benchmark program, it may print.
  *
  *   bench-workloads [--size test|small|large] [--reps N] [--param P] [WORKLOAD...]
  *
