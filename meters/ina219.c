@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The `ina219` meter: whole-board DC power from a TI INA219 on /dev/i2c-N (ina219.h has the
+ * register map). The chip gives power, not energy, so a sampling thread waits for each
+ * conversion (CNVR), reads the power register and integrates it over CLOCK_MONOTONIC with
+ * meter_integrator_add(); read() hands out the integral as a monotonic µJ counter. The
+ * sampler honours the overflow flag (OVF: the sample is meaningless, so it is dropped and
+ * the next read() reports -EOVERFLOW), repairs a chip reset (calibration reads 0 after a
+ * brown-out, as the kernel's ina2xx driver does), and measures its own rate and CPU cost,
+ * which matter on a small board where the meter's reader is part of what is measured.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ina219.h"
+#include "jb_clock.h"
+#include "meter-private.h"
+
+/* SBOS448 Table 5 (ADC settings): 9/10/11/12-bit conversion times, then 12-bit with 2..128
+ * samples averaged; the kernel's ina2xx.c quotes the same 68.10 ms worst case. */
+static const struct {
+	unsigned bits, avg, code;
+	uint64_t ns;
+} ina219_adc[] = {
+	{ 9, 1, 0x0, 84000 },     { 10, 1, 0x1, 148000 },   { 11, 1, 0x2, 276000 },
+	{ 12, 1, 0x3, 532000 },   { 12, 2, 0x9, 1060000 },  { 12, 4, 0xA, 2130000 },
+	{ 12, 8, 0xB, 4260000 },  { 12, 16, 0xC, 8510000 }, { 12, 32, 0xD, 17020000 },
+	{ 12, 64, 0xE, 34050000 }, { 12, 128, 0xF, 68100000 },
+};
+#define INA219_ADC_N (sizeof(ina219_adc) / sizeof(ina219_adc[0]))
+
+unsigned
+ina219_adc_code(unsigned bits, unsigned avg)
+{
+	size_t i;
+
+	for (i = 0; i < INA219_ADC_N; i++)
+		if (ina219_adc[i].bits == bits && ina219_adc[i].avg == avg)
+			return ina219_adc[i].code;
+	return 0;
+}
+
+uint64_t
+ina219_adc_time_ns(unsigned bits, unsigned avg)
+{
+	size_t i;
+
+	for (i = 0; i < INA219_ADC_N; i++)
+		if (ina219_adc[i].bits == bits && ina219_adc[i].avg == avg)
+			return ina219_adc[i].ns;
+	return 0;
+}
+
+int
+ina219_cfg_parse(const char *opts, struct ina219_cfg *cfg, char *why, size_t why_len)
+{
+	uint64_t v;
+	int rc;
+
+	rc = meter__opts_check(opts, why, why_len);
+	/* Defaults: the Adafruit-style breakout (0.1 Ω shunt, product 904) at address 0x40 on
+	 * the Raspberry Pi's I2C bus 1; 3.2 A is what ±320 mV over 0.1 Ω allows. Averaging 8
+	 * (4.26 ms per channel, a new power value every 8.52 ms) keeps the sampler near 120 Hz. */
+	if (!rc)
+		rc = meter__opt_u64(opts, "bus", 1, 0, 255, &v, why, why_len);
+	cfg->bus = (unsigned)v;
+	if (!rc)
+		rc = meter__opt_u64(opts, "addr", 0x40, 0x40, 0x4F, &v, why, why_len);
+	cfg->addr = (unsigned)v;
+	if (!rc)
+		rc = meter__opt_u64(opts, "shunt_uohm", 100000, 1, 100000000, &cfg->shunt_uohm, why,
+				    why_len);
+	if (!rc)
+		rc = meter__opt_u64(opts, "max_current_ma", 3200, 1, 100000, &cfg->max_current_ma,
+				    why, why_len);
+	if (!rc)
+		rc = meter__opt_u64(opts, "avg", 8, 1, 128, &v, why, why_len);
+	cfg->avg = (unsigned)v;
+	if (!rc)
+		rc = meter__opt_u64(opts, "bits", 12, 9, 12, &v, why, why_len);
+	cfg->adc_bits = (unsigned)v;
+	if (!rc)
+		rc = meter__opt_u64(opts, "bus_range_v", 32, 16, 32, &v, why, why_len);
+	cfg->bus_range_v = (unsigned)v;
+	if (rc)
+		return rc;
+	if (cfg->bus_range_v != 16 && cfg->bus_range_v != 32) {
+		snprintf(why, why_len, "option bus_range_v: 16 or 32");
+		return -EINVAL;
+	}
+	if (cfg->avg > 1 && cfg->adc_bits != 12) {
+		snprintf(why, why_len, "option avg: averaging needs bits=12 (SBOS448 Table 5)");
+		return -EINVAL;
+	}
+	if (!ina219_adc_time_ns(cfg->adc_bits, cfg->avg)) {
+		snprintf(why, why_len, "option avg: one of 1, 2, 4, 8, 16, 32, 64, 128");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+ina219_calib_compute(const struct ina219_cfg *cfg, struct ina219_calib *c, char *why,
+		     size_t why_len)
+{
+	double r_ohm = (double)cfg->shunt_uohm / 1e6, i_max_a = (double)cfg->max_current_ma / 1e3;
+	/* mA x µΩ = nV; in integers, so that 3.2 A through 0.1 Ω is exactly the 320 mV range. */
+	uint64_t v_shunt_max_uv = cfg->max_current_ma * cfg->shunt_uohm / 1000;
+	unsigned code = ina219_adc_code(cfg->adc_bits, cfg->avg), pg;
+	double cal;
+
+	memset(c, 0, sizeof(*c));
+	/* The smallest PGA range (±40 mV x 2^pg, SBOS448 Table 4) that holds the shunt voltage
+	 * at max current. */
+	for (pg = 0; pg < 4 && v_shunt_max_uv > (40000u << pg); pg++)
+		;
+	if (pg == 4) {
+		snprintf(why, why_len, "%.3g A through %.3g ohm is %.0f mV, above the INA219's "
+			 "320 mV shunt range: lower max_current_ma or use a smaller shunt",
+			 i_max_a, r_ohm, (double)v_shunt_max_uv / 1e3);
+		return -EINVAL;
+	}
+	/* SBOS448 §8.5.1: Current_LSB = Max_Expected_I / 2^15; Cal = trunc(0.04096 /
+	 * (Current_LSB x R_shunt)). Bit 0 of the register is unused, so it is cleared and the
+	 * LSB recomputed from the value actually written: the LSB we scale by is exact. */
+	cal = floor(0.04096 / ((i_max_a / 32768.0) * r_ohm));
+	if (cal < 2 || cal > 65534) {
+		snprintf(why, why_len, "calibration %.0f does not fit the 16-bit register: "
+			 "shunt_uohm x max_current_ma is out of range", cal);
+		return -EINVAL;
+	}
+	c->cal = (uint16_t)((unsigned)cal & 0xFFFEu);
+	c->current_lsb_a = 0.04096 / ((double)c->cal * r_ohm);
+	c->power_lsb_w = 20.0 * c->current_lsb_a;
+	c->pga_div = 1u << pg;
+	c->config = (uint16_t)((cfg->bus_range_v == 32 ? INA219_CFG_BRNG : 0) |
+			       pg << INA219_CFG_PG_SHIFT | code << INA219_CFG_BADC_SHIFT |
+			       code << INA219_CFG_SADC_SHIFT | INA219_CFG_MODE_CONT);
+	c->conv_ns = ina219_adc_time_ns(cfg->adc_bits, cfg->avg);
+	/* In continuous shunt-and-bus mode the two conversions alternate (SBOS448 §8.3.1.1);
+	 * CNVR is set once both are done, so a new power value comes every two conversions. */
+	c->cycle_ns = 2 * c->conv_ns;
+	return 0;
+}
+
+struct ina219_state {
+	struct ina219_bus bus;
+	struct ina219_cfg cfg;
+	struct ina219_calib cal;
+	struct meter_info *info; /* to refresh detail with the sampler's statistics */
+	pthread_t thread;
+	int running;
+	pthread_mutex_t lock;
+	pthread_cond_t first;
+	/* Guarded by lock. */
+	int stop;
+	struct meter_integrator integ;
+	struct ina219_stats st;
+	uint64_t first_t_ns, last_t_ns, cpu_ns, unreported_ovf;
+	int last_error;            /* the latest transfer error, 0 after a good sample */
+};
+
+static int
+chip_program(struct ina219_state *s)
+{
+	int rc = s->bus.write16(s->bus.bus_ctx, INA219_REG_CONFIG, s->cal.config);
+
+	return rc ? rc : s->bus.write16(s->bus.bus_ctx, INA219_REG_CAL, s->cal.cal);
+}
+
+static void
+sleep_until(uint64_t t_ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(t_ns / 1000000000u),
+			       .tv_nsec = (long)(t_ns % 1000000000u) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* One conversion: wait for CNVR, then read power. 1 = a sample in *power_w, 0 = nothing
+ * to integrate (overflow, repaired reset), or -errno. */
+static int
+sample_once(struct ina219_state *s, uint64_t *t_ns, double *power_w)
+{
+	uint64_t poll_ns = s->cal.cycle_ns / 16 > 50000 ? s->cal.cycle_ns / 16 : 50000;
+	uint16_t bus, power, cal;
+	int rc, tries;
+
+	for (tries = 0;; tries++) {
+		rc = s->bus.read16(s->bus.bus_ctx, INA219_REG_BUS, &bus);
+		pthread_mutex_lock(&s->lock);
+		s->st.polls++;
+		pthread_mutex_unlock(&s->lock);
+		if (rc)
+			return rc;
+		if (bus & INA219_BUS_CNVR)
+			break;
+		if (tries > 64) /* 4 cycles without a conversion: a chip that stopped */
+			break;
+		sleep_until(jb_clock_mono_ns() + poll_ns);
+	}
+	*t_ns = jb_clock_mono_ns();
+	/* Reading the power register clears CNVR (SBOS448 §8.6.3.2). */
+	rc = s->bus.read16(s->bus.bus_ctx, INA219_REG_POWER, &power);
+	if (rc)
+		return rc;
+	if (bus & INA219_BUS_OVF) {
+		pthread_mutex_lock(&s->lock);
+		s->st.overflows++;
+		s->unreported_ovf++;
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
+	if (power == 0 || !(bus & INA219_BUS_CNVR)) {
+		/* After a reset the calibration reads 0 and so do current and power (kernel
+		 * ina2xx_read_reg does the same check); reprogram and count it. */
+		rc = s->bus.read16(s->bus.bus_ctx, INA219_REG_CAL, &cal);
+		if (rc)
+			return rc;
+		if (cal != s->cal.cal) {
+			rc = chip_program(s);
+			pthread_mutex_lock(&s->lock);
+			s->st.resets++;
+			pthread_mutex_unlock(&s->lock);
+			return rc ? rc : 0;
+		}
+		if (!(bus & INA219_BUS_CNVR))
+			return -ETIMEDOUT;
+	}
+	*power_w = (double)power * s->cal.power_lsb_w;
+	return 1;
+}
+
+static void *
+sampler_main(void *arg)
+{
+	struct ina219_state *s = arg;
+	uint64_t cpu0 = meter__thread_cpu_ns(), next = jb_clock_mono_ns();
+
+	for (;;) {
+		uint64_t t_ns = 0;
+		double power_w = 0;
+		int rc, stop;
+
+		pthread_mutex_lock(&s->lock);
+		stop = s->stop;
+		pthread_mutex_unlock(&s->lock);
+		if (stop)
+			break;
+		/* No point polling before a conversion can be done: sleep most of a cycle. */
+		next += s->cal.cycle_ns - s->cal.cycle_ns / 8;
+		if (next > jb_clock_mono_ns())
+			sleep_until(next);
+		rc = sample_once(s, &t_ns, &power_w);
+		next = jb_clock_mono_ns();
+		pthread_mutex_lock(&s->lock);
+		if (rc < 0) {
+			s->st.bus_errors++;
+			s->last_error = rc;
+		} else if (rc == 1) {
+			/* The value is the mean over the cycle that just ended: stamp its middle. */
+			uint64_t t_mid = t_ns - s->cal.cycle_ns / 2;
+
+			if (meter_integrator_add(&s->integ, t_mid, power_w) == 0) {
+				if (!s->st.samples)
+					s->first_t_ns = t_mid;
+				s->last_t_ns = t_mid;
+				s->st.samples++;
+				s->last_error = 0;
+				pthread_cond_broadcast(&s->first);
+			}
+		}
+		s->cpu_ns = meter__thread_cpu_ns() - cpu0;
+		pthread_mutex_unlock(&s->lock);
+	}
+	return NULL;
+}
+
+void
+ina219_stats_get(void *priv, struct ina219_stats *st)
+{
+	struct ina219_state *s = priv;
+	uint64_t span;
+
+	pthread_mutex_lock(&s->lock);
+	*st = s->st;
+	st->energy_j = s->integ.energy_j;
+	span = s->last_t_ns - s->first_t_ns;
+	st->rate_hz = span && s->st.samples > 1 ? (double)(s->st.samples - 1) * 1e9 / (double)span
+						: 0;
+	st->cpu_frac = span ? (double)s->cpu_ns / (double)span : 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void
+ina219_close(void *priv)
+{
+	struct ina219_state *s = priv;
+
+	if (!s)
+		return;
+	if (s->running) {
+		pthread_mutex_lock(&s->lock);
+		s->stop = 1;
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->thread, NULL);
+	}
+	if (s->bus.close)
+		s->bus.close(s->bus.bus_ctx);
+	pthread_cond_destroy(&s->first);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static void
+ina219_detail(struct ina219_state *s, struct meter_info *info)
+{
+	struct ina219_stats st;
+
+	ina219_stats_get(s, &st);
+	snprintf(info->detail, sizeof(info->detail),
+		 "INA219 i2c-%u@0x%02x, shunt %" PRIu64 " uohm, Cal %u, Current_LSB %.4g A, "
+		 "Power_LSB %.4g W, PGA /%u, %u-bit x%u (%.2f ms/cycle); sampler %.1f Hz, "
+		 "%.2f%% of a CPU, %" PRIu64 " samples, %" PRIu64 " resets, %" PRIu64 " overflows",
+		 s->cfg.bus, s->cfg.addr, s->cfg.shunt_uohm, s->cal.cal, s->cal.current_lsb_a,
+		 s->cal.power_lsb_w, s->cal.pga_div, s->cfg.adc_bits, s->cfg.avg,
+		 (double)s->cal.cycle_ns / 1e6, st.rate_hz, 100 * st.cpu_frac, st.samples, st.resets,
+		 st.overflows);
+}
+
+int
+ina219_open_with(const struct jb_ctx *ctx, const struct ina219_bus *bus, void **priv,
+		 struct meter_info *info, struct jb_err *err)
+{
+	struct ina219_state *s = calloc(1, sizeof(*s));
+	char why[512];
+	struct timespec until;
+	uint64_t deadline;
+	int rc;
+
+	if (!s) {
+		if (bus->close)
+			bus->close(bus->bus_ctx);
+		return jb_err_set(err, -ENOMEM, "ina219: out of memory");
+	}
+	s->bus = *bus;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->first, NULL);
+	rc = ina219_cfg_parse(ctx->meter_opts, &s->cfg, why, sizeof(why));
+	if (!rc)
+		rc = ina219_calib_compute(&s->cfg, &s->cal, why, sizeof(why));
+	if (rc) {
+		jb_err_set(err, rc, "ina219: %s", why);
+		goto fail;
+	}
+	/* Reset first (all registers to defaults), then program config and calibration. */
+	rc = s->bus.write16(s->bus.bus_ctx, INA219_REG_CONFIG, INA219_CFG_RST);
+	if (!rc)
+		rc = chip_program(s);
+	if (rc) {
+		jb_err_set(err, rc, "ina219: programming the chip: %s", jb_strerror(rc));
+		goto fail;
+	}
+	rc = -pthread_create(&s->thread, NULL, sampler_main, s);
+	if (rc) {
+		jb_err_set(err, rc, "ina219: cannot start the sampler: %s", jb_strerror(rc));
+		goto fail;
+	}
+	s->running = 1;
+	/* Wait for the first sample (a few cycles), so that integration covers the run. */
+	deadline = jb_clock_mono_ns() + 4 * s->cal.cycle_ns + 200000000u;
+	until.tv_sec = (time_t)(deadline / 1000000000u);
+	until.tv_nsec = (long)(deadline % 1000000000u);
+	pthread_mutex_lock(&s->lock);
+	while (!s->st.samples && rc == 0)
+		rc = -pthread_cond_timedwait(&s->first, &s->lock, &until);
+	pthread_mutex_unlock(&s->lock);
+	if (rc) {
+		jb_err_set(err, -EIO, "ina219: no power value within %.0f ms (last error: %s)",
+			   4 * (double)s->cal.cycle_ns / 1e6 + 200, s->last_error ? jb_strerror(s->last_error) : "none, CNVR never set");
+		rc = -EIO;
+		goto fail;
+	}
+	info->n_domains = 1;
+	snprintf(info->domain[0].name, METER_NAME_MAX, "board");
+	/* The integral moves in steps of one power LSB over one cycle; the value the runner
+	 * reads lags the present by up to one cycle, which is the update interval. A window of
+	 * 100 cycles keeps the two endpoints' lag near 2% (as RAPL's 100 updates). */
+	info->resolution_j = s->cal.power_lsb_w * (double)s->cal.cycle_ns / 1e9;
+	info->update_interval_ns = s->cal.cycle_ns;
+	info->min_window_ns = 100 * s->cal.cycle_ns;
+	s->info = info;
+	ina219_detail(s, info);
+	*priv = s;
+	return 0;
+fail:
+	ina219_close(s);
+	return rc;
+}
+
+static int
+ina219_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
+{
+	struct ina219_cfg cfg;
+	struct ina219_calib cal;
+	struct ina219_bus bus;
+	uint16_t v;
+	int rc;
+
+	rc = ina219_cfg_parse(ctx->meter_opts, &cfg, why, why_len);
+	if (!rc)
+		rc = ina219_calib_compute(&cfg, &cal, why, why_len);
+	if (rc)
+		return rc;
+	rc = ina219_i2c_open(cfg.bus, cfg.addr, &bus, why, why_len);
+	if (rc)
+		return rc;
+	/* Read only: the probe must not disturb a chip someone else may be using. */
+	rc = bus.read16(bus.bus_ctx, INA219_REG_CONFIG, &v);
+	bus.close(bus.bus_ctx);
+	if (rc) {
+		snprintf(why, why_len, "no answer at address 0x%02x on /dev/i2c-%u (%s): check the "
+			 "wiring (SDA, SCL, VCC 3-5.5 V, GND), the A0/A1 address pins, and "
+			 "`i2cdetect -y %u`; set bus=N,addr=0x4N in --meter-opts", cfg.addr, cfg.bus,
+			 jb_strerror(rc), cfg.bus);
+		return rc == -ENXIO || rc == -EREMOTEIO ? -ENODEV : rc;
+	}
+	snprintf(why, why_len, "INA219 answers at 0x%02x on /dev/i2c-%u (config 0x%04x); "
+		 "shunt %" PRIu64 " uohm, max %" PRIu64 " mA -> Cal %u, Power_LSB %.3g W, "
+		 "a power value every %.2f ms", cfg.addr, cfg.bus, v, cfg.shunt_uohm,
+		 cfg.max_current_ma, cal.cal, cal.power_lsb_w, (double)cal.cycle_ns / 1e6);
+	return 0;
+}
+
+static int
+ina219_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct jb_err *err)
+{
+	struct ina219_cfg cfg;
+	struct ina219_bus bus;
+	char why[512];
+	int rc = ina219_cfg_parse(ctx->meter_opts, &cfg, why, sizeof(why));
+
+	if (!rc)
+		rc = ina219_i2c_open(cfg.bus, cfg.addr, &bus, why, sizeof(why));
+	if (rc)
+		return jb_err_set(err, rc, "ina219: %s", why);
+	return ina219_open_with(ctx, &bus, priv, info, err);
+}
+
+static int
+ina219_read(void *priv, struct meter_reading *out)
+{
+	struct ina219_state *s = priv;
+	uint64_t ovf;
+	double energy_j;
+	int last_error;
+
+	pthread_mutex_lock(&s->lock);
+	energy_j = s->integ.energy_j;
+	ovf = s->unreported_ovf;
+	s->unreported_ovf = 0;
+	last_error = s->last_error;
+	pthread_mutex_unlock(&s->lock);
+	out->t_ns = jb_clock_mono_ns();
+	ina219_detail(s, s->info);
+	/* A window with a dropped (overflowed) sample or a sampler that has lost the chip is
+	 * reported, not smoothed over: the runner marks its rows meter-error. */
+	if (ovf)
+		return -EOVERFLOW;
+	if (last_error)
+		return last_error;
+	out->energy_uj[0] = (uint64_t)(energy_j * 1e6);
+	return 0;
+}
+
+const struct meter_ops meter_ina219 = {
+	.name = "ina219",
+	.summary = "TI INA219 board power over /dev/i2c-N, integrated by a sampling thread",
+	.kind = METER_KIND_MEASURED,
+	.probe = ina219_probe,
+	.open = ina219_open,
+	.read = ina219_read,
+	.close = ina219_close,
+};
