@@ -82,6 +82,9 @@ ina219_cfg_parse(const char *opts, struct ina219_cfg *cfg, char *why, size_t why
 		rc = meter__opt_u64(opts, "max_current_ma", 3200, 1, 100000, &cfg->max_current_ma,
 				    why, why_len);
 	if (!rc)
+		rc = meter__opt_u64(opts, "current_lsb_ua", 0, 0, 10000000, &cfg->current_lsb_ua,
+				    why, why_len);
+	if (!rc)
 		rc = meter__opt_u64(opts, "avg", 8, 1, 128, &v, why, why_len);
 	cfg->avg = (unsigned)v;
 	if (!rc)
@@ -115,7 +118,7 @@ ina219_calib_compute(const struct ina219_cfg *cfg, struct ina219_calib *c, char 
 	/* mA x µΩ = nV; in integers, so that 3.2 A through 0.1 Ω is exactly the 320 mV range. */
 	uint64_t v_shunt_max_uv = cfg->max_current_ma * cfg->shunt_uohm / 1000;
 	unsigned code = ina219_adc_code(cfg->adc_bits, cfg->avg), pg;
-	double cal;
+	double cal, lsb_a;
 
 	memset(c, 0, sizeof(*c));
 	/* The smallest PGA range (±40 mV x 2^pg, SBOS448 Table 4) that holds the shunt voltage
@@ -131,7 +134,16 @@ ina219_calib_compute(const struct ina219_cfg *cfg, struct ina219_calib *c, char 
 	/* SBOS448 §8.5.1: Current_LSB = Max_Expected_I / 2^15; Cal = trunc(0.04096 /
 	 * (Current_LSB x R_shunt)). Bit 0 of the register is unused, so it is cleared and the
 	 * LSB recomputed from the value actually written: the LSB we scale by is exact. */
-	cal = floor(0.04096 / ((i_max_a / 32768.0) * r_ohm));
+	lsb_a = i_max_a / 32768.0;
+	if (cfg->current_lsb_ua) {
+		lsb_a = (double)cfg->current_lsb_ua / 1e6;
+		if (lsb_a < i_max_a / 32767.0 || lsb_a > i_max_a / 4096.0) {
+			snprintf(why, why_len, "current_lsb_ua %" PRIu64 " is outside max_current/32767 "
+				 "to max_current/4096 (SBOS448 §8.5.1)", cfg->current_lsb_ua);
+			return -EINVAL;
+		}
+	}
+	cal = floor(0.04096 / (lsb_a * r_ohm));
 	if (cal < 2 || cal > 65534) {
 		snprintf(why, why_len, "calibration %.0f does not fit the 16-bit register: "
 			 "shunt_uohm x max_current_ma is out of range", cal);
@@ -192,7 +204,7 @@ static int
 sample_once(struct ina219_state *s, uint64_t *t_ns, double *power_w)
 {
 	uint64_t poll_ns = s->cal.cycle_ns / 16 > 50000 ? s->cal.cycle_ns / 16 : 50000;
-	uint16_t bus, power, cal;
+	uint16_t bus, power, cal, shunt;
 	int rc, tries;
 
 	for (tries = 0;; tries++) {
@@ -209,11 +221,17 @@ sample_once(struct ina219_state *s, uint64_t *t_ns, double *power_w)
 		sleep_until(jb_clock_mono_ns() + poll_ns);
 	}
 	*t_ns = jb_clock_mono_ns();
+	/* The shunt ADC saturates silently at the PGA's full scale; OVF only reports math
+	 * overflow, which a calibration such as SBOS448's own example (3.2767 A before math
+	 * overflow, 3.2 A at 320 mV) never reaches. So a saturated shunt is an overflow too. */
+	rc = s->bus.read16(s->bus.bus_ctx, INA219_REG_SHUNT, &shunt);
+	if (rc)
+		return rc;
 	/* Reading the power register clears CNVR (SBOS448 §8.6.3.2). */
 	rc = s->bus.read16(s->bus.bus_ctx, INA219_REG_POWER, &power);
 	if (rc)
 		return rc;
-	if (bus & INA219_BUS_OVF) {
+	if ((bus & INA219_BUS_OVF) || abs((int16_t)shunt) >= (int)(4000u * s->cal.pga_div)) {
 		pthread_mutex_lock(&s->lock);
 		s->st.overflows++;
 		s->unreported_ovf++;
@@ -294,6 +312,8 @@ ina219_stats_get(void *priv, struct ina219_stats *st)
 	pthread_mutex_lock(&s->lock);
 	*st = s->st;
 	st->energy_j = s->integ.energy_j;
+	st->first_t_ns = s->first_t_ns;
+	st->last_t_ns = s->last_t_ns;
 	span = s->last_t_ns - s->first_t_ns;
 	st->rate_hz = span && s->st.samples > 1 ? (double)(s->st.samples - 1) * 1e9 / (double)span
 						: 0;
@@ -342,6 +362,7 @@ ina219_open_with(const struct jb_ctx *ctx, const struct ina219_bus *bus, void **
 		 struct meter_info *info, struct jb_err *err)
 {
 	struct ina219_state *s = calloc(1, sizeof(*s));
+	pthread_condattr_t ca;
 	char why[512];
 	struct timespec until;
 	uint64_t deadline;
@@ -354,7 +375,11 @@ ina219_open_with(const struct jb_ctx *ctx, const struct ina219_bus *bus, void **
 	}
 	s->bus = *bus;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->first, NULL);
+	/* The first-sample wait below has a CLOCK_MONOTONIC deadline. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->first, &ca);
+	pthread_condattr_destroy(&ca);
 	rc = ina219_cfg_parse(ctx->meter_opts, &s->cfg, why, sizeof(why));
 	if (!rc)
 		rc = ina219_calib_compute(&s->cfg, &s->cal, why, sizeof(why));

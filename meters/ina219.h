@@ -50,6 +50,8 @@ struct ina219_cfg {
 	unsigned addr;           /* 7-bit address, 0x40-0x4F */
 	uint64_t shunt_uohm;     /* shunt resistance */
 	uint64_t max_current_ma; /* maximum expected current */
+	uint64_t current_lsb_ua; /* 0 = max_current / 2^15; else a round LSB of one's choice
+				  * between max/32767 and max/4096 (SBOS448 §8.5.1 step 3) */
 	unsigned avg;            /* samples averaged per conversion: 1..128, powers of 2 */
 	unsigned adc_bits;       /* 9..12; averaging implies 12 */
 	unsigned bus_range_v;    /* 16 or 32 */
@@ -99,6 +101,7 @@ struct ina219_stats {
 	double rate_hz;       /* samples per second since the first */
 	double cpu_frac;      /* the sampler thread's CPU time / wall time */
 	double energy_j;
+	uint64_t first_t_ns, last_t_ns; /* the integral spans these sample times */
 };
 
 /** ina219_stats_get() - a consistent snapshot of an open ina219 meter's sampler. */

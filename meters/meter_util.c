@@ -110,7 +110,8 @@ meter__opt_u64(const char *opts, const char *key, uint64_t dflt, uint64_t min, u
 
 /* Every backend's option keys: ina219 (ina219.c) and hwmon (hwmon.c). */
 static const char *const known[] = {
-	"bus", "addr", "shunt_uohm", "max_current_ma", "avg", "bits", "bus_range_v", /* ina219 */
+	"bus", "addr", "shunt_uohm", "max_current_ma", "current_lsb_ua", "avg", "bits", /* ina219 */
+	"bus_range_v",
 	"interval_ms",                                                                /* hwmon */
 	NULL
 };

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hwmon meter on a fake sysfs tree (tests/fixtures/sysfs-hwmon): which devices count,
+ * how they are named and selected, the ina2xx shunt_resistor warning, power integrated by
+ * the sampling thread, energy counters read as they are.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "jb_clock.h"
+#include "meter-private.h"
+
+#define FIX JB_TEST_FIXTURES
+
+Test(hwmon, probe_lists_sensors_and_warns_about_the_ina2xx_shunt)
+{
+	const struct jb_ctx ctx = { .sysfs_root = FIX "/sysfs-hwmon" };
+	char why[2048];
+
+	cr_assert_eq(meter_hwmon.probe(&ctx, why, sizeof(why)), 0, "%s", why);
+	cr_assert(strstr(why, "ina219-1:power1 (summed by default)"), "%s", why);
+	cr_assert(strstr(why, "amd_energy-2:energy1"), "%s", why);
+	cr_assert(strstr(why, "vi_sensor-3:in*curr1"), "%s", why);
+	cr_assert_null(strstr(why, "coretemp"), "%s", why);
+	cr_assert(strstr(why, "10x too high"), "%s", why);
+	cr_assert(strstr(why, "shunt_resistor"), "%s", why);
+}
+
+Test(hwmon, probe_without_hwmon)
+{
+	const struct jb_ctx ctx = { .sysfs_root = FIX "/no-such-tree" };
+	char why[1024];
+
+	cr_assert_eq(meter_hwmon.probe(&ctx, why, sizeof(why)), -ENODEV);
+	cr_assert(strstr(why, "no "), "%s", why);
+}
+
+Test(hwmon, integrates_power_and_reads_energy, .timeout = 10)
+{
+	const struct jb_ctx ctx = { .sysfs_root = FIX "/sysfs-hwmon", .meter_opts = "interval_ms=2" };
+	struct meter m;
+	struct meter_sample s0, s1;
+	struct meter_reading r;
+	struct jb_err err = { 0 };
+	double dt_s, max_err_j;
+
+	cr_assert_eq(meter_open(&m, &meter_hwmon, &ctx, &err), 0, "%s", err.msg);
+	cr_assert_eq(m.info.n_domains, 3);
+	cr_assert_str_eq(m.info.domain[0].name, "ina219-1:power1");
+	cr_assert_str_eq(m.info.domain[1].name, "amd_energy-2:energy1");
+	cr_assert_str_eq(m.info.domain[2].name, "vi_sensor-3:in*curr1");
+	/* Only the first sensor by default: two sensors may be on nested supplies. */
+	cr_assert_str_eq(m.selection, "ina219-1:power1");
+	cr_assert_eq(m.info.update_interval_ns, 2000000);
+	/* ina219 through ina2xx: Power_LSB 20 mW over one 2 ms sample. */
+	cr_assert_float_eq(m.info.resolution_j, 0.020 * 0.002, 1e-12);
+	cr_assert_eq(meter_sample(&m, &s0), 0);
+	jb_clock_sleep_ns(200000000);
+	cr_assert_eq(meter_sample(&m, &s1), 0);
+	/* 1.6 W constant: the integral lags each read by one interval, more when a loaded CI
+	 * machine delays the sampler: allow ten. */
+	dt_s = (double)(s1.t_ns - s0.t_ns) / 1e9;
+	max_err_j = 10 * 1.6 * 0.002;
+	cr_assert_float_eq(s1.energy_j - s0.energy_j, 1.6 * dt_s, max_err_j, "%.6f J in %.4f s",
+			   s1.energy_j - s0.energy_j, dt_s);
+	cr_assert_eq(meter_select(&m, "vi_sensor", &err), 0, "%s", err.msg);
+	cr_assert_eq(meter_sample(&m, &s0), 0);
+	jb_clock_sleep_ns(100000000);
+	cr_assert_eq(meter_sample(&m, &s1), 0);
+	dt_s = (double)(s1.t_ns - s0.t_ns) / 1e9;
+	cr_assert_float_eq(s1.energy_j - s0.energy_j, 3.0 * dt_s, 10 * 3.0 * 0.002);
+	/* The energy counter is passed through in µJ. */
+	cr_assert_eq(m.ops->read(m.priv, &r), 0);
+	cr_assert_eq(r.energy_uj[1], 123456789);
+	cr_assert(strstr(m.info.detail, "samples/s"), "%s", m.info.detail);
+	meter_close(&m);
+}
+
+Test(hwmon, bad_options_are_refused)
+{
+	const struct jb_ctx ctx = { .sysfs_root = FIX "/sysfs-hwmon", .meter_opts = "intervl=3" };
+	struct meter m;
+	struct jb_err err = { 0 };
+
+	cr_assert_eq(meter_open(&m, &meter_hwmon, &ctx, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "intervl"), "%s", err.msg);
+}
