@@ -50,7 +50,7 @@ struct hwmon_state {
 	struct hwmon_sensor *sensor[METER_DOMAINS_MAX];
 	struct meter_info *info;
 	uint64_t interval_ns;
-	int has_power, running, stop, last_error;
+	int n_power, running, stop, last_error;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	uint64_t samples, first_t_ns, last_t_ns, cpu_ns;
@@ -289,16 +289,18 @@ hwmon_sampler(void *arg)
 			if (k <= 0) {
 				rc = k < 0 ? -errno : -EIO;
 			} else {
-				buf[k] = '\0';
-				power_w = strtod(buf, NULL) / 1e6; /* µW, or mV for in x curr */
+				double first = (buf[k] = '\0', strtod(buf, NULL));
+
+				/* powerN_input is in µW. */
+				power_w = first / 1e6;
 				if (h->kind == HWMON_VI) {
 					k = pread(h->fd[1], buf, sizeof(buf) - 1, 0);
 					if (k <= 0)
 						rc = k < 0 ? -errno : -EIO;
 					else
 						buf[k] = '\0';
-					/* mV x mA = µW */
-					power_w = power_w * 1e6 * strtod(buf, NULL) / 1e6;
+					/* inN (mV) x currN (mA) = µW. */
+					power_w = first * strtod(buf, NULL) / 1e6;
 				}
 			}
 			pthread_mutex_lock(&s->lock);
@@ -358,13 +360,20 @@ hwmon_detail(struct hwmon_state *s)
 
 	pthread_mutex_lock(&s->lock);
 	span = s->last_t_ns - s->first_t_ns;
-	if (span && s->samples > 1) {
-		rate = (double)(s->samples - 1) * 1e9 / (double)span;
+	if (span && s->samples > (uint64_t)s->n_power) {
+		rate = (double)(s->samples - (uint64_t)s->n_power) * 1e9 / (double)span /
+		       s->n_power;
 		cpu = (double)s->cpu_ns / (double)span;
 	}
 	pthread_mutex_unlock(&s->lock);
+	if (!s->n_power) {
+		snprintf(s->info->detail, sizeof(s->info->detail),
+			 "hwmon %.100s, %zu energy counter(s), read directly", s->sensor[0]->dir, s->n);
+		return;
+	}
 	snprintf(s->info->detail, sizeof(s->info->detail),
-		 "hwmon %.60s%s, %zu sensor(s)%s; power sampler every %.1f ms: %.1f samples/s, "
+		 "hwmon %.60s%s, %zu sensor(s)%s; power sampler every %.1f ms: %.1f samples/s "
+		 "per sensor, "
 		 "%.2f%% of a CPU", s->sensor[0]->dir, s->sensor[0]->shunt_uohm ? " (shunt" : "",
 		 s->n, s->sensor[0]->shunt_uohm ? " from shunt_resistor)" : "",
 		 (double)s->interval_ns / 1e6, rate, 100 * cpu);
@@ -422,7 +431,7 @@ hwmon_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struc
 		domain_name(&h[i], d->name, sizeof(d->name));
 		d->default_off = i > 0;
 		if (h[i].kind != HWMON_ENERGY) {
-			s->has_power = 1;
+			s->n_power++;
 			if (power_lsb_w(h[i].chip) > lsb_w)
 				lsb_w = power_lsb_w(h[i].chip);
 		}
@@ -433,14 +442,14 @@ hwmon_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struc
 	/* Energy counters: 1 µJ steps (the ABI unit) and, without an update_interval file,
 	 * an assumed 10 ms refresh (the ABI states none). Power: one LSB over one sample
 	 * period, and the sampler's interval or the device's, whichever is slower. */
-	if (s->interval_ns > upd_ns && s->has_power)
+	if (s->interval_ns > upd_ns && s->n_power)
 		upd_ns = s->interval_ns;
 	if (!upd_ns)
 		upd_ns = 10000000u;
 	info->update_interval_ns = upd_ns;
-	info->resolution_j = s->has_power ? lsb_w * (double)upd_ns / 1e9 : 1e-6;
+	info->resolution_j = s->n_power ? lsb_w * (double)upd_ns / 1e9 : 1e-6;
 	info->min_window_ns = 100 * upd_ns;
-	if (s->has_power) {
+	if (s->n_power) {
 		rc = -pthread_create(&s->thread, NULL, hwmon_sampler, s);
 		if (rc) {
 			hwmon_close(s);
@@ -485,7 +494,7 @@ hwmon_read(void *priv, struct meter_reading *out)
 		out->energy_uj[i] = strtoull(buf, NULL, 10);
 	}
 	out->t_ns = jb_clock_mono_ns();
-	if (!s->has_power)
+	if (!s->n_power)
 		return 0;
 	pthread_mutex_lock(&s->lock);
 	for (i = 0; i < s->n; i++)

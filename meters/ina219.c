@@ -38,6 +38,7 @@ struct ina219_state {
 	struct ina219_stats st;
 	uint64_t first_t_ns, last_t_ns, cpu_ns, unreported_ovf;
 	int last_error;            /* the latest transfer error, 0 after a good sample */
+	uint64_t last_good_ns;     /* when the latest good sample was taken */
 };
 
 static int
@@ -154,6 +155,7 @@ sampler_main(void *arg)
 				s->last_t_ns = t_mid;
 				s->st.samples++;
 				s->last_error = 0;
+				s->last_good_ns = t_ns;
 				pthread_cond_broadcast(&s->first);
 			}
 		}
@@ -354,8 +356,12 @@ ina219_read(void *priv, struct meter_reading *out)
 	ovf = s->unreported_ovf;
 	s->unreported_ovf = 0;
 	last_error = s->last_error;
-	pthread_mutex_unlock(&s->lock);
 	out->t_ns = jb_clock_mono_ns();
+	/* One lost transfer only loses a sample, which the trapezoid bridges; four cycles
+	 * without a good one mean the chip is gone. */
+	if (out->t_ns - s->last_good_ns < 4 * s->cal.cycle_ns)
+		last_error = 0;
+	pthread_mutex_unlock(&s->lock);
 	ina219_detail(s, s->info);
 	/* A window with a dropped (overflowed) sample or a sampler that has lost the chip is
 	 * reported, not smoothed over: the runner marks its rows meter-error. */

@@ -200,10 +200,11 @@ pmu_discover(const struct jb_ctx *ctx, struct perf_pmu *pmu, char *why, size_t w
 		if (strncmp(de->d_name, "energy-", 7) != 0 || strchr(de->d_name, '.'))
 			continue;
 		if (pmu_add_event(ctx, pmu, de->d_name)) {
+			/* Not the user's input but the kernel's: "not usable here", not "bad usage". */
 			snprintf(why, why_len, "perf power PMU: event %.40s has a malformed event, "
 				 ".unit (want Joules) or .scale file", de->d_name);
 			closedir(d);
-			return -EINVAL;
+			return -ENODEV;
 		}
 	}
 	closedir(d);
