@@ -258,6 +258,54 @@ hwmon_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
 	return 0;
 }
 
+/*
+ * Read one power sensor and integrate its value, timestamped under the lock so that the
+ * sampler and read() add samples in time order. read() samples too, so that a window's
+ * endpoints are current even when a loaded machine delays the sampler. 0 or -errno.
+ */
+static int
+sensor_sample(struct hwmon_state *s, struct hwmon_sensor *h, int by_sampler)
+{
+	char buf[32];
+	double power_w = 0;
+	uint64_t t_ns;
+	ssize_t k;
+	int rc = 0;
+
+	k = pread(h->fd[0], buf, sizeof(buf) - 1, 0);
+	if (k <= 0) {
+		rc = k < 0 ? -errno : -EIO;
+	} else {
+		double first = (buf[k] = '\0', strtod(buf, NULL));
+
+		/* powerN_input is in µW. */
+		power_w = first / 1e6;
+		if (h->kind == HWMON_VI) {
+			k = pread(h->fd[1], buf, sizeof(buf) - 1, 0);
+			if (k <= 0)
+				rc = k < 0 ? -errno : -EIO;
+			else
+				buf[k] = '\0';
+			/* inN (mV) x currN (mA) = µW. */
+			power_w = first * strtod(buf, NULL) / 1e6;
+		}
+	}
+	pthread_mutex_lock(&s->lock);
+	t_ns = jb_clock_mono_ns();
+	if (rc) {
+		s->last_error = rc;
+	} else if (meter_integrator_add(&h->integ, t_ns, power_w) == 0) {
+		s->last_error = 0;
+		if (by_sampler) {
+			if (!s->samples++)
+				s->first_t_ns = t_ns;
+			s->last_t_ns = t_ns;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 static void *
 hwmon_sampler(void *arg)
 {
@@ -274,46 +322,9 @@ hwmon_sampler(void *arg)
 		pthread_mutex_unlock(&s->lock);
 		if (stop)
 			break;
-		for (i = 0; i < s->n; i++) {
-			struct hwmon_sensor *h = s->sensor[i];
-			char buf[32];
-			double power_w = 0;
-			uint64_t t_ns;
-			ssize_t k;
-			int rc = 0;
-
-			if (h->kind == HWMON_ENERGY)
-				continue;
-			k = pread(h->fd[0], buf, sizeof(buf) - 1, 0);
-			t_ns = jb_clock_mono_ns();
-			if (k <= 0) {
-				rc = k < 0 ? -errno : -EIO;
-			} else {
-				double first = (buf[k] = '\0', strtod(buf, NULL));
-
-				/* powerN_input is in µW. */
-				power_w = first / 1e6;
-				if (h->kind == HWMON_VI) {
-					k = pread(h->fd[1], buf, sizeof(buf) - 1, 0);
-					if (k <= 0)
-						rc = k < 0 ? -errno : -EIO;
-					else
-						buf[k] = '\0';
-					/* inN (mV) x currN (mA) = µW. */
-					power_w = first * strtod(buf, NULL) / 1e6;
-				}
-			}
-			pthread_mutex_lock(&s->lock);
-			if (rc) {
-				s->last_error = rc;
-			} else if (meter_integrator_add(&h->integ, t_ns, power_w) == 0) {
-				s->last_error = 0;
-				if (!s->samples++)
-					s->first_t_ns = t_ns;
-				s->last_t_ns = t_ns;
-			}
-			pthread_mutex_unlock(&s->lock);
-		}
+		for (i = 0; i < s->n; i++)
+			if (s->sensor[i]->kind != HWMON_ENERGY)
+				(void)sensor_sample(s, s->sensor[i], 1);
 		pthread_mutex_lock(&s->lock);
 		s->cpu_ns = meter__thread_cpu_ns() - cpu0;
 		pthread_mutex_unlock(&s->lock);
@@ -496,6 +507,9 @@ hwmon_read(void *priv, struct meter_reading *out)
 	out->t_ns = jb_clock_mono_ns();
 	if (!s->n_power)
 		return 0;
+	for (i = 0; i < s->n; i++)
+		if (s->sensor[i]->kind != HWMON_ENERGY && (rc = sensor_sample(s, s->sensor[i], 0)))
+			return rc;
 	pthread_mutex_lock(&s->lock);
 	for (i = 0; i < s->n; i++)
 		if (s->sensor[i]->kind != HWMON_ENERGY)

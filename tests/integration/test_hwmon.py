@@ -102,8 +102,9 @@ def measure(domain, expect_w, name):
               f"{name}: {r['status']} {r['message']}")
         win_s = int(r["window_wall_ns"]) / 1e9
         w = float(r["window_energy_j"]) / win_s
-        # The integral lags each endpoint by up to one 10 ms sample: 2 x 10 ms / 1 s = 2%.
-        check(abs(w - expect_w) <= 0.03 * expect_w, f"{name}: {w} W, want {expect_w}")
+        # Power: read() samples at each endpoint, so the integral is exact for a constant.
+        # Energy: the fake's updates lag by its 0.5 ms pauses (more under load): 2%.
+        check(abs(w - expect_w) <= 0.02 * expect_w, f"{name}: {w} W, want {expect_w}")
         check(float(r["energy_uncertainty_j"]) > 0, f"{name}: no uncertainty")
     return meta, rows
 
