@@ -8,11 +8,11 @@
  * default, the others only on request, because two sensors may measure nested supplies.
  * The ina2xx driver is named explicitly: it assumes a 10 mΩ shunt when the device tree
  * gives none, while common INA219 breakouts carry 0.1 Ω, which makes every reading 10x too
- * high (research/meters.md §4); the probe says so whenever shunt_resistor reads 10000.
+ * high (research/meters.md §4); the probe (hwmon_scan.c) says so whenever shunt_resistor
+ * reads 10000. This file: the power sampler, open, read, close.
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -23,27 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hwmon.h"
 #include "jb_clock.h"
 #include "meter-private.h"
-
-#define HWMON_DEVS_MAX 64
-#define HWMON_IDX_MAX 16
-/* The ina2xx driver's shunt when none is configured (drivers/hwmon/ina2xx.c). */
-#define INA2XX_DEFAULT_SHUNT_UOHM 10000
-
-enum hwmon_kind { HWMON_ENERGY, HWMON_POWER, HWMON_VI };
-
-struct hwmon_sensor {
-	char dir[320];
-	char chip[24];
-	unsigned hwmon_idx;
-	enum hwmon_kind kind;
-	unsigned idx;              /* N of energyN / powerN / inN+currN */
-	uint64_t shunt_uohm;       /* ina2xx only, 0 = unknown */
-	uint64_t update_interval_ms; /* the device's own update_interval, 0 = none */
-	int fd[2];
-	struct meter_integrator integ; /* power kinds; guarded by hwmon_state.lock */
-};
 
 struct hwmon_state {
 	size_t n;
@@ -55,208 +37,6 @@ struct hwmon_state {
 	pthread_mutex_t lock;
 	uint64_t samples, first_t_ns, last_t_ns, cpu_ns;
 };
-
-static const char *const ina2xx_chips[] = {
-	"ina209", "ina219", "ina220", "ina226", "ina230", "ina231", "ina233", "ina234",
-	"ina237", "ina238", "ina260", "sy24655", NULL
-};
-
-/* The driver's power LSB at its 1 mA current LSB: 20 x (INA219/220), 25 x (INA226/230/
- * 231), INA260 10 mW fixed (ina2xx.c power_lsb_factor; research/meters.md §4). */
-static double
-power_lsb_w(const char *chip)
-{
-	if (!strcmp(chip, "ina219") || !strcmp(chip, "ina220"))
-		return 0.020;
-	if (!strncmp(chip, "ina22", 5) || !strncmp(chip, "ina23", 5))
-		return 0.025;
-	if (!strcmp(chip, "ina260"))
-		return 0.010;
-	return 0.001; /* assumed: the ABI unit is 1 µW, real sensors are coarser */
-}
-
-static int
-is_ina2xx(const char *chip)
-{
-	size_t i;
-
-	for (i = 0; ina2xx_chips[i]; i++)
-		if (!strcmp(chip, ina2xx_chips[i]))
-			return 1;
-	return 0;
-}
-
-static int
-attr_exists(const char *dir, const char *fmt, unsigned n)
-{
-	char path[400], attr[32];
-
-	snprintf(attr, sizeof(attr), fmt, n);
-	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	return access(path, F_OK) == 0;
-}
-
-/* The best quantity of one device: energy, else power, else in x curr. 0 = none. */
-static int
-sensor_classify(struct hwmon_sensor *h)
-{
-	unsigned n;
-
-	for (n = 0; n < HWMON_IDX_MAX; n++)
-		if (attr_exists(h->dir, "energy%u_input", n)) {
-			h->kind = HWMON_ENERGY, h->idx = n;
-			return 1;
-		}
-	for (n = 0; n < HWMON_IDX_MAX; n++)
-		if (attr_exists(h->dir, "power%u_input", n)) {
-			h->kind = HWMON_POWER, h->idx = n;
-			return 1;
-		}
-	/* inN with currN of the same N: ina2xx's in1 (bus) and curr1. in0 is its shunt. */
-	for (n = 1; n < HWMON_IDX_MAX; n++)
-		if (attr_exists(h->dir, "in%u_input", n) && attr_exists(h->dir, "curr%u_input", n)) {
-			h->kind = HWMON_VI, h->idx = n;
-			return 1;
-		}
-	return 0;
-}
-
-static int
-cmp_uint(const void *a, const void *b)
-{
-	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Every hwmon device with energy or power, in hwmon index order. Return the count or
- * -errno; @why says what was found or why nothing was. */
-static int
-hwmon_scan(const struct jb_ctx *ctx, struct hwmon_sensor *out, size_t max, char *why,
-	   size_t why_len)
-{
-	const char *root = ctx->sysfs_root ? ctx->sysfs_root : "/sys";
-	unsigned idx[HWMON_DEVS_MAX];
-	size_t n_idx = 0, i, n = 0;
-	char base[256], buf[64];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(base, sizeof(base), "%s/class/hwmon", root);
-	d = opendir(base);
-	if (!d) {
-		int rc = -errno;
-
-		snprintf(why, why_len, "no %s (%s): this kernel has no hwmon devices", base,
-			 jb_strerror(rc));
-		return -ENODEV;
-	}
-	while ((de = readdir(d)) != NULL && n_idx < HWMON_DEVS_MAX) {
-		unsigned v;
-		char c;
-
-		if (sscanf(de->d_name, "hwmon%u%c", &v, &c) == 1)
-			idx[n_idx++] = v;
-	}
-	closedir(d);
-	qsort(idx, n_idx, sizeof(idx[0]), cmp_uint);
-	for (i = 0; i < n_idx && n < max; i++) {
-		struct hwmon_sensor *h = &out[n];
-		char path[400];
-
-		memset(h, 0, sizeof(*h));
-		h->fd[0] = h->fd[1] = -1;
-		h->hwmon_idx = idx[i];
-		snprintf(h->dir, sizeof(h->dir), "%s/hwmon%u", base, idx[i]);
-		snprintf(path, sizeof(path), "%s/name", h->dir);
-		if (meter__read_text(path, buf, sizeof(buf)))
-			snprintf(buf, sizeof(buf), "hwmon");
-		snprintf(h->chip, sizeof(h->chip), "%.23s", buf);
-		if (!sensor_classify(h))
-			continue;
-		snprintf(path, sizeof(path), "%s/shunt_resistor", h->dir);
-		if (meter__read_u64(path, &h->shunt_uohm))
-			h->shunt_uohm = 0;
-		snprintf(path, sizeof(path), "%s/update_interval", h->dir);
-		if (meter__read_u64(path, &h->update_interval_ms))
-			h->update_interval_ms = 0;
-		n++;
-	}
-	if (!n) {
-		snprintf(why, why_len, "%zu hwmon device(s) under %s, none with energyN_input, "
-			 "powerN_input or inN_input+currN_input (for an INA219/INA226 load the ina2xx "
-			 "driver: echo ina219 0x40 > /sys/bus/i2c/devices/i2c-1/new_device)",
-			 n_idx, base);
-		return -ENODEV;
-	}
-	return (int)n;
-}
-
-static void
-domain_name(const struct hwmon_sensor *h, char *buf, size_t len)
-{
-	static const char *const what[] = { "energy", "power", "in*curr" };
-
-	snprintf(buf, len, "%.14s-%u:%s%u", h->chip, h->hwmon_idx, what[h->kind], h->idx);
-}
-
-static void
-append(char *why, size_t len, const char *text)
-{
-	size_t used = strlen(why);
-
-	if (used + 1 < len)
-		snprintf(why + used, len - used, "%s", text);
-}
-
-static int
-hwmon_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
-{
-	struct hwmon_sensor *h = calloc(METER_DOMAINS_MAX, sizeof(*h));
-	char line[640];
-	int n, i;
-
-	if (!h)
-		return -ENOMEM;
-	n = hwmon_scan(ctx, h, METER_DOMAINS_MAX, why, why_len);
-	if (n <= 0) {
-		free(h);
-		return n ? n : -ENODEV;
-	}
-	why[0] = '\0';
-	for (i = 0; i < n; i++) {
-		char name[METER_NAME_MAX], attr[32];
-		int rc;
-
-		domain_name(&h[i], name, sizeof(name));
-		snprintf(attr, sizeof(attr), h[i].kind == HWMON_ENERGY ? "energy%u_input"
-					     : h[i].kind == HWMON_POWER ? "power%u_input" : "in%u_input",
-			 h[i].idx);
-		snprintf(line, sizeof(line), "%.300s/%s", h[i].dir, attr);
-		rc = access(line, R_OK) == 0 ? 0 : -errno;
-		snprintf(line, sizeof(line), "%s%s%s%s", i ? "; " : "", name,
-			 i == 0 ? " (summed by default)" : "", rc ? ": " : "");
-		append(why, why_len, line);
-		if (rc) {
-			append(why, why_len, jb_strerror(rc));
-			free(h);
-			return rc;
-		}
-		if (is_ina2xx(h[i].chip) && h[i].shunt_uohm == INA2XX_DEFAULT_SHUNT_UOHM) {
-			snprintf(line, sizeof(line),
-				 ". WARNING %s: shunt_resistor is %d uohm (10 mOhm), the ina2xx "
-				 "driver's default when the device tree names none; common INA219 "
-				 "breakouts (Adafruit 904 and clones) carry 0.1 Ohm, and then every "
-				 "current and power reading is 10x too high. If yours has 0.1 Ohm: echo "
-				 "100000 > %.200s/shunt_resistor (as root), or set "
-				 "shunt-resistor-micro-ohms in the device tree",
-				 name, INA2XX_DEFAULT_SHUNT_UOHM, h[i].dir);
-			append(why, why_len, line);
-		}
-	}
-	free(h);
-	return 0;
-}
 
 /*
  * Read one power sensor and integrate its value, timestamped under the lock so that the
@@ -412,7 +192,7 @@ hwmon_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struc
 	if (!rc)
 		rc = meter__opt_u64(ctx->meter_opts, "interval_ms", 10, 1, 10000, &interval_ms, why,
 				    sizeof(why));
-	n = rc ? rc : hwmon_scan(ctx, h, METER_DOMAINS_MAX, why, sizeof(why));
+	n = rc ? rc : hwmon__scan(ctx, h, METER_DOMAINS_MAX, why, sizeof(why));
 	if (n <= 0) {
 		free(h);
 		hwmon_close(s);
@@ -439,12 +219,12 @@ hwmon_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struc
 			return jb_err_set(err, rc, "hwmon: %s: %s", path, jb_strerror(rc));
 		}
 		memset(d, 0, sizeof(*d));
-		domain_name(&h[i], d->name, sizeof(d->name));
+		hwmon__domain_name(&h[i], d->name, sizeof(d->name));
 		d->default_off = i > 0;
 		if (h[i].kind != HWMON_ENERGY) {
 			s->n_power++;
-			if (power_lsb_w(h[i].chip) > lsb_w)
-				lsb_w = power_lsb_w(h[i].chip);
+			if (hwmon__power_lsb_w(h[i].chip) > lsb_w)
+				lsb_w = hwmon__power_lsb_w(h[i].chip);
 		}
 		if (h[i].update_interval_ms * 1000000u > upd_ns)
 			upd_ns = h[i].update_interval_ms * 1000000u;
@@ -524,7 +304,7 @@ const struct meter_ops meter_hwmon = {
 	.name = "hwmon",
 	.summary = "Linux hwmon energy/power sensors (ina2xx, ...) under /sys/class/hwmon",
 	.kind = METER_KIND_MEASURED,
-	.probe = hwmon_probe,
+	.probe = hwmon__probe,
 	.open = hwmon_open,
 	.read = hwmon_read,
 	.close = hwmon_close,
