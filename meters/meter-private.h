@@ -18,7 +18,9 @@ extern const struct meter_ops meter_rapl_powercap;
 #ifdef JB_HAVE_PAPI
 extern const struct meter_ops meter_papi;
 #endif
+#ifdef JB_HAVE_INA219
 extern const struct meter_ops meter_ina219;
+#endif
 extern const struct meter_ops meter_hwmon;
 extern const struct meter_ops meter_model;
 

@@ -22,7 +22,9 @@ static const struct meter_ops *const meter_table[] = {
 #ifdef JB_HAVE_PAPI
 	&meter_papi,          /* PAPI named events; on Debian's PAPI only perf_event_uncore */
 #endif
+#ifdef JB_HAVE_INA219
 	&meter_ina219,        /* whole-board DC power over I2C, integrated by a sampler */
+#endif
 	&meter_hwmon,         /* any kernel hwmon energy/power sensor (ina2xx, ...) */
 	&meter_model,         /* an estimate, always labelled modeled */
 };

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifdef JB_HAVE_INA219
 #include "ina219.h"
 #include "ina219_model.h"
+#endif
 #include "jb_clock.h"
 #include "meter-private.h"
 
@@ -75,6 +77,7 @@ perf_fake_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, s
 	return rapl_perf_open_with(ctx, &fake_sys, priv, info, err);
 }
 
+#ifdef JB_HAVE_INA219
 static double
 model_current(void *arg, double t_s)
 {
@@ -108,6 +111,7 @@ bench_ina219(const char *opts)
 	       1e9 / (double)info.update_interval_ns, 100 * st.cpu_frac,
 	       st.samples ? (double)(m.reads + m.writes) / (double)st.samples : 0);
 }
+#endif
 
 int
 main(void)
@@ -136,8 +140,12 @@ main(void)
 	printf("%-34s skipped: libpowercap reads only /sys/class/powercap, so a fake tree needs "
 	       "a private mount namespace (root); tests/integration/test_powercap.py runs it\n",
 	       "rapl-powercap (fake tree)");
+#ifdef JB_HAVE_INA219
 	bench_ina219("bits=9,avg=1");
 	bench_ina219("avg=1");
 	bench_ina219("avg=8");
+#else
+	printf("ina219 sampler: not built (-Dina219=disabled)\n");
+#endif
 	return 0;
 }
