@@ -54,12 +54,20 @@ fake.start(cpu=0)
 tmp = tempfile.mkdtemp(prefix="jb-powercap-")
 
 
+def tolerance(win_s):
+    """1%, plus what the fake's own stalls allow: each endpoint of a window may read a
+    value as old as the fake's longest pause between updates (a python thread on a shared,
+    possibly loaded, machine)."""
+    return 0.01 + 2 * fake.max_gap_ns / 1e9 / win_s
+
+
 def measure(domain, expect_w, name, quick=False):
     out = os.path.join(tmp, f"{name}.csv")
     runs = 2 if quick else 3
+    idle_s = 0.5 if quick else 1.0
     args = ["run", "-m", "rapl-powercap", "-w", "matmul", "-s", "test", "-r", str(runs),
             "--warmup", "1" if quick else "2", "--min-window-s", "1.0",
-            "--idle-s", "0.5" if quick else "1.0", "-o", out, "-q", "--no-plot"]
+            "--idle-s", str(idle_s), "-o", out, "-q", "--no-plot"]
     if ncpu > 1:
         args += ["--cores", "1"]   # keep the function off the fake's core
     if domain:
@@ -71,8 +79,9 @@ def measure(domain, expect_w, name, quick=False):
     check(meta["meter"]["rejected_counter_jumps"] == 0, f"{name}: rejected counter jumps")
     check(all(r["meter_kind"] == "measured" for r in rows), f"{name}: not measured")
     idle = float(rows[0]["idle_power_w"])
-    check(abs(idle - expect_w) <= 0.01 * expect_w, f"{name}: idle {idle} W, want {expect_w}")
-    check(abs(meta["idle_baseline"]["after_w"] - expect_w) <= 0.01 * expect_w,
+    check(abs(idle - expect_w) <= tolerance(idle_s) * expect_w,
+          f"{name}: idle {idle} W, want {expect_w} (tolerance {100 * tolerance(idle_s):.2f}%)")
+    check(abs(meta["idle_baseline"]["after_w"] - expect_w) <= tolerance(idle_s) * expect_w,
           f"{name}: idle after {meta['idle_baseline']['after_w']}")
     seen = set()
     for r in rows:
@@ -81,9 +90,7 @@ def measure(domain, expect_w, name, quick=False):
         seen.add(r["rep"])
         win_s = int(r["window_wall_ns"]) / 1e9
         w = float(r["window_energy_j"]) / win_s
-        # 1%, plus what the fake's own stalls allow: each endpoint may read a value as old
-        # as its longest pause between updates.
-        tol = 0.01 + 2 * fake.max_gap_ns / 1e9 / win_s
+        tol = tolerance(win_s)
         check(abs(w - expect_w) <= tol * expect_w,
               f"{name}: window power {w} W, want {expect_w} (tolerance {100 * tol:.2f}%)")
     check(len(seen) == runs, f"{name}: {len(seen)} warm windows")
@@ -155,4 +162,4 @@ for bad in ("psys,package", "package-0,mmio-package-0", "package,core"):
 p = run(["list", "meters"])
 check("intel-rapl-mmio" in p.stdout, f"list does not mention mmio: {p.stdout}")
 fake.stop()
-print("ok")
+print(f"ok (the laptop fake's longest stall: {fake.max_gap_ns / 1e6:.1f} ms)")
