@@ -223,8 +223,16 @@ explain_open_error(int rc, const struct perf_event_desc *e, int cpu, char *why, 
 	char paranoid[32] = "unknown";
 
 	if (rc != -EACCES && rc != -EPERM) {
-		snprintf(why, len, "perf_event_open(power/%s/, cpu %d): %s", e->name, cpu,
-			 jb_strerror(rc));
+		const char *hint =
+			rc == -ENOENT ? ": the running kernel has no PMU of the type sysfs names, or "
+					"does not know this event (a sysfs tree from another kernel?)"
+			: rc == -EINVAL ? ": the kernel refused the attributes (a CPU outside any "
+					  "package, or config bits it does not know)"
+			: (rc == -ENODEV || rc == -EOPNOTSUPP) ? ": this CPU does not support the event"
+			: "";
+
+		snprintf(why, len, "perf_event_open(power/%s/, cpu %d): %s%s", e->name, cpu,
+			 jb_strerror(rc), hint);
 		return;
 	}
 	(void)meter__read_text("/proc/sys/kernel/perf_event_paranoid", paranoid, sizeof(paranoid));
