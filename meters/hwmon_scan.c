@@ -156,9 +156,12 @@ hwmon__scan(const struct jb_ctx *ctx, struct hwmon_sensor *out, size_t max, char
 void
 hwmon__domain_name(const struct hwmon_sensor *h, char *buf, size_t len)
 {
-	static const char *const what[] = { "energy", "power", "in*curr" };
-
-	snprintf(buf, len, "%.14s-%u:%s%u", h->chip, h->hwmon_idx, what[h->kind], h->idx);
+	/* No shell metacharacters: the name is typed after --domain. */
+	if (h->kind == HWMON_VI)
+		snprintf(buf, len, "%.14s-%u:in%u_curr%u", h->chip, h->hwmon_idx, h->idx, h->idx);
+	else
+		snprintf(buf, len, "%.14s-%u:%s%u", h->chip, h->hwmon_idx,
+			 h->kind == HWMON_ENERGY ? "energy" : "power", h->idx);
 }
 
 static void

@@ -28,7 +28,7 @@ if os.environ.get("JB_IN_NAMESPACE") != "1":
     check(p.returncode == 0, f"list: {p.stderr}")
     hw = p.stdout[p.stdout.index("  hwmon"):]
     check(hw.split()[1] == "usable", f"hwmon not usable on the fixture: {hw}")
-    for want in ("ina219-1:power1", "amd_energy-2:energy1", "vi_sensor-3:in*curr1",
+    for want in ("ina219-1:power1", "amd_energy-2:energy1", "vi_sensor-3:in1_curr1",
                  "10x too high", "100000 >"):
         check(want in hw, f"'{want}' missing from: {hw}")
     p = run(["list", "meters", "--sysfs-root", os.path.join(FIX, "sysfs-perf")])

@@ -24,7 +24,7 @@ Test(hwmon, probe_lists_sensors_and_warns_about_the_ina2xx_shunt)
 	cr_assert_eq(meter_hwmon.probe(&ctx, why, sizeof(why)), 0, "%s", why);
 	cr_assert(strstr(why, "ina219-1:power1 (summed by default)"), "%s", why);
 	cr_assert(strstr(why, "amd_energy-2:energy1"), "%s", why);
-	cr_assert(strstr(why, "vi_sensor-3:in*curr1"), "%s", why);
+	cr_assert(strstr(why, "vi_sensor-3:in1_curr1"), "%s", why);
 	cr_assert_null(strstr(why, "coretemp"), "%s", why);
 	cr_assert(strstr(why, "10x too high"), "%s", why);
 	cr_assert(strstr(why, "shunt_resistor"), "%s", why);
@@ -52,7 +52,7 @@ Test(hwmon, integrates_power_and_reads_energy, .timeout = 10)
 	cr_assert_eq(m.info.n_domains, 3);
 	cr_assert_str_eq(m.info.domain[0].name, "ina219-1:power1");
 	cr_assert_str_eq(m.info.domain[1].name, "amd_energy-2:energy1");
-	cr_assert_str_eq(m.info.domain[2].name, "vi_sensor-3:in*curr1");
+	cr_assert_str_eq(m.info.domain[2].name, "vi_sensor-3:in1_curr1");
 	/* Only the first sensor by default: two sensors may be on nested supplies. */
 	cr_assert_str_eq(m.selection, "ina219-1:power1");
 	cr_assert_eq(m.info.update_interval_ns, 2000000);
