@@ -78,6 +78,7 @@ rapl_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
 		powercap_zone z;
 		uint32_t zero = 0;
 
+		errno = 0;
 		if (powercap_zone_file_open(&z, POWERCAP_ZONE_FILE_ENERGY_UJ, RAPL_MMIO, &zero, 1,
 					    O_RDONLY) < 0) {
 			int rc = errno ? -errno : -EIO;
