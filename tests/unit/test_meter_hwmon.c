@@ -7,7 +7,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -88,4 +92,57 @@ Test(hwmon, bad_options_are_refused)
 
 	cr_assert_eq(meter_open(&m, &meter_hwmon, &ctx, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "intervl"), "%s", err.msg);
+}
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f, "%s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+Test(hwmon, a_failing_read_is_an_error_code_and_recovers, .timeout = 10)
+{
+	char root[] = "/tmp/jb-hwmon-XXXXXX", dir[256], path[300];
+	struct jb_ctx ctx = { .meter_opts = "interval_ms=1" };
+	struct meter m;
+	struct meter_sample s;
+	struct jb_err err = { 0 };
+
+	cr_assert_not_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/class", root);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/class/hwmon", root);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/class/hwmon/hwmon0", root);
+	mkdir(dir, 0755);
+	write_file(dir, "name", "ina226\n");
+	write_file(dir, "power1_input", "2000000\n");
+	ctx.sysfs_root = root;
+	cr_assert_eq(meter_open(&m, &meter_hwmon, &ctx, &err), 0, "%s", err.msg);
+	cr_assert_eq(meter_sample(&m, &s), 0);
+	/* The sensor vanishes from under the open file: an empty read is -EIO, no crash. */
+	snprintf(path, sizeof(path), "%s/power1_input", dir);
+	cr_assert_eq(truncate(path, 0), 0);
+	cr_assert_eq(meter_sample(&m, &s), -EIO);
+	write_file(dir, "power1_input", "2000000\n");
+	jb_clock_sleep_ns(5000000);
+	cr_assert_eq(meter_sample(&m, &s), 0);
+	cr_assert_gt(s.energy_j, 0);
+	meter_close(&m);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/name", dir);
+	unlink(path);
+	rmdir(dir);
+	snprintf(dir, sizeof(dir), "%s/class/hwmon", root);
+	rmdir(dir);
+	snprintf(dir, sizeof(dir), "%s/class", root);
+	rmdir(dir);
+	rmdir(root);
 }
