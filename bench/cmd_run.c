@@ -55,6 +55,8 @@ run_usage(FILE *f)
 		"      --cores LIST       cores the pinned driver may use, e.g. 2-3 (default: all)\n"
 		"      --timeout-s S      per invocation; a slower one is a timeout row (default: 60)\n"
 		"      --profile NAME     power profile of the model meter (default: by architecture)\n"
+		"      --meter-opts K=V,...  backend options, e.g. bus=1,addr=0x40,shunt_uohm=100000\n"
+		"                         for ina219 (docs/meters.md lists each meter's)\n"
 		"      --fn PATH          the joulebench-fn function runner (default: found)\n"
 		"  -o, --output FILE      results CSV (default: runs/<run id>.csv)\n"
 		"      --force            overwrite FILE if it exists\n"
@@ -71,7 +73,7 @@ run_usage(FILE *f)
 enum {
 	OPT_DOMAIN = 256, OPT_WARMUP, OPT_COLD, OPT_BATCH, OPT_MIN_WINDOW, OPT_IDLE, OPT_SEED,
 	OPT_CORES, OPT_TIMEOUT, OPT_PROFILE, OPT_FN, OPT_FORCE, OPT_NO_PLOT, OPT_DRIFT,
-	OPT_RESUME,
+	OPT_RESUME, OPT_METER_OPTS, OPT_SYSFS_ROOT,
 };
 
 static const struct option run_options[] = {
@@ -96,6 +98,9 @@ static const struct option run_options[] = {
 	{ "no-plot", no_argument, NULL, OPT_NO_PLOT },
 	{ "drift-threshold-pct", required_argument, NULL, OPT_DRIFT },
 	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "meter-opts", required_argument, NULL, OPT_METER_OPTS },
+	/* For tests: read hwmon and perf sysfs files under another root (not in --help). */
+	{ "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -257,6 +262,8 @@ run_parse(struct runner_config *cfg, struct run_opts *o, int argc, char **argv, 
 				return bad("--drift-threshold-pct", optarg, "a percentage above 0");
 			break;
 		case OPT_PROFILE: cfg->ctx.profile = optarg; break;
+		case OPT_METER_OPTS: cfg->ctx.meter_opts = optarg; break;
+		case OPT_SYSFS_ROOT: cfg->ctx.sysfs_root = optarg; break;
 		case OPT_FN: o->fn = optarg; break;
 		case 'o': snprintf(o->out, sizeof(o->out), "%s", optarg); break;
 		case OPT_FORCE: cfg->overwrite = 1; break;

@@ -17,8 +17,16 @@
 
 /* Preference order: real meters first, the model last (DESIGN §4 step 1). */
 static const struct meter_ops *const meter_table[] = {
-	&meter_rapl_powercap,
-	&meter_model,
+	&meter_rapl_perf,     /* kernel-kept 64-bit counts, no wrap, quirks applied by the kernel */
+	&meter_rapl_powercap, /* the same counters in µJ, wrapping at max_energy_range_uj */
+#ifdef JB_HAVE_PAPI
+	&meter_papi,          /* PAPI named events; on Debian's PAPI only perf_event_uncore */
+#endif
+#ifdef JB_HAVE_INA219
+	&meter_ina219,        /* whole-board DC power over I2C, integrated by a sampler */
+#endif
+	&meter_hwmon,         /* any kernel hwmon energy/power sensor (ina2xx, ...) */
+	&meter_model,         /* an estimate, always labelled modeled */
 };
 
 size_t
@@ -169,7 +177,8 @@ select_default(struct meter *m)
 {
 	size_t i, n = 0;
 
-	/* Every package, even under psys: the packages are disjoint, psys is then unselected. */
+	/* Every package, even under psys: the packages are disjoint, psys is then unselected.
+ * Else every top-level domain not marked default_off (meter_open() ensures one). */
 	for (i = 0; i < m->info.n_domains; i++) {
 		m->selected[i] = strncmp(m->info.domain[i].name, "package-", 8) == 0;
 		n += (size_t)m->selected[i];
@@ -180,7 +189,7 @@ select_default(struct meter *m)
 	}
 	m->selection[0] = '\0';
 	for (i = 0; i < m->info.n_domains; i++) {
-		m->selected[i] = !m->info.domain[i].parent[0];
+		m->selected[i] = !m->info.domain[i].parent[0] && !m->info.domain[i].default_off;
 		if (m->selected[i]) {
 			size_t used = strlen(m->selection);
 

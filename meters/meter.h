@@ -32,9 +32,14 @@ struct meter_domain {
 	/* The raw counter wraps to 0 after this many µJ; 0 = a 64-bit counter that does not
 	 * wrap in practice. Source for RAPL: powercap's max_energy_range_uj. */
 	uint64_t max_energy_range_uj;
+	/* Not summed by default even though top-level: independent sensors that may overlap
+	 * (two hwmon chips, one of them on the board's supply) are summed only when asked. */
+	int default_off;
 };
 
-/* What an open meter can do, filled by the backend's open(). */
+/* What an open meter can do, filled by the backend's open(). It stays at the same address
+ * until close(), so a sampling backend may refresh @detail from its read() (the caller's
+ * thread) with live statistics: its sample rate and its own CPU cost. */
 struct meter_info {
 	size_t n_domains;
 	struct meter_domain domain[METER_DOMAINS_MAX];

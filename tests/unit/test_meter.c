@@ -4,6 +4,8 @@
  * These are the places where other tools produced negative or doubled energies
  * (research/meters.md §0), so each case here is one of those bugs.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "meter.h"
+#include "meter-private.h"
 
 #define MS 1000000ull
 
@@ -226,4 +229,43 @@ Test(meter_open, selection_refuses_parent_with_child_and_unknown_names)
 	cr_assert_eq(meter_select(&m, "core", &err), 0);
 	cr_assert(m.selected[2] && !m.selected[0] && !m.selected[1]);
 	meter_close(&m);
+}
+
+/* ---- meter_util.c: CPU lists and backend options ---- */
+
+Test(meter_util, cpulists_as_the_kernel_prints_them)
+{
+	int cpus[8];
+
+	cr_assert_eq(meter__cpulist_parse("0", cpus, 8), 1);
+	cr_assert_eq(meter__cpulist_parse("0,36", cpus, 8), 2);
+	cr_assert_eq(cpus[1], 36);
+	cr_assert_eq(meter__cpulist_parse("0-3,8", cpus, 8), 5);
+	cr_assert_eq(cpus[4], 8);
+	cr_assert_eq(meter__cpulist_parse("0-15", cpus, 8), 8, "capped at the array");
+	cr_assert_eq(meter__cpulist_parse("3-1", cpus, 8), -EINVAL);
+	cr_assert_eq(meter__cpulist_parse("x", cpus, 8), -EINVAL);
+}
+
+Test(meter_util, options)
+{
+	char val[16], why[256];
+	uint64_t v;
+
+	cr_assert_eq(meter__opt("bus=1,addr=0x41", "addr", val, sizeof(val)), 1);
+	cr_assert_str_eq(val, "0x41");
+	cr_assert_eq(meter__opt("bus=1", "addr", val, sizeof(val)), 0);
+	cr_assert_eq(meter__opt(NULL, "addr", val, sizeof(val)), 0);
+	cr_assert_eq(meter__opt_u64("addr=0x41", "addr", 0x40, 0x40, 0x4F, &v, why, sizeof(why)), 0);
+	cr_assert_eq(v, 0x41);
+	cr_assert_eq(meter__opt_u64("", "addr", 0x40, 0x40, 0x4F, &v, why, sizeof(why)), 0);
+	cr_assert_eq(v, 0x40);
+	cr_assert_eq(meter__opt_u64("addr=0x50", "addr", 0x40, 0x40, 0x4F, &v, why, sizeof(why)),
+		     -EINVAL);
+	cr_assert_eq(meter__opt_u64("addr=-1", "addr", 0x40, 0, 0x4F, &v, why, sizeof(why)),
+		     -EINVAL);
+	cr_assert_eq(meter__opts_check("bus=1,interval_ms=5", why, sizeof(why)), 0);
+	cr_assert_eq(meter__opts_check("bus=1,shunt_ohm=1", why, sizeof(why)), -EINVAL);
+	cr_assert(strstr(why, "shunt_ohm"), "%s", why);
+	cr_assert_eq(meter__opts_check("bus", why, sizeof(why)), -EINVAL, "a key without a value");
 }
