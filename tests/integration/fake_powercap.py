@@ -57,6 +57,10 @@ class FakePowercap:
         # bounds how far a short window's measured power can be off (the thread is python
         # and shares its core with whatever the scheduler puts there).
         self.max_gap_ns = 0
+        # Fault injection (tests/integration/test_faults.py): while set, every zone's
+        # energy_uj holds this instead of its counter: b"garbage\n", b"" (a read of
+        # nothing, as from a device that went away), or an int to jump the counter to.
+        self.fault = None
 
     @staticmethod
     def _write(path, text):
@@ -79,6 +83,18 @@ class FakePowercap:
             self.max_gap_ns = max(self.max_gap_ns, now - last)
             last = now
             dt_ns = now - self.t0
+            fault = self.fault
+            if isinstance(fault, bytes):
+                for z in self.zones:
+                    os.ftruncate(z.fd, 0)
+                    os.pwrite(z.fd, fault, 0)
+                time.sleep(0.0005)
+                continue
+            if isinstance(fault, int):
+                # Count on from the new value: a reset, or a jump backwards.
+                for z in self.zones:
+                    z.start_uj = fault - z.power_w * dt_ns // 1000
+                self.fault = None
             for z in self.zones:
                 # µJ = W * ns / 1000, counted from start and wrapped at the range.
                 total = z.start_uj + z.power_w * dt_ns // 1000

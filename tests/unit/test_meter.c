@@ -66,9 +66,28 @@ Test(meter_delta, backwards_without_plausible_wrap_is_flagged)
 	/* Back to 100: a "wrap" would mean 400 J in 1 ms. A reset, not energy. */
 	cr_assert_eq(meter_counter_update(&c, 100, 1 * MS, max, &d), -ERANGE);
 	cr_assert_eq(d, 0);
-	/* Re-primed at 100: the next delta is counted from there, never negative or huge. */
-	cr_assert_eq(meter_counter_update(&c, 300, 2 * MS, max, &d), METER_DELTA_OK);
+	/* 300 agrees with 100 (0.2 J in 1 ms): a real reset; counting goes on from here, the
+	 * energy in between is lost and flagged, never negative or huge. */
+	cr_assert_eq(meter_counter_update(&c, 300, 2 * MS, max, &d), -ERANGE);
+	cr_assert_eq(d, 0);
+	cr_assert_eq(meter_counter_update(&c, 500, 3 * MS, max, &d), METER_DELTA_OK);
 	cr_assert_eq(d, 200);
+}
+
+Test(meter_delta, glitch_back_to_old_track_counts_from_last_good)
+{
+	struct meter_counter c = { 0 };
+	uint64_t d = 1;
+
+	meter_counter_update(&c, 5000000, 0, 262143328850ull, &d);
+	/* A garbage read parsed as 0, then the real counter again, 2 J later. */
+	cr_assert_eq(meter_counter_update(&c, 0, 100 * MS, 262143328850ull, &d), -ERANGE);
+	cr_assert_eq(d, 0);
+	cr_assert_eq(meter_counter_update(&c, 0, 150 * MS, 262143328850ull, &d), -ERANGE,
+		     "a repeated bad value is not a new base");
+	cr_assert_eq(meter_counter_update(&c, 7000000, 200 * MS, 262143328850ull, &d),
+		     METER_DELTA_RECOVERED);
+	cr_assert_eq(d, 2000000, "the glitch must neither lose nor invent energy");
 }
 
 Test(meter_delta, backwards_on_counter_without_range_is_flagged)
@@ -90,9 +109,12 @@ Test(meter_delta, implausible_forward_jump_is_flagged)
 	/* 100 J in 10 ms is 10 kW: above METER_PLAUSIBLE_POWER_W. */
 	cr_assert_eq(meter_counter_update(&c, 100000000, 10 * MS, 0, &d), -ERANGE);
 	cr_assert_eq(d, 0);
-	/* 10 J in 10 s (1 W) is fine. */
-	cr_assert_eq(meter_counter_update(&c, 110000000, 10010 * MS, 0, &d), METER_DELTA_OK);
-	cr_assert_eq(d, 10000000);
+	/* 110 J after 10 s is 11 W from the last good sample: back on a plausible track, all
+	 * of it counted from there and flagged as a recovery. */
+	cr_assert_eq(meter_counter_update(&c, 110000000, 10010 * MS, 0, &d), METER_DELTA_RECOVERED);
+	cr_assert_eq(d, 110000000);
+	cr_assert_eq(meter_counter_update(&c, 111000000, 11010 * MS, 0, &d), METER_DELTA_OK);
+	cr_assert_eq(d, 1000000);
 }
 
 Test(meter_integrator, constant_power)
