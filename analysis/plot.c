@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "plot.h"
+#include "stats.h"
 
 static int
 plot_write_data(struct summary *s, const char *path, int *modeled, struct jb_err *err)
@@ -23,17 +24,21 @@ plot_write_data(struct summary *s, const char *path, int *modeled, struct jb_err
 
 	if (!f)
 		return jb_err_set(err, -errno, "cannot create %s: %s", path, strerror(errno));
-	fprintf(f, "# label median_j q1_j q3_j (energy per invocation)\n");
+	fprintf(f, "# label median_j ci95_lo_j ci95_hi_j q1_j q3_j (energy per invocation; the\n"
+		   "# CI is a seeded bootstrap of the median, 2000 resamples, seed 1)\n");
 	for (i = 0; i < s->n; i++) {
+		struct summary_group *g = &s->group[i];
 		struct summary_stats st;
+		struct stats_ci ci;
 
-		summary_group_stats(&s->group[i], &st);
+		summary_group_stats(g, &st);
 		if (!st.n)
 			continue;
-		*modeled |= strcmp(s->group[i].meter_kind, "modeled") == 0;
-		fprintf(f, "\"%s %s\\n%s\" %.9g %.9g %.9g\n", s->group[i].workload,
-			s->group[i].size, s->group[i].driver, st.energy_median_j, st.energy_q1_j,
-			st.energy_q3_j);
+		if (stats_median_ci(g->energy_j, g->n, 2000, 1, 0.95, &ci))
+			ci.lo = ci.hi = st.energy_median_j;
+		*modeled |= strcmp(g->meter_kind, "modeled") == 0;
+		fprintf(f, "\"%s %s\\n%s\" %.9g %.9g %.9g %.9g %.9g\n", g->workload, g->size,
+			g->driver, st.energy_median_j, ci.lo, ci.hi, st.energy_q1_j, st.energy_q3_j);
 		rows++;
 	}
 	if (fclose(f) != 0)
@@ -86,7 +91,7 @@ plot_energy(struct summary *s, const char *prefix, struct jb_err *err)
 	rc = plot_write_data(s, dat, &modeled, err);
 	if (rc)
 		return rc;
-	snprintf(title, sizeof(title), "joulebench: energy per invocation, median and IQR%s",
+	snprintf(title, sizeof(title), "joulebench: energy per invocation, median with its 95%% CI%s",
 		 modeled ? " (MODELED, not measured)" : "");
 	snprintf(out, sizeof(out), "%s.png", prefix);
 	rc = plot_run_gnuplot(dat, out, "pngcairo", title, err);

@@ -158,6 +158,32 @@ summary_add_fields(struct summary *s, const char *const *f, struct jb_err *err)
 	return summary_add(s, &row);
 }
 
+struct summary_file {
+	struct summary *s;
+	const char *path;
+	struct jb_err *err;
+};
+
+static int
+summary_file_row(void *arg, const char *const *fields, unsigned long record)
+{
+	struct summary_file *f = arg;
+	struct jb_err e = { 0 };
+	int rc = summary_add_fields(f->s, fields, &e);
+
+	if (rc)
+		return jb_err_set(f->err, rc, "%s: record %lu: %s", f->path, record, e.msg);
+	return 0;
+}
+
+int
+summary_add_file(struct summary *s, const char *path, struct jb_err *err)
+{
+	struct summary_file f = { .s = s, .path = path, .err = err };
+
+	return results_read(path, summary_file_row, &f, err);
+}
+
 void
 summary_group_stats(struct summary_group *g, struct summary_stats *out)
 {

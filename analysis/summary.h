@@ -47,6 +47,13 @@ int summary_add(struct summary *s, const struct results_row *row);
  */
 int summary_add_fields(struct summary *s, const char *const *fields, struct jb_err *err);
 
+/**
+ * summary_add_file() - fold every row of the results CSV @path into @s.
+ * Return: 0; -EINVAL with "FILE: record N: column C: ..." in @err for a malformed file,
+ * -EPROTO for another schema_version, -ENOMEM, or -errno from opening it.
+ */
+int summary_add_file(struct summary *s, const char *path, struct jb_err *err);
+
 /** summary_group_stats() - the statistics of group @g (its arrays are sorted in place). */
 void summary_group_stats(struct summary_group *g, struct summary_stats *out);
 

@@ -22,6 +22,8 @@ enum {
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_overhead(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 
 /** cli_stop_install() - catch SIGINT and SIGTERM (finish the window, then stop) and ignore

@@ -21,7 +21,9 @@ list_usage(FILE *f)
 	fprintf(f, "usage: joulebench list [workloads|drivers|meters]\n\n"
 		   "With no argument, lists all three. Meters and drivers are probed: each says\n"
 		   "whether it is usable here and, if not, why and what to do.\n"
-		   "  --profile NAME|PATH   power profile the model meter would use\n");
+		   "  --profile NAME|PATH   power profile the model meter would use\n"
+		   "  --meter-opts K=V,...  backend options the meters are probed with (e.g. ina219:\n"
+		   "                        bus=1,addr=0x40,shunt_uohm=100000,max_current_ma=3200,avg=8)\n");
 }
 
 static void
@@ -85,6 +87,11 @@ cmd_list(int argc, char **argv)
 			return CLI_EXIT_OK;
 		} else if (!strcmp(argv[i], "--profile") && i + 1 < argc) {
 			ctx.profile = argv[++i];
+		} else if (!strcmp(argv[i], "--meter-opts") && i + 1 < argc) {
+			ctx.meter_opts = argv[++i];
+		} else if (!strcmp(argv[i], "--sysfs-root") && i + 1 < argc) {
+			/* Hidden, for tests: probe hwmon and rapl-perf on a fake sysfs tree. */
+			ctx.sysfs_root = argv[++i];
 		} else if (!what && (!strcmp(argv[i], "workloads") || !strcmp(argv[i], "drivers") ||
 				     !strcmp(argv[i], "meters"))) {
 			what = argv[i];

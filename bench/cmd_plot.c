@@ -14,28 +14,10 @@
 #include "results.h"
 #include "summary.h"
 
-struct plot_ctx {
-	struct summary s;
-	const char *path;
-	struct jb_err *err;
-};
-
-static int
-plot_row(void *arg, const char *const *fields, unsigned long record)
-{
-	struct plot_ctx *p = arg;
-	struct jb_err e = { 0 };
-	int rc = summary_add_fields(&p->s, fields, &e);
-
-	if (rc)
-		return jb_err_set(p->err, rc, "%s: record %lu: %s", p->path, record, e.msg);
-	return 0;
-}
-
 int
 cmd_plot(int argc, char **argv)
 {
-	struct plot_ctx p = { 0 };
+	struct summary sum = { 0 };
 	struct jb_err err = { 0 };
 	const char *prefix = NULL, *files[256];
 	int i, n = 0, rc;
@@ -60,13 +42,11 @@ cmd_plot(int argc, char **argv)
 		fprintf(stderr, "usage: joulebench plot FILE.csv... [-o PREFIX]\n");
 		return CLI_EXIT_USAGE;
 	}
-	p.err = &err;
 	for (i = 0; i < n; i++) {
-		p.path = files[i];
-		rc = results_read(files[i], plot_row, &p, &err);
+		rc = summary_add_file(&sum, files[i], &err);
 		if (rc) {
 			fprintf(stderr, "joulebench plot: %s\n", err.msg);
-			summary_fini(&p.s);
+			summary_fini(&sum);
 			return rc == -ENOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
 		}
 	}
@@ -80,11 +60,11 @@ cmd_plot(int argc, char **argv)
 				 files[0]);
 			prefix = def;
 		}
-		rc = plot_energy(&p.s, prefix, &err);
+		rc = plot_energy(&sum, prefix, &err);
 		if (!rc)
 			fprintf(stderr, "joulebench plot: wrote %s.png and %s.svg\n", prefix, prefix);
 	}
-	summary_fini(&p.s);
+	summary_fini(&sum);
 	if (rc) {
 		fprintf(stderr, "joulebench plot: %s\n", err.msg);
 		return rc == -ENOENT ? CLI_EXIT_UNAVAILABLE : rc == -ENODATA ? CLI_EXIT_USAGE

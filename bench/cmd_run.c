@@ -19,7 +19,9 @@
 
 #include "cli.h"
 #include "plot.h"
+#include "jb_clock.h"
 #include "report.h"
+#include "resume.h"
 #include "runner.h"
 
 static volatile sig_atomic_t run_stop;
@@ -75,10 +77,15 @@ run_usage(FILE *f)
 		"      --exclusive        pinned: one instance on the whole machine\n"
 		"      --timeout-s S      per invocation; a slower one is a timeout row (default: 60)\n"
 		"      --profile NAME     power profile of the model meter (default: by architecture)\n"
+		"      --meter-opts K=V,...  backend options, e.g. bus=1,addr=0x40,shunt_uohm=100000\n"
+		"                         for ina219 (docs/meters.md lists each meter's)\n"
 		"      --fn PATH          the joulebench-fn function runner (default: found)\n"
 		"  -o, --output FILE      results CSV (default: runs/<run id>.csv)\n"
 		"      --force            overwrite FILE if it exists\n"
 		"      --no-plot          do not draw the figure (default: FILE minus .csv + .png/.svg)\n"
+		"      --drift-threshold-pct P  flag idle-power drift above P%% (default: 5)\n"
+		"      --resume FILE      continue the interrupted run in FILE (same options,\n"
+		"                         read from its sidecar; no row is written twice)\n"
 		"  -q, --quiet            no context lines on stderr\n"
 		"  -h, --help             this text\n\n"
 		"Exit: 0 ok (failed invocations are rows), 1 run failed, 2 bad usage,\n"
@@ -87,8 +94,9 @@ run_usage(FILE *f)
 
 enum {
 	OPT_DOMAIN = 256, OPT_WARMUP, OPT_COLD, OPT_BATCH, OPT_MIN_WINDOW, OPT_IDLE, OPT_SEED,
-	OPT_CORES, OPT_TIMEOUT, OPT_PROFILE, OPT_FN, OPT_FORCE, OPT_NO_PLOT,
-	OPT_RATE, OPT_KEEP_ALIVE, OPT_MEMORY, OPT_RUNTIME, OPT_EXCLUSIVE,
+	OPT_CORES, OPT_TIMEOUT, OPT_PROFILE, OPT_FN, OPT_FORCE, OPT_NO_PLOT, OPT_DRIFT,
+	OPT_RESUME, OPT_METER_OPTS, OPT_SYSFS_ROOT, OPT_RATE, OPT_KEEP_ALIVE, OPT_MEMORY,
+	OPT_RUNTIME, OPT_EXCLUSIVE,
 };
 
 static const struct option run_options[] = {
@@ -117,6 +125,11 @@ static const struct option run_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "no-plot", no_argument, NULL, OPT_NO_PLOT },
+	{ "drift-threshold-pct", required_argument, NULL, OPT_DRIFT },
+	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "meter-opts", required_argument, NULL, OPT_METER_OPTS },
+	/* For tests: read hwmon and perf sysfs files under another root (not in --help). */
+	{ "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -196,113 +209,121 @@ draw_figure(struct runner_report *rep, const char *csv, int quiet)
 	}
 }
 
-int
-cmd_run(int argc, char **argv)
-{
-	struct runner_config cfg = {
-		.size = WORKLOAD_SIZE_SMALL, .seed = 42, .runs = 10, .warmup = 3, .cold = 1,
-		.idle_s = 2.0, .stop = &run_stop, .concurrency = 1,
-	};
-	static int cores[DRIVER_CORES_MAX];
-	const char *meter_name = NULL, *driver_name = "pinned", *fn = NULL;
-	char out[4096], why[1024];
-	struct runner_report rep;
-	struct jb_err err = { 0 };
-	unsigned long long u;
-	double timeout_s = 60;
-	int c, code, no_plot = 0, n;
+/* Options that are not part of struct runner_config. */
+struct run_opts {
+	const char *meter_name, *driver_name, *fn, *resume;
+	char out[4096];
+	int no_plot;
+	double timeout_s;
+	int cores[DRIVER_CORES_MAX];
+};
 
-	cfg.ctx.sysfs_root = "/sys";
-	out[0] = '\0';
-	if (parse_workloads(&cfg, "all"))
-		return CLI_EXIT_USAGE;
+/* Parse @argv into @cfg and @o. Return 0, or the exit code for bad usage (or 0 with
+ * *help set after printing --help). */
+static int
+run_parse(struct runner_config *cfg, struct run_opts *o, int argc, char **argv, int *help)
+{
+	unsigned long long u;
+	int c, code, n;
+
+	*help = 0;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":w:s:d:m:r:o:c:qh", run_options, NULL)) != -1) {
 		switch (c) {
 		case 'w':
-			if ((code = parse_workloads(&cfg, optarg)))
+			if ((code = parse_workloads(cfg, optarg)))
 				return code;
 			break;
 		case 's':
-			if (workload_size_parse(optarg, &cfg.size))
+			if (workload_size_parse(optarg, &cfg->size))
 				return bad("--size", optarg, "test, small or large");
 			break;
-		case 'd': driver_name = optarg; break;
-		case 'm': meter_name = optarg; break;
-		case OPT_DOMAIN: cfg.domains = optarg; break;
+		case 'd': o->driver_name = optarg; break;
+		case 'm': o->meter_name = optarg; break;
+		case OPT_DOMAIN: cfg->domains = optarg; break;
 		case 'r':
 			if (cli_parse_uint(optarg, 1000000, &u) || u == 0)
 				return bad("--runs", optarg, "a count from 1 to 1000000");
-			cfg.runs = (unsigned)u;
+			cfg->runs = (unsigned)u;
 			break;
 		case OPT_WARMUP:
 			if (cli_parse_uint(optarg, 1000000, &u))
 				return bad("--warmup", optarg, "a count from 0 to 1000000");
-			cfg.warmup = (unsigned)u;
+			cfg->warmup = (unsigned)u;
 			break;
 		case OPT_COLD:
 			if (cli_parse_uint(optarg, 10000, &u))
 				return bad("--cold", optarg, "a count from 0 to 10000");
-			cfg.cold = (unsigned)u;
+			cfg->cold = (unsigned)u;
 			break;
 		case OPT_BATCH:
 			if (cli_parse_uint(optarg, 1000000, &u) || u == 0)
 				return bad("--batch", optarg, "a count from 1 to 1000000");
-			cfg.batch = (unsigned)u;
+			cfg->batch = (unsigned)u;
 			break;
 		case OPT_MIN_WINDOW:
-			if (cli_parse_double(optarg, 0, 3600, &cfg.min_window_s))
+			if (cli_parse_double(optarg, 0, 3600, &cfg->min_window_s))
 				return bad("--min-window-s", optarg, "seconds from 0 to 3600");
 			break;
 		case OPT_IDLE:
-			if (cli_parse_double(optarg, 0.01, 3600, &cfg.idle_s))
+			if (cli_parse_double(optarg, 0.01, 3600, &cfg->idle_s))
 				return bad("--idle-s", optarg, "seconds from 0.01 to 3600");
 			break;
 		case OPT_SEED:
 			if (cli_parse_uint(optarg, UINT64_MAX, &u))
 				return bad("--seed", optarg, "a non-negative integer");
-			cfg.seed = u;
+			cfg->seed = u;
 			break;
 		case OPT_CORES:
-			n = driver_cores_parse(optarg, cores, DRIVER_CORES_MAX);
+			n = driver_cores_parse(optarg, o->cores, DRIVER_CORES_MAX);
 			if (n <= 0)
 				return bad("--cores", optarg, "a list such as 0-3,6, each core once");
-			cfg.driver_cfg.cores = cores;
-			cfg.driver_cfg.n_cores = (size_t)n;
+			cfg->driver_cfg.cores = o->cores;
+			cfg->driver_cfg.n_cores = (size_t)n;
 			break;
 		case 'c':
 			if (cli_parse_uint(optarg, 256, &u) || u == 0)
 				return bad("--concurrency", optarg, "a count from 1 to 256");
-			cfg.concurrency = (unsigned)u;
+			cfg->concurrency = (unsigned)u;
 			break;
 		case OPT_RATE:
-			if (cli_parse_double(optarg, 0.001, 1e6, &cfg.rate_per_s))
+			if (cli_parse_double(optarg, 0.001, 1e6, &cfg->rate_per_s))
 				return bad("--rate", optarg, "arrivals per second from 0.001 to 1e6");
 			break;
 		case OPT_KEEP_ALIVE:
-			if (cli_parse_double(optarg, 0.001, 86400, &cfg.keep_alive_s))
+			if (cli_parse_double(optarg, 0.001, 86400, &cfg->keep_alive_s))
 				return bad("--keep-alive-s", optarg, "seconds from 0.001 to 86400");
 			break;
 		case OPT_MEMORY:
 			/* Lambda's range: 128 MB to 10,240 MB (configuration-memory.html). */
 			if (cli_parse_uint(optarg, 10240, &u) || u < 128)
 				return bad("--memory-mb", optarg, "megabytes from 128 to 10240");
-			cfg.driver_cfg.memory_mb = u;
+			cfg->driver_cfg.memory_mb = u;
 			break;
-		case OPT_RUNTIME: cfg.driver_cfg.runtime = optarg; break;
-		case OPT_EXCLUSIVE: cfg.driver_cfg.exclusive = 1; break;
+		case OPT_RUNTIME: cfg->driver_cfg.runtime = optarg; break;
+		case OPT_EXCLUSIVE: cfg->driver_cfg.exclusive = 1; break;
 		case OPT_TIMEOUT:
-			if (cli_parse_double(optarg, 0.001, 86400, &timeout_s))
+			if (cli_parse_double(optarg, 0.001, 86400, &o->timeout_s))
 				return bad("--timeout-s", optarg, "seconds from 0.001 to 86400");
 			break;
-		case OPT_PROFILE: cfg.ctx.profile = optarg; break;
-		case OPT_FN: fn = optarg; break;
-		case 'o': snprintf(out, sizeof(out), "%s", optarg); break;
-		case OPT_FORCE: cfg.overwrite = 1; break;
-		case OPT_NO_PLOT: no_plot = 1; break;
-		case 'q': cfg.quiet = 1; break;
-		case 'h': run_usage(stdout); return CLI_EXIT_OK;
+		case OPT_DRIFT:
+			if (cli_parse_double(optarg, 0.001, 1000, &cfg->drift_threshold_pct))
+				return bad("--drift-threshold-pct", optarg, "a percentage above 0");
+			break;
+		case OPT_PROFILE: cfg->ctx.profile = optarg; break;
+		case OPT_METER_OPTS: cfg->ctx.meter_opts = optarg; break;
+		case OPT_SYSFS_ROOT: cfg->ctx.sysfs_root = optarg; break;
+		case OPT_FN: o->fn = optarg; break;
+		case 'o': snprintf(o->out, sizeof(o->out), "%s", optarg); break;
+		case OPT_FORCE: cfg->overwrite = 1; break;
+		case OPT_NO_PLOT: o->no_plot = 1; break;
+		case OPT_RESUME: o->resume = optarg; break;
+		case 'q': cfg->quiet = 1; break;
+		case 'h':
+			run_usage(stdout);
+			*help = 1;
+			return 0;
 		case ':':
 			fprintf(stderr, "joulebench run: %s needs a value\n", argv[optind - 1]);
 			return CLI_EXIT_USAGE;
@@ -316,28 +337,168 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "joulebench run: unexpected argument '%s'\n", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
-	if (cfg.driver_cfg.exclusive && cfg.concurrency > 1) {
+	if (cfg->driver_cfg.exclusive && cfg->concurrency > 1) {
 		fprintf(stderr, "joulebench run: --exclusive runs one instance; it cannot be combined "
-				"with --concurrency %u\n", cfg.concurrency);
+				"with --concurrency %u\n", cfg->concurrency);
 		return CLI_EXIT_USAGE;
 	}
-	if (cfg.concurrency > 1 && cfg.n_workloads > cfg.concurrency) {
+	if (cfg->concurrency > 1 && cfg->n_workloads > cfg->concurrency) {
 		fprintf(stderr, "joulebench run: %zu workloads need --concurrency %zu or more (one "
-				"instance each, round-robin)\n", cfg.n_workloads, cfg.n_workloads);
+				"instance each, round-robin)\n", cfg->n_workloads, cfg->n_workloads);
 		return CLI_EXIT_USAGE;
 	}
 	/* Co-located windows last a time, not a count: nothing needs sizing there. */
-	if (!cfg.warmup && !cfg.cold && !cfg.batch && cfg.concurrency == 1 && !cfg.rate_per_s &&
-	    !cfg.keep_alive_s) {
+	if (!cfg->warmup && !cfg->cold && !cfg->batch && cfg->concurrency == 1 && !cfg->rate_per_s &&
+	    !cfg->keep_alive_s) {
 		fprintf(stderr, "joulebench run: --warmup 0 --cold 0 needs --batch N (no invocation "
 				"to size the windows by)\n");
 		return CLI_EXIT_USAGE;
 	}
-	cfg.driver_cfg.timeout_ns = (uint64_t)(timeout_s * 1e9);
-	cfg.driver = driver_find(driver_name);
+	return 0;
+}
+
+static void
+run_defaults(struct runner_config *cfg, struct run_opts *o)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	memset(o, 0, sizeof(*o));
+	cfg->size = WORKLOAD_SIZE_SMALL;
+	cfg->seed = 42;
+	cfg->runs = 10;
+	cfg->warmup = 3;
+	cfg->cold = 1;
+	cfg->idle_s = 2.0;
+	cfg->stop = &run_stop;
+	cfg->concurrency = 1;
+	cfg->ctx.sysfs_root = "/sys";
+	o->driver_name = "pinned";
+	o->timeout_s = 60;
+	(void)parse_workloads(cfg, "all");
+}
+
+/* --resume FILE: rebuild the configuration from the command line kept in FILE's sidecar,
+ * and the state of each workload from FILE's rows. Only -q, --no-plot and --fn may be
+ * given with it (the binaries may have moved). */
+static int
+run_resume(struct runner_config *cfg, struct run_opts *o, struct resume_info *ri)
+{
+	struct runner_config given = *cfg;
+	struct run_opts given_o = *o;
+	struct jb_err err = { 0 };
+	int rc, help, i;
+
+	rc = resume_load(given_o.resume, ri, &err);
+	if (rc) {
+		fprintf(stderr, "joulebench run: --resume: %s\n", err.msg);
+		return rc == -ENOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+	}
+	run_defaults(cfg, o);
+	rc = run_parse(cfg, o, ri->argc, ri->argv, &help);
+	if (rc || help) {
+		fprintf(stderr, "joulebench run: --resume: the stored command line does not parse\n");
+		return CLI_EXIT_USAGE;
+	}
+	for (i = 1; i < ri->argc; i++)
+		if (!strcmp(ri->argv[i], "--resume")) {
+			/* It was itself a resume: its own argv pointed at the original. */
+			fprintf(stderr, "joulebench run: --resume: sidecar holds a resume command\n");
+			return CLI_EXIT_USAGE;
+		}
+	snprintf(o->out, sizeof(o->out), "%s", given_o.resume);
+	o->resume = given_o.resume;
+	o->no_plot = given_o.no_plot;
+	if (given_o.fn)
+		o->fn = given_o.fn;
+	cfg->quiet = given.quiet;
+	cfg->overwrite = 0;
+	cfg->resume_mode = 1;
+	cfg->resume_run_id = ri->run_id;
+	cfg->resume_started_unix_ns = ri->started_unix_ns;
+	memcpy(cfg->resumed_unix_ns, ri->resumed_unix_ns, sizeof(cfg->resumed_unix_ns));
+	cfg->n_resumed = ri->n_resumed;
+	cfg->resumed_unix_ns[cfg->n_resumed++] = jb_clock_unix_ns();
+	cfg->resume = ri->wl;
+	cfg->n_resume = ri->n_wl;
+	/* The sidecar keeps the original command line, not this one. */
+	cfg->argc = ri->argc;
+	cfg->argv = ri->argv;
+	if (!cfg->quiet)
+		fprintf(stderr, "joulebench: resuming %s: %lu row(s) kept\n", ri->run_id, ri->rows);
+	return 0;
+}
+
+static int
+run_only_resume_options(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--resume") || !strcmp(a, "--fn")) {
+			i++;
+			continue;
+		}
+		if (!strncmp(a, "--resume=", 9) || !strncmp(a, "--fn=", 5) || !strcmp(a, "-q") ||
+		    !strcmp(a, "--quiet") || !strcmp(a, "--no-plot"))
+			continue;
+		fprintf(stderr, "joulebench run: --resume takes the run's own options from its "
+				"sidecar; '%s' cannot be given with it\n", a);
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* DESIGN §7's exit codes for a run that could not proceed, by where it stopped. */
+static int
+run_exit_code(enum runner_stage stage, int rc)
+{
+	switch (stage) {
+	case RUNNER_STAGE_METER:
+		/* A meter that vanished or locked up between probe and open is still "not
+		 * available here". */
+		return CLI_EXIT_UNAVAILABLE;
+	case RUNNER_STAGE_DOMAINS:
+	case RUNNER_STAGE_OUTPUT:
+		return CLI_EXIT_USAGE;
+	case RUNNER_STAGE_DRIVER:
+		return (rc == -EINVAL || rc == -ENOENT) ? CLI_EXIT_USAGE : CLI_EXIT_UNAVAILABLE;
+	case RUNNER_STAGE_RUN:
+	default:
+		return CLI_EXIT_FAILED;
+	}
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	struct runner_config cfg;
+	struct run_opts o;
+	struct resume_info ri = { 0 };
+	char why[1024];
+	struct runner_report rep;
+	struct jb_err err = { 0 };
+	int code, help;
+
+	run_defaults(&cfg, &o);
+	code = run_parse(&cfg, &o, argc, argv, &help);
+	if (code || help)
+		return code;
+	cfg.argc = argc;
+	cfg.argv = argv;
+	if (o.resume) {
+		code = run_only_resume_options(argc, argv);
+		if (!code)
+			code = run_resume(&cfg, &o, &ri);
+		if (code)
+			return code;
+	}
+	cfg.driver_cfg.timeout_ns = (uint64_t)(o.timeout_s * 1e9);
+	cfg.driver_cfg.sysfs_root = cfg.ctx.sysfs_root;
+	cfg.driver = driver_find(o.driver_name);
 	if (!cfg.driver) {
 		fprintf(stderr, "joulebench run: unknown driver '%s' (see joulebench list drivers)\n",
-			driver_name);
+			o.driver_name);
 		return CLI_EXIT_USAGE;
 	}
 	if (cfg.driver_cfg.runtime && strcmp(cfg.driver->name, "container"))
@@ -345,42 +506,48 @@ cmd_run(int argc, char **argv)
 	if (cfg.driver_cfg.runtime)
 		setenv("JOULEBENCH_RUNTIME", cfg.driver_cfg.runtime, 1); /* for the probe */
 	if (cfg.driver->probe(&cfg.ctx, why, sizeof(why)) != 0) {
-		fprintf(stderr, "joulebench run: driver %s is not usable here: %s\n", driver_name, why);
+		fprintf(stderr, "joulebench run: driver %s is not usable here: %s\n", o.driver_name,
+			why);
 		return CLI_EXIT_UNAVAILABLE;
 	}
-	cfg.driver_cfg.fn_path = cli_fn_path(fn);
+	cfg.driver_cfg.fn_path = cli_fn_path(o.fn);
 	if (!cfg.driver_cfg.fn_path) {
 		fprintf(stderr, "joulebench run: cannot find the joulebench-fn function runner%s%s; "
-				"give it with --fn\n", fn ? " at " : "", fn ? fn : "");
+				"give it with --fn\n", o.fn ? " at " : "", o.fn ? o.fn : "");
 		return CLI_EXIT_USAGE;
 	}
-	cfg.meter = cli_meter_pick(meter_name, &cfg.ctx, cfg.quiet, &code);
+	cfg.meter = cli_meter_pick(o.meter_name, &cfg.ctx, cfg.quiet, &code);
 	if (!cfg.meter)
 		return code;
-	if (!out[0] && (code = default_output(out, sizeof(out))))
+	if (!o.out[0] && (code = default_output(o.out, sizeof(o.out))))
 		return code;
-	cfg.out_path = out;
+	cfg.out_path = o.out;
 
 	(void)cli_stop_install();
 	code = runner_run(&cfg, &rep, &err);
+	resume_info_fini(&ri);
 	if (code) {
 		fprintf(stderr, "joulebench run: %s\n", err.msg[0] ? err.msg : jb_strerror(code));
-		/* A meter that vanished between probe and open is still "not available here". */
-		code = (code == -ENODEV || code == -EACCES) ? CLI_EXIT_UNAVAILABLE
-		     : (code == -EEXIST || code == -ENOENT || code == -EINVAL) ? CLI_EXIT_USAGE
-									        : CLI_EXIT_FAILED;
+		code = run_exit_code(rep.stage, code);
 		if (rep.rows)
-			fprintf(stderr, "joulebench run: %lu completed row(s) kept in %s\n", rep.rows, out);
+			fprintf(stderr, "joulebench run: %lu completed row(s) kept in %s\n", rep.rows,
+				o.out);
 		runner_report_fini(&rep);
 		return code;
+	}
+	if (cfg.resume_mode) {
+		/* After a resume, summarise the whole run, not just the part measured now. */
+		summary_fini(&rep.summary);
+		if (summary_add_file(&rep.summary, o.out, &err))
+			fprintf(stderr, "joulebench run: %s\n", err.msg);
 	}
 	report_print_summary(stdout, &rep.summary);
 	fflush(stdout);
 	if (!cfg.quiet)
 		fprintf(stderr, "joulebench: %lu row(s) (%lu not ok) in %s; metadata %s%s\n", rep.rows,
-			rep.rows_not_ok, out, rep.meta_path, rep.interrupted ? "; INTERRUPTED" : "");
-	if (!no_plot)
-		draw_figure(&rep, out, cfg.quiet);
+			rep.rows_not_ok, o.out, rep.meta_path, rep.interrupted ? "; INTERRUPTED" : "");
+	if (!o.no_plot)
+		draw_figure(&rep, o.out, cfg.quiet);
 	runner_report_fini(&rep);
 	return rep.interrupted ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }

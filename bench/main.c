@@ -19,7 +19,9 @@ static const struct cli_cmd {
 } commands[] = {
 	{ "run", cmd_run, "measure joules per invocation of workloads; write CSV" },
 	{ "list", cmd_list, "list workloads, drivers and meters (with why a meter is unusable)" },
+	{ "analyze", cmd_analyze, "statistics of result CSVs: medians, CIs, outliers, ratios" },
 	{ "plot", cmd_plot, "draw energy per invocation from result CSVs (PNG and SVG)" },
+	{ "overhead", cmd_overhead, "simulate software vs hardware isolation over a trace: overhead" },
 	{ "compare", cmd_compare, "isolation overhead: one workload under two drivers, ratio + CI" },
 };
 

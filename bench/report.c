@@ -42,7 +42,7 @@ report_print_summary(FILE *f, struct summary *s)
 	for (i = 0; i < s->n; i++) {
 		struct summary_group *g = &s->group[i];
 		struct summary_stats st;
-		char a[32], b[32], c[32], d[32], e[32], p[32], u[48], iqr[64], meter[48];
+		char a[32], b[32], c[32], d[32], e[32], p[32], u[64], iqr[80], meter[48];
 
 		summary_group_stats(g, &st);
 		modeled |= !strcmp(g->meter_kind, "modeled");

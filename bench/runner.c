@@ -55,7 +55,11 @@ struct run {
 	const struct workload_desc *wl;
 	struct driver_instance inst;
 	int have_inst;
-	char seed_s[32];
+	double drift_threshold_pct;
+	int fatal;            /* the results file could not be written: stop the run */
+	uint64_t t0_ns;       /* start of the measured part, for the progress ETA */
+	size_t wl_index;
+	unsigned windows_total, windows_done;
 };
 
 static void
@@ -117,12 +121,24 @@ emit(struct run *r, const struct results_row *row, struct jb_err *err)
 {
 	int rc = results_writer_write(r->w, row, err);
 
-	if (rc)
+	if (rc) {
+		r->fatal = 1;
 		return rc;
+	}
 	r->rep->rows++;
 	if (strcmp(row->status, "ok") != 0)
 		r->rep->rows_not_ok++;
 	return summary_add(&r->rep->summary, row) ? jb_err_set(err, -ENOMEM, "out of memory") : 0;
+}
+
+static int
+flush_rows(struct run *r, struct jb_err *err)
+{
+	int rc = results_writer_flush(r->w, err);
+
+	if (rc)
+		r->fatal = 1;
+	return rc;
 }
 
 /* Energy uncertainty of a window: each of its two endpoints can be off by one counter step
@@ -242,7 +258,7 @@ run_window(struct run *r, const char *phase, size_t n, int *instance_failed, str
 	}
 	r->rep_index++;
 	if (!rc)
-		rc = results_writer_flush(r->w, err);
+		rc = flush_rows(r, err);
 	return rc;
 }
 
@@ -254,8 +270,10 @@ ensure_inv(struct run *r, size_t n, struct jb_err *err)
 	if (n <= r->inv_cap)
 		return 0;
 	p = realloc(r->inv, n * sizeof(*p));
-	if (!p)
+	if (!p) {
+		r->fatal = 1;
 		return jb_err_set(err, -ENOMEM, "cannot hold %zu invocations", n);
+	}
 	r->inv = p;
 	r->inv_cap = n;
 	return 0;
@@ -277,7 +295,7 @@ emit_start_failure(struct run *r, const char *msg, int start_rc, struct jb_err *
 	row.status = start_rc == -ETIMEDOUT ? "timeout" : "error";
 	row.message = msg;
 	rc = emit(r, &row, err);
-	return rc ? rc : results_writer_flush(r->w, err);
+	return rc ? rc : flush_rows(r, err);
 }
 
 /* Write the row of a failed start; return the write error if any, else the start's. */
@@ -378,7 +396,7 @@ run_cold(struct run *r, struct jb_err *err)
 	r->rep_index++;
 	rc = emit(r, &row, err);
 	if (!rc)
-		rc = results_writer_flush(r->w, err);
+		rc = flush_rows(r, err);
 	if (rc)
 		return rc;
 	if (v->rc) {
@@ -474,29 +492,70 @@ batch_size(const struct run *r, size_t n_seen)
 	return (size_t)fmin(RUNNER_BATCH_MAX, fmax(1.0, ceil(1.25 * (double)r->min_window_ns / (double)med)));
 }
 
+/* Progress on stderr when it is a terminal: which workload, which window, and an ETA
+ * from the pace so far. Quiet otherwise, so logs hold only context lines. */
+static void
+progress(struct run *r, unsigned window, unsigned windows)
+{
+	double frac, elapsed_s, eta_s;
+
+	r->windows_done++;
+	if (r->cfg->quiet || !isatty(STDERR_FILENO))
+		return;
+	frac = (double)r->windows_done / (double)(r->windows_total ? r->windows_total : 1);
+	elapsed_s = (double)(jb_clock_mono_ns() - r->t0_ns) / 1e9;
+	eta_s = frac > 0 ? elapsed_s * (1 - frac) / frac : 0;
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s window %u/%u  ETA %um%02us", r->wl_index + 1,
+		r->cfg->n_workloads, r->wl->name, window, windows, (unsigned)(eta_s / 60),
+		(unsigned)eta_s % 60);
+	if (window == windows)
+		fputc('\n', stderr);
+}
+
+static const struct runner_resume *
+resume_find(const struct run *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->cfg->n_resume; i++)
+		if (!strcmp(r->cfg->resume[i].workload, name))
+			return &r->cfg->resume[i];
+	return NULL;
+}
+
 static int
 run_workload(struct run *r, struct jb_err *err)
 {
+	const struct runner_resume *done = resume_find(r, r->wl->name);
+	unsigned cold = r->cfg->cold, runs = r->cfg->runs, c, k;
 	size_t batch, seen;
-	unsigned c, k;
 	int failed, rc = 0;
 
-	r->invocation = 0;
-	r->rep_index = 0;
+	r->invocation = done ? done->next_invocation : 0;
+	r->rep_index = done ? done->next_rep : 0;
+	if (done) {
+		/* Resuming: the cold starts were measured before; count only missing windows. */
+		cold = done->has_cold ? 0 : cold;
+		runs = done->warm_windows >= runs ? 0 : runs - done->warm_windows;
+		if (!runs) {
+			say(r, "%s: complete in the file, skipped", r->wl->name);
+			return 0;
+		}
+	}
 	memset(&r->inst, 0, sizeof(r->inst));
 	r->inst.core = -1;
 	say(r, "%s (%s): %u cold, %u warmup, %u window(s)", r->wl->name,
-	    workload_size_name(r->cfg->size), r->cfg->cold, r->cfg->warmup, r->cfg->runs);
-	for (c = 0; c < r->cfg->cold || !r->have_inst; c++) {
+	    workload_size_name(r->cfg->size), cold, r->cfg->warmup, runs);
+	for (c = 0; c < cold || !r->have_inst; c++) {
 		if (r->have_inst && (rc = stop_metered(r, err)))
 			return rc;
-		if (c >= r->cfg->cold) {
+		if (c >= cold) {
 			/* No cold start is measured: start the instance unmetered. */
 			rc = restart_instance(r, err);
 		} else {
 			rc = run_cold(r, err);
 		}
-		if (rc == -EIO || rc == -ENOSPC || rc == -ENOMEM)
+		if (r->fatal)
 			return rc;
 		if (rc)
 			return 0; /* its row says why; go on with the next workload */
@@ -522,10 +581,11 @@ run_workload(struct run *r, struct jb_err *err)
 		goto out;
 	say(r, "%s: %zu invocation(s) per window (minimum window %.3f s)", r->wl->name, batch,
 	    (double)r->min_window_ns / 1e9);
-	for (k = 0; k < r->cfg->runs && !stopping(r); k++) {
+	for (k = 0; k < runs && !stopping(r); k++) {
 		rc = run_window(r, "warm", batch, &failed, err);
 		if (rc)
 			goto out;
+		progress(r, k + 1, runs);
 		if (failed && (rc = restart_instance(r, err)))
 			goto out_soft;
 		if (!failed && !r->cfg->batch) {
@@ -541,7 +601,7 @@ out:
 	return rc;
 out_soft:
 	stop_instance(r);
-	return (rc == -EIO || rc == -ENOSPC || rc == -ENOMEM) ? rc : 0;
+	return r->fatal ? rc : 0;
 }
 
 /* Co-location (colocate.c) is used for more than one instance, or arrivals, or keep-alive;
@@ -574,6 +634,9 @@ run_colocated(struct run *r, struct jb_err *err)
 		.emit = colo_emit, .flush = colo_flush, .arg = r,
 	};
 
+	if (r->cfg->resume_mode)
+		return jb_err_set(err, -EINVAL, "--resume cannot continue a co-located run "
+						"(--concurrency, --rate, --keep-alive-s); start a new one");
 	say(r, "co-location: %u instance(s) of %zu workload(s), %s", r->cfg->concurrency ? r->cfg->concurrency : 1,
 	    r->cfg->n_workloads, r->cfg->rate_per_s > 0 ? "Poisson arrivals" : "closed loop");
 	return colocate_run(&env, err);
@@ -637,6 +700,13 @@ idle_power(struct run *r, double *power_w, struct jb_err *err)
 	return 0;
 }
 
+/* JSON has no NaN: a value that was not measured is null. */
+static json_object *
+json_num(double v)
+{
+	return isfinite(v) ? json_object_new_double(v) : NULL;
+}
+
 static void
 make_run_id(struct run *r)
 {
@@ -644,6 +714,10 @@ make_run_id(struct run *r)
 	struct tm tm;
 	char stamp[32];
 
+	if (r->cfg->resume_run_id) {
+		snprintf(r->rep->run_id, sizeof(r->rep->run_id), "%s", r->cfg->resume_run_id);
+		return;
+	}
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	snprintf(r->rep->run_id, sizeof(r->rep->run_id), "%s-%.40s-%ld", stamp, r->host.host,
@@ -651,10 +725,10 @@ make_run_id(struct run *r)
 }
 
 static json_object *
-meta_build(const struct run *r, uint64_t started_ns, const char *ended)
+meta_build(const struct run *r, uint64_t started_ns, const char *ended, const char *why)
 {
 	const struct runner_config *cfg = r->cfg;
-	json_object *o = json_object_new_object(), *h, *m, *d, *doms, *p, *idle, *wls;
+	json_object *o = json_object_new_object(), *h, *m, *d, *doms, *p, *idle, *wls, *a;
 	size_t i;
 
 	json_object_object_add(o, "schema_version", json_object_new_int(RESULTS_SCHEMA_VERSION));
@@ -665,6 +739,15 @@ meta_build(const struct run *r, uint64_t started_ns, const char *ended)
 	json_object_object_add(o, "ended_unix_ns",
 			       json_object_new_int64((int64_t)jb_clock_unix_ns()));
 	json_object_object_add(o, "ended", json_object_new_string(ended));
+	json_object_object_add(o, "ended_reason", json_object_new_string(why));
+	a = json_object_new_array();
+	for (i = 0; i < (size_t)cfg->argc; i++)
+		json_object_array_add(a, json_object_new_string(cfg->argv[i]));
+	json_object_object_add(o, "argv", a);
+	a = json_object_new_array();
+	for (i = 0; i < cfg->n_resumed; i++)
+		json_object_array_add(a, json_object_new_int64((int64_t)cfg->resumed_unix_ns[i]));
+	json_object_object_add(o, "resumed_unix_ns", a);
 
 	h = json_object_new_object();
 	json_object_object_add(h, "host", json_object_new_string(r->host.host));
@@ -721,8 +804,14 @@ meta_build(const struct run *r, uint64_t started_ns, const char *ended)
 	json_object_object_add(o, "protocol", p);
 
 	idle = json_object_new_object();
-	json_object_object_add(idle, "before_w", json_object_new_double(r->rep->idle_before_w));
-	json_object_object_add(idle, "after_w", json_object_new_double(r->rep->idle_after_w));
+	json_object_object_add(idle, "before_w", json_num(r->rep->idle_before_w));
+	json_object_object_add(idle, "after_w", json_num(r->rep->idle_after_w));
+	json_object_object_add(idle, "drift_pct",
+			       json_num(100.0 * (r->rep->idle_after_w - r->rep->idle_before_w) /
+					r->rep->idle_before_w));
+	json_object_object_add(idle, "drift_threshold_pct", json_num(r->drift_threshold_pct));
+	json_object_object_add(idle, "drift_flagged",
+			       json_object_new_boolean(r->rep->drift_flagged));
 	json_object_object_add(o, "idle_baseline", idle);
 
 	wls = json_object_new_array();
@@ -743,9 +832,10 @@ meta_build(const struct run *r, uint64_t started_ns, const char *ended)
 }
 
 static int
-meta_write(const struct run *r, uint64_t started_ns, const char *ended, struct jb_err *err)
+meta_write(const struct run *r, uint64_t started_ns, const char *ended, const char *why,
+	   struct jb_err *err)
 {
-	json_object *o = meta_build(r, started_ns, ended);
+	json_object *o = meta_build(r, started_ns, ended, why);
 	int rc = results_meta_write(r->cfg->out_path,
 				    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 									      JSON_C_TO_STRING_NOSLASHESCAPE),
@@ -771,17 +861,21 @@ int
 runner_run(const struct runner_config *cfg, struct runner_report *rep, struct jb_err *err)
 {
 	struct run r = { .cfg = cfg, .rep = rep };
-	uint64_t started_ns = jb_clock_unix_ns();
-	const char *ended = "completed";
-	size_t i;
+	uint64_t started_ns = cfg->resume_mode ? cfg->resume_started_unix_ns : jb_clock_unix_ns();
+	const char *ended = "completed", *why = "";
+	size_t i, n_windows = 0;
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
+	rep->idle_before_w = rep->idle_after_w = NAN;
+	r.drift_threshold_pct = cfg->drift_threshold_pct > 0 ? cfg->drift_threshold_pct : 5.0;
 	sysinfo_read(&r.host);
 	make_run_id(&r);
+	rep->stage = RUNNER_STAGE_METER;
 	rc = meter_open(&r.meter, cfg->meter, &cfg->ctx, err);
 	if (rc)
 		return rc;
+	rep->stage = RUNNER_STAGE_DOMAINS;
 	if (cfg->domains && (rc = meter_select(&r.meter, cfg->domains, err)))
 		goto out_meter;
 	rep->meter_kind = cfg->meter->kind == METER_KIND_MODELED ? "modeled" : "measured";
@@ -789,6 +883,7 @@ runner_run(const struct runner_config *cfg, struct runner_report *rep, struct jb
 	snprintf(rep->domains, sizeof(rep->domains), "%s", r.meter.selection);
 	r.min_window_ns = cfg->min_window_s > 0 ? (uint64_t)(cfg->min_window_s * 1e9)
 						: r.meter.info.min_window_ns;
+	rep->stage = RUNNER_STAGE_DRIVER;
 	rc = cfg->driver->prepare(&cfg->driver_cfg, &r.drv, err);
 	if (rc)
 		goto out_meter;
@@ -796,11 +891,15 @@ runner_run(const struct runner_config *cfg, struct runner_report *rep, struct jb
 		cfg->driver->teardown(r.drv);
 		goto out_meter;
 	}
-	rc = results_writer_open(cfg->out_path, cfg->overwrite, &r.w, err);
+	rep->stage = RUNNER_STAGE_OUTPUT;
+	rc = cfg->resume_mode ? results_writer_open_append(cfg->out_path, &r.w, err)
+			      : results_writer_open(cfg->out_path, cfg->overwrite, &r.w, err);
 	if (rc)
 		goto out_driver;
+	rep->stage = RUNNER_STAGE_RUN;
 	results_meta_path(cfg->out_path, rep->meta_path, sizeof(rep->meta_path));
-	say(&r, "run %s on %s (%s, %s)", rep->run_id, r.host.host, r.host.cpu_model, r.host.kernel);
+	say(&r, "%s %s on %s (%s, %s)", cfg->resume_mode ? "resuming run" : "run", rep->run_id,
+	    r.host.host, r.host.cpu_model, r.host.kernel);
 	say(&r, "meter %s (%s): %s; domains: %s", cfg->meter->name, rep->meter_kind,
 	    r.meter.info.detail, r.meter.selection);
 	warn_noise(&r);
@@ -808,7 +907,7 @@ runner_run(const struct runner_config *cfg, struct runner_report *rep, struct jb
 	if (rc)
 		goto out_writer;
 	/* A sidecar from the start: a run killed outright still says what it was. */
-	rc = meta_write(&r, started_ns, "running", err);
+	rc = meta_write(&r, started_ns, "running", "", err);
 	if (rc)
 		goto out_writer;
 	say(&r, "idle baseline: %.1f s", cfg->idle_s);
@@ -817,36 +916,60 @@ runner_run(const struct runner_config *cfg, struct runner_report *rep, struct jb
 		goto out_writer;
 	rep->idle_before_w = r.idle_w;
 	say(&r, "idle power %.3f W", r.idle_w);
+	for (i = 0; i < cfg->n_workloads; i++) {
+		const struct runner_resume *d = resume_find(&r, cfg->workload[i]->name);
+
+		n_windows += d ? (d->warm_windows < cfg->runs ? cfg->runs - d->warm_windows : 0)
+			       : cfg->runs;
+	}
+	r.windows_total = (unsigned)n_windows;
+	r.t0_ns = jb_clock_mono_ns();
 	if (runner_colocating(cfg))
 		rc = run_colocated(&r, err);
 	for (i = 0; i < cfg->n_workloads && !rc && !runner_colocating(cfg) && !stopping(&r); i++) {
 		r.wl = cfg->workload[i];
+		r.wl_index = i;
 		rc = run_workload(&r, err);
 	}
 	if (rc)
 		goto out_writer;
 	if (!stopping(&r)) {
+		double drift_pct;
+
 		rc = idle_power(&r, &rep->idle_after_w, err);
 		if (rc)
 			goto out_writer;
+		drift_pct = 100.0 * (rep->idle_after_w - r.idle_w) / r.idle_w;
+		rep->drift_flagged = fabs(drift_pct) > r.drift_threshold_pct;
 		say(&r, "idle power after the run %.3f W (drift %+.2f%%)", rep->idle_after_w,
-		    100.0 * (rep->idle_after_w - r.idle_w) / r.idle_w);
-	} else {
-		rep->idle_after_w = NAN;
+		    drift_pct);
+		if (rep->drift_flagged)
+			say(&r, "warning: idle power drifted %+.2f%% (threshold %.1f%%): something "
+				"else ran, or the machine warmed up; dynamic energies are less certain",
+			    drift_pct, r.drift_threshold_pct);
 	}
 out_writer:
 	if (stopping(&r)) {
 		rep->interrupted = 1;
 		ended = "interrupted";
+		why = "SIGINT or SIGTERM: stopped after the window in progress";
 	}
-	if (rc)
+	if (rc) {
 		ended = "error";
+		why = err->msg;
+	}
 	{
 		struct jb_err e2 = { 0 };
 		int rc2 = results_writer_close(r.w, &e2);
 
-		if (!rc2)
-			rc2 = meta_write(&r, started_ns, ended, &e2);
+		if (rc2 && !rc) {
+			rc = rc2;
+			*err = e2;
+			ended = "error";
+			why = err->msg;
+		}
+		/* Even after a write error (a full disk), say in the sidecar why the run ended. */
+		rc2 = meta_write(&r, started_ns, ended, why, &e2);
 		if (rc2 && !rc) {
 			rc = rc2;
 			*err = e2;

@@ -17,6 +17,16 @@
 #include "workload.h"
 
 #define RUNNER_WORKLOADS_MAX 64
+#define RUNNER_RESUMES_MAX 32
+
+/* What an interrupted run's CSV already holds for one workload (for --resume). */
+struct runner_resume {
+	char workload[64];
+	int has_cold;            /* its cold start(s) were measured */
+	unsigned warm_windows;   /* complete warm windows in the file */
+	uint64_t next_rep;       /* the first unused window index */
+	uint64_t next_invocation;
+};
 
 struct runner_config {
 	struct jb_ctx ctx;
@@ -40,13 +50,36 @@ struct runner_config {
 	const char *out_path;
 	int overwrite;
 	int quiet;
+	double drift_threshold_pct;       /* idle drift above this is flagged (0 = 5%) */
 	volatile sig_atomic_t *stop;      /* set by a signal handler: finish the window, stop */
+	/* The command line, kept in the sidecar so that --resume can rebuild the run. */
+	int argc;
+	char **argv;
+	/* Resuming an interrupted run: append to out_path under its run id. */
+	int resume_mode;
+	const char *resume_run_id;
+	uint64_t resume_started_unix_ns;
+	uint64_t resumed_unix_ns[RUNNER_RESUMES_MAX]; /* earlier resumes, from the sidecar */
+	size_t n_resumed;
+	const struct runner_resume *resume;
+	size_t n_resume;
+};
+
+/* Where a run that could not proceed stopped, so the CLI can pick the exit code. */
+enum runner_stage {
+	RUNNER_STAGE_METER,        /* opening the meter: absent or unreadable here */
+	RUNNER_STAGE_DOMAINS,      /* --domain names no domain, or overlapping ones */
+	RUNNER_STAGE_DRIVER,       /* preparing the driver */
+	RUNNER_STAGE_OUTPUT,       /* creating the results file */
+	RUNNER_STAGE_RUN,          /* during the run: rows so far are kept */
 };
 
 struct runner_report {
+	enum runner_stage stage;
 	char run_id[128];
 	char meta_path[4200];
 	double idle_before_w, idle_after_w;
+	int drift_flagged;
 	unsigned long rows, rows_not_ok;
 	int interrupted;
 	struct summary summary;

@@ -17,8 +17,16 @@
 
 /* Preference order: real meters first, the model last (DESIGN §4 step 1). */
 static const struct meter_ops *const meter_table[] = {
-	&meter_rapl_powercap,
-	&meter_model,
+	&meter_rapl_perf,     /* kernel-kept 64-bit counts, no wrap, quirks applied by the kernel */
+	&meter_rapl_powercap, /* the same counters in µJ, wrapping at max_energy_range_uj */
+#ifdef JB_HAVE_PAPI
+	&meter_papi,          /* PAPI named events; on Debian's PAPI only perf_event_uncore */
+#endif
+#ifdef JB_HAVE_INA219
+	&meter_ina219,        /* whole-board DC power over I2C, integrated by a sampler */
+#endif
+	&meter_hwmon,         /* any kernel hwmon energy/power sensor (ina2xx, ...) */
+	&meter_model,         /* an estimate, always labelled modeled */
 };
 
 size_t
@@ -46,12 +54,44 @@ meter_find(const char *name)
 	return NULL;
 }
 
+/* The step from (@from_uj at @from_t_ns) to (@raw_uj at @t_ns), wrap-safe: 0 with *delta,
+ * or -ERANGE when no plausible step gets there. */
+static int
+counter_step(uint64_t from_uj, uint64_t from_t_ns, uint64_t raw_uj, uint64_t t_ns,
+	     uint64_t max_range_uj, uint64_t *delta, int *wrapped)
+{
+	uint64_t dt_ns;
+
+	*wrapped = 0;
+	if (raw_uj >= from_uj) {
+		*delta = raw_uj - from_uj;
+	} else {
+		/*
+		 * Backwards: a wrap only if the counter has a range, the old value lies inside
+		 * it, and the wrapped delta is under half the range. More than that would mean
+		 * we missed a whole half-range between two reads, which the runner's read
+		 * interval rules out; a reset or a glitch is far more likely.
+		 */
+		if (max_range_uj == 0 || from_uj >= max_range_uj ||
+		    raw_uj + (max_range_uj - from_uj) > max_range_uj / 2)
+			return -ERANGE;
+		*delta = raw_uj + (max_range_uj - from_uj);
+		*wrapped = 1;
+	}
+	dt_ns = t_ns > from_t_ns ? t_ns - from_t_ns : 0;
+	/* µJ / ns * 1e3 = W; compare as delta_uj > P * dt_ns / 1e3, with 1 ms of slack so that
+	 * two reads close together with one counter update between them are not rejected. */
+	if ((double)*delta > METER_PLAUSIBLE_POWER_W * ((double)dt_ns + 1e6) / 1e3)
+		return -ERANGE;
+	return 0;
+}
+
 int
 meter_counter_update(struct meter_counter *c, uint64_t raw_uj, uint64_t t_ns,
 		     uint64_t max_range_uj, uint64_t *delta_uj)
 {
-	uint64_t delta, dt_ns;
-	int result = METER_DELTA_OK;
+	uint64_t delta;
+	int wrapped;
 
 	*delta_uj = 0;
 	if (!c->primed) {
@@ -60,33 +100,30 @@ meter_counter_update(struct meter_counter *c, uint64_t raw_uj, uint64_t t_ns,
 		c->last_t_ns = t_ns;
 		return METER_DELTA_FIRST;
 	}
-	if (raw_uj >= c->last_uj) {
-		delta = raw_uj - c->last_uj;
-	} else {
-		/*
-		 * Backwards: a wrap only if the counter has a range, the old value lies inside
-		 * it, and the wrapped delta is under half the range. More than that would mean
-		 * we missed a whole half-range between two reads, which the runner's read
-		 * interval rules out; a reset or a glitch is far more likely.
-		 */
-		if (max_range_uj == 0 || c->last_uj >= max_range_uj ||
-		    raw_uj + (max_range_uj - c->last_uj) > max_range_uj / 2)
-			goto reject;
-		delta = raw_uj + (max_range_uj - c->last_uj);
-		result = METER_DELTA_WRAPPED;
+	if (counter_step(c->last_uj, c->last_t_ns, raw_uj, t_ns, max_range_uj, &delta,
+			 &wrapped) == 0) {
+		int recovered = c->suspect;
+
+		c->suspect = 0;
+		c->last_uj = raw_uj;
+		c->last_t_ns = t_ns;
+		*delta_uj = delta;
+		return recovered ? METER_DELTA_RECOVERED
+				 : wrapped ? METER_DELTA_WRAPPED : METER_DELTA_OK;
 	}
-	dt_ns = t_ns > c->last_t_ns ? t_ns - c->last_t_ns : 0;
-	/* µJ / ns * 1e3 = W; compare as delta_uj > P * dt_ns / 1e3, with 1 ms of slack so that
-	 * two reads close together with one counter update between them are not rejected. */
-	if ((double)delta > METER_PLAUSIBLE_POWER_W * ((double)dt_ns + 1e6) / 1e3)
-		goto reject;
-	c->last_uj = raw_uj;
-	c->last_t_ns = t_ns;
-	*delta_uj = delta;
-	return result;
-reject:
-	c->last_uj = raw_uj;
-	c->last_t_ns = t_ns;
+	if (c->suspect && raw_uj > c->suspect_uj &&
+	    counter_step(c->suspect_uj, c->suspect_t_ns, raw_uj, t_ns, max_range_uj, &delta,
+			 &wrapped) == 0) {
+		/* The counter counts on upwards from the rejected value: it was reset. Count on
+		 * from here. A value that merely repeats (a stuck or garbage read) is not that. */
+		c->suspect = 0;
+		c->last_uj = raw_uj;
+		c->last_t_ns = t_ns;
+		return -ERANGE;
+	}
+	c->suspect = 1;
+	c->suspect_uj = raw_uj;
+	c->suspect_t_ns = t_ns;
 	return -ERANGE;
 }
 
@@ -169,7 +206,8 @@ select_default(struct meter *m)
 {
 	size_t i, n = 0;
 
-	/* Every package, even under psys: the packages are disjoint, psys is then unselected. */
+	/* Every package, even under psys: the packages are disjoint, psys is then unselected.
+ * Else every top-level domain not marked default_off (meter_open() ensures one). */
 	for (i = 0; i < m->info.n_domains; i++) {
 		m->selected[i] = strncmp(m->info.domain[i].name, "package-", 8) == 0;
 		n += (size_t)m->selected[i];
@@ -180,7 +218,7 @@ select_default(struct meter *m)
 	}
 	m->selection[0] = '\0';
 	for (i = 0; i < m->info.n_domains; i++) {
-		m->selected[i] = !m->info.domain[i].parent[0];
+		m->selected[i] = !m->info.domain[i].parent[0] && !m->info.domain[i].default_off;
 		if (m->selected[i]) {
 			size_t used = strlen(m->selection);
 
@@ -232,8 +270,10 @@ meter_sample(struct meter *m, struct meter_sample *out)
 	for (i = 0; i < m->info.n_domains; i++) {
 		uint64_t d;
 
-		if (meter_counter_update(&m->counter[i], r.energy_uj[i], r.t_ns,
-					 m->info.domain[i].max_energy_range_uj, &d) < 0)
+		int res = meter_counter_update(&m->counter[i], r.energy_uj[i], r.t_ns,
+					       m->info.domain[i].max_energy_range_uj, &d);
+
+		if (res < 0 || res == METER_DELTA_RECOVERED)
 			m->rejected++;
 		m->total_j[i] += (double)d / 1e6;
 		if (m->selected[i])

@@ -32,9 +32,14 @@ struct meter_domain {
 	/* The raw counter wraps to 0 after this many µJ; 0 = a 64-bit counter that does not
 	 * wrap in practice. Source for RAPL: powercap's max_energy_range_uj. */
 	uint64_t max_energy_range_uj;
+	/* Not summed by default even though top-level: independent sensors that may overlap
+	 * (two hwmon chips, one of them on the board's supply) are summed only when asked. */
+	int default_off;
 };
 
-/* What an open meter can do, filled by the backend's open(). */
+/* What an open meter can do, filled by the backend's open(). It stays at the same address
+ * until close(), so a sampling backend may refresh @detail from its read() (the caller's
+ * thread) with live statistics: its sample rate and its own CPU cost. */
 struct meter_info {
 	size_t n_domains;
 	struct meter_domain domain[METER_DOMAINS_MAX];
@@ -81,15 +86,25 @@ const struct meter_ops *meter_at(size_t i);
 #define METER_PLAUSIBLE_POWER_W 5000.0
 
 struct meter_counter {
-	uint64_t last_uj;
+	uint64_t last_uj;   /* the last good sample */
 	uint64_t last_t_ns;
 	int primed; /* 0 until the first sample; 0 is a valid counter value, never "unset" */
+	/* An implausible sample is held as a suspect, not taken as the new base: a glitch
+	 * that returns to the old track is then measured from the last good sample, and
+	 * only a second sample that agrees with the suspect (a real reset) moves the base. */
+	int suspect;
+	uint64_t suspect_uj;
+	uint64_t suspect_t_ns;
 };
 
 enum meter_delta_result {
 	METER_DELTA_OK = 0,
 	METER_DELTA_FIRST = 1,    /* first sample: nothing to subtract yet, delta 0 */
 	METER_DELTA_WRAPPED = 2,  /* the counter wrapped once at max_energy_range_uj */
+	/* Back on the old track after rejected samples: the delta is measured from the last
+	 * good sample, so it holds the energy of the whole gap; callers flag it, since the
+	 * energy cannot be placed in time within the gap. */
+	METER_DELTA_RECOVERED = 3,
 };
 
 /**
@@ -98,8 +113,13 @@ enum meter_delta_result {
  * @delta_uj: out, the energy in µJ (0 for a first or rejected sample).
  * Return: a non-negative enum meter_delta_result, or -ERANGE when the counter went
  * backwards without a plausible wrap, or jumped forward faster than
- * METER_PLAUSIBLE_POWER_W allows. A rejected sample re-primes the counter at @raw_uj, so
- * the next delta is counted from there: never a negative or huge energy.
+ * METER_PLAUSIBLE_POWER_W allows, from the last good sample. A rejected sample counts no
+ * energy. If the counter comes back to its old track (a glitch, a garbage read), the next
+ * delta is taken from the last good sample (METER_DELTA_RECOVERED), so no energy is lost
+ * or invented; if a later sample instead continues upwards from the rejected one (a reset
+ * to a counter that counts on), counting goes on from there and the energy between the
+ * two is lost and flagged. A counter stuck at a bad value is never taken as a new base.
+ * Never a negative or huge energy.
  */
 int meter_counter_update(struct meter_counter *c, uint64_t raw_uj, uint64_t t_ns,
 			 uint64_t max_range_uj, uint64_t *delta_uj);
@@ -130,7 +150,7 @@ struct meter {
 	double total_j[METER_DOMAINS_MAX]; /* energy since open, per domain */
 	int selected[METER_DOMAINS_MAX];   /* domains summed by meter_sample() */
 	char selection[128];               /* what the CSV's domain column says */
-	unsigned rejected;                 /* implausible counter jumps seen (flagged) */
+	unsigned rejected;                 /* samples rejected or recovered from (flagged) */
 };
 
 /* A sample of an open meter: monotonic joules summed over the selected domains. */

@@ -6,29 +6,43 @@
  * dual-socket server but psys on a laptop, and instance order is not package order
  * (research/meters.md §0.3). libpowercap keeps each energy_uj open and re-reads it in place.
  * Counters wrap at max_energy_range_uj; meter.c handles that.
+ *
+ * The intel-rapl-mmio control type (the same package counter through MMIO on client parts
+ * since Tiger Lake) is outside powercap_rapl_*; it is read with libpowercap's generic
+ * powercap.h / powercap-sysfs.h API, named mmio-<zone name>, and marked a child of the MSR
+ * zone of the same name: both count the same energy, so they are never summed.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <powercap/powercap-rapl.h>
+#include <powercap/powercap-sysfs.h>
+#include <powercap/powercap.h>
 
 #include "jb_clock.h"
 #include "meter-private.h"
 
 #define RAPL_PKGS_MAX 8
+#define RAPL_MMIO_MAX 4
+#define RAPL_MMIO "intel-rapl-mmio"
 
 struct rapl_domain_ref {
-	size_t pkg;             /* index into rapl_state.pkg */
+	size_t pkg;             /* index into rapl_state.pkg, or into mmio when is_mmio */
 	powercap_rapl_zone zone;
+	int is_mmio;
 };
 
 struct rapl_state {
 	uint32_t n_pkgs;
 	powercap_rapl_pkg pkg[RAPL_PKGS_MAX];
+	uint32_t n_mmio;
+	powercap_zone mmio[RAPL_MMIO_MAX];
 	size_t n_domains;
 	struct rapl_domain_ref ref[METER_DOMAINS_MAX];
 };
@@ -40,6 +54,17 @@ struct rapl_state {
 	"RUN+=\"/bin/chgrp -R energy /sys%p\", RUN+=\"/bin/chmod -R g+r /sys%p\"); do not make " \
 	"it world-readable (0444), which re-opens the power side channel"
 
+/* How many intel-rapl-mmio:N zones exist (they are numbered from 0 without gaps). */
+static uint32_t
+rapl_mmio_count(void)
+{
+	uint32_t n = 0;
+
+	while (n < RAPL_MMIO_MAX && powercap_sysfs_zone_exists(RAPL_MMIO, &n, 1) == 0)
+		n++;
+	return n;
+}
+
 static int
 rapl_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
 {
@@ -49,6 +74,22 @@ rapl_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
 	(void)ctx;
 	errno = 0;
 	n = powercap_rapl_get_num_instances();
+	if (n == 0 && rapl_mmio_count() > 0) {
+		powercap_zone z;
+		uint32_t zero = 0;
+
+		errno = 0;
+		if (powercap_zone_file_open(&z, POWERCAP_ZONE_FILE_ENERGY_UJ, RAPL_MMIO, &zero, 1,
+					    O_RDONLY) < 0) {
+			int rc = errno ? -errno : -EIO;
+
+			snprintf(why, why_len, "%s", rc == -EACCES ? RAPL_EACCES_FIX : jb_strerror(rc));
+			return rc;
+		}
+		close(z.energy_uj);
+		snprintf(why, why_len, "intel-rapl-mmio zone(s) readable (no intel-rapl zone)");
+		return 0;
+	}
 	if (n == 0) {
 		snprintf(why, why_len,
 			 "no /sys/class/powercap/intel-rapl:N zones: the CPU has no RAPL, the "
@@ -66,7 +107,8 @@ rapl_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
 		return rc;
 	}
 	powercap_rapl_destroy(&pkg);
-	snprintf(why, why_len, "%u RAPL zone(s) readable under /sys/class/powercap", n);
+	snprintf(why, why_len, "%u RAPL zone(s)%s readable under /sys/class/powercap", n,
+		 rapl_mmio_count() ? " and intel-rapl-mmio" : "");
 	return 0;
 }
 
@@ -142,6 +184,50 @@ rapl_mark_psys(struct meter_info *info)
 	}
 }
 
+/* intel-rapl-mmio:N as mmio-<name>, a child of the MSR zone of that name when present. */
+static int
+rapl_add_mmio(struct rapl_state *s, struct meter_info *info, struct jb_err *err)
+{
+	uint32_t z, n = rapl_mmio_count();
+
+	for (z = 0; z < n; z++) {
+		struct meter_domain *d = &info->domain[info->n_domains];
+		char name[METER_NAME_MAX];
+		size_t j;
+
+		if (info->n_domains == METER_DOMAINS_MAX)
+			return jb_err_set(err, -E2BIG, "rapl: more than %d domains", METER_DOMAINS_MAX);
+		if (powercap_sysfs_zone_get_name(RAPL_MMIO, &z, 1, name, sizeof(name)) <= 0)
+			return jb_err_set(err, -EIO, "rapl: intel-rapl-mmio:%u has no name", z);
+		name[strcspn(name, "\n")] = '\0';
+		memset(d, 0, sizeof(*d));
+		snprintf(d->name, sizeof(d->name), "mmio-%.26s", name);
+		for (j = 0; j < info->n_domains; j++)
+			if (strcmp(info->domain[j].name, name) == 0)
+				snprintf(d->parent, sizeof(d->parent), "%s", name);
+		errno = 0;
+		if (powercap_sysfs_zone_get_max_energy_range_uj(RAPL_MMIO, &z, 1,
+								 &d->max_energy_range_uj) != 0)
+			return jb_err_set(err, errno ? -errno : -EIO,
+					  "rapl: %s: cannot read max_energy_range_uj", d->name);
+		/* Keep energy_uj open, as powercap_rapl_init() does for the MSR zones. */
+		errno = 0;
+		if (powercap_zone_file_open(&s->mmio[z], POWERCAP_ZONE_FILE_ENERGY_UJ, RAPL_MMIO, &z,
+					    1, O_RDONLY) < 0) {
+			int rc = errno ? -errno : -EIO;
+
+			if (rc == -EACCES)
+				return jb_err_set(err, rc, "rapl: %s", RAPL_EACCES_FIX);
+			return jb_err_set(err, rc, "rapl: intel-rapl-mmio:%u: %s", z, jb_strerror(rc));
+		}
+		s->n_mmio = z + 1;
+		s->ref[info->n_domains].pkg = z;
+		s->ref[info->n_domains].is_mmio = 1;
+		info->n_domains++;
+	}
+	return 0;
+}
+
 static void
 rapl_close(void *priv)
 {
@@ -152,6 +238,8 @@ rapl_close(void *priv)
 		return;
 	for (i = 0; i < s->n_pkgs; i++)
 		powercap_rapl_destroy(&s->pkg[i]);
+	for (i = 0; i < s->n_mmio; i++)
+		close(s->mmio[i].energy_uj);
 	free(s);
 }
 
@@ -166,7 +254,7 @@ rapl_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct
 	if (!s)
 		return jb_err_set(err, -ENOMEM, "rapl: out of memory");
 	n = powercap_rapl_get_num_instances();
-	if (n == 0) {
+	if (n == 0 && rapl_mmio_count() == 0) {
 		rc = jb_err_set(err, -ENODEV, "rapl: no intel-rapl zones under /sys/class/powercap");
 		goto fail;
 	}
@@ -188,6 +276,9 @@ rapl_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct
 			goto fail;
 	}
 	rapl_mark_psys(info);
+	rc = rapl_add_mmio(s, info, err);
+	if (rc)
+		goto fail;
 	/* The kernel reports µJ; the hardware's energy status unit is 2^-14 J (61 µJ) on most
 	 * recent Intel parts and 2^-16 J (15.3 µJ) on AMD and older ones (research/meters.md
 	 * §5). 61 µJ is the coarser, so the honest declared resolution. Updates every ~1 ms
@@ -197,7 +288,8 @@ rapl_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct
 	/* 100 updates: endpoint jitter of ~1 ms each stays near 1-2% (meters.md §5). */
 	info->min_window_ns = 100000000;
 	snprintf(info->detail, sizeof(info->detail),
-		 "libpowercap over /sys/class/powercap/intel-rapl, %u zone(s)", s->n_pkgs);
+		 "libpowercap over /sys/class/powercap: %u intel-rapl zone(s), %u intel-rapl-mmio",
+		 s->n_pkgs, s->n_mmio);
 	s->n_domains = info->n_domains;
 	*priv = s;
 	return 0;
@@ -214,6 +306,11 @@ rapl_read(void *priv, struct meter_reading *out)
 
 	for (i = 0; i < s->n_domains; i++) {
 		errno = 0;
+		if (s->ref[i].is_mmio) {
+			if (powercap_zone_get_energy_uj(&s->mmio[s->ref[i].pkg], &out->energy_uj[i]))
+				return errno ? -errno : -EIO;
+			continue;
+		}
 		if (powercap_rapl_get_energy_uj(&s->pkg[s->ref[i].pkg], s->ref[i].zone,
 						&out->energy_uj[i]) != 0)
 			return errno ? -errno : -EIO;

@@ -23,7 +23,11 @@
 #include "results.h"
 
 struct results_writer {
-	FILE *f;
+	int fd;
+	FILE *mem;        /* rows since the last flush, formatted in memory */
+	char *mem_buf;
+	size_t mem_len;
+	off_t good_bytes; /* the file's length after the last successful flush */
 	char path[4096];
 };
 
@@ -83,6 +87,41 @@ write_f64(FILE *f, double v)
 #define WRITE_F64(f, v) write_f64(f, v)
 #define WRITE_BOOL(f, v) (fputs((v) ? "1" : "0", f) < 0 ? -EIO : 0)
 
+static int
+writer_mem_open(struct results_writer *w)
+{
+	w->mem_buf = NULL;
+	w->mem_len = 0;
+	w->mem = open_memstream(&w->mem_buf, &w->mem_len);
+	return w->mem ? 0 : -ENOMEM;
+}
+
+static void
+writer_mem_close(struct results_writer *w)
+{
+	if (w->mem)
+		fclose(w->mem);
+	free(w->mem_buf);
+	w->mem = NULL;
+	w->mem_buf = NULL;
+}
+
+static struct results_writer *
+writer_new(const char *path, int fd)
+{
+	struct results_writer *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->fd = fd;
+	snprintf(w->path, sizeof(w->path), "%s", path);
+	if (writer_mem_open(w)) {
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
 int
 results_writer_open(const char *path, int overwrite, struct results_writer **out,
 		    struct jb_err *err)
@@ -100,50 +139,124 @@ results_writer_open(const char *path, int overwrite, struct results_writer **out
 					  path);
 		return jb_err_set(err, rc, "cannot create %s: %s", path, jb_strerror(rc));
 	}
-	w = calloc(1, sizeof(*w));
-	if (!w || !(w->f = fdopen(fd, "w"))) {
-		free(w);
+	w = writer_new(path, fd);
+	if (!w) {
 		close(fd);
 		return jb_err_set(err, -ENOMEM, "cannot open %s for writing", path);
 	}
-	snprintf(w->path, sizeof(w->path), "%s", path);
 	for (i = 0; i < RESULTS_N_COLUMNS; i++)
-		fprintf(w->f, "%s%s", i ? "," : "", column_names[i]);
+		fprintf(w->mem, "%s%s", i ? "," : "", column_names[i]);
 	/* RFC 4180 ends records with CRLF; every reader we target accepts LF, and LF keeps
 	 * the file friendly to grep, awk and diff. */
-	fputc('\n', w->f);
+	fputc('\n', w->mem);
 	*out = w;
 	return results_writer_flush(w, err);
 }
 
 int
+results_trim_partial(const char *path, struct jb_err *err)
+{
+	char last;
+	off_t end, cut;
+	int fd = open(path, O_RDWR | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return jb_err_set(err, -errno, "cannot open %s: %s", path, strerror(errno));
+	end = lseek(fd, 0, SEEK_END);
+	/* A run killed in the middle of a write can leave a partial last record: it was
+	 * never a completed row, so cut the file back to the last record separator. */
+	for (cut = end; cut > 0; cut--) {
+		if (pread(fd, &last, 1, cut - 1) != 1) {
+			rc = jb_err_set(err, -EIO, "cannot read %s", path);
+			break;
+		}
+		if (last == '\n')
+			break;
+	}
+	if (!rc && cut != end && ftruncate(fd, cut) != 0)
+		rc = jb_err_set(err, -errno, "cannot trim %s: %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+int
+results_writer_open_append(const char *path, struct results_writer **out, struct jb_err *err)
+{
+	struct results_writer *w;
+	off_t end;
+	int fd, rc = results_trim_partial(path, err);
+
+	if (rc)
+		return rc;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return jb_err_set(err, -errno, "cannot open %s: %s", path, strerror(errno));
+	end = lseek(fd, 0, SEEK_END);
+	w = writer_new(path, fd);
+	if (!w) {
+		close(fd);
+		return jb_err_set(err, -ENOMEM, "cannot open %s for writing", path);
+	}
+	w->good_bytes = end;
+	*out = w;
+	return 0;
+}
+
+int
 results_writer_write(struct results_writer *w, const struct results_row *row, struct jb_err *err)
 {
+	FILE *f = w->mem;
 	int rc = 0;
 	unsigned col = 0;
 
 #define X(name, type, desc)                                                                    \
-	if (!rc && col++ && fputc(',', w->f) == EOF)                                           \
+	if (!rc && col++ && fputc(',', f) == EOF)                                              \
 		rc = -EIO;                                                                     \
 	if (!rc)                                                                               \
-		rc = WRITE_##type(w->f, row->name);
+		rc = WRITE_##type(f, row->name);
 	RESULTS_COLUMNS(X)
 #undef X
-	if (!rc && fputc('\n', w->f) == EOF)
+	if (!rc && fputc('\n', f) == EOF)
 		rc = -EIO;
 	if (rc)
-		return jb_err_set(err, rc, "writing %s: %s", w->path, strerror(errno ? errno : EIO));
+		return jb_err_set(err, -ENOMEM, "formatting a row of %s failed", w->path);
 	return 0;
 }
 
 int
 results_writer_flush(struct results_writer *w, struct jb_err *err)
 {
-	if (fflush(w->f) != 0 || fsync(fileno(w->f)) != 0) {
-		int rc = -errno;
+	size_t off = 0;
+	int rc = 0;
 
-		return jb_err_set(err, rc, "writing %s: %s", w->path, jb_strerror(rc));
+	if (fflush(w->mem) != 0)
+		return jb_err_set(err, -ENOMEM, "formatting rows of %s failed", w->path);
+	/* The rows since the last flush go out in one pwrite at the known good end, so the
+	 * file only ever grows by whole records; on any failure (a full disk) it is cut back
+	 * to the last good length and still holds every row written before. */
+	while (off < w->mem_len) {
+		ssize_t n = pwrite(w->fd, w->mem_buf + off, w->mem_len - off,
+				   w->good_bytes + (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			break;
+		}
+		off += (size_t)n;
 	}
+	if (!rc && fsync(w->fd) != 0 && errno != EINVAL)
+		rc = -errno;
+	if (rc) {
+		(void)!ftruncate(w->fd, w->good_bytes);
+		return jb_err_set(err, rc, "writing %s: %s (the file keeps every row up to the "
+					   "last window)", w->path, jb_strerror(rc));
+	}
+	w->good_bytes += (off_t)w->mem_len;
+	writer_mem_close(w);
+	if (writer_mem_open(w))
+		return jb_err_set(err, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -155,8 +268,9 @@ results_writer_close(struct results_writer *w, struct jb_err *err)
 	if (!w)
 		return 0;
 	rc = results_writer_flush(w, err);
-	if (fclose(w->f) != 0 && !rc)
+	if (close(w->fd) != 0 && !rc)
 		rc = jb_err_set(err, -errno, "closing %s: %s", w->path, strerror(errno));
+	writer_mem_close(w);
 	free(w);
 	return rc;
 }

@@ -51,11 +51,30 @@ struct results_writer;
 int results_writer_open(const char *path, int overwrite, struct results_writer **out,
 			struct jb_err *err);
 
-/** results_writer_write() - append one row (buffered). 0 or -errno. */
+/**
+ * results_trim_partial() - cut a partial last record (no final LF) off @path: a run killed
+ * in the middle of a write. Return: 0 or -errno.
+ */
+int results_trim_partial(const char *path, struct jb_err *err);
+
+/**
+ * results_writer_open_append() - reopen the CSV of an interrupted run to add rows (for
+ * --resume). A partial last record (a run killed mid-write) is cut away first.
+ * Return: 0 or -errno (message in @err).
+ */
+int results_writer_open_append(const char *path, struct results_writer **out,
+			       struct jb_err *err);
+
+/** results_writer_write() - add one row to the rows of the next flush (in memory).
+ * 0 or -ENOMEM. */
 int results_writer_write(struct results_writer *w, const struct results_row *row,
 			 struct jb_err *err);
 
-/** results_writer_flush() - write buffered rows and fsync them to disk. 0 or -errno. */
+/**
+ * results_writer_flush() - write the rows added since the last flush in one write and
+ * fsync them. On failure (-ENOSPC, -EIO) the file is cut back to its last good length:
+ * it stays a valid CSV holding every row flushed before. 0 or -errno.
+ */
 int results_writer_flush(struct results_writer *w, struct jb_err *err);
 
 /** results_writer_close() - flush, fsync and close; @w may be NULL. 0 or -errno. */

@@ -21,6 +21,7 @@ struct float_ops_state {
 	size_t n;
 	double *x;
 	double reference;
+	double sum; /* output of the last run */
 };
 
 static double
@@ -57,12 +58,13 @@ float_ops_setup(uint64_t param, uint64_t seed, void **state, struct jb_err *err)
 static int
 float_ops_run(void *state, struct workload_result *out)
 {
-	const struct float_ops_state *s = state;
+	struct float_ops_state *s = state;
 	double sum = 0;
 	size_t i;
 
 	for (i = 0; i < s->n; i++)
 		sum += float_ops_term(s->x[i]);
+	s->sum = sum;
 	out->value = sum;
 	out->checksum = workload_checksum_bytes(WORKLOAD_FNV_OFFSET, &sum, sizeof(sum));
 	out->work_units = 3.0 * (double)s->n;
@@ -89,6 +91,15 @@ float_ops_dump(void *state, FILE *f)
 	return 0;
 }
 
+static int
+float_ops_dump_output(void *state, FILE *f)
+{
+	const struct float_ops_state *s = state;
+
+	/* The sum of the last run. */
+	return fprintf(f, "%.17g\n", s->sum) < 0 ? -EIO : 0;
+}
+
 static void
 float_ops_teardown(void *state)
 {
@@ -104,11 +115,12 @@ const struct workload_desc workload_float_ops = {
 	.summary = "sin, cos and sqrt over N seeded doubles",
 	.modeled_on = "FunctionBench float_operation",
 	.work_unit = "op",
-	.size_param = { 20000, 4000000, 16000000 },
+	.size_param = { 20000, 8000000, 28000000 },
 	.size_param_name = "elements",
 	.setup = float_ops_setup,
 	.run = float_ops_run,
 	.verify = float_ops_verify,
 	.dump_input = float_ops_dump,
+	.dump_output = float_ops_dump_output,
 	.teardown = float_ops_teardown,
 };

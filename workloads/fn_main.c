@@ -5,7 +5,8 @@
  * stdin and reads one reply line per request on stdout (common/jb_proto.h). One process
  * serves many warm invocations; the input of the last prepared (workload, size, seed) is
  * kept, so a warm invocation times the kernel alone. It also lists the workloads and dumps
- * a generated input so that anyone can check it with other tools.
+ * a generated input, or the output of one invocation, so that anyone can check them with
+ * other tools (docs/workloads.md gives each workload's formats).
  */
 #include "config.h"
 
@@ -35,6 +36,8 @@ fn_usage(FILE *f)
 		   "       joulebench-fn --list               list workloads\n"
 		   "       joulebench-fn --dump-input WORKLOAD SIZE SEED\n"
 		   "                                          write the generated input to stdout\n"
+		   "       joulebench-fn --dump-output WORKLOAD SIZE SEED\n"
+		   "                                          run one invocation, write its output\n"
 		   "       joulebench-fn --version\n");
 }
 
@@ -197,10 +200,13 @@ fn_list(void)
 	return 0;
 }
 
+/* --dump-input (@output 0) or --dump-output (@output 1): exit status 0, 1 or 2. */
 static int
-fn_dump(const char *name, const char *size_s, const char *seed_s)
+fn_dump(const char *name, const char *size_s, const char *seed_s, int output)
 {
 	const struct workload_desc *w = workload_find(name);
+	int (*dump)(void *, FILE *);
+	struct workload_result res = { 0 };
 	enum workload_size size;
 	struct jb_err err = { 0 };
 	void *state = NULL;
@@ -222,8 +228,10 @@ fn_dump(const char *name, const char *size_s, const char *seed_s)
 		fprintf(stderr, "joulebench-fn: bad seed '%s'\n", seed_s);
 		return 2;
 	}
-	if (!w->dump_input) {
-		fprintf(stderr, "joulebench-fn: %s has no input dump\n", w->name);
+	dump = output ? w->dump_output : w->dump_input;
+	if (!dump) {
+		fprintf(stderr, "joulebench-fn: %s has no %s dump\n", w->name,
+			output ? "output" : "input");
 		return 2;
 	}
 	rc = w->setup(w->size_param[size], seed, &state, &err);
@@ -231,10 +239,22 @@ fn_dump(const char *name, const char *size_s, const char *seed_s)
 		fprintf(stderr, "joulebench-fn: %s\n", err.msg);
 		return 1;
 	}
-	rc = w->dump_input(state, stdout);
+	if (output) {
+		/* One invocation; an output that does not verify is not worth checking. */
+		rc = w->run(state, &res);
+		if (!rc)
+			rc = w->verify(state, &res);
+		if (rc) {
+			fprintf(stderr, "joulebench-fn: %s: %s\n", w->name,
+				rc == -EBADMSG ? "the output did not verify" : jb_strerror(rc));
+			w->teardown(state);
+			return 1;
+		}
+	}
+	rc = dump(state, stdout);
 	w->teardown(state);
 	if (rc || fflush(stdout) != 0) {
-		fprintf(stderr, "joulebench-fn: writing the input failed\n");
+		fprintf(stderr, "joulebench-fn: writing the %s failed\n", output ? "output" : "input");
 		return 1;
 	}
 	return 0;
@@ -248,7 +268,9 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "--list") == 0 && argc == 2)
 		return fn_list();
 	if (strcmp(argv[1], "--dump-input") == 0 && argc == 5)
-		return fn_dump(argv[2], argv[3], argv[4]);
+		return fn_dump(argv[2], argv[3], argv[4], 0);
+	if (strcmp(argv[1], "--dump-output") == 0 && argc == 5)
+		return fn_dump(argv[2], argv[3], argv[4], 1);
 	if (strcmp(argv[1], "--version") == 0 && argc == 2) {
 		printf("joulebench-fn %s\n", JB_VERSION);
 		return 0;

@@ -110,6 +110,19 @@ matmul_dump(void *state, FILE *f)
 	return 0;
 }
 
+static int
+matmul_dump_output(void *state, FILE *f)
+{
+	const struct matmul_state *s = state;
+	size_t i, nn = s->n * s->n;
+
+	/* C of the last run, one row-major element per line. */
+	for (i = 0; i < nn; i++)
+		if (fprintf(f, "%.17g\n", s->c[i]) < 0)
+			return -EIO;
+	return 0;
+}
+
 static void
 matmul_teardown(void *state)
 {
@@ -128,11 +141,12 @@ const struct workload_desc workload_matmul = {
 	.summary = "dense double-precision n x n matrix product",
 	.modeled_on = "FunctionBench matmul",
 	.work_unit = "flop",
-	.size_param = { 48, 320, 560 },
+	.size_param = { 48, 800, 1152 },
 	.size_param_name = "n",
 	.setup = matmul_setup,
 	.run = matmul_run,
 	.verify = matmul_verify,
 	.dump_input = matmul_dump,
+	.dump_output = matmul_dump_output,
 	.teardown = matmul_teardown,
 };

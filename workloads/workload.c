@@ -14,6 +14,16 @@
 static const struct workload_desc *const workload_table[] = {
 	&workload_float_ops,
 	&workload_matmul,
+	&workload_linpack,
+	&workload_aes,
+	&workload_sha256,
+	&workload_compress,
+	&workload_json,
+	&workload_html,
+	&workload_thumbnail,
+	&workload_pagerank,
+	&workload_bfs,
+	&workload_mst,
 };
 
 static const char *const size_names[WORKLOAD_SIZE_COUNT] = {

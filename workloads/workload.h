@@ -49,6 +49,10 @@ struct workload_desc {
 	int (*verify)(void *state, const struct workload_result *res);
 	/** dump_input() - write the generated input to @f (optional; NULL = not offered). */
 	int (*dump_input)(void *state, FILE *f);
+	/** dump_output() - write the output of the last run() to @f, in the format the
+	 * catalogue (docs/workloads.md) gives, so that external tools can check it
+	 * (optional; NULL = not offered). Return: 0 or -errno. */
+	int (*dump_output)(void *state, FILE *f);
 	void (*teardown)(void *state);
 };
 

@@ -4,9 +4,10 @@ real libpowercap in a private mount namespace (a tmpfs over /sys/class).
 
 Layout as on a real machine: /sys/class/powercap/intel-rapl is the control type (with
 `enabled`), zones are directories intel-rapl/intel-rapl:N (with subzones inside), and
-/sys/class/powercap/intel-rapl:N are links to them. Values are plain decimal with a
-newline, as sysfs prints them (libpowercap parses with base 0: a zero-padded value would
-read as octal). libpowercap keeps energy_uj open and re-reads it with pread at offset 0,
+/sys/class/powercap/intel-rapl:N are links to them. A zone path that starts with another
+control type ("intel-rapl-mmio:0") lives under that control type the same way. Values are
+plain decimal with a newline, as sysfs prints them (libpowercap parses with base 0: a
+zero-padded value would read as octal). libpowercap keeps energy_uj open and re-reads it with pread at offset 0,
 so the advancing thread rewrites each file in place and never replaces it."""
 import os
 import threading
@@ -31,10 +32,12 @@ class FakePowercap:
     def __init__(self, root, zones, mode=0o444):
         self.root = root
         self.zones = []
-        ctl = os.path.join(root, "intel-rapl")
-        os.makedirs(ctl, exist_ok=True)
-        self._write(os.path.join(ctl, "enabled"), "1\n")
         for rel, name, power_w, max_uj, start_uj in zones:
+            # The control type is the zone's prefix: intel-rapl:0:1 -> intel-rapl.
+            ctl_name = rel.split("/")[0].split(":")[0]
+            ctl = os.path.join(root, ctl_name)
+            os.makedirs(ctl, exist_ok=True)
+            self._write(os.path.join(ctl, "enabled"), "1\n")
             d = os.path.join(ctl, rel)
             os.makedirs(d, exist_ok=True)
             self._write(os.path.join(d, "name"), name + "\n")
@@ -45,11 +48,19 @@ class FakePowercap:
             top = rel.split("/")[-1]
             link = os.path.join(root, top)
             if not os.path.lexists(link):
-                os.symlink(os.path.join("intel-rapl", rel), link)
+                os.symlink(os.path.join(ctl_name, rel), link)
             self.zones.append(Zone(os.path.join(d, "energy_uj"), name, power_w, max_uj,
                                    start_uj))
         self._stop = threading.Event()
         self._thread = None
+        # The longest pause between two updates: a reader may see values this old, which
+        # bounds how far a short window's measured power can be off (the thread is python
+        # and shares its core with whatever the scheduler puts there).
+        self.max_gap_ns = 0
+        # Fault injection (tests/integration/test_faults.py): while set, every zone's
+        # energy_uj holds this instead of its counter: b"garbage\n", b"" (a read of
+        # nothing, as from a device that went away), or an int to jump the counter to.
+        self.fault = None
 
     @staticmethod
     def _write(path, text):
@@ -66,8 +77,24 @@ class FakePowercap:
     def _run(self, cpu):
         if cpu is not None:
             os.sched_setaffinity(0, {cpu})
+        last = time.monotonic_ns()
         while not self._stop.is_set():
-            dt_ns = time.monotonic_ns() - self.t0
+            now = time.monotonic_ns()
+            self.max_gap_ns = max(self.max_gap_ns, now - last)
+            last = now
+            dt_ns = now - self.t0
+            fault = self.fault
+            if isinstance(fault, bytes):
+                for z in self.zones:
+                    os.ftruncate(z.fd, 0)
+                    os.pwrite(z.fd, fault, 0)
+                time.sleep(0.0005)
+                continue
+            if isinstance(fault, int):
+                # Count on from the new value: a reset, or a jump backwards.
+                for z in self.zones:
+                    z.start_uj = fault - z.power_w * dt_ns // 1000
+                self.fault = None
             for z in self.zones:
                 # µJ = W * ns / 1000, counted from start and wrapped at the range.
                 total = z.start_uj + z.power_w * dt_ns // 1000

@@ -28,10 +28,21 @@ def check(cond, msg):
         fail(msg)
 
 
+# `meson test --setup valgrind` sets JB_VALGRIND=1: every joulebench (and the function
+# runners it starts) then runs under memcheck, and any error fails the test (exit 99).
+VALGRIND = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+            "--errors-for-leak-kinds=definite", "--trace-children=yes",
+            "--trace-children-skip=/bin/sh,/usr/bin/sh,*gnuplot*"]
+
+
 def run(args, **kw):
     """Run joulebench with ARGS; return the CompletedProcess (text mode)."""
-    return subprocess.run([JOULEBENCH] + args, capture_output=True, text=True,
-                          timeout=kw.pop("timeout", 300), **kw)
+    wrap = VALGRIND if os.environ.get("JB_VALGRIND") == "1" else []
+    p = subprocess.run(wrap + [JOULEBENCH] + args, capture_output=True, text=True,
+                       timeout=kw.pop("timeout", 600), **kw)
+    if p.returncode == 99 and wrap:
+        fail(f"valgrind found errors in joulebench {' '.join(args)}:\n{p.stderr}")
+    return p
 
 
 def read_csv(path):
@@ -43,3 +54,35 @@ def read_meta(csv_path):
     base = csv_path[:-4] if csv_path.endswith(".csv") else csv_path
     with open(base + ".meta.json") as f:
         return json.load(f)
+
+
+def check_complete_windows(rows, what):
+    """Every window in the file is whole (as many rows as its window_invocations), and each
+    workload's invocation indices are unique and contiguous from 0: no completed row lost,
+    none written twice."""
+    by_window = {}
+    by_workload = {}
+    for r in rows:
+        by_window.setdefault((r["workload"], r["rep"]), []).append(r)
+        by_workload.setdefault(r["workload"], []).append(int(r["invocation"]))
+    for key, win in by_window.items():
+        want = int(win[0]["window_invocations"])
+        check(len(win) == want, f"{what}: window {key} has {len(win)} of {want} rows")
+    for wl, inv in by_workload.items():
+        check(len(inv) == len(set(inv)), f"{what}: {wl} has duplicate invocation indices")
+        check(sorted(inv) == list(range(len(inv))), f"{what}: {wl} misses invocations")
+
+
+def reexec_in_mount_namespace(script):
+    """Re-run SCRIPT in a private mount namespace (root only), or skip."""
+    import shutil
+    if os.geteuid() != 0:
+        skip("needs root for a private mount namespace (unshare -m)")
+    if os.environ.get("JB_IN_NAMESPACE") == "1":
+        return
+    if not shutil.which("unshare"):
+        skip("unshare (util-linux) is not installed")
+    env = dict(os.environ, JB_IN_NAMESPACE="1")
+    p = subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable,
+                        os.path.abspath(script)], env=env)
+    sys.exit(p.returncode)

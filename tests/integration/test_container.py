@@ -112,7 +112,19 @@ try:
     check(cgroup_file(pid, "pids", "pids.max") == "64", "pids.max")
     # 3. Kill the function: a crashed row, the instance replaced, the run goes on.
     os.kill(pid, signal.SIGKILL)
-    time.sleep(1.0)
+    # Rows are written per window: wait for the crash and a later window (a loaded CI
+    # machine can take seconds), then stop the run.
+    deadline = time.time() + 30
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+        try:
+            seen = read_csv(out)
+        except (OSError, ValueError):
+            continue
+        crash = [r for r in seen if r["status"] == "crashed"]
+        if crash and any(int(r["rep"]) > int(crash[0]["rep"]) for r in seen
+                         if r["phase"] == "warm"):
+            break
     check(proc.poll() is None, "the run ended when one function died")
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)

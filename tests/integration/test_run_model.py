@@ -43,12 +43,16 @@ for wl in ("float-ops", "matmul"):
         wtotal = float(win[0]["window_energy_j"])
         check(math.isclose(total, wtotal, rel_tol=1e-6), f"{wl}: shares {total} != {wtotal}")
         wall_s = int(win[0]["window_wall_ns"]) / 1e9
-        check(wall_s >= 0.2, f"{wl}: window {wall_s} s shorter than --min-window-s")
+        # Windows are sized from the invocations before them; on a noisy machine one can
+        # still come out short, and then every row of it must say so.
+        short = wall_s < 0.2
         power = wtotal / wall_s
         # The generic-x86-server profile: 35.52 W idle, 168 W with all 48 threads busy.
         check(35.0 < power < 168.0, f"{wl}: modeled power {power} W outside the profile")
         for r in win:
-            check(r["status"] == "ok", f"{wl}: status {r['status']} {r['message']}")
+            want = "untrustworthy" if short else "ok"
+            check(r["status"] == want, f"{wl}: status {r['status']} {r['message']}")
+            check(not short or "shorter than the meter's minimum" in r["message"], "message")
             check(r["verified"] == "1", f"{wl}: not verified")
             check(float(r["energy_uncertainty_j"]) > 0, "no uncertainty")
             dyn = float(r["energy_j"]) - float(r["idle_power_w"]) * wall_s * \

@@ -4,6 +4,8 @@
  * These are the places where other tools produced negative or doubled energies
  * (research/meters.md §0), so each case here is one of those bugs.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "meter.h"
+#include "meter-private.h"
 
 #define MS 1000000ull
 
@@ -63,9 +66,28 @@ Test(meter_delta, backwards_without_plausible_wrap_is_flagged)
 	/* Back to 100: a "wrap" would mean 400 J in 1 ms. A reset, not energy. */
 	cr_assert_eq(meter_counter_update(&c, 100, 1 * MS, max, &d), -ERANGE);
 	cr_assert_eq(d, 0);
-	/* Re-primed at 100: the next delta is counted from there, never negative or huge. */
-	cr_assert_eq(meter_counter_update(&c, 300, 2 * MS, max, &d), METER_DELTA_OK);
+	/* 300 agrees with 100 (0.2 J in 1 ms): a real reset; counting goes on from here, the
+	 * energy in between is lost and flagged, never negative or huge. */
+	cr_assert_eq(meter_counter_update(&c, 300, 2 * MS, max, &d), -ERANGE);
+	cr_assert_eq(d, 0);
+	cr_assert_eq(meter_counter_update(&c, 500, 3 * MS, max, &d), METER_DELTA_OK);
 	cr_assert_eq(d, 200);
+}
+
+Test(meter_delta, glitch_back_to_old_track_counts_from_last_good)
+{
+	struct meter_counter c = { 0 };
+	uint64_t d = 1;
+
+	meter_counter_update(&c, 5000000, 0, 262143328850ull, &d);
+	/* A garbage read parsed as 0, then the real counter again, 2 J later. */
+	cr_assert_eq(meter_counter_update(&c, 0, 100 * MS, 262143328850ull, &d), -ERANGE);
+	cr_assert_eq(d, 0);
+	cr_assert_eq(meter_counter_update(&c, 0, 150 * MS, 262143328850ull, &d), -ERANGE,
+		     "a repeated bad value is not a new base");
+	cr_assert_eq(meter_counter_update(&c, 7000000, 200 * MS, 262143328850ull, &d),
+		     METER_DELTA_RECOVERED);
+	cr_assert_eq(d, 2000000, "the glitch must neither lose nor invent energy");
 }
 
 Test(meter_delta, backwards_on_counter_without_range_is_flagged)
@@ -87,9 +109,12 @@ Test(meter_delta, implausible_forward_jump_is_flagged)
 	/* 100 J in 10 ms is 10 kW: above METER_PLAUSIBLE_POWER_W. */
 	cr_assert_eq(meter_counter_update(&c, 100000000, 10 * MS, 0, &d), -ERANGE);
 	cr_assert_eq(d, 0);
-	/* 10 J in 10 s (1 W) is fine. */
-	cr_assert_eq(meter_counter_update(&c, 110000000, 10010 * MS, 0, &d), METER_DELTA_OK);
-	cr_assert_eq(d, 10000000);
+	/* 110 J after 10 s is 11 W from the last good sample: back on a plausible track, all
+	 * of it counted from there and flagged as a recovery. */
+	cr_assert_eq(meter_counter_update(&c, 110000000, 10010 * MS, 0, &d), METER_DELTA_RECOVERED);
+	cr_assert_eq(d, 110000000);
+	cr_assert_eq(meter_counter_update(&c, 111000000, 11010 * MS, 0, &d), METER_DELTA_OK);
+	cr_assert_eq(d, 1000000);
 }
 
 Test(meter_integrator, constant_power)
@@ -226,4 +251,43 @@ Test(meter_open, selection_refuses_parent_with_child_and_unknown_names)
 	cr_assert_eq(meter_select(&m, "core", &err), 0);
 	cr_assert(m.selected[2] && !m.selected[0] && !m.selected[1]);
 	meter_close(&m);
+}
+
+/* ---- meter_util.c: CPU lists and backend options ---- */
+
+Test(meter_util, cpulists_as_the_kernel_prints_them)
+{
+	int cpus[8];
+
+	cr_assert_eq(meter__cpulist_parse("0", cpus, 8), 1);
+	cr_assert_eq(meter__cpulist_parse("0,36", cpus, 8), 2);
+	cr_assert_eq(cpus[1], 36);
+	cr_assert_eq(meter__cpulist_parse("0-3,8", cpus, 8), 5);
+	cr_assert_eq(cpus[4], 8);
+	cr_assert_eq(meter__cpulist_parse("0-15", cpus, 8), 8, "capped at the array");
+	cr_assert_eq(meter__cpulist_parse("3-1", cpus, 8), -EINVAL);
+	cr_assert_eq(meter__cpulist_parse("x", cpus, 8), -EINVAL);
+}
+
+Test(meter_util, options)
+{
+	char val[16], why[256];
+	uint64_t v;
+
+	cr_assert_eq(meter__opt("bus=1,addr=0x41", "addr", val, sizeof(val)), 1);
+	cr_assert_str_eq(val, "0x41");
+	cr_assert_eq(meter__opt("bus=1", "addr", val, sizeof(val)), 0);
+	cr_assert_eq(meter__opt(NULL, "addr", val, sizeof(val)), 0);
+	cr_assert_eq(meter__opt_u64("addr=0x41", "addr", 0x40, 0x40, 0x4F, &v, why, sizeof(why)), 0);
+	cr_assert_eq(v, 0x41);
+	cr_assert_eq(meter__opt_u64("", "addr", 0x40, 0x40, 0x4F, &v, why, sizeof(why)), 0);
+	cr_assert_eq(v, 0x40);
+	cr_assert_eq(meter__opt_u64("addr=0x50", "addr", 0x40, 0x40, 0x4F, &v, why, sizeof(why)),
+		     -EINVAL);
+	cr_assert_eq(meter__opt_u64("addr=-1", "addr", 0x40, 0, 0x4F, &v, why, sizeof(why)),
+		     -EINVAL);
+	cr_assert_eq(meter__opts_check("bus=1,interval_ms=5", why, sizeof(why)), 0);
+	cr_assert_eq(meter__opts_check("bus=1,shunt_ohm=1", why, sizeof(why)), -EINVAL);
+	cr_assert(strstr(why, "shunt_ohm"), "%s", why);
+	cr_assert_eq(meter__opts_check("bus", why, sizeof(why)), -EINVAL, "a key without a value");
 }

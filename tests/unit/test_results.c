@@ -200,7 +200,7 @@ Test(results_csv, readme_documents_every_column)
 	long n;
 	unsigned i;
 
-	snprintf(path, sizeof(path), "%s/../../results/README.md", JB_TEST_FIXTURES);
+	snprintf(path, sizeof(path), "%s/results/README.md", JB_SOURCE_ROOT);
 	f = fopen(path, "r");
 	cr_assert_not_null(f, "cannot open %s", path);
 	fseek(f, 0, SEEK_END);

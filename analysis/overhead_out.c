@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The overhead model's files (overhead_out.h). Numbers are written with %.9g, text
+ * through libcsv's csv_fwrite (RFC 4180 quoting), because parameter sources hold commas.
+ * Figures are gnuplot scripts piped to gnuplot, as analysis/plot.c does, once per
+ * terminal (pngcairo, svg).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <csv.h>
+
+#include "overhead_out.h"
+
+static FILE *
+out_open(const char *prefix, const char *suffix, char *path, size_t len, struct jb_err *err)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s%s", prefix, suffix);
+	f = fopen(path, "we");
+	if (!f)
+		jb_err_set(err, -errno, "cannot create %s: %s", path, strerror(errno));
+	return f;
+}
+
+static int
+out_close(FILE *f, const char *path, struct jb_err *err)
+{
+	int bad = ferror(f);
+
+	if (fclose(f) != 0 || bad)
+		return jb_err_set(err, -EIO, "writing %s failed", path);
+	return 0;
+}
+
+static void
+text(FILE *f, const char *s)
+{
+	csv_fwrite(f, s, strlen(s));
+}
+
+int
+overhead_out_csv(const struct overhead_result *r, const struct params *p, const char *prefix,
+		 struct jb_err *err)
+{
+	char path[4096];
+	unsigned k, j;
+	size_t i;
+	FILE *f = out_open(prefix, ".breakdown.csv", path, sizeof(path), err);
+	int rc;
+
+	if (!f)
+		return err ? err->code : -EIO;
+	fprintf(f, "platform,part,energy_j,mean_power_w,horizon_s\n");
+	for (k = 0; k < OVERHEAD_N_PLATFORMS; k++) {
+		const struct overhead_platform_result *pr = &r->p[k];
+
+		for (j = 0; j < OVERHEAD_N_PARTS; j++)
+			fprintf(f, "%s,%s,%.9g,%.9g,%.9g\n", overhead_platform_name(k),
+				overhead_part_name(j), pr->part_j[j], pr->part_j[j] / r->horizon_s,
+				r->horizon_s);
+		fprintf(f, "%s,overhead,%.9g,%.9g,%.9g\n", overhead_platform_name(k), pr->overhead_j,
+			pr->overhead_power_w, r->horizon_s);
+		fprintf(f, "%s,total,%.9g,%.9g,%.9g\n", overhead_platform_name(k), pr->total_j,
+			pr->total_j / r->horizon_s, r->horizon_s);
+	}
+	if ((rc = out_close(f, path, err)))
+		return rc;
+
+	if (!(f = out_open(prefix, ".timeseries.csv", path, sizeof(path), err)))
+		return err ? err->code : -EIO;
+	fprintf(f, "time_s,platform,units_on,total_w,overhead_w");
+	for (j = 0; j < OVERHEAD_N_PARTS; j++)
+		fprintf(f, ",%s_w", overhead_part_name(j));
+	fprintf(f, "\n");
+	for (i = 0; i < r->n_steps; i++)
+		for (k = 0; k < OVERHEAD_N_PLATFORMS; k++) {
+			const double *row = r->series + ((size_t)k * r->n_steps + i) *
+								OVERHEAD_SERIES_WIDTH;
+			double len = fmin(r->step_s, r->horizon_s - i * r->step_s), tot = 0;
+
+			for (j = 0; j < OVERHEAD_N_PARTS; j++)
+				tot += row[j];
+			fprintf(f, "%.9g,%s,%.9g,%.9g,%.9g", i * r->step_s, overhead_platform_name(k),
+				row[OVERHEAD_N_PARTS], tot / len, (tot - row[OVERHEAD_USEFUL]) / len);
+			for (j = 0; j < OVERHEAD_N_PARTS; j++)
+				fprintf(f, ",%.9g", row[j] / len);
+			fprintf(f, "\n");
+		}
+	if ((rc = out_close(f, path, err)))
+		return rc;
+
+	if (!(f = out_open(prefix, ".params.csv", path, sizeof(path), err)))
+		return err ? err->code : -EIO;
+	fprintf(f, "key,value,source\n");
+	for (k = 0; k < PARAMS_N; k++) {
+		fprintf(f, "%s,%.9g,", params_name(k), p->v[k]);
+		text(f, p->src[k]);
+		fprintf(f, "\n");
+	}
+	return out_close(f, path, err);
+}
+
+int
+overhead_out_sweep_csv(const char *key, const struct overhead_sweep_point *pt, size_t n,
+		       const char *prefix, struct jb_err *err)
+{
+	char path[4096];
+	FILE *f = out_open(prefix, ".sweep.csv", path, sizeof(path), err);
+	size_t i;
+
+	if (!f)
+		return err ? err->code : -EIO;
+	fprintf(f, "parameter,value,reduction,overhead_software_j,overhead_hardware_j,"
+		   "overhead_software_w,overhead_hardware_w,fleet_saving_w\n");
+	for (i = 0; i < n; i++) {
+		const struct overhead_result *r = &pt[i].r;
+
+		text(f, key);
+		fprintf(f, ",%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n", pt[i].value, r->reduction,
+			r->p[OVERHEAD_SW].overhead_j, r->p[OVERHEAD_HW].overhead_j,
+			r->p[OVERHEAD_SW].overhead_power_w, r->p[OVERHEAD_HW].overhead_power_w,
+			r->fleet_saving_w);
+	}
+	return out_close(f, path, err);
+}
+
+/* Pipe @script to gnuplot once per terminal, after setting the terminal and output. */
+static int
+gnuplot_run(const char *prefix, const char *name, const char *script, struct jb_err *err)
+{
+	static const char *const term[][2] = { { "pngcairo size 1000,600 font ',11'", "png" },
+					       { "svg size 1000,600 font ',11'", "svg" } };
+	unsigned t;
+
+	for (t = 0; t < 2; t++) {
+		FILE *p = popen("gnuplot 2>&1", "w");
+		int st;
+
+		if (!p)
+			return jb_err_set(err, -errno, "cannot run gnuplot: %s", strerror(errno));
+		fprintf(p, "set terminal %s\nset output '%s.%s.%s'\n%s", term[t][0], prefix, name,
+			term[t][1], script);
+		st = pclose(p);
+		if (st == -1)
+			return jb_err_set(err, -errno, "gnuplot: %s", strerror(errno));
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+			return jb_err_set(err, -ENOENT,
+					  "gnuplot is not installed (apt-get install gnuplot-nox)");
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			return jb_err_set(err, -EIO, "gnuplot failed writing %s.%s.%s", prefix, name,
+					  term[t][1]);
+	}
+	return 0;
+}
+
+int
+overhead_out_plot(const struct overhead_result *r, const char *prefix, struct jb_err *err)
+{
+	char path[4096], script[8192];
+	double scale = 3.6e6; /* kWh: a day of a fleet is far beyond joules */
+	unsigned k, j;
+	size_t i;
+	FILE *f = out_open(prefix, ".energy.dat", path, sizeof(path), err);
+	int rc;
+
+	if (!f)
+		return err ? err->code : -EIO;
+	fprintf(f, "platform");
+	for (j = 0; j < OVERHEAD_N_PARTS; j++)
+		fprintf(f, " %s", overhead_part_name(j));
+	fprintf(f, "\n");
+	for (k = 0; k < OVERHEAD_N_PLATFORMS; k++) {
+		fprintf(f, "%s", overhead_platform_name(k));
+		for (j = 0; j < OVERHEAD_N_PARTS; j++)
+			fprintf(f, " %.9g", r->p[k].part_j[j] / scale);
+		fprintf(f, "\n");
+	}
+	if ((rc = out_close(f, path, err)))
+		return rc;
+	snprintf(script, sizeof(script),
+		 "set title 'joulebench overhead: energy over %.3g h, overhead reduction %.2f%%' "
+		 "noenhanced\n"
+		 "set ylabel 'energy (kWh)'\nset style data histograms\n"
+		 "set style histogram rowstacked\nset style fill solid 0.8 border -1\n"
+		 "set boxwidth 0.5\nset key outside right noenhanced\nset grid ytics\n"
+		 "set label 1 'reduction of overhead: %.2f%%' at graph 0.5, graph 0.95 center\n"
+		 "plot for [c=2:%d] '%s' using c:xtic(1) title columnheader(c)\n",
+		 r->horizon_s / 3600, 100 * r->reduction, 100 * r->reduction,
+		 OVERHEAD_N_PARTS + 1, path);
+	if ((rc = gnuplot_run(prefix, "energy", script, err)) || !r->n_steps)
+		return rc;
+
+	if (!(f = out_open(prefix, ".power.dat", path, sizeof(path), err)))
+		return err ? err->code : -EIO;
+	fprintf(f, "# time_h software_overhead_w hardware_overhead_w\n");
+	for (i = 0; i < r->n_steps; i++) {
+		double len = fmin(r->step_s, r->horizon_s - i * r->step_s), o[2];
+
+		for (k = 0; k < OVERHEAD_N_PLATFORMS; k++) {
+			const double *row = r->series + ((size_t)k * r->n_steps + i) *
+								OVERHEAD_SERIES_WIDTH;
+
+			o[k] = 0;
+			for (j = 1; j < OVERHEAD_N_PARTS; j++)
+				o[k] += row[j];
+		}
+		fprintf(f, "%.9g %.9g %.9g\n", i * r->step_s / 3600, o[0] / len, o[1] / len);
+	}
+	if ((rc = out_close(f, path, err)))
+		return rc;
+	snprintf(script, sizeof(script),
+		 "set title 'joulebench overhead: overhead power over time' noenhanced\n"
+		 "set xlabel 'time (h)'\nset ylabel 'overhead power (W)'\nset grid\n"
+		 "set key top left\n"
+		 "plot '%s' using 1:2 with steps lw 2 title 'software isolation (servers)', "
+		 "'' using 1:3 with steps lw 2 title 'hardware isolation (boards)'\n",
+		 path);
+	return gnuplot_run(prefix, "power", script, err);
+}
+
+int
+overhead_out_sweep_plot(const char *key, const struct overhead_sweep_point *pt, size_t n,
+			const char *prefix, struct jb_err *err)
+{
+	char path[4096], script[8192];
+	FILE *f = out_open(prefix, ".sweep.dat", path, sizeof(path), err);
+	size_t i;
+	int rc;
+
+	if (!f)
+		return err ? err->code : -EIO;
+	fprintf(f, "# %s reduction_percent\n", key);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%.9g %.9g\n", pt[i].value, 100 * pt[i].r.reduction);
+	if ((rc = out_close(f, path, err)))
+		return rc;
+	snprintf(script, sizeof(script),
+		 "set title 'joulebench overhead: reduction of overhead against %s' noenhanced\n"
+		 "set xlabel '%s' noenhanced\nset ylabel 'reduction of overhead (%%)'\n"
+		 "set grid\nunset key\n"
+		 "plot '%s' using 1:2 with linespoints lw 2 pt 7, '' using 1:2:(sprintf('%%.1f%%%%', "
+		 "$2)) with labels offset 0,1\n",
+		 key, key, path);
+	return gnuplot_run(prefix, "sweep", script, err);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Module-private to analysis/: the event-processing core of the overhead simulation.
+ * Time bins accumulate piecewise-constant quantities exactly (the integral over each bin)
+ * in O(1) per interval, with a difference array for whole bins; the instance pool serves
+ * one function's invocations with a min-heap of busy instances and a deque of warm ones.
+ */
+#ifndef JB_ANALYSIS_OVERHEAD_SIM_H
+#define JB_ANALYSIS_OVERHEAD_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace.h"
+
+/* The quantities accumulated per bin: instance-seconds (or MB-seconds) and counts. */
+enum sim_q {
+	SIM_SW_BUSY, SIM_SW_BUSY_MB, SIM_SW_WARM, SIM_SW_WARM_MB, SIM_SW_COLD,
+	SIM_HW_BUSY, SIM_HW_WARM, SIM_HW_LIVE, SIM_HW_COLD,
+	SIM_NQ
+};
+
+struct sim_bins {
+	size_t n;                /* bins */
+	double width_s, horizon_s, inv_width;
+	double *cell;            /* (n + 1) x SIM_NQ x {part, diff}: see overhead_sim.c */
+	double *part[SIM_NQ];    /* per-bin integrals, filled by sim_bins_finish() */
+};
+
+/* One platform's instance rules, and which quantities it feeds (-1 = none). */
+struct sim_platform {
+	double keep_alive_s, boot_s, slowdown, memory_mb;
+	int q_busy, q_busy_mb, q_warm, q_warm_mb, q_live, q_cold;
+};
+
+/* Reused storage of the instance pool; grows, never shrinks, freed by sim_pool_fini(). */
+struct sim_pool {
+	double *heap;            /* free_at of busy instances, min-heap */
+	size_t nheap, capheap;
+	double *dq;              /* free_at of warm instances, ring buffer sorted ascending;
+				  * its capacity is a power of two, so indices wrap with a mask */
+	size_t head, ndq, capdq;
+	uint64_t cold;
+};
+
+int sim_bins_init(struct sim_bins *b, double horizon_s, double width_s);
+void sim_bins_fini(struct sim_bins *b);
+/* Add w[k] on [a, end) (clipped to the horizon) to quantity q[k] (skipped when < 0), for
+ * k < nq: one interval feeds several quantities at the cost of one. */
+void sim_bins_add(struct sim_bins *b, const int *q, const double *w, int nq, double a,
+		  double end);
+/* Add @w to quantity @q in the bin holding time @t (if inside the horizon). */
+void sim_bins_count(struct sim_bins *b, int q, double t, double w);
+/* Fill part[q] with every quantity's per-bin integral (call once, after all adds). */
+void sim_bins_finish(struct sim_bins *b);
+
+/* Serve @n invocations (sorted by start, after any fed before) with platform @pl's
+ * rules, keeping the pool's instances for the next call. 0 or -ENOMEM. */
+int sim_pool_feed(struct sim_pool *pool, const struct sim_platform *pl, struct sim_bins *b,
+		  const struct trace_inv *inv, size_t n);
+/* End of the trace: every instance frees, then stays warm for its keep-alive. 0 or -ENOMEM. */
+int sim_pool_flush(struct sim_pool *pool, const struct sim_platform *pl, struct sim_bins *b);
+void sim_pool_fini(struct sim_pool *pool);
+
+#endif

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Model parameters from measured joulebench CSVs (params.h), read with results_read().
+ * A server CSV gives idle power, the dynamic power of one busy instance (so loaded power
+ * = idle + cores x that), sandbox creation energy (cold rows minus a warm invocation) and
+ * the isolation factor (container against pinned rows); a board CSV gives board idle and
+ * active power, boot energy and time (phase boot rows) and, with both, the slowdown.
+ * Medians (GSL) keep a few outlying windows from moving the model. Every value set names
+ * its file and rows as its source.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "params.h"
+#include "results.h"
+
+struct vec {
+	double *v;
+	size_t n, cap;
+};
+
+enum { M_IDLE, M_DYNP_CONT, M_DYNP_PIN, M_DYNP_ANY, M_COLD_CONT, M_WARM_CONT, M_WARM_ANY,
+       M_BOOT_J, M_BOOT_S, M_NV };
+
+#define MEAS_MAX_WORKLOADS 64
+
+struct meas {
+	const char *path;
+	struct vec v[M_NV];
+	char wl[MEAS_MAX_WORKLOADS][64];  /* warm wall time per workload, for the slowdown */
+	struct vec wall[MEAS_MAX_WORKLOADS];
+	size_t nwl;
+	struct jb_err *err;
+};
+
+static int
+vec_push(struct vec *v, double x)
+{
+	if (!isfinite(x))
+		return 0;
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 64;
+		double *p = realloc(v->v, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		v->v = p, v->cap = cap;
+	}
+	v->v[v->n++] = x;
+	return 0;
+}
+
+static double
+vec_median(struct vec *v)
+{
+	if (!v->n)
+		return NAN;
+	gsl_sort(v->v, 1, v->n);
+	return gsl_stats_median_from_sorted_data(v->v, 1, v->n);
+}
+
+static double
+num(const char *s)
+{
+	char *end;
+	double x = strtod(s, &end);
+
+	return (end == s || *end) ? NAN : x;
+}
+
+static int
+meas_row(void *arg, const char *const *f, unsigned long line)
+{
+	struct meas *m = arg;
+	const char *phase = f[RESULTS_COL_INDEX_phase], *drv = f[RESULTS_COL_INDEX_driver];
+	double dyn = num(f[RESULTS_COL_INDEX_dynamic_energy_j]);
+	double wall_s = num(f[RESULTS_COL_INDEX_wall_ns]) / 1e9;
+	int cont = !strcmp(drv, "container"), rc = 0;
+	size_t w;
+
+	(void)line;
+	if (strcmp(f[RESULTS_COL_INDEX_status], "ok"))
+		return 0;
+	rc |= vec_push(&m->v[M_IDLE], num(f[RESULTS_COL_INDEX_idle_power_w]));
+	if (!strcmp(phase, "warm") && wall_s > 0) {
+		rc |= vec_push(&m->v[cont ? M_DYNP_CONT : M_DYNP_PIN], dyn / wall_s);
+		rc |= vec_push(&m->v[M_DYNP_ANY], dyn / wall_s);
+		rc |= vec_push(&m->v[M_WARM_ANY], dyn);
+		if (cont)
+			rc |= vec_push(&m->v[M_WARM_CONT], dyn);
+		for (w = 0; w < m->nwl && strcmp(m->wl[w], f[RESULTS_COL_INDEX_workload]); w++)
+			;
+		if (w == m->nwl && w < MEAS_MAX_WORKLOADS)
+			snprintf(m->wl[m->nwl++], sizeof(m->wl[0]), "%.*s", 63,
+				 f[RESULTS_COL_INDEX_workload]);
+		if (w < m->nwl)
+			rc |= vec_push(&m->wall[w], wall_s);
+	} else if (!strcmp(phase, "cold") && cont) {
+		rc |= vec_push(&m->v[M_COLD_CONT], dyn);
+	} else if (!strcmp(phase, "boot")) {
+		rc |= vec_push(&m->v[M_BOOT_J], num(f[RESULTS_COL_INDEX_energy_j]));
+		rc |= vec_push(&m->v[M_BOOT_S], wall_s);
+	}
+	return rc ? jb_err_set(m->err, -ENOMEM, "out of memory reading %s", m->path) : 0;
+}
+
+static void
+meas_fini(struct meas *m)
+{
+	size_t i;
+
+	for (i = 0; i < M_NV; i++)
+		free(m->v[i].v);
+	for (i = 0; i < MEAS_MAX_WORKLOADS; i++)
+		free(m->wall[i].v);
+}
+
+/* Set @key to @v (if finite) with a source naming @m's file and @what. */
+static int
+put(struct params *p, const char *key, double v, const struct meas *m, const char *what,
+    size_t n, struct jb_err *err)
+{
+	char val[64], src[PARAMS_SOURCE_LEN];
+
+	if (!isfinite(v) || !n)
+		return 0;
+	snprintf(val, sizeof(val), "%.9g", v);
+	snprintf(src, sizeof(src), "measured: %.120s, %s (%zu rows)", m->path, what, n);
+	return params_set(p, key, val, src, err);
+}
+
+static double
+slowdown(struct meas *board, struct meas *server, size_t *n)
+{
+	struct vec r = { 0 };
+	size_t i, j;
+	double s;
+
+	for (i = 0; i < board->nwl; i++)
+		for (j = 0; j < server->nwl; j++)
+			if (!strcmp(board->wl[i], server->wl[j]))
+				(void)vec_push(&r, vec_median(&board->wall[i]) /
+						      vec_median(&server->wall[j]));
+	*n = r.n;
+	s = vec_median(&r);
+	free(r.v);
+	return s;
+}
+
+int
+params_measured_apply(struct params *p, const char *server_csv, const char *board_csv,
+		      struct jb_err *err)
+{
+	struct meas s = { .path = server_csv, .err = err }, b = { .path = board_csv, .err = err };
+	double idle, dynp;
+	size_t n;
+	int rc = 0;
+
+	if (server_csv && (rc = results_read(server_csv, meas_row, &s, err)))
+		goto out;
+	if (board_csv && (rc = results_read(board_csv, meas_row, &b, err)))
+		goto out;
+	if (server_csv) {
+		struct vec *dv = s.v[M_DYNP_CONT].n ? &s.v[M_DYNP_CONT] : &s.v[M_DYNP_ANY];
+
+		if (!s.v[M_IDLE].n || !dv->n) {
+			rc = jb_err_set(err, -EINVAL, "%s: no ok warm rows with idle_power_w",
+					server_csv);
+			goto out;
+		}
+		idle = vec_median(&s.v[M_IDLE]);
+		dynp = vec_median(dv);
+		if (!(dynp > 0)) {
+			rc = jb_err_set(err, -EINVAL, "%s: the median dynamic power of warm rows is "
+					"%.3g W: the meter did not separate the work from idle power",
+					server_csv, dynp);
+			goto out;
+		}
+		rc = put(p, "server_idle_w", idle, &s, "median idle_power_w", s.v[M_IDLE].n, err);
+		if (!rc)
+			rc = put(p, "server_loaded_w", idle + p->v[PARAMS_server_cores] * dynp, &s,
+				 "idle + server_cores x median warm dynamic_energy_j/wall", dv->n, err);
+		if (!rc && s.v[M_COLD_CONT].n && s.v[M_WARM_CONT].n)
+			rc = put(p, "container_create_j", fmax(0, vec_median(&s.v[M_COLD_CONT]) -
+							  vec_median(&s.v[M_WARM_CONT])),
+				 &s, "median cold minus median warm dynamic_energy_j, container",
+				 s.v[M_COLD_CONT].n, err);
+		if (!rc && s.v[M_DYNP_CONT].n && s.v[M_DYNP_PIN].n)
+			rc = put(p, "isolation_frac", vec_median(&s.v[M_DYNP_CONT]) /
+							vec_median(&s.v[M_DYNP_PIN]) - 1,
+				 &s, "median dynamic power container / pinned - 1",
+				 s.v[M_DYNP_CONT].n + s.v[M_DYNP_PIN].n, err);
+	}
+	if (board_csv && !rc) {
+		if (!b.v[M_IDLE].n || !b.v[M_DYNP_ANY].n) {
+			rc = jb_err_set(err, -EINVAL, "%s: no ok warm rows with idle_power_w",
+					board_csv);
+			goto out;
+		}
+		idle = vec_median(&b.v[M_IDLE]);
+		dynp = vec_median(&b.v[M_DYNP_ANY]);
+		if (!(dynp > 0)) {
+			rc = jb_err_set(err, -EINVAL, "%s: the median dynamic power of warm rows is "
+					"%.3g W: the meter did not separate the work from idle power",
+					board_csv, dynp);
+			goto out;
+		}
+		rc = put(p, "board_idle_w", idle, &b, "median idle_power_w", b.v[M_IDLE].n, err);
+		if (!rc)
+			rc = put(p, "board_active_w", idle + dynp, &b,
+				 "idle + median warm dynamic_energy_j/wall", b.v[M_DYNP_ANY].n, err);
+		if (!rc)
+			rc = put(p, "board_boot_j", vec_median(&b.v[M_BOOT_J]), &b,
+				 "median energy_j of phase boot", b.v[M_BOOT_J].n, err);
+		if (!rc)
+			rc = put(p, "board_boot_s", vec_median(&b.v[M_BOOT_S]), &b,
+				 "median wall_ns of phase boot", b.v[M_BOOT_S].n, err);
+		if (!rc && server_csv) {
+			double sd = slowdown(&b, &s, &n);
+
+			rc = put(p, "board_slowdown", sd, &b, "median over workloads of board / "
+				 "server median warm wall_ns", n, err);
+		}
+	}
+out:
+	meas_fini(&s);
+	meas_fini(&b);
+	return rc;
+}

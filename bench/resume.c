@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loading an interrupted run for --resume (resume.h). The CSV is the truth for what was
+ * measured: rows are written a whole window at a time, so every window in the file is
+ * complete, and a resumed run continues the window and invocation numbering after the
+ * largest index found, never reusing one.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "resume.h"
+#include "results.h"
+
+struct resume_scan {
+	struct resume_info *ri;
+	struct jb_err *err;
+	const char *path;
+	/* Per workload, which warm windows were seen (windows are consecutive in the file). */
+	uint64_t last_warm_rep[RUNNER_WORKLOADS_MAX];
+	int have_warm[RUNNER_WORKLOADS_MAX];
+};
+
+static struct runner_resume *
+scan_workload(struct resume_scan *s, const char *name, size_t *idx)
+{
+	struct resume_info *ri = s->ri;
+	size_t i;
+
+	for (i = 0; i < ri->n_wl; i++)
+		if (!strcmp(ri->wl[i].workload, name)) {
+			*idx = i;
+			return &ri->wl[i];
+		}
+	if (ri->n_wl == RUNNER_WORKLOADS_MAX)
+		return NULL;
+	*idx = ri->n_wl;
+	memset(&ri->wl[ri->n_wl], 0, sizeof(ri->wl[0]));
+	snprintf(ri->wl[ri->n_wl].workload, sizeof(ri->wl[0].workload), "%s", name);
+	return &ri->wl[ri->n_wl++];
+}
+
+static int
+scan_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return (errno || *end) ? -EINVAL : 0;
+}
+
+static int
+scan_row(void *arg, const char *const *f, unsigned long record)
+{
+	struct resume_scan *s = arg;
+	struct runner_resume *w;
+	uint64_t rep, inv;
+	size_t i;
+
+	if (strcmp(f[RESULTS_COL_INDEX_run_id], s->ri->run_id) != 0)
+		return jb_err_set(s->err, -EINVAL, "%s: record %lu belongs to run %s, not %s",
+				  s->path, record, f[RESULTS_COL_INDEX_run_id], s->ri->run_id);
+	if (scan_u64(f[RESULTS_COL_INDEX_rep], &rep) ||
+	    scan_u64(f[RESULTS_COL_INDEX_invocation], &inv))
+		return jb_err_set(s->err, -EINVAL, "%s: record %lu: bad rep or invocation", s->path,
+				  record);
+	w = scan_workload(s, f[RESULTS_COL_INDEX_workload], &i);
+	if (!w)
+		return jb_err_set(s->err, -E2BIG, "%s: too many workloads", s->path);
+	if (rep + 1 > w->next_rep)
+		w->next_rep = rep + 1;
+	if (inv + 1 > w->next_invocation)
+		w->next_invocation = inv + 1;
+	if (!strcmp(f[RESULTS_COL_INDEX_phase], "cold"))
+		w->has_cold = 1;
+	if (!strcmp(f[RESULTS_COL_INDEX_phase], "warm") &&
+	    (!s->have_warm[i] || s->last_warm_rep[i] != rep)) {
+		s->have_warm[i] = 1;
+		s->last_warm_rep[i] = rep;
+		w->warm_windows++;
+	}
+	s->ri->rows++;
+	return 0;
+}
+
+static int
+load_sidecar(const char *path, struct resume_info *ri, struct jb_err *err)
+{
+	char meta[4200];
+	json_object *o, *v;
+	size_t i, n;
+	int rc = 0;
+
+	if (results_meta_path(path, meta, sizeof(meta)))
+		return jb_err_set(err, -ENAMETOOLONG, "path too long: %s", path);
+	o = json_object_from_file(meta);
+	if (!o)
+		return jb_err_set(err, -EINVAL, "%s: cannot read the run's sidecar (%s)", meta,
+				  json_util_get_last_err());
+	if (!json_object_object_get_ex(o, "ended", &v) ||
+	    !strcmp(json_object_get_string(v), "completed")) {
+		rc = jb_err_set(err, -EALREADY, "%s: the run completed; nothing to resume", path);
+		goto out;
+	}
+	if (!json_object_object_get_ex(o, "run_id", &v)) {
+		rc = jb_err_set(err, -EINVAL, "%s: no run_id", meta);
+		goto out;
+	}
+	snprintf(ri->run_id, sizeof(ri->run_id), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(o, "started_unix_ns", &v))
+		ri->started_unix_ns = (uint64_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "resumed_unix_ns", &v)) {
+		n = json_object_array_length(v);
+		for (i = 0; i < n && ri->n_resumed < RUNNER_RESUMES_MAX - 1; i++)
+			ri->resumed_unix_ns[ri->n_resumed++] =
+				(uint64_t)json_object_get_int64(json_object_array_get_idx(v, i));
+	}
+	if (!json_object_object_get_ex(o, "argv", &v) || !json_object_is_type(v, json_type_array)) {
+		rc = jb_err_set(err, -EINVAL, "%s: no command line to resume from", meta);
+		goto out;
+	}
+	n = json_object_array_length(v);
+	for (i = 0; i < n && i < sizeof(ri->argv) / sizeof(ri->argv[0]) - 1; i++) {
+		ri->argv[i] = strdup(json_object_get_string(json_object_array_get_idx(v, i)));
+		if (!ri->argv[i]) {
+			rc = jb_err_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		ri->argc = (int)i + 1;
+	}
+out:
+	json_object_put(o);
+	return rc;
+}
+
+int
+resume_load(const char *path, struct resume_info *ri, struct jb_err *err)
+{
+	struct resume_scan scan = { .ri = ri, .err = err, .path = path };
+	int rc;
+
+	memset(ri, 0, sizeof(*ri));
+	rc = load_sidecar(path, ri, err);
+	if (!rc)
+		rc = results_trim_partial(path, err);
+	if (!rc)
+		rc = results_read(path, scan_row, &scan, err);
+	return rc;
+}
+
+void
+resume_info_fini(struct resume_info *ri)
+{
+	int i;
+
+	for (i = 0; i < ri->argc; i++)
+		free(ri->argv[i]);
+	ri->argc = 0;
+}

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The `hwmon` meter: any Linux hwmon sensor under ctx->sysfs_root/class/hwmon that reports
+ * energy or power (Documentation/hwmon/sysfs-interface.rst): energyN_input (µJ, a counter,
+ * read as is), powerN_input (µW) or inN_input (mV) x currN_input (mA), which a sampling
+ * thread integrates with meter_integrator_add(). One domain per device, the best quantity it
+ * has, named <chip>-<hwmon index>:<attribute> (ina219-0:power1); the first is summed by
+ * default, the others only on request, because two sensors may measure nested supplies.
+ * The ina2xx driver is named explicitly: it assumes a 10 mΩ shunt when the device tree
+ * gives none, while common INA219 breakouts carry 0.1 Ω, which makes every reading 10x too
+ * high (research/meters.md §4); the probe (hwmon_scan.c) says so whenever shunt_resistor
+ * reads 10000. This file: the power sampler, open, read, close.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hwmon.h"
+#include "jb_clock.h"
+#include "meter-private.h"
+
+struct hwmon_state {
+	size_t n;
+	struct hwmon_sensor *sensor[METER_DOMAINS_MAX];
+	struct meter_info *info;
+	uint64_t interval_ns;
+	int n_power, running, stop, last_error;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	uint64_t samples, first_t_ns, last_t_ns, cpu_ns;
+};
+
+/*
+ * Read one power sensor and integrate its value, timestamped under the lock so that the
+ * sampler and read() add samples in time order. read() samples too, so that a window's
+ * endpoints are current even when a loaded machine delays the sampler. 0 or -errno.
+ */
+static int
+sensor_sample(struct hwmon_state *s, struct hwmon_sensor *h, int by_sampler)
+{
+	char buf[32];
+	double power_w = 0;
+	uint64_t t_ns;
+	ssize_t k;
+	int rc = 0;
+
+	k = pread(h->fd[0], buf, sizeof(buf) - 1, 0);
+	if (k <= 0) {
+		rc = k < 0 ? -errno : -EIO;
+	} else {
+		double first = (buf[k] = '\0', strtod(buf, NULL));
+
+		/* powerN_input is in µW. */
+		power_w = first / 1e6;
+		if (h->kind == HWMON_VI) {
+			k = pread(h->fd[1], buf, sizeof(buf) - 1, 0);
+			if (k <= 0)
+				rc = k < 0 ? -errno : -EIO;
+			else
+				buf[k] = '\0';
+			/* inN (mV) x currN (mA) = µW. */
+			power_w = first * strtod(buf, NULL) / 1e6;
+		}
+	}
+	pthread_mutex_lock(&s->lock);
+	t_ns = jb_clock_mono_ns();
+	if (rc) {
+		s->last_error = rc;
+	} else if (meter_integrator_add(&h->integ, t_ns, power_w) == 0) {
+		s->last_error = 0;
+		if (by_sampler) {
+			if (!s->samples++)
+				s->first_t_ns = t_ns;
+			s->last_t_ns = t_ns;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static void *
+hwmon_sampler(void *arg)
+{
+	struct hwmon_state *s = arg;
+	uint64_t cpu0 = meter__thread_cpu_ns(), next = jb_clock_mono_ns();
+
+	for (;;) {
+		struct timespec ts;
+		size_t i;
+		int stop;
+
+		pthread_mutex_lock(&s->lock);
+		stop = s->stop;
+		pthread_mutex_unlock(&s->lock);
+		if (stop)
+			break;
+		for (i = 0; i < s->n; i++)
+			if (s->sensor[i]->kind != HWMON_ENERGY)
+				(void)sensor_sample(s, s->sensor[i], 1);
+		pthread_mutex_lock(&s->lock);
+		s->cpu_ns = meter__thread_cpu_ns() - cpu0;
+		pthread_mutex_unlock(&s->lock);
+		next += s->interval_ns;
+		ts.tv_sec = (time_t)(next / 1000000000u);
+		ts.tv_nsec = (long)(next % 1000000000u);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+	}
+	return NULL;
+}
+
+static void
+hwmon_close(void *priv)
+{
+	struct hwmon_state *s = priv;
+	size_t i;
+
+	if (!s)
+		return;
+	if (s->running) {
+		pthread_mutex_lock(&s->lock);
+		s->stop = 1;
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->thread, NULL);
+	}
+	for (i = 0; i < s->n; i++) {
+		if (s->sensor[i]->fd[0] >= 0)
+			close(s->sensor[i]->fd[0]);
+		if (s->sensor[i]->fd[1] >= 0)
+			close(s->sensor[i]->fd[1]);
+	}
+	if (s->n)
+		free(s->sensor[0]);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static void
+hwmon_detail(struct hwmon_state *s)
+{
+	uint64_t span;
+	double rate = 0, cpu = 0;
+
+	pthread_mutex_lock(&s->lock);
+	span = s->last_t_ns - s->first_t_ns;
+	if (span && s->samples > (uint64_t)s->n_power) {
+		rate = (double)(s->samples - (uint64_t)s->n_power) * 1e9 / (double)span /
+		       s->n_power;
+		cpu = (double)s->cpu_ns / (double)span;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!s->n_power) {
+		snprintf(s->info->detail, sizeof(s->info->detail),
+			 "hwmon %.100s, %zu energy counter(s), read directly", s->sensor[0]->dir, s->n);
+		return;
+	}
+	snprintf(s->info->detail, sizeof(s->info->detail),
+		 "hwmon %.60s%s, %zu sensor(s)%s; power sampler every %.1f ms: %.1f samples/s "
+		 "per sensor, "
+		 "%.2f%% of a CPU", s->sensor[0]->dir, s->sensor[0]->shunt_uohm ? " (shunt" : "",
+		 s->n, s->sensor[0]->shunt_uohm ? " from shunt_resistor)" : "",
+		 (double)s->interval_ns / 1e6, rate, 100 * cpu);
+}
+
+static int
+hwmon_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct jb_err *err)
+{
+	struct hwmon_state *s = calloc(1, sizeof(*s));
+	struct hwmon_sensor *h = calloc(METER_DOMAINS_MAX, sizeof(*h));
+	char why[1024], path[400];
+	uint64_t interval_ms, upd_ns = 0;
+	double lsb_w = 0;
+	int n, i, rc;
+
+	if (!s || !h) {
+		free(s);
+		free(h);
+		return jb_err_set(err, -ENOMEM, "hwmon: out of memory");
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	rc = meter__opts_check(ctx->meter_opts, why, sizeof(why));
+	/* 10 ms: 100 power samples per second, far below the cost of a sysfs read (~µs), and
+	 * finer than any hwmon power sensor's own update we know (ina2xx: 1 ms to 2 s). */
+	if (!rc)
+		rc = meter__opt_u64(ctx->meter_opts, "interval_ms", 10, 1, 10000, &interval_ms, why,
+				    sizeof(why));
+	n = rc ? rc : hwmon__scan(ctx, h, METER_DOMAINS_MAX, why, sizeof(why));
+	if (n <= 0) {
+		free(h);
+		hwmon_close(s);
+		return jb_err_set(err, n ? n : -ENODEV, "hwmon: %s", why);
+	}
+	s->info = info;
+	s->interval_ns = interval_ms * 1000000u;
+	for (i = 0; i < n; i++) {
+		struct meter_domain *d = &info->domain[i];
+		static const char *const attr[] = { "energy%u_input", "power%u_input", "in%u_input" };
+		char a[32];
+
+		s->sensor[s->n++] = &h[i];
+		snprintf(a, sizeof(a), attr[h[i].kind], h[i].idx);
+		snprintf(path, sizeof(path), "%.300s/%s", h[i].dir, a);
+		h[i].fd[0] = open(path, O_RDONLY | O_CLOEXEC);
+		if (h[i].kind == HWMON_VI && h[i].fd[0] >= 0) {
+			snprintf(path, sizeof(path), "%.300s/curr%u_input", h[i].dir, h[i].idx);
+			h[i].fd[1] = open(path, O_RDONLY | O_CLOEXEC);
+		}
+		if (h[i].fd[0] < 0 || (h[i].kind == HWMON_VI && h[i].fd[1] < 0)) {
+			rc = -errno;
+			hwmon_close(s);
+			return jb_err_set(err, rc, "hwmon: %s: %s", path, jb_strerror(rc));
+		}
+		memset(d, 0, sizeof(*d));
+		hwmon__domain_name(&h[i], d->name, sizeof(d->name));
+		d->default_off = i > 0;
+		if (h[i].kind != HWMON_ENERGY) {
+			s->n_power++;
+			if (hwmon__power_lsb_w(h[i].chip) > lsb_w)
+				lsb_w = hwmon__power_lsb_w(h[i].chip);
+		}
+		if (h[i].update_interval_ms * 1000000u > upd_ns)
+			upd_ns = h[i].update_interval_ms * 1000000u;
+	}
+	info->n_domains = (size_t)n;
+	/* Energy counters: 1 µJ steps (the ABI unit) and, without an update_interval file,
+	 * an assumed 10 ms refresh (the ABI states none). Power: one LSB over one sample
+	 * period, and the sampler's interval or the device's, whichever is slower. */
+	if (s->interval_ns > upd_ns && s->n_power)
+		upd_ns = s->interval_ns;
+	if (!upd_ns)
+		upd_ns = 10000000u;
+	info->update_interval_ns = upd_ns;
+	info->resolution_j = s->n_power ? lsb_w * (double)upd_ns / 1e9 : 1e-6;
+	info->min_window_ns = 100 * upd_ns;
+	if (s->n_power) {
+		rc = -pthread_create(&s->thread, NULL, hwmon_sampler, s);
+		if (rc) {
+			hwmon_close(s);
+			return jb_err_set(err, rc, "hwmon: cannot start the sampler");
+		}
+		s->running = 1;
+		/* Let the sampler take its first sample of every power sensor. */
+		for (i = 0; i < 200; i++) {
+			uint64_t k;
+
+			pthread_mutex_lock(&s->lock);
+			k = s->samples;
+			pthread_mutex_unlock(&s->lock);
+			if (k)
+				break;
+			jb_clock_sleep_ns(1000000);
+		}
+	}
+	hwmon_detail(s);
+	*priv = s;
+	return 0;
+}
+
+static int
+hwmon_read(void *priv, struct meter_reading *out)
+{
+	struct hwmon_state *s = priv;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < s->n && !rc; i++) {
+		struct hwmon_sensor *h = s->sensor[i];
+		char buf[32];
+		ssize_t k;
+
+		if (h->kind != HWMON_ENERGY)
+			continue;
+		k = pread(h->fd[0], buf, sizeof(buf) - 1, 0);
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		buf[k] = '\0';
+		out->energy_uj[i] = strtoull(buf, NULL, 10);
+	}
+	out->t_ns = jb_clock_mono_ns();
+	if (!s->n_power)
+		return 0;
+	for (i = 0; i < s->n; i++)
+		if (s->sensor[i]->kind != HWMON_ENERGY && (rc = sensor_sample(s, s->sensor[i], 0)))
+			return rc;
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < s->n; i++)
+		if (s->sensor[i]->kind != HWMON_ENERGY)
+			out->energy_uj[i] = (uint64_t)(s->sensor[i]->integ.energy_j * 1e6);
+	rc = s->last_error;
+	pthread_mutex_unlock(&s->lock);
+	hwmon_detail(s);
+	return rc;
+}
+
+const struct meter_ops meter_hwmon = {
+	.name = "hwmon",
+	.summary = "Linux hwmon energy/power sensors (ina2xx, ...) under /sys/class/hwmon",
+	.kind = METER_KIND_MEASURED,
+	.probe = hwmon__probe,
+	.open = hwmon_open,
+	.read = hwmon_read,
+	.close = hwmon_close,
+};

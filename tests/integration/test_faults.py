@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: MIT
+"""Faults injected into a running `joulebench run`, each of which must end in a clear row
+status, a valid CSV holding every completed row, the right exit code, and nothing left
+running:
+  - the function runner is killed (a crash): a `crashed` row, the instance is replaced;
+  - the function runner stops answering (a hang): a `timeout` row after --timeout-s, the
+    hung process is killed and replaced;
+  - (root, private mount namespace) the meter's counter file returns garbage, returns
+    nothing (as a device that went away), and resets to 0 mid-run: the affected windows are
+    `meter-error` or `untrustworthy` rows, the counter jumps are counted in the sidecar, and
+    every row still marked `ok` carries the programmed power. A fault is never silently
+    turned into energy."""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from jbtest import (JOULEBENCH, check, check_complete_windows, read_csv, read_meta,  # noqa: E402
+                    reexec_in_mount_namespace)
+
+tmp = tempfile.mkdtemp(prefix="jb-faults-")
+
+
+def children_named(ppid, name):
+    out = subprocess.run(["pgrep", "-P", str(ppid), "-x", name], capture_output=True,
+                         text=True).stdout.split()
+    return [int(p) for p in out]
+
+
+def run_with(args, action, at_s):
+    """Start joulebench with ARGS, call ACTION(joulebench pid) after AT_S seconds."""
+    proc = subprocess.Popen([JOULEBENCH] + args, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(at_s)
+    action(proc.pid)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
+
+
+def kill_fn(sig):
+    def act(pid):
+        fns = children_named(pid, "joulebench-fn")
+        check(len(fns) == 1, f"expected one function runner, found {fns}")
+        os.kill(fns[0], sig)
+    return act
+
+
+if not os.environ.get("JB_IN_NAMESPACE"):
+    # Crash and hang need no privileges: run them before (maybe) entering a namespace.
+    base = ["run", "-w", "float-ops", "-s", "small", "-m", "model", "-r", "6", "--warmup", "1",
+            "--idle-s", "0.2", "--min-window-s", "0.3", "--no-plot", "-q", "--cores", "0"]
+    for sig, status, extra in [(signal.SIGKILL, "crashed", []),
+                               (signal.SIGSTOP, "timeout", ["--timeout-s", "1.5"])]:
+        out = os.path.join(tmp, f"{status}.csv")
+        rc, err = run_with(base + extra + ["-o", out], kill_fn(sig), 2.0)
+        check(rc == 0, f"{status}: exit {rc}: {err}")
+        rows = read_csv(out)
+        check_complete_windows(rows, status)
+        bad = [r for r in rows if r["status"] == status]
+        check(len(bad) == 1, f"{status}: {len(bad)} rows of that status")
+        if status == "crashed":
+            check("signal 9" in bad[0]["message"], f"message {bad[0]['message']}")
+        else:
+            check("no reply within" in bad[0]["message"], f"message {bad[0]['message']}")
+        after = [r for r in rows if int(r["invocation"]) > int(bad[0]["invocation"])
+                 and r["status"] == "ok" and r["phase"] == "warm"]
+        check(after, f"{status}: the run did not go on with a new instance")
+        check(len({r["rep"] for r in rows if r["phase"] == "warm"}) == 6, f"{status}: windows")
+        check(read_meta(out)["ended"] == "completed", f"{status}: sidecar")
+        left = subprocess.run(["pgrep", "-f", os.environ.get("JOULEBENCH_FN", "joulebench-fn")],
+                              capture_output=True, text=True).stdout.split()
+        check(not left, f"{status}: function runners left behind: {left}")
+        print(f"{status}: ok ({len(rows)} rows)")
+
+reexec_in_mount_namespace(__file__)
+r = subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "tmpfs", "/sys/class"],
+                   capture_output=True, text=True)
+check(r.returncode == 0, f"mount: {r.stderr}")
+from fake_powercap import FakePowercap  # noqa: E402
+
+POWER = 40.0
+fake = FakePowercap("/sys/class/powercap", [
+    ("intel-rapl:0", "package-0", POWER, 262143328850, 1000),
+])
+fake.start(cpu=0)
+out = os.path.join(tmp, "meter.csv")
+
+
+def inject(pid):
+    for fault in (b"garbage\n", b""):
+        fake.fault = fault
+        time.sleep(0.7)
+        fake.fault = None
+        time.sleep(1.0)
+    fake.fault = 0          # the counter resets to 0 and counts on from there
+    time.sleep(1.0)
+
+
+args = ["run", "-m", "rapl-powercap", "-w", "matmul", "-s", "test", "-r", "14",
+        "--warmup", "1", "--min-window-s", "0.3", "--idle-s", "0.5", "--no-plot", "-q",
+        "-o", out] + (["--cores", "1"] if (os.cpu_count() or 1) > 1 else [])
+rc, err = run_with(args, inject, 1.0)
+fake.stop()
+check(rc == 0, f"meter faults: exit {rc}: {err}")
+rows = read_csv(out)
+check_complete_windows(rows, "meter faults")
+meta = read_meta(out)
+check(meta["ended"] == "completed", "sidecar ended")
+statuses = {r["status"] for r in rows}
+check("meter-error" in statuses or meta["meter"]["rejected_counter_jumps"] > 0,
+      f"no fault was seen: {statuses}")
+check(meta["meter"]["rejected_counter_jumps"] >= 1, "the reset was not counted")
+tol = 0.01 + fake.max_gap_ns / 1e9 / 0.3 * 2
+seen = set()
+for r in rows:
+    if r["status"] == "meter-error":
+        check(r["energy_j"] == "", f"a meter-error row has energy {r['energy_j']}")
+        check("meter read failed" in r["message"], f"message {r['message']}")
+    if r["phase"] != "warm" or r["status"] != "ok" or r["rep"] in seen:
+        continue
+    seen.add(r["rep"])
+    w = float(r["window_energy_j"]) / (int(r["window_wall_ns"]) / 1e9)
+    check(abs(w - POWER) <= tol * POWER, f"an ok window measured {w} W, programmed {POWER}")
+check(len(seen) >= 3, f"only {len(seen)} clean windows")
+print(f"meter faults: ok ({len(rows)} rows, statuses {sorted(statuses)}, "
+      f"{meta['meter']['rejected_counter_jumps']} counter jumps rejected)")
