@@ -178,7 +178,27 @@ rows = read_csv(out2)
 check(any(r["status"] == "timeout" for r in rows), f"expected a timeout row: {rows[:1]}")
 check(not leftovers(prefix), f"left behind after timeouts: {leftovers(prefix)}")
 
-# 5. compare: pinned vs container on one core; ratios with bootstrap intervals.
+# 5. Poisson arrivals with a keep-alive shorter than the gaps: idle containers are
+# retired (teardown rows that say so) and the next arrival starts a new one (cold rows).
+out3 = os.path.join(tmp, "poisson.csv")
+proc = subprocess.Popen([JOULEBENCH, "run", "-d", "container", "-w", "matmul", "-s", "test",
+                         "-c", "2", "--rate", "30", "--keep-alive-s", "0.02", "-m", "model",
+                         "-r", "2", "--warmup", "0", "--cold", "0", "--idle-s", "0.05",
+                         "--min-window-s", "0.4", "-o", out3, "--no-plot"],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+_, err = proc.communicate(timeout=60)
+prefix = f"jb-{proc.pid}-"
+cleanup(prefix)
+check(proc.returncode == 0, f"poisson run exit {proc.returncode}: {err}")
+rows = read_csv(out3)
+retired = [r for r in rows if r["phase"] == "teardown" and "keep-alive" in r["message"]]
+check(retired, "no instance was retired by the keep-alive")
+check(sum(r["phase"] == "cold" for r in rows) > len({r["instance"] for r in rows}),
+      "retired instances were not started again")
+check(read_meta(out3)["driver"]["rate_per_s"] == 30, "rate in the sidecar")
+check(not leftovers(prefix), f"left behind after keep-alive: {leftovers(prefix)}")
+
+# 6. compare: pinned vs container on one core; ratios with bootstrap intervals.
 p = run(["compare", "-w", "matmul", "-s", "test", "-m", "model", "-r", "2", "--warmup", "1",
          "--idle-s", "0.05", "--min-window-s", "0.1", "--bootstrap", "200",
          "-o", os.path.join(tmp, "cmp")])

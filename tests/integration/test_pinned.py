@@ -44,4 +44,6 @@ check({r["instance"] for r in read_csv(out)} == {"0"}, "more than one instance")
 
 p = run(["run", "--exclusive", "-c", "2", "-o", os.path.join(tmp, "x.csv")])
 check(p.returncode == 2 and "exclusive" in p.stderr, f"--exclusive -c 2: {p.returncode}")
+p = run(["compare", "--help"])
+check(p.returncode == 0 and "usage" in p.stdout and "--drivers" in p.stdout, "compare --help")
 print("ok")
