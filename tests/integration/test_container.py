@@ -213,4 +213,5 @@ for name in ("cmp-pinned.csv", "cmp-container.csv"):
     check(os.path.exists(os.path.join(tmp, name)), f"{name} missing")
 p = run(["compare", "--drivers", "pinned,nosuch", "-o", os.path.join(tmp, "cmp2")])
 check(p.returncode == 2 and "nosuch" in p.stderr, f"compare bad driver: {p.returncode}")
+shutil.rmtree(tmp, ignore_errors=True)
 print("ok")

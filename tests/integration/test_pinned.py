@@ -4,6 +4,7 @@ one (every row of instance i is on core i, energy split by process CPU share); -
 runs one instance on the whole machine and says so in the sidecar, which also lists the
 SMT siblings kept idle; asking for more instances than --exclusive allows is exit 2."""
 import os
+import shutil
 import tempfile
 
 from jbtest import check, read_csv, read_meta, run, skip
@@ -46,4 +47,5 @@ p = run(["run", "--exclusive", "-c", "2", "-o", os.path.join(tmp, "x.csv")])
 check(p.returncode == 2 and "exclusive" in p.stderr, f"--exclusive -c 2: {p.returncode}")
 p = run(["compare", "--help"])
 check(p.returncode == 0 and "usage" in p.stdout and "--drivers" in p.stdout, "compare --help")
+shutil.rmtree(tmp, ignore_errors=True)
 print("ok")

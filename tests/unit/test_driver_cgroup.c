@@ -6,6 +6,7 @@
  * a fake topology where cpu0 and cpu1 are siblings.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -114,9 +115,11 @@ Test(driver_pinned, smt_siblings_stay_idle)
 				     .sysfs_root = JB_TEST_FIXTURES "/sysfs-smt" };
 	struct driver_info info;
 	void *drv = NULL;
+	cpu_set_t set;
 
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		cr_skip_test("needs two CPUs");
+	if (sched_getaffinity(0, sizeof(set), &set) != 0 || !CPU_ISSET(0, &set) ||
+	    !CPU_ISSET(1, &set))
+		cr_skip_test("needs CPUs 0 and 1 in this process's affinity mask");
 	cr_assert_eq(d->prepare(&cfg, &drv, NULL), 0);
 	d->describe(drv, &info);
 	cr_assert_str_eq(info.cores, "0");
