@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +99,20 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 	s->timeout_ns = cfg->timeout_ns;
 	s->core = -1;
 	if (cfg->cores && cfg->n_cores) {
+		cpu_set_t set;
+		size_t i;
+
+		/* A cpuset the runtime would refuse is a usage error now, not a failed start
+		 * per instance later. */
+		if (sched_getaffinity(0, sizeof(set), &set) != 0)
+			CPU_ZERO(&set);
+		for (i = 0; i < cfg->n_cores; i++)
+			if (cfg->cores[i] < 0 || cfg->cores[i] >= CPU_SETSIZE ||
+			    !CPU_ISSET(cfg->cores[i], &set)) {
+				free(s);
+				return jb_err_set(err, -EINVAL, "container: core %d is not available "
+								"to this process", cfg->cores[i]);
+			}
 		driver_cpus_format(cfg->cores, cfg->n_cores, s->cpuset, sizeof(s->cpuset));
 		if (cfg->n_cores == 1)
 			s->core = cfg->cores[0];
