@@ -292,7 +292,8 @@ emit_start_failure(struct run *r, const char *msg, int start_rc, struct jb_err *
 	row.window_invocations = 1;
 	row.start_unix_ns = jb_clock_unix_ns();
 	row.energy_method = "cold-start+first-invocation";
-	row.status = start_rc == -ETIMEDOUT ? "timeout" : "error";
+	/* A start can time out, crash or be OOM-killed like an invocation. */
+	row.status = start_rc ? driver_status_for(start_rc) : "error";
 	row.message = msg;
 	rc = emit(r, &row, err);
 	return rc ? rc : flush_rows(r, err);

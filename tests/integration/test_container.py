@@ -198,7 +198,24 @@ check(sum(r["phase"] == "cold" for r in rows) > len({r["instance"] for r in rows
 check(read_meta(out3)["driver"]["rate_per_s"] == 30, "rate in the sidecar")
 check(not leftovers(prefix), f"left behind after keep-alive: {leftovers(prefix)}")
 
-# 6. compare: pinned vs container on one core; ratios with bootstrap intervals.
+# 6. An input larger than the memory limit: float-ops large holds 28 M doubles (224 MB)
+# in a 128 MB container, so the kernel's OOM killer ends it while it prepares: an
+# oom-killed row, read from the container's cgroup, and nothing left behind.
+out4 = os.path.join(tmp, "oom.csv")
+proc = subprocess.Popen([JOULEBENCH, "run", "-d", "container", "-w", "float-ops", "-s", "large",
+                         "--memory-mb", "128", "-m", "model", "-r", "1", "--warmup", "0",
+                         "--idle-s", "0.05", "-o", out4, "--no-plot"],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+_, err = proc.communicate(timeout=60)
+prefix = f"jb-{proc.pid}-"
+cleanup(prefix)
+check(proc.returncode == 0, f"oom run exit {proc.returncode}: {err}")
+rows = read_csv(out4)
+check(rows and rows[0]["status"] == "oom-killed" and "128 MB" in rows[0]["message"],
+      f"expected an oom-killed row: {[(r['status'], r['message']) for r in rows]}")
+check(not leftovers(prefix), f"left behind after the OOM kill: {leftovers(prefix)}")
+
+# 7. compare: pinned vs container on one core; ratios with bootstrap intervals.
 p = run(["compare", "-w", "matmul", "-s", "test", "-m", "model", "-r", "2", "--warmup", "1",
          "--idle-s", "0.05", "--min-window-s", "0.1", "--bootstrap", "200",
          "-o", os.path.join(tmp, "cmp")])
