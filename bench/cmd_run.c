@@ -503,6 +503,15 @@ cmd_run(int argc, char **argv)
 	}
 	if (cfg.driver_cfg.runtime && strcmp(cfg.driver->name, "container"))
 		return bad("--runtime", cfg.driver_cfg.runtime, "only the container driver has one");
+	if (cfg.driver_cfg.memory_mb && strcmp(cfg.driver->name, "container")) {
+		fprintf(stderr, "joulebench run: --memory-mb sets a container's limits; the %s driver "
+				"has none\n", cfg.driver->name);
+		return CLI_EXIT_USAGE;
+	}
+	if (cfg.driver_cfg.exclusive && strcmp(cfg.driver->name, "pinned")) {
+		fprintf(stderr, "joulebench run: --exclusive is a mode of the pinned driver\n");
+		return CLI_EXIT_USAGE;
+	}
 	if (cfg.driver_cfg.runtime)
 		setenv("JOULEBENCH_RUNTIME", cfg.driver_cfg.runtime, 1); /* for the probe */
 	if (cfg.driver->probe(&cfg.ctx, why, sizeof(why)) != 0) {

@@ -43,8 +43,14 @@ check(len(meta["driver"]["cores"].split(",")) == 1 and "-" not in meta["driver"]
       f"exclusive uses cores {meta['driver']['cores']}")
 check({r["instance"] for r in read_csv(out)} == {"0"}, "more than one instance")
 
-p = run(["run", "--exclusive", "-c", "2", "-o", os.path.join(tmp, "x.csv")])
-check(p.returncode == 2 and "exclusive" in p.stderr, f"--exclusive -c 2: {p.returncode}")
+for args, words in [(["--exclusive", "-c", "2"], "exclusive"),
+                    (["-d", "container", "--exclusive"], "exclusive"),
+                    (["--memory-mb", "512"], "memory-mb"),
+                    (["-c", "0"], "--concurrency"),
+                    (["--rate", "-1"], "--rate")]:
+    p = run(["run"] + args + ["-o", os.path.join(tmp, "y.csv")])
+    check(p.returncode == 2 and words in p.stderr, f"{args}: {p.returncode} {p.stderr}")
+check(not os.path.exists(os.path.join(tmp, "y.csv")), "bad usage left a file")
 p = run(["compare", "--help"])
 check(p.returncode == 0 and "usage" in p.stdout and "--drivers" in p.stdout, "compare --help")
 shutil.rmtree(tmp, ignore_errors=True)
