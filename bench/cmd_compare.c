@@ -4,10 +4,9 @@
  * drivers (default: bare on a pinned core, then in a container with the same core as its
  * cpuset and the CPU quota of its memory size), each a complete run with its own CSV, and
  * the energy and time per warm invocation of the second are reported as a ratio to the
- * first, with a percentile bootstrap confidence interval of the ratio of means (Efron and
- * Tibshirani, "An Introduction to the Bootstrap", 1993, ch. 13; criterion reports
- * bootstrap CIs the same way, research/workloads.md §5.3), resampled with GSL's MT19937
- * seeded by --seed so the interval can be reproduced.
+ * first: the ratio of the medians with its percentile bootstrap confidence interval (Efron
+ * and Tibshirani, "An Introduction to the Bootstrap", 1993, ch. 13), from analysis/stats.c,
+ * resampled with GSL's MT19937 seeded by --seed so the interval can be reproduced.
  */
 #include "config.h"
 
@@ -22,11 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gsl/gsl_rng.h>
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 
 #include "cli.h"
+#include "stats.h"
 #include "oci_bundle.h"
 #include "runner.h"
 
@@ -91,46 +88,6 @@ bad(const char *opt, const char *val, const char *want)
 	return CLI_EXIT_USAGE;
 }
 
-static double
-mean(const double *x, size_t n)
-{
-	return n ? gsl_stats_mean(x, 1, n) : NAN;
-}
-
-/* Ratio of means mean(b)/mean(a) and its percentile bootstrap 95% interval. */
-static void
-ratio_ci(const double *a, size_t na, const double *b, size_t nb, unsigned boot, uint64_t seed,
-	 double *ratio, double *lo, double *hi)
-{
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	double *r = malloc(boot * sizeof(*r));
-	unsigned k;
-	size_t i;
-
-	*ratio = mean(b, nb) / mean(a, na);
-	*lo = *hi = NAN;
-	if (!rng || !r || !na || !nb) {
-		gsl_rng_free(rng);
-		free(r);
-		return;
-	}
-	gsl_rng_set(rng, (unsigned long)seed);
-	for (k = 0; k < boot; k++) {
-		double sa = 0, sb = 0;
-
-		for (i = 0; i < na; i++)
-			sa += a[gsl_rng_uniform_int(rng, na)];
-		for (i = 0; i < nb; i++)
-			sb += b[gsl_rng_uniform_int(rng, nb)];
-		r[k] = (sb / (double)nb) / (sa / (double)na);
-	}
-	gsl_sort(r, 1, boot);
-	*lo = gsl_stats_quantile_from_sorted_data(r, 1, boot, 0.025);
-	*hi = gsl_stats_quantile_from_sorted_data(r, 1, boot, 0.975);
-	gsl_rng_free(rng);
-	free(r);
-}
-
 static const struct summary_group *
 group_of(const struct runner_report *rep, const char *workload)
 {
@@ -142,15 +99,19 @@ group_of(const struct runner_report *rep, const char *workload)
 	return NULL;
 }
 
+/* One line: the medians of both drivers and the ratio b/a with its bootstrap 95% CI (the
+ * same statistics as `joulebench analyze --ratios`, analysis/stats.c). */
 static void
 print_row(const char *what, const char *unit, double scale, const double *a, size_t na,
 	  const double *b, size_t nb, unsigned boot, uint64_t seed)
 {
-	double ratio, lo, hi;
+	double ma = stats_quantile(a, na, 0.5), mb = stats_quantile(b, nb, 0.5);
+	struct stats_ci ci;
 
-	ratio_ci(a, na, b, nb, boot, seed, &ratio, &lo, &hi);
-	printf("%-14s %12.4g %-3s %12.4g %-3s %8.4f  [%.4f, %.4f]\n", what, mean(a, na) * scale,
-	       unit, mean(b, nb) * scale, unit, ratio, lo, hi);
+	if (stats_ratio_ci(a, na, b, nb, boot, seed, 0.95, &ci))
+		ci.lo = ci.hi = NAN;
+	printf("%-14s %12.4g %-3s %12.4g %-3s %8.4f  [%.4f, %.4f]\n", what, ma * scale, unit,
+	       mb * scale, unit, mb / ma, ci.lo, ci.hi);
 }
 
 static int
@@ -337,7 +298,7 @@ cmd_compare(int argc, char **argv)
 							? base.driver_cfg.memory_mb : OCI_MB_PER_VCPU,
 							OCI_CPU_PERIOD_US),
 		       OCI_CPU_PERIOD_US, base.meter->name, rep[0].meter_kind);
-		printf("%-14s %16s %16s %8s  %s\n", "per invocation", names[0], names[1], "ratio",
+		printf("%-14s %16s %16s %8s  %s\n", "median/inv", names[0], names[1], "ratio",
 		       "95% CI (bootstrap)");
 		print_row("energy", "mJ", 1e3, a->energy_j, a->n, b->energy_j, b->n, boot, base.seed);
 		print_row("dynamic", "mJ", 1e3, a->dynamic_j, a->n, b->dynamic_j, b->n, boot,
