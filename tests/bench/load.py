@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: MIT
+"""The `load` benchmark (issue 9): co-location at 4x the core count for several minutes
+(JB_LOAD_SECONDS, default 180) with the container driver, then the machine must hold the
+same number of processes, open files, containers, joulebench cgroups and bundles as
+before, and about the same available memory; joulebench's own descriptor count must not
+grow during the run. Needs root and an OCI runtime (skipped with the reason otherwise)."""
+import csv
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+JOULEBENCH = os.environ["JOULEBENCH"]
+SECONDS = int(os.environ.get("JB_LOAD_SECONDS", "180"))
+
+
+def skip(why):
+    print(f"SKIP: {why}")
+    sys.exit(77)
+
+
+def fail(why):
+    print(f"FAIL: {why}")
+    sys.exit(1)
+
+
+if os.geteuid() != 0:
+    skip("the container driver needs root")
+runtimes = [r for r in ("runc", "crun") if shutil.which(r)]
+if not runtimes:
+    skip("no OCI runtime installed")
+
+
+def snapshot():
+    procs = len([p for p in os.listdir("/proc") if p.isdigit()])
+    files = int(open("/proc/sys/fs/file-nr").read().split()[0])
+    ctrs = sum(len(subprocess.run([r, "list", "-q"], capture_output=True, text=True)
+                   .stdout.split()) for r in runtimes)
+    cgroups = len([d for d in glob.glob("/sys/fs/cgroup/*/joulebench/*") +
+                   glob.glob("/sys/fs/cgroup/joulebench/*") if os.path.isdir(d)])
+    bundles = len(glob.glob("/tmp/joulebench-ctr-*"))
+    mem_kb = next(int(l.split()[1]) for l in open("/proc/meminfo")
+                  if l.startswith("MemAvailable:"))
+    return {"processes": procs, "open files": files, "containers": ctrs,
+            "cgroups": cgroups, "bundles": bundles, "MemAvailable kB": mem_kb}
+
+
+conc = 4 * (os.cpu_count() or 1)
+tmp = tempfile.mkdtemp(prefix="jb-load-")
+out = os.path.join(tmp, "load.csv")
+before = snapshot()
+args = [JOULEBENCH, "run", "-d", "container", "-c", str(conc), "-w",
+        "matmul,json,sha256,compress,html,bfs", "-s", "test", "-m", "model",
+        "-r", str(SECONDS), "--min-window-s", "1", "--idle-s", "1", "--no-plot", "-q",
+        "-o", out]
+print(f"load: {conc} containers on {os.cpu_count()} cores for about {SECONDS} s")
+proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+fds = []
+
+
+def watch():
+    while proc.poll() is None:
+        try:
+            fds.append(len(os.listdir(f"/proc/{proc.pid}/fd")))
+        except OSError:
+            pass
+        time.sleep(5)
+
+
+t = threading.Thread(target=watch, daemon=True)
+t.start()
+_, err = proc.communicate(timeout=SECONDS * 4 + 300)
+t.join()
+if proc.returncode != 0:
+    fail(f"joulebench exited {proc.returncode}: {err}")
+time.sleep(2)
+after = snapshot()
+rows = list(csv.DictReader(open(out, newline="")))
+by_status = {}
+for r in rows:
+    by_status[r["status"]] = by_status.get(r["status"], 0) + 1
+print(f"rows: {len(rows)} {by_status}; instances seen: {len({r['instance'] for r in rows})}")
+print(f"joulebench descriptors during the run (every 5 s): min {min(fds)}, max {max(fds)}")
+steady = fds[2:-1] or fds
+if max(steady) - min(steady) > 2:
+    fail(f"joulebench's descriptors grew during the run: {steady}")
+for k in before:
+    print(f"{k:16} before {before[k]:>10} after {after[k]:>10}")
+for k in ("containers", "cgroups", "bundles"):
+    if after[k] != before[k]:
+        fail(f"{k} left behind: {before[k]} -> {after[k]}")
+# Other sessions' processes come and go on a shared machine: a small slack, not a leak.
+if after["processes"] > before["processes"] + 5:
+    fail(f"processes: {before['processes']} -> {after['processes']}")
+if after["open files"] > before["open files"] + 64:
+    fail(f"open files: {before['open files']} -> {after['open files']}")
+if after["MemAvailable kB"] < before["MemAvailable kB"] - 100 * 1024:
+    fail("more than 100 MiB of memory did not come back")
+print("ok")
