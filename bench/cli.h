@@ -23,6 +23,7 @@ int cmd_list(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_overhead(int argc, char **argv);
+int cmd_boot_energy(int argc, char **argv);
 
 /**
  * cli_meter_pick() - the meter called @name, or for NULL/"auto" the first usable one in

@@ -22,6 +22,7 @@ static const struct cli_cmd {
 	{ "analyze", cmd_analyze, "statistics of result CSVs: medians, CIs, outliers, ratios" },
 	{ "plot", cmd_plot, "draw energy per invocation from result CSVs (PNG and SVG)" },
 	{ "overhead", cmd_overhead, "simulate software vs hardware isolation over a trace: overhead" },
+	{ "boot-energy", cmd_boot_energy, "energy and time from power-on to ready of a board (phase boot rows)" },
 };
 
 static void
