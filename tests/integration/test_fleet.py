@@ -60,6 +60,7 @@ PidFile {tmp}/sshd.pid
   UserKnownHostsFile {tmp}/known_hosts
   StrictHostKeyChecking accept-new
   LogLevel ERROR
+  AddressFamily inet
 """)
     # sshd's privilege separation directory; made here only if the system has none.
     if not os.path.isdir("/run/sshd"):
