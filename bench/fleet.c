@@ -10,6 +10,10 @@
  * one run (results/README.md, "Fleet runs"): the run_id is the fleet's, the host column
  * the host as FILE names it (boards often share a host name), everything else as measured.
  * Hosts run one after another, so the machine driving them is never busy during a run.
+ * SIGINT/SIGTERM are blocked and collected with sigtimedwait (no handler, no global): the
+ * remote run is then sent SIGTERM itself, so it ends like an interrupted local run (the
+ * window in progress finishes, its rows are kept); they are gathered, the remote directory
+ * removed, and no further host is started.
  */
 #include "config.h"
 
@@ -17,6 +21,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +71,9 @@ struct fleet {
 	size_t n_ssh;
 	int force, quiet;
 	struct results_writer *w;
+	sigset_t stop_set;
+	int stopped;
+	const struct fleet_host *running; /* the host whose `joulebench run` is under way */
 };
 
 const char *
@@ -224,14 +232,32 @@ quote_append(char *buf, size_t len, const char *s)
 	return 0;
 }
 
+static int ssh_run(struct fleet *f, const struct fleet_host *h, const char *cmd,
+		   const char *in, const char *out);
+
+/* A stop signal came during the remote run: pass it on as SIGTERM to the remote joulebench
+ * (its pid is in its directory), so that it stops the way a local run stops. */
+static void
+remote_stop(struct fleet *f, const struct fleet_host *h)
+{
+	char cmd[400];
+
+	fprintf(stderr, "joulebench: fleet: %s: stopping the remote run\n", h->entry);
+	snprintf(cmd, sizeof(cmd), "kill -TERM $(cat %.200s/pid)", h->rdir);
+	(void)ssh_run(f, h, cmd, NULL, NULL);
+}
+
 /* Run `ssh ... -p PORT TARGET CMD` with stdin from @in and stdout to @out (NULL: /dev/null
- * and our stderr). Return its exit status (255: ssh itself failed) or -errno. */
+ * and our stderr), in a process group of its own so that a terminal's ^C reaches only us.
+ * Return its exit status (255: ssh itself failed) or -errno. */
 static int
 ssh_run(struct fleet *f, const struct fleet_host *h, const char *cmd, const char *in,
 	const char *out)
 {
 	char *argv[FLEET_SSH_WORDS + 12];
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none;
 	size_t n = 0, i;
 	pid_t pid;
 	int rc, st;
@@ -254,14 +280,33 @@ ssh_run(struct fleet *f, const struct fleet_host *h, const char *cmd, const char
 		posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	else
 		posix_spawn_file_actions_adddup2(&fa, 2, 1);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	sigemptyset(&none);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+				      POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &f->stop_set);
+	rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
 	if (rc)
 		return -rc;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
+	for (;;) {
+		struct timespec tick = { 0, 50 * 1000 * 1000 };
+
+		rc = (int)waitpid(pid, &st, WNOHANG);
+		if (rc == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (rc < 0 && errno != EINTR)
 			return -errno;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		/* Short commands (copies, cat, rm) finish; only the run itself is stopped. */
+		if (sigtimedwait(&f->stop_set, NULL, &tick) > 0 && !f->stopped) {
+			f->stopped = 1;
+			if (f->running == h)
+				remote_stop(f, h);
+		}
+	}
 }
 
 /* ssh_run() into a small local file, whose first line lands in @buf. */
@@ -441,6 +486,8 @@ gather_meta_write(struct fleet *f, int argc, char **argv)
 	json_object_object_add(o, "run_id", json_object_new_string(f->run_id));
 	json_object_object_add(o, "joulebench_version", json_object_new_string(JB_VERSION));
 	json_object_object_add(o, "git_revision", json_object_new_string(JB_GIT_REVISION));
+	json_object_object_add(o, "ended", json_object_new_string(f->stopped ? "interrupted"
+									      : "completed"));
 	for (i = 0; i < (size_t)argc; i++)
 		json_object_array_add(a, json_object_new_string(argv[i]));
 	json_object_object_add(o, "argv", a);
@@ -533,7 +580,8 @@ host_run(struct fleet *f, struct fleet_host *h)
 		h->code = CLI_EXIT_FAILED;
 		goto cleanup;
 	}
-	snprintf(cmd, sizeof(cmd), "cd %s && ./joulebench run", h->rdir);
+	/* exec: the shell's pid becomes joulebench's, which remote_stop() signals. */
+	snprintf(cmd, sizeof(cmd), "cd %s && echo $$ > pid && exec ./joulebench run", h->rdir);
 	rc = 0;
 	for (i = 0; i < f->n_args && !rc; i++)
 		rc = quote_append(cmd, sizeof(cmd), f->args[i]);
@@ -546,7 +594,11 @@ host_run(struct fleet *f, struct fleet_host *h)
 		 " --fn %s/joulebench-fn -o %s/run.csv --no-plot", h->rdir, h->rdir);
 	if (!f->quiet)
 		fprintf(stderr, "joulebench: fleet: %s: joulebench run\n", h->entry);
+	if (f->stopped)
+		goto cleanup;
+	f->running = h;
 	h->code = ssh_run(f, h, cmd, NULL, NULL);
+	f->running = NULL;
 	if (h->code == 255 || h->code < 0) {
 		fprintf(stderr, "joulebench: fleet: %s: ssh failed during the run\n", h->entry);
 		h->code = CLI_EXIT_FAILED;
@@ -631,7 +683,11 @@ fleet_run(const char *hosts_path, int argc, char **argv)
 	if (!f->quiet)
 		fprintf(stderr, "joulebench: fleet run %s: %zu host(s) from %s\n", f->run_id, f->n,
 			hosts_path);
-	for (i = 0; i < f->n; i++) {
+	sigemptyset(&f->stop_set);
+	sigaddset(&f->stop_set, SIGINT);
+	sigaddset(&f->stop_set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &f->stop_set, NULL);
+	for (i = 0; i < f->n && !f->stopped; i++) {
 		host_run(f, &f->host[i]);
 		n_ok += f->host[i].code == 0;
 		n_unavail += f->host[i].code == CLI_EXIT_UNAVAILABLE;
@@ -647,6 +703,12 @@ fleet_run(const char *hosts_path, int argc, char **argv)
 	gather_summary_print(f);
 	if (!code && n_ok < f->n)
 		code = n_unavail == f->n ? CLI_EXIT_UNAVAILABLE : CLI_EXIT_FAILED;
+	if (f->stopped) {
+		fprintf(stderr, "joulebench run --hosts: interrupted; the rows so far are in %s\n",
+			f->out);
+		code = CLI_EXIT_FAILED;
+	}
+	sigprocmask(SIG_UNBLOCK, &f->stop_set, NULL);
 out_tmp:
 	rmdir(f->ltmp);
 out:

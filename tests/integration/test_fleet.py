@@ -5,7 +5,8 @@ The test makes a host key and a user key in a temporary directory and starts
 `/usr/sbin/sshd -D` on 127.0.0.1 only (root login by key only, StrictModes off for the
 temporary files); joulebench's ssh gets a client config through JOULEBENCH_SSH. The hosts
 file names the same server twice (`root@127.0.0.1:PORT`, and `localhost:PORT` with its arch
-given), so gathering two hosts into one CSV of one run is exercised. Also: a bad hosts
+given), so gathering two hosts into one CSV of one run is exercised. Also: SIGINT during a
+remote run (stopped and gathered like a local one, nothing left behind), a bad hosts
 file (exit 2), an architecture with no binaries (exit 2), a host that does not answer
 (exit 1). sshd is stopped and every file removed at the end, on failure too. Skipped
 (exit 77) when not root or when sshd or ssh is missing. No traffic leaves 127.0.0.1."""
@@ -13,6 +14,7 @@ import glob
 import os
 import platform
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -20,7 +22,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from jbtest import check, read_csv, read_meta, run, skip  # noqa: E402
+from jbtest import JOULEBENCH, check, read_csv, read_meta, run, skip  # noqa: E402
 
 SSHD = "/usr/sbin/sshd"
 if os.geteuid() != 0:
@@ -115,6 +117,31 @@ PidFile {tmp}/sshd.pid
               f"sidecar host {h}")
     check(sum(h["rows"] for h in meta["hosts"]) == len(rows), "row counts")
     check(set(glob.glob("/tmp/jb-fleet*")) == before, "a temporary directory was left behind")
+
+    # SIGINT during the first host's run: the remote run is stopped like a local one (its
+    # window finishes, its rows are kept and gathered), the second host is not started,
+    # nothing is left on the "remote" side, exit 1.
+    out2 = os.path.join(tmp, "stopped.csv")
+    long_args = [a if a != out else out2 for a in args]
+    long_args[long_args.index("-r") + 1] = "200"
+    proc = subprocess.Popen([JOULEBENCH] + long_args + ["-q"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not [d for d in glob.glob("/tmp/jb-fleet.*/pid") if os.path.dirname(d) not in before]:
+        check(time.monotonic() < deadline and proc.poll() is None, "the remote run never started")
+        time.sleep(0.05)
+    time.sleep(1.0)  # past the remote joulebench's start, into its windows
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    check(proc.returncode == 1 and "interrupted" in err, f"SIGINT: {proc.returncode}: {err}")
+    meta = read_meta(out2)
+    check(meta["ended"] == "interrupted" and meta["hosts"][0]["run"]["ended"] == "interrupted"
+          and meta["hosts"][1]["exit"] == -1, f"sidecar after SIGINT: {meta}")
+    rows = read_csv(out2)
+    check(rows and all(r["host"] == f"127.0.0.1:{port}" for r in rows), "rows after SIGINT")
+    check(set(glob.glob("/tmp/jb-fleet*")) == before, "SIGINT left a temporary directory")
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    check("/tmp/jb-fleet." not in ps, f"SIGINT left a remote process: {ps}")
 
     # Bad input: one line, exit 2; an unreachable host: exit 1.
     bad = os.path.join(tmp, "bad")
