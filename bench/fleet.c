@@ -18,63 +18,22 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "fleet-private.h"
 #include "fleet.h"
-#include "report.h"
-#include "results.h"
-#include "summary.h"
 
-extern char **environ;
-
-#define FLEET_HOSTS_MAX 64
-#define FLEET_ARGS_MAX 128
-#define FLEET_SSH_WORDS 16
-
-struct fleet_host {
-	char entry[256];       /* the line as given, for messages and the sidecar */
-	char target[256];      /* [user@]host for ssh */
-	char name[256];        /* host[:port], the host column */
-	char port[8];
-	char arch[32];         /* uname -m of the host */
-	char bin[PATH_MAX], fn[PATH_MAX];
-	char rdir[256];        /* its temporary directory */
-	int code;              /* exit code of its run; -1 not run */
-	unsigned long rows;
-	json_object *meta;     /* its run's sidecar, or NULL */
-};
-
-struct fleet {
-	struct fleet_host host[FLEET_HOSTS_MAX];
-	size_t n;
-	char *args[FLEET_ARGS_MAX]; /* the options passed on */
-	size_t n_args;
-	const char *out, *fn;
-	char out_buf[4096], run_id[160], ltmp[64], self[PATH_MAX];
-	char *ssh[FLEET_SSH_WORDS]; /* $JOULEBENCH_SSH split on blanks, default "ssh" */
-	char ssh_buf[1024];
-	size_t n_ssh;
-	int force, quiet;
-	struct results_writer *w;
-	sigset_t stop_set;
-	int stopped;
-	const struct fleet_host *running; /* the host whose `joulebench run` is under way */
-};
 
 const char *
 fleet_hosts_arg(int argc, char **argv)
@@ -208,128 +167,6 @@ args_build(struct fleet *f, int argc, char **argv)
 	return 0;
 }
 
-/* Append @s to @buf single-quoted for the remote POSIX shell. 0 or -ENAMETOOLONG. */
-static int
-quote_append(char *buf, size_t len, const char *s)
-{
-	size_t n = strlen(buf);
-
-	if (n + 3 >= len)
-		return -ENAMETOOLONG;
-	buf[n++] = ' ';
-	buf[n++] = '\'';
-	for (; *s; s++) {
-		const char *piece = *s == '\'' ? "'\\''" : NULL;
-		size_t k = piece ? 4 : 1;
-
-		if (n + k + 2 >= len)
-			return -ENAMETOOLONG;
-		memcpy(buf + n, piece ? piece : s, k);
-		n += k;
-	}
-	buf[n++] = '\'';
-	buf[n] = '\0';
-	return 0;
-}
-
-static int ssh_run(struct fleet *f, const struct fleet_host *h, const char *cmd,
-		   const char *in, const char *out);
-
-/* A stop signal came during the remote run: pass it on as SIGTERM to the remote joulebench
- * (its pid is in its directory), so that it stops the way a local run stops. */
-static void
-remote_stop(struct fleet *f, const struct fleet_host *h)
-{
-	char cmd[400];
-
-	fprintf(stderr, "joulebench: fleet: %s: stopping the remote run\n", h->entry);
-	snprintf(cmd, sizeof(cmd), "kill -TERM $(cat %.200s/pid)", h->rdir);
-	(void)ssh_run(f, h, cmd, NULL, NULL);
-}
-
-/* Run `ssh ... -p PORT TARGET CMD` with stdin from @in and stdout to @out (NULL: /dev/null
- * and our stderr), in a process group of its own so that a terminal's ^C reaches only us.
- * Return its exit status (255: ssh itself failed) or -errno. */
-static int
-ssh_run(struct fleet *f, const struct fleet_host *h, const char *cmd, const char *in,
-	const char *out)
-{
-	char *argv[FLEET_SSH_WORDS + 12];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none;
-	size_t n = 0, i;
-	pid_t pid;
-	int rc, st;
-
-	for (i = 0; i < f->n_ssh; i++)
-		argv[n++] = f->ssh[i];
-	argv[n++] = "-o";
-	argv[n++] = "BatchMode=yes";
-	argv[n++] = "-o";
-	argv[n++] = "ConnectTimeout=10";
-	argv[n++] = "-p";
-	argv[n++] = (char *)h->port;
-	argv[n++] = "--";
-	argv[n++] = (char *)h->target;
-	argv[n++] = (char *)cmd;
-	argv[n] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, in ? in : "/dev/null", O_RDONLY, 0);
-	if (out)
-		posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	else
-		posix_spawn_file_actions_adddup2(&fa, 2, 1);
-	sigemptyset(&none);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-				      POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &f->stop_set);
-	rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (rc)
-		return -rc;
-	for (;;) {
-		struct timespec tick = { 0, 50 * 1000 * 1000 };
-
-		rc = (int)waitpid(pid, &st, WNOHANG);
-		if (rc == pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		if (rc < 0 && errno != EINTR)
-			return -errno;
-		/* Short commands (copies, cat, rm) finish; only the run itself is stopped. */
-		if (sigtimedwait(&f->stop_set, NULL, &tick) > 0 && !f->stopped) {
-			f->stopped = 1;
-			if (f->running == h)
-				remote_stop(f, h);
-		}
-	}
-}
-
-/* ssh_run() into a small local file, whose first line lands in @buf. */
-static int
-ssh_line(struct fleet *f, const struct fleet_host *h, const char *cmd, char *buf, size_t len)
-{
-	char path[128];
-	FILE *fp;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/line", f->ltmp);
-	rc = ssh_run(f, h, cmd, NULL, path);
-	buf[0] = '\0';
-	fp = fopen(path, "r");
-	if (fp) {
-		if (fgets(buf, (int)len, fp))
-			buf[strcspn(buf, "\r\n")] = '\0';
-		fclose(fp);
-	}
-	unlink(path);
-	return rc;
-}
-
 /* The binaries for @arch: ours for our own architecture, else the cross builds. */
 static int
 binaries_find(struct fleet *f, struct fleet_host *h)
@@ -368,174 +205,6 @@ binaries_find(struct fleet *f, struct fleet_host *h)
 	return access(h->bin, X_OK) || access(h->fn, X_OK) ? -ENOENT : 0;
 }
 
-/* Copy @local to @name in the host's directory, executable. */
-static int
-copy_to(struct fleet *f, const struct fleet_host *h, const char *local, const char *name)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "cat > %.200s/%s && chmod 755 %.200s/%s", h->rdir, name,
-		 h->rdir, name);
-	return ssh_run(f, h, cmd, local, NULL);
-}
-
-/* ---- gathering: every host's rows into one CSV of one run ---- */
-
-static int
-set_STR(const char **d, const char *s)
-{
-	*d = s;
-	return 0;
-}
-
-static int
-set_U64(uint64_t *d, const char *s)
-{
-	char *e;
-
-	errno = 0;
-	*d = strtoull(s, &e, 10);
-	return errno || e == s || *e ? -EINVAL : 0;
-}
-
-static int
-set_I64(int64_t *d, const char *s)
-{
-	char *e;
-
-	errno = 0;
-	*d = strtoll(s, &e, 10);
-	return errno || e == s || *e ? -EINVAL : 0;
-}
-
-static int
-set_F64(double *d, const char *s)
-{
-	char *e;
-
-	if (!*s) {
-		*d = NAN; /* not measured, written back as an empty field */
-		return 0;
-	}
-	*d = strtod(s, &e);
-	return *e ? -EINVAL : 0;
-}
-
-static int
-set_BOOL(int *d, const char *s)
-{
-	*d = s[0] == '1';
-	return (s[0] == '0' || s[0] == '1') && !s[1] ? 0 : -EINVAL;
-}
-
-struct gather_ctx {
-	struct fleet *f;
-	struct fleet_host *h;
-	const char *path;
-	struct jb_err *err;
-};
-
-static int
-gather_row(void *arg, const char *const *fields, unsigned long line)
-{
-	struct gather_ctx *g = arg;
-	struct results_row row;
-	int bad = 0;
-
-	/* The columns come back typed as they were written; the values do not change
-	 * (doubles were written with %.9g and are written so again). */
-#define X(name, type, desc) bad |= set_##type(&row.name, fields[RESULTS_COL_INDEX_##name]) != 0;
-	RESULTS_COLUMNS(X)
-#undef X
-	if (bad)
-		return jb_err_set(g->err, -EINVAL, "%s (from %s) line %lu: a field does not parse",
-				  g->path, g->h->entry, line);
-	row.run_id = g->f->run_id;
-	row.host = g->h->name;
-	g->h->rows++;
-	return results_writer_write(g->f->w, &row, g->err);
-}
-
-static int
-gather_file(struct fleet *f, struct fleet_host *h, const char *path)
-{
-	struct jb_err err = { 0 };
-	struct gather_ctx g = { f, h, path, &err };
-	int rc = results_read(path, gather_row, &g, &err);
-
-	if (!rc)
-		rc = results_writer_flush(f->w, &err);
-	if (rc)
-		fprintf(stderr, "joulebench: fleet: %s: %s\n", h->entry, err.msg);
-	else if (!f->quiet)
-		fprintf(stderr, "joulebench: fleet: %s: %lu row(s) gathered\n", h->entry, h->rows);
-	return rc;
-}
-
-static int
-gather_meta_write(struct fleet *f, int argc, char **argv)
-{
-	json_object *o = json_object_new_object(), *a = json_object_new_array(),
-		    *hs = json_object_new_array();
-	struct jb_err err = { 0 };
-	size_t i;
-	int rc;
-
-	json_object_object_add(o, "schema_version", json_object_new_int(RESULTS_SCHEMA_VERSION));
-	json_object_object_add(o, "kind", json_object_new_string("fleet"));
-	json_object_object_add(o, "run_id", json_object_new_string(f->run_id));
-	json_object_object_add(o, "joulebench_version", json_object_new_string(JB_VERSION));
-	json_object_object_add(o, "git_revision", json_object_new_string(JB_GIT_REVISION));
-	json_object_object_add(o, "ended", json_object_new_string(f->stopped ? "interrupted"
-									      : "completed"));
-	for (i = 0; i < (size_t)argc; i++)
-		json_object_array_add(a, json_object_new_string(argv[i]));
-	json_object_object_add(o, "argv", a);
-	for (i = 0; i < f->n; i++) {
-		struct fleet_host *h = &f->host[i];
-		json_object *e = json_object_new_object();
-
-		json_object_object_add(e, "entry", json_object_new_string(h->entry));
-		json_object_object_add(e, "host", json_object_new_string(h->name));
-		json_object_object_add(e, "ssh_target", json_object_new_string(h->target));
-		json_object_object_add(e, "port", json_object_new_string(h->port));
-		json_object_object_add(e, "arch", json_object_new_string(h->arch));
-		json_object_object_add(e, "joulebench", json_object_new_string(h->bin));
-		json_object_object_add(e, "joulebench_fn", json_object_new_string(h->fn));
-		json_object_object_add(e, "exit", json_object_new_int(h->code));
-		json_object_object_add(e, "rows", json_object_new_int64((int64_t)h->rows));
-		/* The host's own sidecar, whole: its machine, meter, idle baseline, run_id. */
-		json_object_object_add(e, "run", h->meta ? json_object_get(h->meta) : NULL);
-		json_object_array_add(hs, e);
-	}
-	json_object_object_add(o, "hosts", hs);
-	rc = results_meta_write(f->out, json_object_to_json_string_ext(o,
-				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), &err);
-	json_object_put(o);
-	if (rc)
-		fprintf(stderr, "joulebench run --hosts: %s\n", err.msg);
-	return rc;
-}
-
-static void
-gather_summary_print(struct fleet *f)
-{
-	struct summary s;
-	struct jb_err err = { 0 };
-	size_t i;
-
-	memset(&s, 0, sizeof(s));
-	if (summary_add_file(&s, f->out, &err) == 0)
-		report_print_summary(stdout, &s);
-	summary_fini(&s);
-	for (i = 0; i < f->n && !f->quiet; i++)
-		fprintf(stderr, "joulebench: fleet: %-30s %-8s exit %d, %lu row(s)\n",
-			f->host[i].entry, f->host[i].arch[0] ? f->host[i].arch : "?",
-			f->host[i].code, f->host[i].rows);
-	if (!f->quiet)
-		fprintf(stderr, "joulebench: fleet: rows of %zu host(s) in %s\n", f->n, f->out);
-}
-
 /* Everything for one host; sets h->code. */
 static void
 host_run(struct fleet *f, struct fleet_host *h)
@@ -545,7 +214,7 @@ host_run(struct fleet *f, struct fleet_host *h)
 	int rc;
 
 	if (!h->arch[0]) {
-		rc = ssh_line(f, h, "uname -m", h->arch, sizeof(h->arch));
+		rc = fleet__ssh_line(f, h, "uname -m", h->arch, sizeof(h->arch));
 		if (rc || !h->arch[0]) {
 			fprintf(stderr, "joulebench: fleet: %s: `ssh %s uname -m` failed (exit %d)\n",
 				h->entry, h->target, rc);
@@ -564,7 +233,7 @@ host_run(struct fleet *f, struct fleet_host *h)
 		h->code = CLI_EXIT_USAGE;
 		return;
 	}
-	rc = ssh_line(f, h, "mktemp -d /tmp/jb-fleet.XXXXXX", h->rdir, sizeof(h->rdir));
+	rc = fleet__ssh_line(f, h, "mktemp -d /tmp/jb-fleet.XXXXXX", h->rdir, sizeof(h->rdir));
 	if (rc || strncmp(h->rdir, "/tmp/jb-fleet.", 14) || strchr(h->rdir, '\'')) {
 		fprintf(stderr, "joulebench: fleet: %s: mktemp over ssh failed (exit %d)\n",
 			h->entry, rc);
@@ -575,7 +244,7 @@ host_run(struct fleet *f, struct fleet_host *h)
 	if (!f->quiet)
 		fprintf(stderr, "joulebench: fleet: %s (%s): copying %s and %s to %s\n", h->entry,
 			h->arch, h->bin, h->fn, h->rdir);
-	if (copy_to(f, h, h->bin, "joulebench") || copy_to(f, h, h->fn, "joulebench-fn")) {
+	if (fleet__copy_to(f, h, h->bin, "joulebench") || fleet__copy_to(f, h, h->fn, "joulebench-fn")) {
 		fprintf(stderr, "joulebench: fleet: %s: copying the binaries failed\n", h->entry);
 		h->code = CLI_EXIT_FAILED;
 		goto cleanup;
@@ -584,7 +253,7 @@ host_run(struct fleet *f, struct fleet_host *h)
 	snprintf(cmd, sizeof(cmd), "cd %s && echo $$ > pid && exec ./joulebench run", h->rdir);
 	rc = 0;
 	for (i = 0; i < f->n_args && !rc; i++)
-		rc = quote_append(cmd, sizeof(cmd), f->args[i]);
+		rc = fleet__quote_append(cmd, sizeof(cmd), f->args[i]);
 	if (rc) {
 		fprintf(stderr, "joulebench: fleet: the options are too long for ssh\n");
 		h->code = CLI_EXIT_USAGE;
@@ -597,7 +266,7 @@ host_run(struct fleet *f, struct fleet_host *h)
 	if (f->stopped)
 		goto cleanup;
 	f->running = h;
-	h->code = ssh_run(f, h, cmd, NULL, NULL);
+	h->code = fleet__ssh_run(f, h, cmd, NULL, NULL);
 	f->running = NULL;
 	if (h->code == 255 || h->code < 0) {
 		fprintf(stderr, "joulebench: fleet: %s: ssh failed during the run\n", h->entry);
@@ -605,13 +274,13 @@ host_run(struct fleet *f, struct fleet_host *h)
 	}
 	snprintf(local, sizeof(local), "%s/meta.json", f->ltmp);
 	snprintf(cmd, sizeof(cmd), "cat %s/run.meta.json", h->rdir);
-	if (ssh_run(f, h, cmd, NULL, local) == 0)
+	if (fleet__ssh_run(f, h, cmd, NULL, local) == 0)
 		h->meta = json_object_from_file(local);
 	unlink(local);
 	snprintf(local, sizeof(local), "%s/run.csv", f->ltmp);
 	snprintf(cmd, sizeof(cmd), "cat %s/run.csv", h->rdir);
-	if (ssh_run(f, h, cmd, NULL, local) == 0) {
-		if (gather_file(f, h, local) && !h->code)
+	if (fleet__ssh_run(f, h, cmd, NULL, local) == 0) {
+		if (fleet__gather_file(f, h, local) && !h->code)
 			h->code = CLI_EXIT_FAILED;
 	} else if (!h->code) {
 		fprintf(stderr, "joulebench: fleet: %s: fetching the CSV failed\n", h->entry);
@@ -620,7 +289,7 @@ host_run(struct fleet *f, struct fleet_host *h)
 	unlink(local);
 cleanup:
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", h->rdir);
-	(void)ssh_run(f, h, cmd, NULL, NULL);
+	(void)fleet__ssh_run(f, h, cmd, NULL, NULL);
 }
 
 static int
@@ -698,9 +367,9 @@ fleet_run(const char *hosts_path, int argc, char **argv)
 		fprintf(stderr, "joulebench run --hosts: %s\n", err.msg);
 		code = CLI_EXIT_FAILED;
 	}
-	if (gather_meta_write(f, argc, argv))
+	if (fleet__gather_meta_write(f, argc, argv))
 		code = CLI_EXIT_FAILED;
-	gather_summary_print(f);
+	fleet__gather_summary_print(f);
 	if (!code && n_ok < f->n)
 		code = n_unavail == f->n ? CLI_EXIT_UNAVAILABLE : CLI_EXIT_FAILED;
 	if (f->stopped) {
