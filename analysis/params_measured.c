@@ -4,7 +4,8 @@
  * A server CSV gives idle power, the dynamic power of one busy instance (so loaded power
  * = idle + cores x that), sandbox creation energy (cold rows minus a warm invocation) and
  * the isolation factor (container against pinned rows); a board CSV gives board idle and
- * active power, boot energy and time (phase boot rows) and, with both, the slowdown.
+ * active power, boot energy and time (phase boot rows, written by `joulebench boot-energy`;
+ * a CSV of boot rows alone sets only those two) and, with both, the slowdown.
  * Medians (GSL) keep a few outlying windows from moving the model. Every value set names
  * its file and rows as its source.
  */
@@ -200,11 +201,17 @@ params_measured_apply(struct params *p, const char *server_csv, const char *boar
 				 s.v[M_DYNP_CONT].n + s.v[M_DYNP_PIN].n, err);
 	}
 	if (board_csv && !rc) {
-		if (!b.v[M_IDLE].n || !b.v[M_DYNP_ANY].n) {
-			rc = jb_err_set(err, -EINVAL, "%s: no ok warm rows with idle_power_w",
-					board_csv);
+		/* A CSV of `joulebench boot-energy` alone holds only boot rows (no idle
+		 * baseline: the board is off before a boot); it sets the boot parameters. */
+		int warm = b.v[M_IDLE].n && b.v[M_DYNP_ANY].n;
+
+		if (!warm && !b.v[M_BOOT_J].n) {
+			rc = jb_err_set(err, -EINVAL, "%s: no ok warm rows with idle_power_w and no "
+					"ok boot rows", board_csv);
 			goto out;
 		}
+		if (!warm)
+			goto boot;
 		idle = vec_median(&b.v[M_IDLE]);
 		dynp = vec_median(&b.v[M_DYNP_ANY]);
 		if (!(dynp > 0)) {
@@ -217,13 +224,14 @@ params_measured_apply(struct params *p, const char *server_csv, const char *boar
 		if (!rc)
 			rc = put(p, "board_active_w", idle + dynp, &b,
 				 "idle + median warm dynamic_energy_j/wall", b.v[M_DYNP_ANY].n, err);
+boot:
 		if (!rc)
 			rc = put(p, "board_boot_j", vec_median(&b.v[M_BOOT_J]), &b,
 				 "median energy_j of phase boot", b.v[M_BOOT_J].n, err);
 		if (!rc)
 			rc = put(p, "board_boot_s", vec_median(&b.v[M_BOOT_S]), &b,
 				 "median wall_ns of phase boot", b.v[M_BOOT_S].n, err);
-		if (!rc && server_csv) {
+		if (!rc && server_csv && warm) {
 			double sd = slowdown(&b, &s, &n);
 
 			rc = put(p, "board_slowdown", sd, &b, "median over workloads of board / "

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fleet.h"
 #include "plot.h"
 #include "jb_clock.h"
 #include "report.h"
@@ -86,6 +87,8 @@ run_usage(FILE *f)
 		"      --drift-threshold-pct P  flag idle-power drift above P%% (default: 5)\n"
 		"      --resume FILE      continue the interrupted run in FILE (same options,\n"
 		"                         read from its sidecar; no row is written twice)\n"
+		"      --hosts FILE       run on each '[user@]host[:port] [arch]' of FILE over ssh\n"
+		"                         and gather the rows into one CSV (docs/boards.md)\n"
 		"  -q, --quiet            no context lines on stderr\n"
 		"  -h, --help             this text\n\n"
 		"Exit: 0 ok (failed invocations are rows), 1 run failed, 2 bad usage,\n"
@@ -480,6 +483,8 @@ cmd_run(int argc, char **argv)
 	struct jb_err err = { 0 };
 	int code, help;
 
+	if (fleet_hosts_arg(argc, argv)) /* the same run on several hosts over ssh (fleet.c) */
+		return fleet_run(fleet_hosts_arg(argc, argv), argc, argv);
 	run_defaults(&cfg, &o);
 	code = run_parse(&cfg, &o, argc, argv, &help);
 	if (code || help)

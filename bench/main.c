@@ -23,6 +23,7 @@ static const struct cli_cmd {
 	{ "plot", cmd_plot, "draw energy per invocation from result CSVs (PNG and SVG)" },
 	{ "overhead", cmd_overhead, "simulate software vs hardware isolation over a trace: overhead" },
 	{ "compare", cmd_compare, "isolation overhead: one workload under two drivers, ratio + CI" },
+	{ "boot-energy", cmd_boot_energy, "a board's energy and time from power-on to ready (boot rows)" },
 };
 
 static void
@@ -33,7 +34,7 @@ usage(FILE *f)
 	fprintf(f, "usage: joulebench COMMAND [OPTIONS]\n\n"
 		   "Measure the energy of serverless function invocations.\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n`joulebench COMMAND --help` describes each command.\n"
 		   "  --version  print the version and git revision\n");
 }

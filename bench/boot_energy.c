@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The boot-energy protocol (boot_energy.h). Each command runs as `sh -c` in a process group
+ * of its own (a timeout or a stop kills what it started too, such as an ssh), with the
+ * stop signals, which the caller keeps blocked, collected by sigtimedwait while it waits.
+ * A boot is metered from the meter read just before --power-on to the one just after the
+ * first successful --ready; the board was off for --off-s before, so nothing is idle
+ * baseline: all of it is boot energy (results/README.md, "Boot rows").
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "boot_energy.h"
+#include "cli.h"
+#include "jb_clock.h"
+#include "sysinfo.h"
+
+extern char **environ;
+
+/* Run `sh -c CMD` in its own process group (so a timeout kills what it started too, such
+ * as an ssh), stdin from /dev/null, its stdout on our stderr: data stays off stdout.
+ * Wait until it exits, @deadline_ns (CLOCK_MONOTONIC) passes, or a stop signal comes.
+ * Return: the exit status (0-255, 128+N for a signal), -ETIMEDOUT, -EINTR (stopped), or
+ * -errno when it could not start. */
+static int
+sh_run(struct boot_state *s, const char *cmd, uint64_t deadline_ns)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none;
+	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
+	pid_t pid;
+	int rc, st;
+
+	sigemptyset(&none);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, 2, 1);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+				      POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &s->stop_set);
+	rc = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (rc)
+		return -rc;
+	for (;;) {
+		struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+		rc = (int)waitpid(pid, &st, WNOHANG);
+		if (rc == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (rc < 0 && errno != EINTR)
+			return -errno;
+		/* The wait between polls doubles as the check for SIGINT and SIGTERM. */
+		if (s->finishing)
+			nanosleep(&tick, NULL);
+		else if (!s->stopped && sigtimedwait(&s->stop_set, NULL, &tick) > 0)
+			s->stopped = 1;
+		if ((s->stopped && !s->finishing) || jb_clock_mono_ns() >= deadline_ns) {
+			(void)kill(-pid, SIGKILL);
+			(void)waitpid(pid, &st, 0);
+			return s->stopped && !s->finishing ? -EINTR : -ETIMEDOUT;
+		}
+	}
+}
+
+/* Sleep @ns unless a stop signal comes first. */
+static void
+nap(struct boot_state *s, uint64_t ns)
+{
+	uint64_t end = jb_clock_mono_ns() + ns, now;
+
+	while (!s->stopped && (now = jb_clock_mono_ns()) < end) {
+		uint64_t left = end - now;
+		struct timespec ts = { (time_t)(left / 1000000000u), (long)(left % 1000000000u) };
+
+		if (sigtimedwait(&s->stop_set, NULL, &ts) > 0)
+			s->stopped = 1;
+	}
+}
+
+int
+boot_energy_power(struct boot_state *s, const char *what, const char *cmd)
+{
+	/* A power switch that hangs for longer than a boot may take is broken. */
+	int rc = sh_run(s, cmd, jb_clock_mono_ns() + (uint64_t)(s->o->timeout_s * 1e9));
+
+	if (rc && rc != -EINTR)
+		fprintf(stderr, "joulebench boot-energy: %s command '%s' %s %d\n", what, cmd,
+			rc < 0 ? "failed:" : "exited", rc < 0 ? -rc : rc);
+	return rc;
+}
+
+/* Switch off, wait --off-s, and meter the switched-off board over that time. */
+int
+boot_energy_power_off(struct boot_state *s)
+{
+	struct meter_sample a, b;
+	int rc = boot_energy_power(s, "--power-off", s->o->off);
+
+	if (rc)
+		return rc == -EINTR ? rc : -EIO;
+	if (meter_sample(&s->m, &a) == 0) {
+		nap(s, (uint64_t)(s->o->off_s * 1e9));
+		if (!s->stopped && s->o->off_s > 0 && meter_sample(&s->m, &b) == 0 &&
+		    s->n_off < BOOT_RUNS_MAX && b.t_ns > a.t_ns)
+			s->off_w[s->n_off++] = (b.energy_j - a.energy_j) /
+					       ((double)(b.t_ns - a.t_ns) / 1e9);
+	} else {
+		nap(s, (uint64_t)(s->o->off_s * 1e9));
+	}
+	return 0;
+}
+
+static int
+boot_emit(struct boot_state *s, unsigned i, uint64_t start_unix_ns, uint64_t wall_ns,
+	  double energy_j, double unc_j, const char *status, const char *msg)
+{
+	struct results_row row = { 0 };
+	struct jb_err err = { 0 };
+	int rc;
+
+	row.schema_version = RESULTS_SCHEMA_VERSION;
+	row.run_id = s->run_id;
+	row.host = s->o->board;
+	row.arch = "unknown";
+	row.driver = "board";
+	row.isolation = "hardware";
+	row.meter = s->m.ops->name;
+	row.meter_kind = s->m.ops->kind == METER_KIND_MODELED ? "modeled" : "measured";
+	row.domain = s->m.selection;
+	row.workload = "boot";
+	row.size = "-";
+	row.concurrency = 1;
+	row.instance = i;
+	row.core = -1;
+	row.phase = "boot";
+	row.rep = i;
+	row.invocation = i;
+	row.window_invocations = 1;
+	row.start_unix_ns = start_unix_ns;
+	row.wall_ns = row.window_wall_ns = wall_ns;
+	row.work_units = 1;
+	row.work_unit = "boot";
+	row.window_energy_j = row.energy_j = energy_j;
+	/* No idle baseline: the board is off before a boot, so all of it is boot energy. */
+	row.idle_power_w = row.dynamic_energy_j = NAN;
+	row.energy_method = "power-on-to-ready";
+	row.energy_uncertainty_j = unc_j;
+	row.status = status;
+	row.message = msg;
+	row.checksum = "";
+	rc = results_writer_write(s->w, &row, &err);
+	if (!rc)
+		rc = results_writer_flush(s->w, &err);
+	if (rc)
+		fprintf(stderr, "joulebench boot-energy: %s\n", err.msg);
+	s->n_rows++;
+	return rc;
+}
+
+/* One boot: power on, poll --ready, row. Return 0, or -errno for a fatal error. */
+int
+boot_energy_boot_one(struct boot_state *s, unsigned i)
+{
+	const struct boot_opts *o = s->o;
+	struct meter_sample a, b;
+	uint64_t unix0 = jb_clock_unix_ns(), deadline, prev_try, this_try, next, now;
+	char msg[512] = "";
+	const char *status = "ok";
+	int rc, m0, m1 = 0, tries = 0;
+	double e, p, unc;
+
+	m0 = meter_sample(&s->m, &a);
+	deadline = a.t_ns + (uint64_t)(o->timeout_s * 1e9);
+	rc = boot_energy_power(s, "--power-on", o->on);
+	if (rc == -EINTR)
+		return rc;
+	if (rc) {
+		snprintf(msg, sizeof(msg), "--power-on command failed (%d)", rc);
+		return boot_emit(s, i, unix0, jb_clock_mono_ns() - a.t_ns, NAN, NAN, "error", msg);
+	}
+	this_try = a.t_ns;
+	for (;;) {
+		prev_try = tries ? this_try : a.t_ns;
+		this_try = jb_clock_mono_ns();
+		tries++;
+		rc = sh_run(s, o->ready, deadline);
+		if (rc == 0 || rc == -EINTR || rc == -ETIMEDOUT || rc == -ENOENT)
+			break;
+		next = this_try + (uint64_t)(o->poll_s * 1e9);
+		if (next >= deadline) {
+			/* No check fits before the deadline: the row spans the whole timeout. */
+			next = deadline;
+			rc = -ETIMEDOUT;
+		}
+		now = jb_clock_mono_ns();
+		nap(s, next > now ? next - now : 0);
+		if (rc == -ETIMEDOUT && !s->stopped)
+			break;
+		if (s->stopped) {
+			rc = -EINTR;
+			break;
+		}
+	}
+	if (rc == -EINTR)
+		return rc;
+	m1 = meter_sample(&s->m, &b);
+	if (rc == -ETIMEDOUT) {
+		status = "timeout";
+		snprintf(msg, sizeof(msg), "not ready after %.3g s (%d readiness check(s))",
+			 o->timeout_s, tries);
+	} else if (rc) {
+		status = "error";
+		snprintf(msg, sizeof(msg), "--ready command could not run: %s", strerror(-rc));
+	}
+	if (m0 || m1) {
+		if (!strcmp(status, "ok"))
+			status = "meter-error";
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "%smeter read failed: %s",
+			 msg[0] ? "; " : "", jb_strerror(m0 ? m0 : m1));
+		return boot_emit(s, i, unix0, jb_clock_mono_ns() - a.t_ns, NAN, NAN, status, msg);
+	}
+	e = b.energy_j - a.energy_j;
+	p = b.t_ns > a.t_ns ? e / ((double)(b.t_ns - a.t_ns) / 1e9) : 0;
+	/* The board became ready after the previous failed check started (it was not ready
+	 * then) and before this one returned; that span at the mean power, plus the meter's
+	 * own endpoint error (results/README.md), bounds the energy's error. */
+	unc = 2 * (s->m.info.resolution_j + p * (double)s->m.info.update_interval_ns / 1e9) +
+	      p * (double)(b.t_ns - prev_try) / 1e9;
+	if (!strcmp(status, "ok") && s->n_ok < BOOT_RUNS_MAX) {
+		s->boot_j[s->n_ok] = e;
+		s->boot_s[s->n_ok++] = (double)(b.t_ns - a.t_ns) / 1e9;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "joulebench: boot %u: %s after %.3f s, %.4g J (+- %.2g J), %d "
+				"check(s)\n", i + 1, status, (double)(b.t_ns - a.t_ns) / 1e9, e, unc,
+			tries);
+	return boot_emit(s, i, unix0, b.t_ns - a.t_ns, e, unc, status, msg);
+}
+
+static int
+cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+static double
+median(double *v, unsigned n)
+{
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static json_object *
+num(double x)
+{
+	return isfinite(x) ? json_object_new_double(x) : NULL;
+}
+
+int
+boot_energy_meta_write(struct boot_state *s, int argc, char **argv, const char *ended)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array(), *m, *p;
+	char path[4200], json_path[4300];
+	struct jb_err err = { 0 };
+	int i, rc;
+	double mj = median(s->boot_j, s->n_ok), ms = median(s->boot_s, s->n_ok);
+
+	json_object_object_add(o, "schema_version", json_object_new_int(RESULTS_SCHEMA_VERSION));
+	json_object_object_add(o, "kind", json_object_new_string("boot-energy"));
+	json_object_object_add(o, "run_id", json_object_new_string(s->run_id));
+	json_object_object_add(o, "joulebench_version", json_object_new_string(JB_VERSION));
+	json_object_object_add(o, "git_revision", json_object_new_string(JB_GIT_REVISION));
+	json_object_object_add(o, "ended", json_object_new_string(ended));
+	for (i = 0; i < argc; i++)
+		json_object_array_add(a, json_object_new_string(argv[i]));
+	json_object_object_add(o, "argv", a);
+	json_object_object_add(o, "board", json_object_new_string(s->o->board));
+	m = json_object_new_object();
+	json_object_object_add(m, "name", json_object_new_string(s->m.ops->name));
+	json_object_object_add(m, "detail", json_object_new_string(s->m.info.detail));
+	json_object_object_add(m, "domains_summed", json_object_new_string(s->m.selection));
+	json_object_object_add(m, "resolution_j", json_object_new_double(s->m.info.resolution_j));
+	json_object_object_add(m, "update_interval_ns",
+			       json_object_new_int64((int64_t)s->m.info.update_interval_ns));
+	json_object_object_add(o, "meter", m);
+	p = json_object_new_object();
+	json_object_object_add(p, "power_on", json_object_new_string(s->o->on));
+	json_object_object_add(p, "power_off", json_object_new_string(s->o->off));
+	json_object_object_add(p, "ready", json_object_new_string(s->o->ready));
+	json_object_object_add(p, "runs", json_object_new_int((int)s->o->runs));
+	json_object_object_add(p, "poll_s", json_object_new_double(s->o->poll_s));
+	json_object_object_add(p, "timeout_s", json_object_new_double(s->o->timeout_s));
+	json_object_object_add(p, "off_s", json_object_new_double(s->o->off_s));
+	json_object_object_add(o, "protocol", p);
+	json_object_object_add(o, "boots_ok", json_object_new_int((int)s->n_ok));
+	json_object_object_add(o, "boot_j_median", num(mj));
+	json_object_object_add(o, "boot_s_median", num(ms));
+	/* The standby power of a switched-off board: the overhead model's board_off_w. */
+	json_object_object_add(o, "off_power_w_median", num(median(s->off_w, s->n_off)));
+	if (s->o->append) {
+		/* The CSV's own sidecar belongs to the run that made it. */
+		snprintf(path, sizeof(path), "%s.boot", s->path);
+		rc = results_meta_write(path, json_object_to_json_string_ext(o,
+				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), &err);
+		snprintf(json_path, sizeof(json_path), "%s.meta.json", path);
+	} else {
+		rc = results_meta_write(s->path, json_object_to_json_string_ext(o,
+				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), &err);
+		results_meta_path(s->path, json_path, sizeof(json_path));
+	}
+	json_object_put(o);
+	if (rc)
+		fprintf(stderr, "joulebench boot-energy: %s\n", err.msg);
+	else if (!s->o->quiet)
+		fprintf(stderr, "joulebench: metadata %s\n", json_path);
+	if (!rc && !strcmp(ended, "completed"))
+		printf("boots ok: %u of %u; median %.6g J, %.6g s from power-on to ready\n",
+		       s->n_ok, s->o->runs, mj, ms);
+	return rc;
+}
+
+int
+boot_energy_open_output(struct boot_state *s)
+{
+	struct jb_err err = { 0 };
+	struct sysinfo_host h;
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	sysinfo_read(&h);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(s->run_id, sizeof(s->run_id), "%s-%.40s-boot-%ld", stamp, h.host, (long)getpid());
+	if (s->o->out) {
+		snprintf(s->path, sizeof(s->path), "%s", s->o->out);
+	} else {
+		if (mkdir("runs", 0755) != 0 && errno != EEXIST) {
+			fprintf(stderr, "joulebench boot-energy: cannot create runs/: %s\n",
+				strerror(errno));
+			return CLI_EXIT_FAILED;
+		}
+		snprintf(s->path, sizeof(s->path), "runs/%s-boot-%ld.csv", stamp, (long)getpid());
+	}
+	rc = s->o->append ? results_writer_open_append(s->path, &s->w, &err)
+			  : results_writer_open(s->path, s->o->force, &s->w, &err);
+	if (rc) {
+		fprintf(stderr, "joulebench boot-energy: %s\n", err.msg);
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}
