@@ -6,7 +6,13 @@ size small, side by side in one run and interleaved (bare, joulebench, bare, jou
   joulebench  the same kernel under `joulebench run` (pinned driver on the same core, model
               meter): per invocation, the metered window's wall time divided by its
               invocations, so dispatch, protocol and meter reads are all counted.
-Prints the ratio of the medians and the overhead in percent. Goal: under 0.25%."""
+Prints, per workload, the medians of: the bare loop; the kernel alone inside joulebench's
+function runner (its own wall_ns, same run); and the invocation as the harness sees it.
+"harness" = invocation / kernel-in-runner: what joulebench adds around the kernel
+(dispatch, protocol, verification, meter reads), in the same process and memory layout.
+"vs bare" = invocation / bare loop: that plus any difference between two processes running
+the same code (heap and page layout can move a memory-bound kernel by tens of percent;
+measured here, not hidden). Goal for "harness": under 0.25%."""
 import csv
 import os
 import statistics
@@ -34,30 +40,36 @@ def bare(wl):
 
 
 def harnessed(wl, k):
+    """Medians over windows of: the window's time per invocation, and the mean kernel
+    wall_ns of the same invocations (so slow outliers weigh alike in both), in seconds."""
     path = os.path.join(tmp, f"{wl}-{k}.csv")
     subprocess.run([JOULEBENCH, "run", "-w", wl, "-s", "small", "-m", "model", "-r", "3",
                     "--warmup", "1", "--idle-s", "0.2", "--cores", CORE, "-o", path,
                     "--no-plot", "-q"], capture_output=True, check=True)
-    per = []
-    seen = set()
+    windows = {}
     with open(path, newline="") as f:
         for r in csv.DictReader(f):
-            if r["phase"] == "warm" and r["rep"] not in seen:
-                seen.add(r["rep"])
-                per.append(int(r["window_wall_ns"]) / int(r["window_invocations"]) / 1e9)
-    return statistics.median(per)
+            if r["phase"] == "warm":
+                windows.setdefault(r["rep"], []).append(r)
+    per = [int(w[0]["window_wall_ns"]) / len(w) / 1e9 for w in windows.values()]
+    kernel = [sum(int(r["wall_ns"]) for r in w) / len(w) / 1e9 for w in windows.values()]
+    return statistics.median(per), statistics.median(kernel)
 
 
-print(f"{'workload':12} {'bare s/inv':>12} {'joulebench s/inv':>17} {'ratio':>8} {'overhead':>9}")
-ratios = []
+print(f"{'workload':12} {'bare s':>10} {'kernel s':>10} {'invoc. s':>10} {'harness':>9} "
+      f"{'vs bare':>9}")
+harness, vs_bare = [], []
 for wl in names:
-    b, h = [], []
+    b, h, kern = [], [], []
     for k in range(ROUNDS):
         b.append(bare(wl))
-        h.append(harnessed(wl, k))
-    ratio = statistics.median(h) / statistics.median(b)
-    ratios.append(ratio)
-    print(f"{wl:12} {statistics.median(b):12.6f} {statistics.median(h):17.6f} {ratio:8.4f} "
-          f"{(ratio - 1) * 100:8.3f}%")
-print(f"median overhead over {len(ratios)} workloads: "
-      f"{(statistics.median(ratios) - 1) * 100:.3f}% (goal: under 0.25%)")
+        inv, ker = harnessed(wl, k)
+        h.append(inv)
+        kern.append(ker)
+    hb, hh, hk = statistics.median(b), statistics.median(h), statistics.median(kern)
+    harness.append(hh / hk)
+    vs_bare.append(hh / hb)
+    print(f"{wl:12} {hb:10.6f} {hk:10.6f} {hh:10.6f} {(hh / hk - 1) * 100:8.3f}% "
+          f"{(hh / hb - 1) * 100:8.3f}%")
+print(f"median over {len(names)} workloads: harness {(statistics.median(harness) - 1) * 100:.3f}% "
+      f"(goal: under 0.25%), vs bare {(statistics.median(vs_bare) - 1) * 100:.3f}%")
