@@ -5,6 +5,7 @@
  * meters/profiles/ *.profile). A value without a source is an error, so that every number
  * the model uses can be traced back to where it came from.
  */
+#include "jb_text.h"
 #include "config.h"
 
 #include <ctype.h>
@@ -91,18 +92,6 @@ params_set_arg(struct params *p, const char *arg, struct jb_err *err)
 	return params_set(p, key, eq + 1, "command line --set", err);
 }
 
-static char *
-trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
 
 int
 params_load_file(struct params *p, const char *path, struct jb_err *err)
@@ -121,7 +110,7 @@ params_load_file(struct params *p, const char *path, struct jb_err *err)
 		hash = line;
 		while (isspace((unsigned char)*hash))
 			hash++;
-		if (*hash == '#' || *trim(hash) == '\0')
+		if (*hash == '#' || *jb_text_trim(hash) == '\0')
 			continue;
 		eq = strchr(line, '=');
 		if (!eq) {
@@ -133,9 +122,9 @@ params_load_file(struct params *p, const char *path, struct jb_err *err)
 		bar = strchr(eq + 1, '|');
 		if (bar)
 			*bar = '\0';
-		key = trim(line);
-		val = trim(eq + 1);
-		src = bar ? trim(bar + 1) : "";
+		key = jb_text_trim(line);
+		val = jb_text_trim(eq + 1);
+		src = bar ? jb_text_trim(bar + 1) : "";
 		if (!*src) {
 			rc = jb_err_set(err, -EINVAL, "%s: line %lu: '%s' has no source after '|'",
 					path, lineno, key);

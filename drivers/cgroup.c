@@ -16,25 +16,14 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "jb_text.h"
 
 int
 cgroup_file_read(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	ssize_t n = jb_text_read_file(path, buf, len);
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0) {
-		int rc = -errno;
-
-		close(fd);
-		return rc;
-	}
-	close(fd);
-	buf[n] = '\0';
-	return 0;
+	return n < 0 ? (int)n : 0;
 }
 
 int

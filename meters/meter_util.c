@@ -16,25 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jb_text.h"
 #include "meter-private.h"
 
 int
 meter__read_text(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	ssize_t n = jb_text_read_file(path, buf, len);
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0) {
-		int rc = -errno;
-
-		close(fd);
-		return rc;
-	}
-	close(fd);
-	buf[n] = '\0';
+	if (n < 0)
+		return (int)n;
 	buf[strcspn(buf, "\n")] = '\0';
 	return n == 0 ? -EIO : 0;
 }

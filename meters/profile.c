@@ -4,6 +4,7 @@
  * is deliberately tiny: `key = value | source` per line, '#' comments. Unknown keys and
  * values without a source are errors, so a typo cannot silently fall back to a default.
  */
+#include "jb_text.h"
 #include "config.h"
 
 #include <ctype.h>
@@ -15,18 +16,6 @@
 
 #include "profile.h"
 
-static char *
-trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
 
 static int
 parse_positive(const char *val, double *out)
@@ -90,7 +79,7 @@ meter_profile_parse(const char *text, const char *origin, struct meter_profile *
 		memcpy(line, cur, len);
 		line[len] = '\0';
 		cur += len + (cur[len] == '\n');
-		key = trim(line);
+		key = jb_text_trim(line);
 		if (!*key || *key == '#')
 			continue;
 		eq = strchr(key, '=');
@@ -100,9 +89,9 @@ meter_profile_parse(const char *text, const char *origin, struct meter_profile *
 					  origin, lineno);
 		*eq = '\0';
 		*bar = '\0';
-		key = trim(key);
-		val = trim(eq + 1);
-		src = trim(bar + 1);
+		key = jb_text_trim(key);
+		val = jb_text_trim(eq + 1);
+		src = jb_text_trim(bar + 1);
 		if (!*src)
 			return jb_err_set(err, -EINVAL, "%s:%u: '%s' names no source", origin, lineno,
 					  key);
