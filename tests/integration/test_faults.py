@@ -5,6 +5,8 @@ running:
   - the function runner is killed (a crash): a `crashed` row, the instance is replaced;
   - the function runner stops answering (a hang): a `timeout` row after --timeout-s, the
     hung process is killed and replaced;
+  - (root) the OCI runtime fails every container start: an `error` row per workload with
+    the runtime's own message, and the run goes on to the next workload;
   - (root, private mount namespace) the meter's counter file returns garbage, returns
     nothing (as a device that went away), and resets to 0 mid-run: the affected windows are
     `meter-error` or `untrustworthy` rows, the counter jumps are counted in the sidecar, and
@@ -75,6 +77,28 @@ if not os.environ.get("JB_IN_NAMESPACE"):
                               capture_output=True, text=True).stdout.split()
         check(not left, f"{status}: function runners left behind: {left}")
         print(f"{status}: ok ({len(rows)} rows)")
+
+    if os.geteuid() == 0:
+        fake_rt = os.path.join(tmp, "failing-runc")
+        with open(fake_rt, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "[ \"$1\" = --version ] && { echo 'runc version 0 (fails every start)'; exit 0; }\n"
+                    "for a in \"$@\"; do case $a in run|create|start)\n"
+                    "  echo 'failing-runc: cannot start container' >&2; exit 1;; esac; done\n"
+                    "exit 0\n")
+        os.chmod(fake_rt, 0o755)
+        out = os.path.join(tmp, "runtime.csv")
+        p = subprocess.run([JOULEBENCH, "run", "-d", "container", "--runtime", fake_rt, "-w",
+                            "matmul,sha256", "-s", "test", "-m", "model", "-r", "1",
+                            "--idle-s", "0.1", "--no-plot", "-q", "-o", out],
+                           capture_output=True, text=True, timeout=120)
+        check(p.returncode == 0, f"failing runtime: exit {p.returncode}: {p.stderr}")
+        rows = read_csv(out)
+        check([r["workload"] for r in rows] == ["matmul", "sha256"], f"rows {len(rows)}")
+        for r in rows:
+            check(r["status"] == "error" and "cannot start container" in r["message"],
+                  f"failing runtime row: {r['status']} {r['message']}")
+        print("failing runtime: ok")
 
 reexec_in_mount_namespace(__file__)
 r = subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "tmpfs", "/sys/class"],
