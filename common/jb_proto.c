@@ -153,6 +153,14 @@ jb_proto_request_parse(const char *line, struct jb_fn_request *req, struct jb_er
 		return jb_err_set(err, -EINVAL, "protocol: unknown request \"%.*s\"",
 				  (int)(w > 40 ? 40 : w), line);
 	req->verb = (enum jb_proto_verb)i;
+	if (req->verb == JB_PROTO_QUIT) {
+		/* `quit` takes no arguments: anything after it is a malformed line (found by
+		 * fuzz_proto: it parsed, but did not survive a round trip). */
+		if (line[w] && line[w] != '\n' && line[w + strspn(line + w, " ")] != '\n' &&
+		    line[w + strspn(line + w, " ")])
+			return jb_err_set(err, -EINVAL, "protocol: quit takes no arguments");
+		return 0;
+	}
 	rc = kv_walk(line + w, req, request_kv, err, line);
 	if (rc)
 		return rc;

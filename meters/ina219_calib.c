@@ -53,7 +53,7 @@ ina219_adc_time_ns(unsigned bits, unsigned avg)
 int
 ina219_cfg_parse(const char *opts, struct ina219_cfg *cfg, char *why, size_t why_len)
 {
-	uint64_t v;
+	uint64_t v = 0; /* read below only when rc is 0, but never leave it indeterminate */
 	int rc;
 
 	rc = meter__opts_check(opts, why, why_len);

@@ -139,15 +139,19 @@ meter__cpulist_parse(const char *s, int *cpus, int max)
 
 	while (*s) {
 		char *end;
-		long a = strtol(s, &end, 10), b;
+		long a, b;
 
-		if (end == s || a < 0)
+		/* CPU numbers are small (the kernel's NR_CPUS is at most 8192); anything past
+		 * that, or an overflowing number, is not a CPU list (found by fuzz_meter_values). */
+		errno = 0;
+		a = strtol(s, &end, 10);
+		if (end == s || a < 0 || a > 65535 || errno)
 			return -EINVAL;
 		b = a;
 		if (*end == '-') {
 			s = end + 1;
 			b = strtol(s, &end, 10);
-			if (end == s || b < a)
+			if (end == s || b < a || b > 65535 || errno)
 				return -EINVAL;
 		}
 		for (; a <= b && n < max; a++)

@@ -61,6 +61,10 @@ Test(proto, rejects_malformed_lines)
 		     -EINVAL);
 	cr_assert_eq(jb_proto_request_parse("invoke workload=x size=s color=red\n", &req, &err),
 		     -EINVAL);
+	cr_assert_eq(jb_proto_request_parse("quit workload=x\n", &req, &err), -EINVAL,
+		     "quit takes no arguments (a fuzz_proto finding)");
+	cr_assert_eq(jb_proto_request_parse("quit\n", &req, &err), 0);
+	cr_assert_eq(jb_proto_request_parse("quit  \n", &req, &err), 0);
 	cr_assert_eq(jb_proto_result_parse("ready pid=1\n", &res, &err), -EPROTO);
 	cr_assert_eq(jb_proto_result_parse("result checksum=1\n", &res, &err), -EINVAL);
 	cr_assert_eq(jb_proto_result_parse("result status=ok verified=2\n", &res, &err), -EINVAL);
