@@ -86,3 +86,12 @@ def reexec_in_mount_namespace(script):
     p = subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable,
                         os.path.abspath(script)], env=env)
     sys.exit(p.returncode)
+
+
+def mount_tmpfs_over_sys_class():
+    """In a private mount namespace: hide the real /sys/class under a tmpfs for a fake tree,
+    or skip when that cannot be done."""
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "tmpfs", "/sys/class"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        skip(f"cannot mount a tmpfs over /sys/class: {r.stderr.strip()}")

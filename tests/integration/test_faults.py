@@ -21,8 +21,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from jbtest import (JOULEBENCH, check, check_complete_windows, read_csv, read_meta,  # noqa: E402
-                    reexec_in_mount_namespace)
+from jbtest import (JOULEBENCH, check, check_complete_windows, mount_tmpfs_over_sys_class,  # noqa: E402
+                    read_csv, read_meta, reexec_in_mount_namespace)
 
 tmp = tempfile.mkdtemp(prefix="jb-faults-")
 
@@ -101,9 +101,7 @@ if not os.environ.get("JB_IN_NAMESPACE"):
         print("failing runtime: ok")
 
 reexec_in_mount_namespace(__file__)
-r = subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "tmpfs", "/sys/class"],
-                   capture_output=True, text=True)
-check(r.returncode == 0, f"mount: {r.stderr}")
+mount_tmpfs_over_sys_class()
 from fake_powercap import FakePowercap  # noqa: E402
 
 POWER = 40.0

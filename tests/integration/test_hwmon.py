@@ -19,7 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from jbtest import check, read_csv, read_meta, run, skip  # noqa: E402
+from jbtest import mount_tmpfs_over_sys_class, check, read_csv, read_meta, run, skip  # noqa: E402
 
 FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
 
@@ -44,10 +44,7 @@ if os.environ.get("JB_IN_NAMESPACE") != "1":
                         os.path.abspath(__file__)], env=env)
     sys.exit(p.returncode)
 
-r = subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "tmpfs", "/sys/class"],
-                   capture_output=True, text=True)
-if r.returncode != 0:
-    skip(f"cannot mount a tmpfs over /sys/class: {r.stderr.strip()}")
+mount_tmpfs_over_sys_class()
 
 P_INA, P_ENERGY = 2.5, 7.0
 base = "/sys/class/hwmon"

@@ -19,24 +19,12 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from jbtest import JOULEBENCH, check, fail, read_csv, read_meta, run, skip  # noqa: E402
+from jbtest import (JOULEBENCH, check, fail, mount_tmpfs_over_sys_class, read_csv,  # noqa: E402
+                    read_meta, reexec_in_mount_namespace, run, skip)
 
-if os.geteuid() != 0:
-    skip("needs root for a private mount namespace (unshare -m) over /sys/class")
-
-if os.environ.get("JB_IN_NAMESPACE") != "1":
-    if not shutil.which("unshare"):
-        skip("unshare (util-linux) is not installed")
-    env = dict(os.environ, JB_IN_NAMESPACE="1")
-    p = subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable,
-                        os.path.abspath(__file__)], env=env)
-    sys.exit(p.returncode)
-
+reexec_in_mount_namespace(__file__)
 # In our own mount namespace from here on: nothing we mount is seen outside.
-r = subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "tmpfs", "/sys/class"],
-                   capture_output=True, text=True)
-if r.returncode != 0:
-    skip(f"cannot mount a tmpfs over /sys/class: {r.stderr.strip()}")
+mount_tmpfs_over_sys_class()
 
 from fake_powercap import FakePowercap  # noqa: E402
 
