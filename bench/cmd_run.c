@@ -422,6 +422,7 @@ run_resume(struct runner_config *cfg, struct run_opts *o, struct resume_info *ri
 	cfg->resumed_unix_ns[cfg->n_resumed++] = jb_clock_unix_ns();
 	cfg->resume = ri->wl;
 	cfg->n_resume = ri->n_wl;
+	cfg->resume_all = ri->all;
 	/* The sidecar keeps the original command line, not this one. */
 	cfg->argc = ri->argc;
 	cfg->argv = ri->argv;

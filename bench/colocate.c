@@ -580,11 +580,22 @@ colocate_run(const struct colocate_env *env, struct jb_err *err)
 {
 	const struct runner_config *cfg = env->cfg;
 	struct counters k = { 0, 0 };
-	struct slot *slots = calloc(cfg->concurrency, sizeof(*slots));
+	struct slot *slots;
 	uint64_t length_ns = (uint64_t)(1.25 * (double)env->min_window_ns);
-	unsigned i, w;
+	unsigned i, w, runs = cfg->runs;
 	int rc = 0;
 
+	if (cfg->resume_mode) {
+		/* Resuming: number on after the largest window and invocation in the file, and
+		 * run only the missing windows. The instances of the interrupted run are gone,
+		 * so new ones start: real cold starts, and rows of their own. */
+		k.rep = cfg->resume_all.next_rep;
+		k.invocation = cfg->resume_all.next_invocation;
+		runs = cfg->resume_all.warm_windows >= runs ? 0 : runs - cfg->resume_all.warm_windows;
+		if (!runs)
+			return 0;
+	}
+	slots = calloc(cfg->concurrency, sizeof(*slots));
 	if (!slots)
 		return jb_err_set(err, -ENOMEM, "out of memory");
 	for (i = 0; i < cfg->concurrency; i++) {
@@ -600,7 +611,7 @@ colocate_run(const struct colocate_env *env, struct jb_err *err)
 		rc = cold_alone(env, &slots[i], &k, err);
 	if (!rc && cfg->warmup && !stopping(env))
 		rc = run_window(env, slots, "warmup", 0, cfg->warmup, &k, err);
-	for (w = 0; w < cfg->runs && !rc && !stopping(env); w++)
+	for (w = 0; w < runs && !rc && !stopping(env); w++)
 		rc = run_window(env, slots, "warm", cfg->batch ? 0 : length_ns, cfg->batch, &k, err);
 	if (!rc)
 		rc = teardown_all(env, slots, &k, err);

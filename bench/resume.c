@@ -23,6 +23,8 @@ struct resume_scan {
 	/* Per workload, which warm windows were seen (windows are consecutive in the file). */
 	uint64_t last_warm_rep[RUNNER_WORKLOADS_MAX];
 	int have_warm[RUNNER_WORKLOADS_MAX];
+	uint64_t last_warm_rep_all;
+	int have_warm_all;
 };
 
 static struct runner_resume *
@@ -85,6 +87,18 @@ scan_row(void *arg, const char *const *f, unsigned long record)
 		s->have_warm[i] = 1;
 		s->last_warm_rep[i] = rep;
 		w->warm_windows++;
+	}
+	/* Over all workloads: a co-located window's rows (of several workloads) are written
+	 * together, so a change of rep among warm rows is a new window. */
+	if (rep + 1 > s->ri->all.next_rep)
+		s->ri->all.next_rep = rep + 1;
+	if (inv + 1 > s->ri->all.next_invocation)
+		s->ri->all.next_invocation = inv + 1;
+	if (!strcmp(f[RESULTS_COL_INDEX_phase], "warm") &&
+	    (!s->have_warm_all || s->last_warm_rep_all != rep)) {
+		s->have_warm_all = 1;
+		s->last_warm_rep_all = rep;
+		s->ri->all.warm_windows++;
 	}
 	s->ri->rows++;
 	return 0;

@@ -19,6 +19,7 @@ struct resume_info {
 	char *argv[256];   /* owned; freed by resume_info_fini() */
 	struct runner_resume wl[RUNNER_WORKLOADS_MAX];
 	size_t n_wl;
+	struct runner_resume all; /* over every workload: windows, next rep and invocation */
 	unsigned long rows;
 };
 

@@ -636,8 +636,9 @@ run_colocated(struct run *r, struct jb_err *err)
 	};
 
 	if (r->cfg->resume_mode)
-		return jb_err_set(err, -EINVAL, "--resume cannot continue a co-located run "
-						"(--concurrency, --rate, --keep-alive-s); start a new one");
+		say(r, "co-location: %u of %u warm windows are in the file; the instances start "
+		       "again (new cold starts, metered as such)", r->cfg->resume_all.warm_windows,
+		    r->cfg->runs);
 	say(r, "co-location: %u instance(s) of %zu workload(s), %s", r->cfg->concurrency ? r->cfg->concurrency : 1,
 	    r->cfg->n_workloads, r->cfg->rate_per_s > 0 ? "Poisson arrivals" : "closed loop");
 	return colocate_run(&env, err);

@@ -63,6 +63,9 @@ struct runner_config {
 	size_t n_resumed;
 	const struct runner_resume *resume;
 	size_t n_resume;
+	/* The same over the whole file, for co-located runs, whose windows and invocation
+	 * indices are numbered across workloads. */
+	struct runner_resume resume_all;
 };
 
 /* Where a run that could not proceed stopped, so the CLI can pick the exit code. */

@@ -72,6 +72,39 @@ for n, (sig, ended) in enumerate(trials):
     p = run(["run", "--resume", out, "--no-plot", "-q"])
     check(p.returncode == 2 and "completed" in p.stderr, "resuming a completed run")
 
+# A co-located run (two pinned instances, windows numbered across workloads) interrupted
+# and resumed: every window whole, invocation indices unique and contiguous over the file,
+# and exactly RUNS warm windows in the end.
+out = os.path.join(tmp, "colo.csv")
+COLO_RUNS = 12
+proc = subprocess.Popen([JOULEBENCH, "run", "-d", "pinned", "-c", "2", "-w", "float-ops,matmul",
+                         "-s", "test", "-m", "model", "-r", str(COLO_RUNS), "--warmup", "1",
+                         "--min-window-s", "0.25", "--idle-s", "0.2", "--no-plot", "-q",
+                         "-o", out], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+time.sleep(rng.uniform(1.2, 2.0))
+proc.send_signal(signal.SIGINT)
+_, err = proc.communicate(timeout=60)
+if proc.returncode == 1 and os.path.exists(out):
+    before = len(read_csv(out))
+    warm_before = len({r["rep"] for r in read_csv(out) if r["phase"] == "warm"})
+    check(warm_before < COLO_RUNS, f"co-located: {warm_before} windows before the resume")
+    p = run(["run", "--resume", out, "--no-plot", "-q"])
+    check(p.returncode == 0, f"co-located resume: exit {p.returncode}: {p.stderr}")
+    rows = read_csv(out)
+    windows = {}
+    for r in rows:
+        windows.setdefault(r["rep"], []).append(r)
+    for rep, win in windows.items():
+        check(len(win) == int(win[0]["window_invocations"]), f"co-located window {rep} torn")
+    inv = sorted(int(r["invocation"]) for r in rows)
+    check(inv == list(range(len(inv))), "co-located invocation indices not unique and contiguous")
+    warm = {r["rep"] for r in rows if r["phase"] == "warm"}
+    check(len(warm) == COLO_RUNS, f"co-located: {len(warm)} warm windows, want {COLO_RUNS}")
+    check(read_meta(out)["ended"] == "completed", "co-located: sidecar")
+    print(f"co-located: {before} rows kept, {len(rows)} after resume")
+else:
+    print(f"co-located: the run ended with {proc.returncode} before the signal")
+
 p = run(["run", "--resume", os.path.join(tmp, "t0.csv"), "-w", "matmul"])
 check(p.returncode == 2 and "cannot be given" in p.stderr, f"resume with options: {p.stderr}")
 p = run(["run", "--resume", os.path.join(tmp, "missing.csv")])
