@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jb_clock.h"
 #include "meter.h"
 #include "meter-private.h"
 
@@ -263,8 +264,12 @@ meter_sample(struct meter *m, struct meter_sample *out)
 
 	memset(&r, 0, sizeof(r));
 	rc = m->ops->read(m->priv, &r);
-	if (rc)
+	if (rc) {
+		out->t_ns = jb_clock_mono_ns();
+		out->energy_j = NAN;
+		out->rejected = m->rejected;
 		return rc;
+	}
 	out->t_ns = r.t_ns;
 	out->energy_j = 0;
 	for (i = 0; i < m->info.n_domains; i++) {

@@ -177,9 +177,34 @@ int meter_select(struct meter *m, const char *spec, struct jb_err *err);
 
 /**
  * meter_sample() - read the backend and advance every domain's total.
- * Return: 0 or the backend's -errno (the totals are unchanged then).
+ * Return: 0 or the backend's -errno. On failure the totals are unchanged, and @out is
+ * still filled: t_ns is stamped with CLOCK_MONOTONIC at the failed read and energy_j is
+ * NaN, so a caller never goes on with an uninitialised time or a made-up energy.
  */
 int meter_sample(struct meter *m, struct meter_sample *out);
+
+/* ---- plausibility (meter_plausible.c) ---- */
+
+/**
+ * meter_domain_power_range_w() - the plausible power of one domain, by its kind (the
+ * name's prefix: package, psys, dram, core, uncore, board; any other: 0 to
+ * METER_PLAUSIBLE_POWER_W). Sources are in meter_plausible.c.
+ */
+void meter_domain_power_range_w(const char *domain, double *min_w, double *max_w);
+
+/** meter_power_range_w() - the summed plausible range of @m's selected domains. */
+void meter_power_range_w(const struct meter *m, double *min_w, double *max_w);
+
+/**
+ * meter_window_check() - may a window of @window_ns in which @m counted @energy_j (the
+ * difference of two meter_sample() energies) be trusted? For a measured meter the energy
+ * must be > 0 and its mean power inside meter_power_range_w(); for a modeled one only
+ * finite and >= 0.
+ * Return: 0; -EIO for a NaN energy (a failed read); -ERANGE otherwise. The reason, one
+ * line, goes to @why.
+ */
+int meter_window_check(const struct meter *m, double energy_j, uint64_t window_ns, char *why,
+		       size_t why_len);
 
 /** meter_close() - close the backend; @m may be unopened (ops NULL). */
 void meter_close(struct meter *m);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -290,4 +291,35 @@ Test(meter_util, options)
 	cr_assert_eq(meter__opts_check("bus=1,shunt_ohm=1", why, sizeof(why)), -EINVAL);
 	cr_assert(strstr(why, "shunt_ohm"), "%s", why);
 	cr_assert_eq(meter__opts_check("bus", why, sizeof(why)), -EINVAL, "a key without a value");
+}
+
+/* meter_window_check (meter_plausible.c): a dead counter can never give an ok window. */
+Test(meter_plausible, dead_and_impossible_windows_are_refused)
+{
+	struct meter m;
+	char why[256];
+
+	memset(&m, 0, sizeof(m));
+	m.ops = meter_find("rapl-powercap");
+	cr_assert_not_null(m.ops);
+	m.info.n_domains = 2;
+	snprintf(m.info.domain[0].name, METER_NAME_MAX, "package-0");
+	snprintf(m.info.domain[1].name, METER_NAME_MAX, "package-1");
+	m.selected[0] = m.selected[1] = 1;
+	snprintf(m.selection, sizeof(m.selection), "package");
+	/* 10 J in 1 s on two packages: 10 W, fine. */
+	cr_expect_eq(meter_window_check(&m, 10.0, 1000000000ull, why, sizeof(why)), 0);
+	/* A counter that did not move. */
+	cr_expect_eq(meter_window_check(&m, 0.0, 1000000000ull, why, sizeof(why)), -ERANGE);
+	cr_expect_not_null(strstr(why, "did not advance"), "%s", why);
+	/* Below two packages' floor (2 x 0.05 W). */
+	cr_expect_eq(meter_window_check(&m, 0.05, 1000000000ull, why, sizeof(why)), -ERANGE);
+	/* Above two packages' ceiling. */
+	cr_expect_eq(meter_window_check(&m, 20000.0, 1000000000ull, why, sizeof(why)), -ERANGE);
+	/* A failed read. */
+	cr_expect_eq(meter_window_check(&m, NAN, 1000000000ull, why, sizeof(why)), -EIO);
+	/* The model may say 0 J (an idle modeled window), never < 0. */
+	m.ops = meter_find("model");
+	cr_expect_eq(meter_window_check(&m, 0.0, 1000000000ull, why, sizeof(why)), 0);
+	cr_expect_eq(meter_window_check(&m, -1.0, 1000000000ull, why, sizeof(why)), -ERANGE);
 }
