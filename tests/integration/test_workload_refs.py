@@ -7,7 +7,10 @@ output of one invocation (formats in docs/workloads.md); this script feeds them 
 sha256sum, openssl, gzip, python's zlib, json and html modules, and to small reference
 algorithms written here in python (PageRank, BFS, Kruskal, residual of a solve).
 `refs` (the default) runs those; `warm` sends many request lines to one joulebench-fn
-and checks that every reply verified. Exit 77 (meson: skipped) when a tool is missing.
+and checks that every reply verified. Exit 77 (meson: skipped) when a reference tool is
+missing; a missing or unrunnable joulebench-fn is a failure (meson always builds it, so its
+absence is a broken build, not an absent tool). Checks go through ensure(), not `assert`,
+so that `python -O` cannot strip them.
 """
 import hashlib
 import heapq
@@ -23,6 +26,12 @@ from collections import deque
 
 FN = os.environ.get("JOULEBENCH_FN")
 SEED = "7"
+
+
+def ensure(cond, detail="check failed"):
+    """A check that `python -O` keeps (a bare assert is stripped by -O)."""
+    if not cond:
+        raise AssertionError(detail)
 
 
 def fn(*args):
@@ -45,45 +54,45 @@ def check_sha256():
     msg, out = dumps("sha256")
     want = subprocess.run(["sha256sum"], input=msg, check=True,
                           stdout=subprocess.PIPE).stdout.split()[0]
-    assert out.strip() == want, (out, want)
-    assert out.strip().decode() == hashlib.sha256(msg).hexdigest()
+    ensure(out.strip() == want, (out, want))
+    ensure(out.strip().decode() == hashlib.sha256(msg).hexdigest())
 
 
 def check_aes():
     inp, out = dumps("aes")
     head, _, msg = inp.partition(b"\n")
     f = dict(kv.split("=") for kv in head.decode().split())
-    assert len(msg) == int(f["bytes"])
+    ensure(len(msg) == int(f["bytes"]))
     ct = subprocess.run(["openssl", "enc", "-aes-128-ctr", "-K", f["key"], "-iv", f["iv"]],
                         input=msg, check=True, stdout=subprocess.PIPE).stdout
-    assert ct == out, "ciphertext differs from openssl enc -aes-128-ctr"
+    ensure(ct == out, "ciphertext differs from openssl enc -aes-128-ctr")
     # SP 800-38A F.5.1 through the same openssl command, so the check above is sound.
     nist = subprocess.run(
         ["openssl", "enc", "-aes-128-ctr", "-K", "2b7e151628aed2a6abf7158809cf4f3c",
          "-iv", "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"],
         input=bytes.fromhex("6bc1bee22e409f96e93d7e117393172a"), check=True,
         stdout=subprocess.PIPE).stdout
-    assert nist.hex() == "874d6191b620e3261bef6864990db6ce", nist.hex()
+    ensure(nist.hex() == "874d6191b620e3261bef6864990db6ce", nist.hex())
 
 
 def check_compress():
     inp, out = dumps("compress")
     back = subprocess.run(["gzip", "-d", "-c"], input=out, check=True,
                           stdout=subprocess.PIPE).stdout
-    assert back == inp, "gzip -d did not give the input back"
-    assert zlib.decompress(out, wbits=31) == inp
-    assert len(out) < len(inp) / 2, "text-like input should compress well"
+    ensure(back == inp, "gzip -d did not give the input back")
+    ensure(zlib.decompress(out, wbits=31) == inp)
+    ensure(len(out) < len(inp) / 2, "text-like input should compress well")
 
 
 def check_json():
     inp, out = dumps("json")
     records = json.loads(out.decode("utf-8"))
     lines = inp.decode("utf-8").splitlines()
-    assert len(records) == len(lines) > 0
+    ensure(len(records) == len(lines) > 0)
     for rec, line in zip(records, lines):
         rid, score, active, name, tags = line.split("\t")
-        assert rec == {"id": int(rid), "name": name, "score": float(score),
-                       "active": active == "1", "tags": tags.split(",")}, (rec, line)
+        ensure(rec == {"id": int(rid), "name": name, "score": float(score),
+                       "active": active == "1", "tags": tags.split(",")}, (rec, line))
 
 
 def check_html():
@@ -91,23 +100,23 @@ def check_html():
     lines = inp.decode().splitlines()
     user, when, numbers = lines[0], lines[1], lines[2:]
     page = out.decode()
-    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    ensure(page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>"))
     items = re.findall(r"<li>(\d+)</li>", page)
-    assert items == numbers, "list items differ from the input numbers"
+    ensure(items == numbers, "list items differ from the input numbers")
     m = re.search(r"<p>Welcome (.*)!</p>", page)
-    assert m and html.unescape(m.group(1)) == user
-    assert not re.search(r"[<>\"']", m.group(1)), "username not escaped"
-    assert "Data generated at: %s!" % when in page
+    ensure(m and html.unescape(m.group(1)) == user)
+    ensure(not re.search(r"[<>\"']", m.group(1)), "username not escaped")
+    ensure("Data generated at: %s!" % when in page)
 
 
 def check_thumbnail():
     inp, out = dumps("thumbnail")
 
     def sof_size(jpeg):
-        assert jpeg[:2] == b"\xff\xd8" and jpeg[-2:] == b"\xff\xd9"
+        ensure(jpeg[:2] == b"\xff\xd8" and jpeg[-2:] == b"\xff\xd9")
         i = 2
         while i < len(jpeg):
-            assert jpeg[i] == 0xFF
+            ensure(jpeg[i] == 0xFF)
             marker, length = jpeg[i + 1], int.from_bytes(jpeg[i + 2:i + 4], "big")
             if marker in (0xC0, 0xC1, 0xC2):
                 return (int.from_bytes(jpeg[i + 7:i + 9], "big"),
@@ -115,15 +124,15 @@ def check_thumbnail():
             i += 2 + length
         raise AssertionError("no SOF marker")
 
-    assert sof_size(inp) == (320, 240), sof_size(inp)
-    assert sof_size(out) == (200, 200), sof_size(out)
+    ensure(sof_size(inp) == (320, 240), sof_size(inp))
+    ensure(sof_size(out) == (200, 200), sof_size(out))
 
 
 def read_graph(text, weighted=False):
     rows = text.decode().split("\n")
     n, m = map(int, rows[0].split())
     edges = [tuple(map(int, r.split())) for r in rows[1:1 + m]]
-    assert len(edges) == m
+    ensure(len(edges) == m)
     adj = [[] for _ in range(n)]
     for e in edges:
         adj[e[0]].append(e[1])
@@ -139,9 +148,9 @@ def check_pagerank():
         share = [pr[u] / len(adj[u]) for u in range(n)]
         pr = [0.15 / n + 0.85 * sum(share[u] for u in adj[v]) for v in range(n)]
     got = [float(x) for x in out.split()]
-    assert len(got) == n
-    assert abs(sum(got) - 1.0) < 1e-9, sum(got)
-    assert sum(abs(a - b) for a, b in zip(got, pr)) < 1e-8
+    ensure(len(got) == n)
+    ensure(abs(sum(got) - 1.0) < 1e-9, sum(got))
+    ensure(sum(abs(a - b) for a, b in zip(got, pr)) < 1e-8)
 
 
 def check_bfs():
@@ -157,9 +166,9 @@ def check_bfs():
                 level[w] = level[u] + 1
                 q.append(w)
     got = [tuple(map(int, r.split())) for r in out.decode().splitlines()]
-    assert [g[0] for g in got] == level
+    ensure([g[0] for g in got] == level)
     for v, (lv, parent) in enumerate(got):
-        assert v == 0 or (parent in adj[v] and level[parent] == lv - 1)
+        ensure(v == 0 or (parent in adj[v] and level[parent] == lv - 1))
 
 
 def check_mst():
@@ -181,10 +190,10 @@ def check_mst():
             if not seen[e[1]]:
                 heapq.heappush(heap, e)
     rows = out.decode().splitlines()
-    assert int(rows[0]) == total
+    ensure(int(rows[0]) == total)
     tree = [tuple(map(int, r.split())) for r in rows[1:]]
-    assert len(tree) == n - 1 and sum(t[2] for t in tree) == total
-    assert set(tree) <= set(edges)
+    ensure(len(tree) == n - 1 and sum(t[2] for t in tree) == total)
+    ensure(set(tree) <= set(edges))
 
 
 def check_linpack():
@@ -197,8 +206,8 @@ def check_linpack():
     r = max(abs(sum(a[i * n + j] * x[j] for j in range(n)) - b[i]) for i in range(n))
     anorm = max(sum(abs(a[i * n + j]) for j in range(n)) for i in range(n))
     xnorm = max(abs(v) for v in x)
-    assert r <= 1e-10 * anorm * xnorm, (r, anorm, xnorm)
-    assert all(abs(v - 1.0) < 1e-9 for v in x)
+    ensure(r <= 1e-10 * anorm * xnorm, (r, anorm, xnorm))
+    ensure(all(abs(v - 1.0) < 1e-9 for v in x))
 
 
 def refs():
@@ -211,7 +220,7 @@ def refs():
 
 def warm():
     names = [line.split()[0] for line in fn("--list").decode().splitlines()]
-    assert len(names) >= 12, names
+    ensure(len(names) >= 12, names)
     reqs = []
     for rep in range(3):
         for name in names:
@@ -221,21 +230,21 @@ def warm():
     p = subprocess.run([FN], input=("\n".join(reqs) + "\n").encode(), check=True,
                        stdout=subprocess.PIPE, timeout=120)
     lines = p.stdout.decode().splitlines()
-    assert lines[0].startswith("ready "), lines[0]
+    ensure(lines[0].startswith("ready "), lines[0])
     replies = lines[1:]
-    assert len(replies) == len(reqs) - 1, (len(replies), len(reqs))
+    ensure(len(replies) == len(reqs) - 1, (len(replies), len(reqs)))
     sums = {}
     for req, rep in zip(reqs, replies):
         f = dict(kv.split("=", 1) for kv in rep.split()[1:] if "=" in kv)
-        assert rep.startswith("result ") and f["status"] == "ok" and f["verified"] == "1", \
-            (req, rep)
+        ensure(rep.startswith("result ") and f["status"] == "ok" and f["verified"] == "1",
+               (req, rep))
         # Warm invocations of the same input give the same checksum.
-        assert sums.setdefault(req, f["checksum"]) == f["checksum"], (req, rep)
+        ensure(sums.setdefault(req, f["checksum"]) == f["checksum"], (req, rep))
     print("ok", len(replies), "warm invocations verified")
 
 
 if __name__ == "__main__":
     if not FN or not os.access(FN, os.X_OK):
-        print("SKIP: JOULEBENCH_FN is not set to an executable")
-        sys.exit(77)
+        print(f"FAIL: JOULEBENCH_FN ({FN!r}) is not an executable: the build is broken")
+        sys.exit(1)
     {"refs": refs, "warm": warm}[sys.argv[1] if len(sys.argv) > 1 else "refs"]()
