@@ -1,25 +1,153 @@
 # SPDX-License-Identifier: MIT
 """The `energy` benchmark: the default suite. Every workload at size small under each
 driver that is usable here, with the best meter available; leaves each driver's CSV,
-sidecar and figure under <build>/energy/ and the summaries in <build>/energy/summary.txt."""
+sidecar and figure under <build>/energy/ (JB_ENERGY_DIR, set by meson.build) and one
+summary across drivers (`joulebench analyze` of all CSVs together, then `--ratios`) in
+<build>/energy/summary.txt.
+
+It checks what it measured, not only exit codes, reading each CSV with python's csv module:
+  - every warm row verified (the function's checksum matched its reference) and `ok`;
+  - on a measured meter, every warm row's energy > 0;
+  - every warm window's mean power within the meter's plausible range: for a measured
+    meter the summed range of its domains (the same table as meters/meter_plausible.c,
+    which cites its sources); for the model meter the profile's idle..loaded power, which
+    the sidecar states;
+  - one summary across drivers that names every driver run.
+Goal: all of the above on every usable driver; any miss exits 1.
+
+JB_BENCH_SHORT=1 (CI): two workloads at size test, 2 windows each: the suite runs and its
+numbers are plausible, nothing more."""
+import csv
+import json
+import math
 import os
+import re
 import subprocess
+import sys
 
 JOULEBENCH = os.environ["JOULEBENCH"]
-out_dir = os.path.join(os.environ["MESON_BUILD_ROOT"], "energy")
+SHORT = os.environ.get("JB_BENCH_SHORT") == "1"
+out_dir = os.environ.get("JB_ENERGY_DIR") or os.path.join(os.getcwd(), "energy")
 os.makedirs(out_dir, exist_ok=True)
+
+# meters/meter_plausible.c: (domain prefix, min W, max W); METER_PLAUSIBLE_POWER_W = 5000.
+RANGES = [("package", 0.05, 5000.0), ("psys", 0.05, 5000.0), ("dram", 0.01, 5000.0),
+          ("core", 0.0, 5000.0), ("uncore", 0.0, 5000.0), ("board", 0.1, 5000.0)]
+problems = []
+
+
+def problem(msg):
+    problems.append(msg)
+    print(f"FAIL: {msg}")
+
+
+def domain_range(name):
+    for prefix, lo, hi in RANGES:
+        if name == prefix or name.startswith(prefix + "-"):
+            return lo, hi
+    return 0.0, 5000.0
+
+
+def plausible_power_w(meta):
+    """The range a window's mean power must lie in, from the sidecar."""
+    m = meta["meter"]
+    if m.get("name") == "model":
+        got = re.search(r"idle ([0-9.]+) W, loaded ([0-9.]+) W", m.get("detail", ""))
+        if not got:
+            problem(f"model meter: no idle/loaded power in the sidecar: {m.get('detail')!r}")
+            return None
+        return float(got.group(1)), float(got.group(2))
+    summed = [d["name"] for d in m.get("domains", []) if d.get("summed")]
+    if not summed:
+        problem(f"meter {m.get('name')}: the sidecar lists no summed domain")
+        return None
+    lo = sum(domain_range(d)[0] for d in summed)
+    hi = sum(domain_range(d)[1] for d in summed)
+    return lo, hi
+
+
+def check_run(driver, csv_path):
+    with open(csv_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    with open(csv_path[:-4] + ".meta.json") as f:
+        meta = json.load(f)
+    warm = [r for r in rows if r["phase"] == "warm"]
+    what = f"driver {driver}"
+    if not warm:
+        problem(f"{what}: no warm rows")
+        return
+    bad = [r for r in warm if r["verified"] != "1"]
+    if bad:
+        problem(f"{what}: {len(bad)} of {len(warm)} warm rows not verified "
+                f"(first: {bad[0]['workload']} {bad[0]['status']} {bad[0]['message']})")
+    bad = [r for r in warm if r["status"] != "ok"]
+    if bad:
+        problem(f"{what}: {len(bad)} of {len(warm)} warm rows not ok "
+                f"(first: {bad[0]['workload']} {bad[0]['status']}: {bad[0]['message']})")
+    measured = meta["meter"].get("kind") == "measured"
+    if measured:
+        bad = [r for r in warm if not (float(r["energy_j"] or "nan") > 0)]
+        if bad:
+            problem(f"{what}: {len(bad)} warm rows with energy <= 0 on the measured meter "
+                    f"{meta['meter']['name']}")
+    rng = plausible_power_w(meta)
+    windows = {}
+    for r in warm:
+        windows.setdefault((r["workload"], r["rep"]), r)
+    powers = []
+    for (wl, rep), r in sorted(windows.items()):
+        e, t = float(r["window_energy_j"] or "nan"), int(r["window_wall_ns"]) / 1e9
+        p = e / t if t > 0 else math.nan
+        powers.append(p)
+        if rng and not (rng[0] <= p <= rng[1]):
+            problem(f"{what}: {wl} window {rep}: mean power {p:.4g} W outside the "
+                    f"plausible {rng[0]:.4g}-{rng[1]:.4g} W of meter {meta['meter']['name']}")
+    if rng and powers:
+        print(f"{what}: {len(warm)} warm rows verified and ok, {len(windows)} windows, "
+              f"power {min(powers):.2f}-{max(powers):.2f} W (plausible {rng[0]:.4g}-"
+              f"{rng[1]:.4g} W, meter {meta['meter']['name']}, {meta['meter'].get('kind')})")
+
+
 listing = subprocess.run([JOULEBENCH, "list", "drivers"], capture_output=True, text=True,
                          check=True).stdout.splitlines()
 drivers = [l.split()[0] for l in listing if l.startswith("  ") and len(l.split()) > 1
            and l.split()[1] == "usable"]
+if not drivers:
+    print("FAIL: no usable driver (joulebench list drivers)")
+    sys.exit(1)
+sel = ["-w", "float-ops,matmul", "-s", "test", "-r", "2", "--idle-s", "0.2",
+       "--min-window-s", "0.2"] if SHORT \
+    else ["-s", "small"]
+csvs = []
 with open(os.path.join(out_dir, "summary.txt"), "w") as summary:
     for d in drivers:
         csv_path = os.path.join(out_dir, f"{d}.csv")
-        p = subprocess.run([JOULEBENCH, "run", "-d", d, "-s", "small", "-o", csv_path,
-                            "--force"], capture_output=True, text=True)
+        p = subprocess.run([JOULEBENCH, "run", "-d", d, "-o", csv_path, "--force", "-q"] + sel
+                           + (["--no-plot"] if SHORT else []), capture_output=True, text=True)
         print(p.stderr, end="")
-        print(p.stdout, end="")
         summary.write(f"== driver {d} (exit {p.returncode})\n{p.stdout}\n")
         if p.returncode != 0:
-            raise SystemExit(p.returncode)
+            problem(f"joulebench run -d {d} exited {p.returncode}")
+            continue
+        csvs.append(csv_path)
+        check_run(d, csv_path)
+    if csvs:
+        a = subprocess.run([JOULEBENCH, "analyze"] + csvs, capture_output=True, text=True)
+        r = subprocess.run([JOULEBENCH, "analyze", "--ratios"] + csvs, capture_output=True,
+                           text=True) if len(csvs) > 1 else None
+        summary.write(f"== all drivers: joulebench analyze {' '.join(csvs)}\n{a.stdout}\n")
+        print(a.stdout, end="")
+        if r:
+            summary.write(f"== driver ratios: joulebench analyze --ratios\n{r.stdout}\n")
+            print(r.stdout, end="")
+        if a.returncode != 0 or (r and r.returncode != 0):
+            problem(f"joulebench analyze failed: {a.stderr}{r.stderr if r else ''}")
+        missing = [d for d in drivers if os.path.join(out_dir, f"{d}.csv") in csvs
+                   and not re.search(rf"\b{re.escape(d)}\b", a.stdout)]
+        if missing:
+            problem(f"the summary across drivers lacks {missing}")
 print(f"CSVs and summary.txt in {out_dir}")
+print(f"goal: every warm row verified and ok, energy > 0 on a measured meter, power in the "
+      f"meter's plausible range, one summary over {len(drivers)} driver(s): "
+      + ("met" if not problems else f"MISSED ({len(problems)} problem(s))"))
+sys.exit(1 if problems else 0)
