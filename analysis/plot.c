@@ -2,25 +2,37 @@
 /*
  * The energy figure (plot.h). The data and the script are plain files handed to gnuplot,
  * the tool our users already have, rather than a plotting library linked in. The y axis is
- * logarithmic because kernels differ by orders of magnitude in joules per invocation.
+ * logarithmic because kernels differ by orders of magnitude in joules per invocation, so a
+ * median that is zero or not a number cannot be drawn: such groups are listed as comments
+ * in the data file, and when no group is left the caller is told why there is no figure
+ * (never a gnuplot error on the terminal). gnuplot is started with posix_spawnp(3), no
+ * shell; paths reach its script as single-quoted strings with each quote doubled (the
+ * only escape gnuplot's single-quoted strings know; a backslash is literal), and a path
+ * holding a newline, which would end the command, is refused. gnuplot's own messages are
+ * captured and the last line of them returned, not printed.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "plot.h"
 #include "stats.h"
+
+extern char **environ;
 
 static int
 plot_write_data(struct summary *s, const char *path, int *modeled, struct jb_err *err)
 {
 	FILE *f = fopen(path, "we");
-	size_t i, rows = 0;
+	size_t i, rows = 0, groups = 0;
 
 	if (!f)
 		return jb_err_set(err, -errno, "cannot create %s: %s", path, strerror(errno));
@@ -30,21 +42,62 @@ plot_write_data(struct summary *s, const char *path, int *modeled, struct jb_err
 		struct summary_group *g = &s->group[i];
 		struct summary_stats st;
 		struct stats_ci ci;
+		const char *skip = "";
 
 		summary_group_stats(g, &st);
 		if (!st.n)
 			continue;
+		groups++;
 		if (stats_median_ci(g->energy_j, g->n, 2000, 1, 0.95, &ci))
 			ci.lo = ci.hi = st.energy_median_j;
-		*modeled |= strcmp(g->meter_kind, "modeled") == 0;
-		fprintf(f, "\"%s %s\\n%s\" %.9g %.9g %.9g %.9g %.9g\n", g->workload, g->size,
+		/* The axis is logarithmic: a median <= 0 or NaN has no place on it. */
+		if (!isfinite(st.energy_median_j) || st.energy_median_j <= 0)
+			skip = "# not drawn (median not > 0 on a log axis): ";
+		else
+			*modeled |= strcmp(g->meter_kind, "modeled") == 0;
+		if (!(ci.lo > 0))
+			ci.lo = st.energy_median_j; /* a whisker to 0 cannot be drawn either */
+		fprintf(f, "%s\"%s %s\\n%s\" %.9g %.9g %.9g %.9g %.9g\n", skip, g->workload, g->size,
 			g->driver, st.energy_median_j, ci.lo, ci.hi, st.energy_q1_j, st.energy_q3_j);
-		rows++;
+		rows += !*skip;
 	}
 	if (fclose(f) != 0)
 		return jb_err_set(err, -EIO, "writing %s failed", path);
+	if (!groups)
+		return jb_err_set(err, -ENODATA,
+				  "no warm invocation with an energy to plot (none ok, or every "
+				  "energy is not a number)");
 	if (!rows)
-		return jb_err_set(err, -ENODATA, "no successful warm invocations to plot");
+		return jb_err_set(err, -ENODATA,
+				  "every median energy per invocation is zero or not a number (%zu "
+				  "group(s)), which a logarithmic axis cannot show; the numbers are "
+				  "in %s",
+				  groups, path);
+	return 0;
+}
+
+/* @in as a gnuplot single-quoted string into @out: quotes doubled; -EINVAL on a newline. */
+static int
+plot_quote(const char *in, char *out, size_t len, struct jb_err *err)
+{
+	size_t o = 0;
+
+	if (len < 3)
+		return jb_err_set(err, -ENAMETOOLONG, "path too long for gnuplot: %s", in);
+	out[o++] = '\'';
+	for (; *in; in++) {
+		if (*in == '\n' || *in == '\r')
+			return jb_err_set(err, -EINVAL,
+					  "the figure's path holds a line break, which gnuplot "
+					  "cannot take; choose another name (or --no-plot)");
+		if (o + 4 > len)
+			return jb_err_set(err, -ENAMETOOLONG, "path too long for gnuplot");
+		if (*in == '\'')
+			out[o++] = '\'';
+		out[o++] = *in;
+	}
+	out[o++] = '\'';
+	out[o] = '\0';
 	return 0;
 }
 
@@ -52,32 +105,79 @@ static int
 plot_run_gnuplot(const char *dat, const char *out, const char *term, const char *title,
 		 struct jb_err *err)
 {
-	FILE *p = popen("gnuplot 2>&1", "w");
-	int st;
+	char q_out[8200], q_dat[8200], script[17000], msg[512];
+	char *argv[] = { "gnuplot", NULL };
+	posix_spawn_file_actions_t fa;
+	int in[2], er[2], rc, st = 0, n;
+	ssize_t got, k;
+	size_t used = 0;
+	pid_t pid;
 
-	if (!p)
-		return jb_err_set(err, -errno, "cannot run gnuplot: %s", strerror(errno));
-	fprintf(p,
-		"set terminal %s size 1000,600 font ',11'\n"
-		"set output '%s'\n"
-		"set title '%s' noenhanced\n"
-		"set ylabel 'energy per invocation (J)'\n"
-		"set logscale y\n"
-		"set style fill solid 0.5\n"
-		"set boxwidth 0.6\n"
-		"set xtics rotate by -30 noenhanced\n"
-		"set grid ytics\n"
-		"unset key\n"
-		"plot '%s' using 0:2:xtic(1) with boxes lc rgb '#4477aa', "
-		"'' using 0:2:3:4 with yerrorbars lc rgb '#222222' pt 0\n",
-		term, out, title, dat);
-	st = pclose(p);
-	if (st == -1)
-		return jb_err_set(err, -errno, "gnuplot: %s", strerror(errno));
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-		return jb_err_set(err, -ENOENT, "gnuplot is not installed (apt-get install gnuplot-nox)");
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return jb_err_set(err, -EIO, "gnuplot failed writing %s", out);
+	if ((rc = plot_quote(out, q_out, sizeof(q_out), err)) ||
+	    (rc = plot_quote(dat, q_dat, sizeof(q_dat), err)))
+		return rc;
+	n = snprintf(script, sizeof(script),
+		     "set terminal %s size 1000,600 font ',11'\n"
+		     "set output %s\n"
+		     "set title '%s' noenhanced\n"
+		     "set ylabel 'energy per invocation (J)'\n"
+		     "set logscale y\n"
+		     "set style fill solid 0.5\n"
+		     "set boxwidth 0.6\n"
+		     "set xtics rotate by -30 noenhanced\n"
+		     "set grid ytics\n"
+		     "unset key\n"
+		     "plot %s using 0:2:xtic(1) with boxes lc rgb '#4477aa', "
+		     "'' using 0:2:3:4 with yerrorbars lc rgb '#222222' pt 0\n",
+		     term, q_out, title, q_dat);
+	if (n < 0 || (size_t)n >= sizeof(script))
+		return jb_err_set(err, -ENAMETOOLONG, "path too long for gnuplot");
+	if (pipe2(in, O_CLOEXEC))
+		return jb_err_set(err, -errno, "pipe: %s", strerror(errno));
+	if (pipe2(er, O_CLOEXEC)) {
+		rc = -errno;
+		close(in[0]);
+		close(in[1]);
+		return jb_err_set(err, rc, "pipe: %s", strerror(-rc));
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, er[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, er[1], 2);
+	rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(er[1]);
+	if (rc) {
+		close(in[1]);
+		close(er[0]);
+		if (rc == ENOENT)
+			return jb_err_set(err, -ENOENT,
+					  "gnuplot is not installed (apt-get install gnuplot-nox)");
+		return jb_err_set(err, -rc, "cannot run gnuplot: %s", strerror(rc));
+	}
+	/* The script is far below a pipe's 64 KiB, so this write cannot wait on gnuplot. */
+	for (k = 0; k < n; k += got)
+		if ((got = write(in[1], script + k, (size_t)(n - k))) <= 0)
+			break;
+	close(in[1]);
+	while (used + 1 < sizeof(msg) && (got = read(er[0], msg + used, sizeof(msg) - 1 - used)) > 0)
+		used += (size_t)got;
+	msg[used] = '\0';
+	close(er[0]); /* anything gnuplot writes after the first 511 bytes gets EPIPE */
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return jb_err_set(err, -errno, "gnuplot: %s", strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || k < n) {
+		char *line;
+
+		/* gnuplot echoes the command, a caret, then the message: keep the last line. */
+		while (used && (msg[used - 1] == '\n' || msg[used - 1] == ' '))
+			msg[--used] = '\0';
+		line = strrchr(msg, '\n') ? strrchr(msg, '\n') + 1 : msg;
+		return jb_err_set(err, -EIO, "gnuplot failed writing %s%s%s", out,
+				  *line ? ": " : "", line);
+	}
 	return 0;
 }
 

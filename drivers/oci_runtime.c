@@ -3,6 +3,9 @@
  * The OCI runtime behind the container driver (oci_runtime.h): which one is usable here,
  * its version for the run metadata, running its one-shot verbs (kill, delete), and
  * cleaning up after a harness that was killed before it could clean up itself.
+ * The runtime is always started with posix_spawn(3) and an argv, never through a shell:
+ * joulebench runs as root, and a runtime path holding a quote, a space or `$(...)` must be
+ * a path, not a command line.
  */
 #include "config.h"
 
@@ -50,21 +53,67 @@ find_exe(const char *name, char *out, size_t len)
 	return -ENOENT;
 }
 
+/* Start @path with @argv, its stdout on a pipe (*out), stdin and stderr on /dev/null.
+ * 0 or -errno. */
+static int
+runtime_output_open(const char *path, char *const argv[], pid_t *pid, FILE **out)
+{
+	posix_spawn_file_actions_t fa;
+	int fds[2], rc;
+
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1); /* dup2 clears close-on-exec */
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawn(pid, path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (rc) {
+		close(fds[0]);
+		return -rc;
+	}
+	*out = fdopen(fds[0], "r");
+	if (!*out) {
+		rc = -errno;
+		close(fds[0]);
+		while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return rc;
+	}
+	return 0;
+}
+
+/* Close the pipe and reap the child: its exit status, or -1 when it did not exit. */
+static int
+runtime_output_close(pid_t pid, FILE *out)
+{
+	int st = 0;
+
+	fclose(out);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* The first line of `<rt> --version`. */
 static int
 runtime_version(const char *rt_path, char *out, size_t len)
 {
-	char cmd[PATH_MAX + 32], line[256];
+	char *argv[] = { (char *)rt_path, "--version", NULL };
+	char line[256];
 	FILE *p;
-	int st;
+	pid_t pid;
+	int rc, st;
 
-	snprintf(cmd, sizeof(cmd), "'%s' --version 2>/dev/null", rt_path);
-	p = popen(cmd, "re");
-	if (!p)
-		return -errno;
+	rc = runtime_output_open(rt_path, argv, &pid, &p);
+	if (rc)
+		return rc;
 	if (!fgets(line, sizeof(line), p))
 		line[0] = '\0';
-	st = pclose(p);
+	st = runtime_output_close(pid, p);
 	line[strcspn(line, "\n")] = '\0';
 	snprintf(out, len, "%s", line);
 	return (st == 0 && line[0]) ? 0 : -ENOEXEC;
@@ -186,12 +235,12 @@ stale_bundles_remove(void)
 void
 oci_runtime_reap_stale(const struct oci_runtime *rt, const char *cg_root, const char *cg_parent)
 {
-	char cmd[PATH_MAX + 32], id[64];
+	char *argv[] = { (char *)rt->path, "list", "-q", NULL };
+	char id[64];
 	FILE *p;
+	pid_t lister;
 
-	snprintf(cmd, sizeof(cmd), "'%s' list -q 2>/dev/null", rt->path);
-	p = popen(cmd, "re");
-	if (!p)
+	if (runtime_output_open(rt->path, argv, &lister, &p))
 		return;
 	while (fgets(id, sizeof(id), p)) {
 		long pid;
@@ -205,7 +254,7 @@ oci_runtime_reap_stale(const struct oci_runtime *rt, const char *cg_root, const 
 		snprintf(cg, sizeof(cg), "%.30s/%.60s", cg_parent, id);
 		cgroup_dir_remove(cg_root, rt->cg_version, cg);
 	}
-	pclose(p);
+	(void)runtime_output_close(lister, p);
 	stale_bundles_remove();
 }
 
