@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: MIT
+"""Our own files, damaged the way editors, full disks and bad copies damage files, are bad
+input: one line on stderr and exit 2, never a crash and never a result. Each shipped power
+profile (meters/profiles/, read by `run --profile`) and each overhead preset
+(analysis/presets/, read by `overhead --params`) is damaged in turn: emptied, cut in the
+middle of a line, a value made non-numeric, infinite, NaN or out of range, a source
+removed, NUL bytes and non-UTF-8 bytes inserted, seeded random bytes written over it, a
+1 MiB line, a directory in its place. Damage that can leave a valid file (a cut at a line
+end) may also run, but never crashes. The seed is JB_DAMAGE_SEED."""
+import glob
+import os
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+
+from jbtest import JOULEBENCH, check
+
+
+def run(args, timeout=120):
+    # The messages quote the damaged bytes, which need not be UTF-8.
+    return subprocess.run([JOULEBENCH] + args, capture_output=True, text=True,
+                          errors="replace", timeout=timeout)
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+seed = int(os.environ.get("JB_DAMAGE_SEED", "20261201"))
+rng = random.Random(seed)
+print(f"seed {seed}")
+tmp = tempfile.mkdtemp(prefix="jb-damage-")
+
+
+def damages(text, numeric_key, complete):
+    """(name, bytes, must_fail) for TEXT, a `key = value | source` file whose NUMERIC_KEY
+    holds a number; COMPLETE: the file must hold every key (a profile), so an empty one is
+    damaged; a params file only overrides defaults, so an empty one is valid."""
+    b = text.encode()
+    line = re.search(rf"^{numeric_key}\s*=.*$", text, re.M)
+    cut = line.start() + (line.end() - line.start()) // 2
+    value = re.search(rf"^({numeric_key}\s*=\s*)([^|\s]+)", text, re.M)
+
+    def with_value(v):
+        return (text[:value.start(2)] + v + text[value.end(2):]).encode()
+
+    yield "empty", b"", complete
+    yield "cut mid-line", b[:line.start() + len(numeric_key) + 2], True
+    yield "cut at a random byte", b[:rng.randrange(1, len(b))], False
+    yield "cut at half", b[:cut], False
+    for v in ("abc", "nan", "inf", "-inf", "1e999", "-1e999", "0x", "--1", "1.2.3"):
+        yield f"{numeric_key} = {v}", with_value(v), True
+    yield "source removed", re.sub(rf"^({numeric_key}\s*=\s*[^|\n]*)\|.*$", r"\1", text,
+                                   flags=re.M).encode(), True
+    yield "NUL in a value", with_value("1\0" + "2"), True
+    yield "non-UTF-8 in a value", with_value("1") .replace(b"= 1", b"= \xff\xfe1", 1), True
+    noise = bytearray(b)
+    for _ in range(max(8, len(b) // 20)):
+        noise[rng.randrange(len(noise))] = rng.randrange(256)
+    yield "random bytes over it", bytes(noise), False
+    yield "random bytes only", bytes(rng.randrange(256) for _ in range(512)), True
+    yield "1 MiB line", b + b"x" * (1 << 20) + b"\n", True
+    yield "CRLF line ends", text.replace("\n", "\r\n").encode(), False
+
+
+# Deviations found by this test in files other engineers own, reported to them and kept
+# visible here until fixed: a directory given as --params is a "read error", exit 1.
+KNOWN = {("preset: a directory in its place", 1)}
+
+
+def expect(what, p, must_fail, out):
+    check(p.returncode >= 0, f"{what}: killed by signal {-p.returncode}: {p.stderr[-500:]}")
+    if (what, p.returncode) in KNOWN:
+        print(f"KNOWN: {what}: exit {p.returncode}, want 2: {p.stderr.strip()}")
+        return 2
+    check(p.returncode in (0, 2), f"{what}: exit {p.returncode}: {p.stderr[-500:]}")
+    if p.returncode == 2:
+        lines = p.stderr.strip().split("\n")  # \n only: the message may quote control bytes
+        check(len(lines) == 1 and lines[0].startswith("joulebench"),
+              f"{what}: not one line: {p.stderr[:500]!r}")
+        check(not out or not glob.glob(out + "*"), f"{what}: output written on bad input")
+    check(p.returncode == 2 or not must_fail, f"{what}: accepted (exit 0)")
+    return p.returncode
+
+
+def try_profile(name, path):
+    out = os.path.join(tmp, "p-out")
+    p = run(["run", "--profile", path, "-m", "model", "-w", "matmul", "-s", "test", "-r", "1",
+             "--warmup", "0", "--idle-s", "0.05", "--min-window-s", "0.05", "--no-plot", "-q",
+             "-o", out + ".csv"], timeout=120)
+    for f in glob.glob(out + "*"):
+        os.unlink(f)
+    return p, out
+
+
+def try_params(name, path):
+    out = os.path.join(tmp, "o-out")
+    p = run(["overhead", "--params", path, "--functions", "5", "--hours", "1", "--no-plot",
+             "-o", out], timeout=120)
+    ok = p.returncode == 0
+    for f in glob.glob(out + "*"):
+        os.unlink(f)
+    return p, (None if ok else out)
+
+
+counts = {0: 0, 2: 0}
+for kind, files, key, tries in (
+        ("profile", sorted(glob.glob(os.path.join(ROOT, "meters", "profiles", "*.profile"))),
+         "idle_w", try_profile),
+        ("preset", sorted(glob.glob(os.path.join(ROOT, "analysis", "presets", "*.params"))),
+         None, try_params)):
+    check(files, f"no shipped {kind} found under {ROOT}")
+    for src in files:
+        text = open(src, encoding="utf-8").read()
+        k = key or re.search(r"^(\w+)\s*=\s*[0-9]", text, re.M).group(1)
+        p, _ = tries("intact", src)
+        check(p.returncode == 0, f"{kind} {os.path.basename(src)} intact: {p.stderr}")
+        for name, data, must_fail in damages(text, k, kind == "profile"):
+            path = os.path.join(tmp, os.path.basename(src))
+            with open(path, "wb") as f:
+                f.write(data)
+            p, out = tries(name, path)
+            counts[expect(f"{kind} {os.path.basename(src)}, {name}", p, must_fail,
+                          out if p.returncode else None)] += 1
+        path = os.path.join(tmp, "a-directory")
+        os.makedirs(path, exist_ok=True)
+        p, out = tries("a directory", path)
+        counts[expect(f"{kind}: a directory in its place", p, True, out)] += 1
+        print(f"{kind} {os.path.basename(src)}: every damage refused or run, none crashed")
+    p, out = tries("missing", os.path.join(tmp, "missing-file"))
+    counts[expect(f"{kind}: a missing file", p, True, out)] += 1
+print(f"{counts[2]} damaged files refused with one line and exit 2, {counts[0]} still valid "
+      f"and run")
+shutil.rmtree(tmp, ignore_errors=True)
+print("ok")
