@@ -6,7 +6,12 @@ profile (meters/profiles/, read by `run --profile`) and each overhead preset
 middle of a line, a value made non-numeric, infinite, NaN or out of range, a source
 removed, NUL bytes and non-UTF-8 bytes inserted, seeded random bytes written over it, a
 1 MiB line, a directory in its place. Damage that can leave a valid file (a cut at a line
-end) may also run, but never crashes. The seed is JB_DAMAGE_SEED."""
+end) may also run, but never crashes. The seed is JB_DAMAGE_SEED.
+
+The fleet's gathered files (bench/fleet_gather.c): a stand-in for ssh (JOULEBENCH_SSH, no
+sshd, no root) runs each remote command here but sends a damaged run.csv or run.meta.json
+back; a CSV that cannot be read must fail that host with a line naming it (exit 1, the run
+failed), and no damage may crash the fleet."""
 import glob
 import os
 import random
@@ -129,5 +134,69 @@ for kind, files, key, tries in (
     counts[expect(f"{kind}: a missing file", p, True, out)] += 1
 print(f"{counts[2]} damaged files refused with one line and exit 2, {counts[0]} still valid "
       f"and run")
+
+# The fleet's gathered files.
+fake_ssh = os.path.join(tmp, "ssh")
+with open(fake_ssh, "w") as f:
+    f.write("#!/bin/sh\n# ssh stand-in: the remote command runs here; FAKE_CSV / FAKE_META\n"
+            "# replace what `cat DIR/run.csv` / `cat DIR/run.meta.json` send back.\n"
+            "for a; do cmd=$a; done\n"
+            "case \"$cmd\" in\n"
+            "*/run.csv) [ -z \"$FAKE_CSV\" ] || exec cat \"$FAKE_CSV\" ;;\n"
+            "*/run.meta.json) [ -z \"$FAKE_META\" ] || exec cat \"$FAKE_META\" ;;\n"
+            "esac\nexec sh -c \"$cmd\"\n")
+os.chmod(fake_ssh, 0o755)
+hosts = os.path.join(tmp, "hosts")
+with open(hosts, "w") as f:
+    f.write(f"fakehost {os.uname().machine}\n")
+QUICK = ["-w", "matmul", "-s", "test", "-m", "model", "-r", "1", "--warmup", "0",
+         "--idle-s", "0.05", "--min-window-s", "0.05", "-q", "--no-plot", "--force"]
+good = os.path.join(tmp, "good.csv")
+p = run(["run"] + QUICK + ["-o", good])
+check(p.returncode == 0, f"a host's run: {p.stderr}")
+data = open(good, "rb").read()
+meta = open(good[:-4] + ".meta.json", "rb").read()
+head, rows = data.split(b"\n", 1)
+noise = bytes(rng.randrange(256) for _ in range(2000))
+# (name, csv bytes or None, meta bytes or None, the host must fail)
+fleet_cases = [
+    ("csv empty", b"", None, True),
+    ("csv cut mid-record", data[:len(data) // 2 + 7], None, True),
+    ("csv random bytes", noise, None, True),
+    ("csv another header", b"a,b,c\n1,2,3\n", None, True),
+    ("csv a column short", b"\n".join(l.rsplit(b",", 1)[0] for l in data.split(b"\n") if l)
+     + b"\n", None, True),
+    ("csv text in a number", head + b"\n" + re.sub(rb"(,warm,\d+,\d+,\d+,\d+,)\d+",
+                                                 rb"\1x", rows, count=1), None, True),
+    ("csv header only", head + b"\n", None, False),
+    ("csv NUL in a field", data.replace(b",model,", b",mo\0el,", 1), None, False),
+    ("csv 1 MiB field", data.replace(b",matmul,", b"," + b"m" * (1 << 20) + b",", 1), None,
+     False),
+    ("meta empty", None, b"", False),
+    ("meta null", None, b"null", False),
+    ("meta an array", None, b"[1, 2]", False),
+    ("meta cut", None, meta[:len(meta) // 2], False),
+    ("meta random bytes", None, noise[:500], False),
+    ("meta every field null", None, re.sub(rb'":\s*[^,{}\[\]\s]+', b'": null', meta), False),
+]
+fleet_out = os.path.join(tmp, "fleet.csv")
+for name, c, m, must_fail in fleet_cases:
+    env = dict(os.environ, JOULEBENCH_SSH=fake_ssh)
+    for var, content in (("FAKE_CSV", c), ("FAKE_META", m)):
+        if content is not None:
+            env[var] = os.path.join(tmp, var)
+            with open(env[var], "wb") as f:
+                f.write(content)
+    check(c != data and m != meta, f"fleet, {name}: the damage changed nothing")
+    p = subprocess.run([os.path.abspath(JOULEBENCH), "run", "--hosts", hosts, "-o", fleet_out] + QUICK,
+                       capture_output=True, text=True, errors="replace", env=env, cwd=tmp,
+                       timeout=120)
+    last = (p.stderr.strip().split("\n") or [""])[-1]
+    check(p.returncode >= 0, f"fleet, {name}: killed by signal {-p.returncode}: {p.stderr}")
+    check(p.returncode in (0, 1), f"fleet, {name}: exit {p.returncode}: {p.stderr[-400:]}")
+    if must_fail:
+        check(p.returncode == 1 and "fakehost" in p.stderr,
+              f"fleet, {name}: not failed with the host named: {p.returncode} {p.stderr!r}")
+    print(f"fleet, {name}: exit {p.returncode}" + (f": {last[:160]}" if p.returncode else ""))
 shutil.rmtree(tmp, ignore_errors=True)
 print("ok")
