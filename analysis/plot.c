@@ -16,11 +16,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "plot.h"
@@ -108,6 +110,7 @@ plot_run_gnuplot(const char *dat, const char *out, const char *term, const char 
 	char q_out[8200], q_dat[8200], script[17000], msg[512];
 	char *argv[] = { "gnuplot", NULL };
 	posix_spawn_file_actions_t fa;
+	sigset_t pipe_set, old_set;
 	int in[2], er[2], rc, st = 0, n;
 	ssize_t got, k;
 	size_t used = 0;
@@ -156,10 +159,18 @@ plot_run_gnuplot(const char *dat, const char *out, const char *term, const char 
 					  "gnuplot is not installed (apt-get install gnuplot-nox)");
 		return jb_err_set(err, -rc, "cannot run gnuplot: %s", strerror(rc));
 	}
-	/* The script is far below a pipe's 64 KiB, so this write cannot wait on gnuplot. */
+	/* The script is far below a pipe's 64 KiB, so this write cannot wait on gnuplot. A
+	 * gnuplot that died at once makes it EPIPE: SIGPIPE is held back and taken here, so
+	 * that it cannot kill a caller that did not ignore it. */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
 	for (k = 0; k < n; k += got)
 		if ((got = write(in[1], script + k, (size_t)(n - k))) <= 0)
 			break;
+	if (k < n && errno == EPIPE)
+		(void)sigtimedwait(&pipe_set, NULL, &(struct timespec){ 0, 0 });
+	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
 	close(in[1]);
 	while (used + 1 < sizeof(msg) && (got = read(er[0], msg + used, sizeof(msg) - 1 - used)) > 0)
 		used += (size_t)got;
