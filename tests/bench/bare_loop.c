@@ -2,7 +2,9 @@
 /*
  * The bare baseline of the `harness` benchmark: one workload run in a plain loop in this
  * process, pinned to one core, with nothing of joulebench around it (no function runner,
- * no protocol, no meter). Prints one line: the median and mean wall time per invocation.
+ * no protocol, no meter). Prints one line: the median and mean wall time per invocation,
+ * and the mean CPU time of the process per invocation (what preemption by other load
+ * does not inflate).
  * usage: bare-loop WORKLOAD SIZE INVOCATIONS CORE
  */
 #include <errno.h>
@@ -28,7 +30,7 @@ main(int argc, char **argv)
 	const struct workload_desc *w;
 	struct workload_result res;
 	enum workload_size size;
-	uint64_t *t, sum = 0;
+	uint64_t *t, sum = 0, cpu = 0;
 	void *state;
 	cpu_set_t set;
 	int i, n;
@@ -48,16 +50,18 @@ main(int argc, char **argv)
 		return 1;
 	w->run(state, &res); /* one warmup, as joulebench's runs have warmup invocations */
 	for (i = 0; i < n; i++) {
-		uint64_t t0 = jb_clock_mono_ns();
+		uint64_t c0 = jb_clock_process_cpu_ns(), t0 = jb_clock_mono_ns();
 
 		w->run(state, &res);
 		t[i] = jb_clock_mono_ns() - t0;
+		cpu += jb_clock_process_cpu_ns() - c0;
 		sum += t[i];
 		if (w->verify(state, &res) != 0)
 			return 1;
 	}
 	qsort(t, (size_t)n, sizeof(*t), cmp_u64);
-	printf("median_ns=%" PRIu64 " mean_ns=%" PRIu64 "\n", t[n / 2], sum / (uint64_t)n);
+	printf("median_ns=%" PRIu64 " mean_ns=%" PRIu64 " cpu_mean_ns=%" PRIu64 "\n", t[n / 2],
+	       sum / (uint64_t)n, cpu / (uint64_t)n);
 	w->teardown(state);
 	free(t);
 	return 0;
