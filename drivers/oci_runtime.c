@@ -85,12 +85,17 @@ runtime_output_open(const char *path, char *const argv[], pid_t *pid, FILE **out
 	return 0;
 }
 
-/* Close the pipe and reap the child: its exit status, or -1 when it did not exit. */
+/* Read the rest of the output (a runtime killed by SIGPIPE for writing after we stopped
+ * reading would look like a failed one), close the pipe and reap the child: its exit
+ * status, or -1 when it did not exit. */
 static int
 runtime_output_close(pid_t pid, FILE *out)
 {
+	char sink[512];
 	int st = 0;
 
+	while (fread(sink, 1, sizeof(sink), out) > 0)
+		;
 	fclose(out);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
