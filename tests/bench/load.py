@@ -9,7 +9,7 @@ to this run always counts: containers, cgroups, bundles, joulebench's own descri
 processes of ours (joulebench, joulebench-fn, runc, crun) started during the run and left
 orphaned after it. The machine-wide counts (processes, open files, memory) also count
 other users' work; JB_SHARED_MACHINE=1 (a machine others are using) reports them without
-failing on them.
+failing on them (containers, cgroups and bundles of other runs among them).
 JB_BENCH_SHORT=1 (CI's short form): 10 s unless JB_LOAD_SECONDS says otherwise."""
 import csv
 import glob
@@ -122,16 +122,27 @@ if max(steady) - min(steady) > 2:
     fail(f"joulebench's descriptors grew during the run: {steady}")
 for k in before:
     print(f"{k:16} before {before[k]:>10} after {after[k]:>10}")
-for k in ("containers", "cgroups", "bundles"):
-    if after[k] != before[k]:
-        fail(f"{k} left behind: {before[k]} -> {after[k]}")
+# Ours by name: container ids and cgroups jb-<joulebench pid>-N, bundles
+# joulebench-ctr-<pid>-XXXXXX (drivers/container.c), whoever else is running containers.
+tag = f"jb-{proc.pid}-"
+ours = {"containers": [i for r in runtimes for i in subprocess.run(
+            [r, "list", "-q"], capture_output=True, text=True).stdout.split()
+            if i.startswith(tag)],
+        "cgroups": [d for d in glob.glob("/sys/fs/cgroup/*/joulebench/*")
+                    + glob.glob("/sys/fs/cgroup/joulebench/*")
+                    if os.path.basename(d).startswith(tag)],
+        "bundles": glob.glob(f"/tmp/joulebench-ctr-{proc.pid}-*")}
+for k, v in ours.items():
+    if v:
+        fail(f"{k} of this run left behind: {v}")
 left = orphans_since(start_tick)
 print(f"processes of ours started during the run and orphaned: {left or 'none'}")
 if left:
     fail(f"processes left behind: {left}")
 # Machine-wide counts: a small slack for other sessions' processes; on a machine others
 # are using (JB_SHARED_MACHINE=1) they are reported, not judged.
-wide = []
+wide = [f"{k}: {before[k]} -> {after[k]}" for k in ("containers", "cgroups", "bundles")
+        if after[k] != before[k]]
 if after["processes"] > before["processes"] + 5:
     wide.append(f"processes: {before['processes']} -> {after['processes']}")
 if after["open files"] > before["open files"] + 64:

@@ -188,8 +188,8 @@ for name, c, m, must_fail in fleet_cases:
             with open(env[var], "wb") as f:
                 f.write(content)
     check(c != data and m != meta, f"fleet, {name}: the damage changed nothing")
-    p = subprocess.run([os.path.abspath(JOULEBENCH), "run", "--hosts", hosts, "-o", fleet_out] + QUICK,
-                       capture_output=True, text=True, errors="replace", env=env, cwd=tmp,
+    p = subprocess.run([os.path.abspath(JOULEBENCH), "run", "--hosts", hosts, "-o", fleet_out]
+                       + QUICK, capture_output=True, text=True, errors="replace", env=env, cwd=tmp,
                        timeout=120)
     last = (p.stderr.strip().split("\n") or [""])[-1]
     check(p.returncode >= 0, f"fleet, {name}: killed by signal {-p.returncode}: {p.stderr}")
