@@ -166,7 +166,7 @@ cmd_calibrate(int argc, char **argv)
 	sysinfo_read(&host);
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	snprintf(src, sizeof(src), "joulebench calibrate -m %s, domain %s, %.80s, Linux %.60s, %s",
+	snprintf(src, sizeof(src), "joulebench calibrate -m %s, domain %s, %.80s, %.60s, %s",
 		 ops->name, m.selection, host.cpu_model, host.kernel, date);
 #define ADD(...) (used += (size_t)snprintf(text + used, used < sizeof(text) ? sizeof(text) - used : 0, __VA_ARGS__))
 	ADD("# joulebench platform power profile, written by `joulebench calibrate` and read by\n"

@@ -192,6 +192,10 @@ cli_check_ladder(const char *cmd, const struct cli_check_opts *o, struct meter *
 		x[i] = steps[i].busy_cores;
 		y[i] = steps[i].power_w;
 	}
+	if (n > 1 && !o->quiet && steps[n - 1].busy_cores < 0.5 * (double)steps[n - 1].cores_busy)
+		fprintf(stderr, "joulebench %s: %s: the load got only %.2f of %u cores (a busy "
+				"machine?): the fitted W/core is an extrapolation\n", cmd, m->ops->name,
+			steps[n - 1].busy_cores, steps[n - 1].cores_busy);
 	if (ladder_fit_line(x, y, (size_t)n, fit)) {
 		fprintf(stderr, "joulebench %s: %s: the ladder has too few distinct steps to fit "
 				"(interrupted, or the load got no CPU)\n", cmd, m->ops->name);
