@@ -79,9 +79,10 @@ cli_meter_alive(const struct meter_ops *ops, const struct jb_ctx *ctx, const cha
 	return rc;
 }
 
-const struct meter_ops *
-cli_meter_pick_live(const char *name, const struct jb_ctx *ctx, const char *domains,
-		    const int *cores, size_t n_cores, int quiet, int *exit_code)
+/* The pick; @live 0 skips the liveness probe (cli_meter_pick_external). */
+static const struct meter_ops *
+meter_pick(const char *name, const struct jb_ctx *ctx, const char *domains, const int *cores,
+	   size_t n_cores, int live, int quiet, int *exit_code)
 {
 	char why[1024];
 	int dead = 0;
@@ -103,7 +104,7 @@ cli_meter_pick_live(const char *name, const struct jb_ctx *ctx, const char *doma
 			*exit_code = CLI_EXIT_USAGE;
 			return NULL;
 		}
-		if (rc == 0)
+		if (rc == 0 && live)
 			rc = cli_meter_alive(m, ctx, domains, cores, n_cores, why, sizeof(why));
 		if (rc == -ENODATA) {
 			fprintf(stderr, "joulebench: meter %s is dead here: %s\n", name, why);
@@ -121,7 +122,7 @@ cli_meter_pick_live(const char *name, const struct jb_ctx *ctx, const char *doma
 		const struct meter_ops *m = meter_at(i);
 		int rc = m->probe(ctx, why, sizeof(why));
 
-		if (rc == 0)
+		if (rc == 0 && live)
 			rc = cli_meter_alive(m, ctx, domains, cores, n_cores, why, sizeof(why));
 		if (rc == 0) {
 			if (m->kind == METER_KIND_MODELED && !quiet)
@@ -145,9 +146,22 @@ cli_meter_pick_live(const char *name, const struct jb_ctx *ctx, const char *doma
 }
 
 const struct meter_ops *
+cli_meter_pick_live(const char *name, const struct jb_ctx *ctx, const char *domains,
+		    const int *cores, size_t n_cores, int quiet, int *exit_code)
+{
+	return meter_pick(name, ctx, domains, cores, n_cores, 1, quiet, exit_code);
+}
+
+const struct meter_ops *
 cli_meter_pick(const char *name, const struct jb_ctx *ctx, int quiet, int *exit_code)
 {
-	return cli_meter_pick_live(name, ctx, NULL, NULL, 0, quiet, exit_code);
+	return meter_pick(name, ctx, NULL, NULL, 0, 1, quiet, exit_code);
+}
+
+const struct meter_ops *
+cli_meter_pick_external(const char *name, const struct jb_ctx *ctx, int quiet, int *exit_code)
+{
+	return meter_pick(name, ctx, NULL, NULL, 0, 0, quiet, exit_code);
 }
 
 const char *

@@ -54,6 +54,14 @@ const struct meter_ops *cli_meter_pick_live(const char *name, const struct jb_ct
 					    int quiet, int *exit_code);
 
 /**
+ * cli_meter_pick_external() - cli_meter_pick() without the liveness probe, for a meter on
+ * another machine (boot-energy's board): the board may be switched off, and this machine's
+ * load does not reach it.
+ */
+const struct meter_ops *cli_meter_pick_external(const char *name, const struct jb_ctx *ctx,
+						int quiet, int *exit_code);
+
+/**
  * cli_meter_alive() - open @ops, select @domains (NULL: default), run
  * meter_liveness_check() on @cores (NULL/0: this process's CPUs), close it. A modeled
  * meter is alive. Return: 0 alive; -ENODATA dead; another -errno when it cannot be opened
