@@ -39,6 +39,8 @@
 #define CHECK_MIN_R2 0.9
 #define CHECK_AGREE_REL 0.01
 #define CHECK_IDLE_WINDOWS 10
+/* The ladder's fitted rise must exceed 3 standard deviations of the idle windows. */
+#define CHECK_RISE_NOISES 3.0
 
 struct check_meter {
 	const struct meter_ops *ops;
@@ -132,7 +134,8 @@ cli_check_parse(const char *cmd, int argc, char **argv, struct cli_check_opts *o
 
 			if (cli_parse_double(optarg, lo, 3600, &v)) {
 				fprintf(stderr, "joulebench %s: %s '%s': want seconds from %g to 3600\n",
-					cmd, argv[optind - 1], optarg, lo);
+					cmd, c == OPT_STEP ? "--step-s" : c == OPT_IDLE ? "--idle-s"
+							   : "--agree-s", optarg, lo);
 				return CLI_EXIT_USAGE;
 			}
 			*(c == OPT_STEP ? &o->step_s : c == OPT_IDLE ? &o->idle_s : &o->agree_s) = v;
@@ -224,7 +227,7 @@ static void
 check_one(const struct cli_check_opts *o, struct check_meter *c)
 {
 	struct meter *m = &c->m;
-	double p[CHECK_IDLE_WINDOWS], lo_w, hi_w, sum = 0, ss = 0, declared_s;
+	double p[CHECK_IDLE_WINDOWS], lo_w, hi_w, sum = 0, ss = 0, declared_s, x_max = 0;
 	uint64_t idle_win_ns = (uint64_t)(o->idle_s * 1e9 / CHECK_IDLE_WINDOWS);
 	int i, rc;
 
@@ -271,9 +274,18 @@ check_one(const struct cli_check_opts *o, struct check_meter *c)
 		c->x[i] = c->step[i].busy_cores;
 		c->y[i] = c->step[i].power_w;
 	}
+	for (i = 0; i < c->n_steps; i++)
+		x_max = c->x[i] > x_max ? c->x[i] : x_max;
 	if (!(c->fit.w_per_core > 0))
 		fail_add(c, "ladder (power does not rise with load: %.4g W/core)",
 			 c->fit.w_per_core);
+	else if (isfinite(c->idle_sd_w) &&
+		 !(c->fit.w_per_core * x_max > CHECK_RISE_NOISES * c->idle_sd_w))
+		/* With a few steps a flat counter's noise can fit a line with a high R²: the
+		 * rise itself must stand out of the idle noise. */
+		fail_add(c, "ladder (power rises %.3g W over the ladder, within %g x the idle "
+			    "noise %.3g W: the counter does not follow the load)",
+			 c->fit.w_per_core * x_max, CHECK_RISE_NOISES, c->idle_sd_w);
 	else if (!(c->fit.r2 >= CHECK_MIN_R2))
 		fail_add(c, "ladder (R^2 %.3f < %.2f)", c->fit.r2, CHECK_MIN_R2);
 }

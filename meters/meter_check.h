@@ -91,7 +91,8 @@ int meter_power_series(struct meter *m, uint64_t window_ns, size_t n, double *po
 
 struct meter_ladder_step {
 	unsigned cores_busy;     /* load threads started */
-	double busy_cores;       /* CPU time they got / wall time: the x of the fit */
+	double busy_cores;       /* CPU time of this process in the window / its wall time:
+				  * the x of the fit */
 	double power_w;          /* mean power of the selected domains */
 	double wall_s;
 };

@@ -91,7 +91,7 @@ meter_ladder_run(struct meter *m, const int *cores, size_t n_cores, uint64_t ste
 	for (k = 0; k <= n_cores; k++) {
 		struct meter_sample a, b;
 		struct meter_load *load;
-		uint64_t cpu_ns;
+		uint64_t cpu_a = 0, cpu_b = 0;
 		double wall_s;
 
 		if (stop && *stop)
@@ -103,11 +103,14 @@ meter_ladder_run(struct meter *m, const int *cores, size_t n_cores, uint64_t ste
 		jb_clock_sleep_ns(step_ns / 10);
 		rc = meter_sample(m, &a);
 		if (rc == 0) {
+			/* The CPU time this process got inside the window, all threads: what drives
+			 * the power, whether or not the scheduler gave the load its cores. */
+			cpu_a = jb_clock_process_cpu_ns();
 			jb_clock_sleep_ns(step_ns);
+			cpu_b = jb_clock_process_cpu_ns();
 			rc = meter_sample(m, &b);
 		}
-		/* The load's CPU time covers the settling time too: scale it to the window. */
-		cpu_ns = meter_load_stop(load);
+		meter_load_stop(load);
 		if (rc)
 			return jb_err_set(err, rc, "meter %s: read failed at %zu busy cores: %s",
 					  m->ops->name, k, jb_strerror(rc));
@@ -115,7 +118,7 @@ meter_ladder_run(struct meter *m, const int *cores, size_t n_cores, uint64_t ste
 		steps[k].cores_busy = (unsigned)k;
 		steps[k].wall_s = wall_s;
 		steps[k].power_w = (b.energy_j - a.energy_j) / wall_s;
-		steps[k].busy_cores = (double)cpu_ns / 1e9 / ((double)(step_ns + step_ns / 10) / 1e9);
+		steps[k].busy_cores = (double)(cpu_b - cpu_a) / 1e9 / wall_s;
 	}
 	return (int)k;
 }

@@ -8,9 +8,9 @@ private mount namespace, where rapl-powercap is the only measured meter this mac
    and ends on `model`, every row labelled modeled; `check` fails naming liveness.
 2. One zone of two frozen: the meter is dead, and the frozen zone is named.
 3. A package whose power follows the load: its writer programs energy = idle x time +
-   W/core x CPU seconds of the joulebench process under test (read from /proc/PID/stat, so
-   that the other work of a shared CI machine does not move it; the issue's /proc/stat
-   variant would count that too). `check` passes and finds W/core; `calibrate` writes a
+   W/core x CPU seconds of the joulebench process under test (its threads' schedstat, so
+   that the other work of a shared CI machine does not move it; the whole machine's
+   /proc/stat would count that too). `check` passes and finds W/core; `calibrate` writes a
    profile whose idle_w and loaded_w are the programmed ones within 5%, and `run --meter
    model --meter-opts profile=FILE` uses it, labelled modeled.
 Needs root for the mount namespace: skipped (exit 77) otherwise."""
@@ -90,32 +90,47 @@ check("package-0 did not" not in p.stderr, f"the live zone was blamed: {p.stderr
 fake.stop()
 print("one zone of two frozen: ok")
 
+# ---- 2b. a live counter that does not follow the load: check fails on the ladder ----
+fresh_tree()
+fake = FakePowercap(ROOT, [("intel-rapl:0", "package-0", 15.0, MAX_PKG, 1000)])
+fake.start(realtime=True)
+p = run(["check", "-m", "rapl-powercap", "-o", os.path.join(tmp, "flat"), "--no-plot",
+         "--idle-s", "1", "-q"])
+check(p.returncode == 1 and "FAILED: ladder" in p.stderr,
+      f"check on a flat counter: exit {p.returncode}: {p.stdout}{p.stderr}")
+fake.stop()
+print("flat counter: ok")
+
 
 # ---- 3. power follows the load ----
 class LoadFollower:
-    """energy (µJ) = idle_w x time + w_per_core x CPU seconds of the watched process, the
-    CPU time of processes watched before carried over so the counter never goes back."""
+    """energy (µJ) = idle_w x time + w_per_core x CPU seconds of the watched processes. The CPU
+    time is each thread's own, in ns, from /proc/PID/task/TID/schedstat (proc(5)); a thread
+    that has exited keeps its last value, so the counter never goes back. (/proc/PID/stat
+    counts in 10 ms ticks, too coarse for a 1 s step of a fraction of a core.)"""
 
     def __init__(self, idle_w, w_per_core):
         self.idle_w, self.w_per_core = idle_w, w_per_core
-        self.pid, self.done_s, self.last_s = None, 0.0, 0.0
-        self.hz = os.sysconf("SC_CLK_TCK")
+        self.pid, self.cpu_ns = None, {}
 
     def watch(self, pid):
-        self.done_s += self.last_s
-        self.last_s = 0.0
         self.pid = pid
 
     def energy_uj(self, dt_ns):
-        if self.pid is not None:
+        pid = self.pid
+        if pid is not None:
             try:
-                with open(f"/proc/{self.pid}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                # utime and stime (fields 14 and 15 of proc(5)), all threads together.
-                self.last_s = (int(fields[11]) + int(fields[12])) / self.hz
-            except (OSError, IndexError, ValueError):
-                pass  # exited: keep its last CPU time
-        return self.idle_w * dt_ns / 1e3 + self.w_per_core * (self.done_s + self.last_s) * 1e6
+                tids = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                tids = []
+            for tid in tids:
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                        self.cpu_ns[(pid, tid)] = int(f.read().split()[0])
+                except (OSError, IndexError, ValueError):
+                    pass  # exited: keep its last CPU time
+        cpu_s = sum(self.cpu_ns.values()) / 1e9
+        return self.idle_w * dt_ns / 1e3 + self.w_per_core * cpu_s * 1e6
 
 
 IDLE_W, W_PER_CORE = 10.0, 5.0
@@ -179,3 +194,20 @@ check(rows and all(r["meter_kind"] == "modeled" for r in rows), "calibrated rows
 check(prof in read_meta(out)["meter"]["detail"], "the sidecar does not name the profile")
 fake.stop()
 print("calibrated model: ok")
+
+# ---- 4. no meter at all; bad input ----
+fresh_tree()
+p = run(["check"])
+check(p.returncode == 77 and "no measured meter" in p.stderr, f"check: {p.returncode} {p.stderr}")
+p = run(["check", "-m", "rapl-powercap"])
+check(p.returncode == 77, f"check -m absent: {p.returncode} {p.stderr}")
+p = run(["calibrate", "-m", "rapl-powercap", "-o", prof])
+check(p.returncode == 77, f"calibrate -m absent: {p.returncode} {p.stderr}")
+for args, words in ((["calibrate", "-m", "model", "-o", prof], "measured meter"),
+                    (["calibrate", "-m", "rapl-powercap"], "needs -m METER and -o"),
+                    (["check", "--step-s", "x"], "--step-s"),
+                    (["check", "-m", "nosuch"], "unknown meter")):
+    p = run(args)
+    check(p.returncode == 2 and words in p.stderr, f"{args}: {p.returncode} {p.stderr}")
+    one_line(p.stderr, str(args))
+print("absent meter and bad input: ok")
