@@ -60,7 +60,7 @@ ladder_gnuplot(const char *prefix, const char *dat, const struct ladder_series *
 		   "set output '%s.%s'\n"
 		   "set title 'joulebench check: power against busy cores (points: measured; "
 		   "lines: least-squares fit)' noenhanced\n"
-		   "set xlabel 'busy cores (CPU time of the load / wall time)'\n"
+		   "set xlabel 'busy cores (CPU time of joulebench in the window / wall time)'\n"
 		   "set ylabel 'power (W)'\n"
 		   "set grid\nset key left top noenhanced\nset xrange [0:*]\nset yrange [0:*]\n"
 		   "plot ",

@@ -323,7 +323,6 @@ check_write_csv(const char *path, struct check_meter *cm, size_t n, struct meter
 	for (i = 0; i < n; i++) {
 		struct check_meter *c = &cm[i];
 		const char *d = c->m.selection;
-		const char *ok = c->failed[0] ? "fail" : "pass";
 
 		if (!c->open)
 			continue;
@@ -354,7 +353,6 @@ check_write_csv(const char *path, struct check_meter *cm, size_t n, struct meter
 			csv_row(f, c->ops->name, d, "r2", NAN, c->fit.r2, "", NAN, CHECK_MIN_R2, "",
 				strstr(c->failed, "ladder") ? "fail" : "pass");
 		}
-		(void)ok;
 	}
 	for (i = 0; i < n_ag; i++)
 		csv_row(f, pair[i][0], ag[i].domain, "agreement_rel", NAN, ag[i].diff_rel, "",
