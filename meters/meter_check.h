@@ -69,7 +69,7 @@ int meter_liveness_check(struct meter *m, const int *cores, size_t n_cores, char
 /* ---- measurements for check and calibrate (meter_ladder.c) ---- */
 
 struct meter_updates {
-	double interval_s; /* mean time between changes of the first selected domain */
+	double interval_s; /* median time between changes of the first selected domain */
 	double step_min_j; /* the smallest change seen: the resolution is at most this */
 	unsigned changes;  /* changes seen while polling */
 	double polled_s;

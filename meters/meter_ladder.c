@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jb_clock.h"
@@ -27,12 +28,26 @@ first_selected(const struct meter *m)
 	return 0;
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Intervals kept for the median: the first ones seen, enough for 0.2 s of a fast counter. */
+#define UPDATES_KEPT 4096
+
 int
 meter_updates_measure(struct meter *m, uint64_t poll_ns, struct meter_updates *out)
 {
+	static const size_t kept_max = UPDATES_KEPT;
+	uint64_t kept[UPDATES_KEPT];
 	struct meter_reading r;
-	uint64_t t0, first_t = 0, last_t = 0, prev_uj = 0, step_min = UINT64_MAX;
+	uint64_t t0, last_t = 0, prev_uj = 0, step_min = UINT64_MAX;
 	int d = first_selected(m), rc, have = 0;
+	size_t n_kept = 0;
 
 	memset(out, 0, sizeof(*out));
 	t0 = jb_clock_mono_ns();
@@ -45,8 +60,8 @@ meter_updates_measure(struct meter *m, uint64_t poll_ns, struct meter_updates *o
 			/* A backwards step is a wrap or a reset, not the counter's step size. */
 			if (r.energy_uj[d] > prev_uj && r.energy_uj[d] - prev_uj < step_min)
 				step_min = r.energy_uj[d] - prev_uj;
-			if (!out->changes++)
-				first_t = r.t_ns;
+			if (out->changes++ && n_kept < kept_max)
+				kept[n_kept++] = r.t_ns - last_t;
 			last_t = r.t_ns;
 		}
 		prev_uj = r.energy_uj[d];
@@ -55,7 +70,10 @@ meter_updates_measure(struct meter *m, uint64_t poll_ns, struct meter_updates *o
 	out->polled_s = (double)(jb_clock_mono_ns() - t0) / 1e9;
 	if (out->changes < 3)
 		return -ENODATA;
-	out->interval_s = (double)(last_t - first_t) / 1e9 / (double)(out->changes - 1);
+	/* The median, not the mean: a reader descheduled once (a busy machine) must not make
+	 * the counter look slower than it is. */
+	qsort(kept, n_kept, sizeof(kept[0]), cmp_u64);
+	out->interval_s = (double)kept[n_kept / 2] / 1e9;
 	out->step_min_j = step_min == UINT64_MAX ? NAN : (double)step_min / 1e6;
 	return 0;
 }
