@@ -310,7 +310,8 @@ rapl_perf_probe_with(const struct jb_ctx *ctx, const struct rapl_perf_sys *sys, 
 	if (rc) {
 		snprintf(why, why_len, "perf power PMU: read of power/%s/ on cpu %d failed: %s",
 			 pmu.ev[0].name, pmu.cpu[0], jb_strerror(rc));
-		return rc;
+		/* -EINVAL from a probe means bad configuration (exit 2); this is the kernel's. */
+		return rc == -EINVAL ? -EIO : rc;
 	}
 	snprintf(why, why_len, "perf power PMU type %u: %zu event(s) on %d package CPU(s), "
 		 "system-wide counting allowed, %s reads %llu", pmu.type, pmu.n_events, pmu.n_cpus,
