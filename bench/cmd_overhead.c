@@ -240,7 +240,7 @@ run_sweep(const struct ovh_opts *o, const struct params *base, const struct trac
 				break;
 			t = &own;
 		}
-		if ((rc = overhead_simulate(t, &p, o->seed, 0, &pt[i].r, err)))
+		if ((rc = overhead_simulate(t, &p, o->seed, 0, 1, &pt[i].r, err)))
 			break;
 		done++;
 		printf("%14.6g %12.4f %16.6g %16.6g %16.6g\n", val[i], 100 * pt[i].r.reduction,
@@ -311,7 +311,7 @@ cmd_overhead(int argc, char **argv)
 	fprintf(stderr, "joulebench overhead: trace %s: %zu functions, %llu invocations, %.4g h "
 			"(%zu functions dropped by the reader); seed %llu\n", t.kind, t.n,
 		(unsigned long long)t.n_invocations, t.horizon_s / 3600, t.n_dropped, o.seed);
-	rc = overhead_simulate(&t, &p, o.seed, o.step_s, &r, &err);
+	rc = overhead_simulate(&t, &p, o.seed, o.step_s, 1, &r, &err);
 	if (!rc) {
 		print_result(&r);
 		printf("\nreduction of overhead (1 - hardware/software): %.2f%%\n", 100 * r.reduction);

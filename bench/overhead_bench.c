@@ -50,7 +50,7 @@ bench_one(const char *functions, const char *invocations)
 	}
 	t1 = now_s(CLOCK_MONOTONIC);
 	c1 = now_s(CLOCK_PROCESS_CPUTIME_ID);
-	if (overhead_simulate(&t, &p, 1, 300, &r, &err)) {
+	if (overhead_simulate(&t, &p, 1, 300, 1, &r, &err)) {
 		fprintf(stderr, "overhead-bench: %s\n", err.msg);
 		trace_fini(&t);
 		return 1;
