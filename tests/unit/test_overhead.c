@@ -481,6 +481,69 @@ Test(trace, azure2019_fixture_reads_and_joins)
 	trace_fini(&t);
 }
 
+/* Two days as one trace, from a directory: minutes continue across midnight, each day's
+ * durations, a borrowed table, and both memory layouts (tests/fixtures/README.md). */
+Test(trace, azure2019_two_days)
+{
+	struct trace t = { 0 };
+	struct jb_err err = { 0 };
+	const struct trace_function *f1, *f3;
+	struct trace_buf b = { 0 };
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
+	struct overhead_result r;
+	struct params p;
+
+	cr_assert_eq(trace_azure2019_dir(&t, FIX "azure2019-2days", &err), 0, "%s", err.msg);
+	cr_assert_eq(t.n, 3);
+	cr_assert_eq(t.n_dropped, 0);
+	cr_assert_eq(t.n_invocations, 6);
+	cr_assert_float_eq(t.horizon_s, 2 * 86400, 1e-9);
+	f1 = &t.fn[0];
+	f3 = &t.fn[2];
+	cr_assert_str_eq(f1->name, "o1/a1/f1");
+	cr_assert_str_eq(f3->name, "o3/a3/f3");
+	cr_assert_eq(f1->n_minutes, 2);
+	cr_assert_eq(f1->minute[0], 1439);
+	cr_assert_eq(f1->minute[1], 1440);
+	cr_assert_float_eq(f1->memory_mb, 200, 1e-12);     /* (100 + 300) / 2 */
+	cr_assert_float_eq(t.fn[1].memory_mb, 200, 1e-12); /* o2/a2: 12 columns, per app */
+	cr_assert(isnan(f3->memory_mb));
+	cr_assert_eq(f3->minute[1], 1445);
+	cr_assert_float_eq(f3->pct_day[1][3], 2000, 1e-12); /* borrowed from day 1 */
+	cr_assert_eq(trace_function_expand(f1, rng, &b, NULL), 0);
+	cr_assert_eq(b.n, 2);
+	cr_assert_float_eq(b.inv[0].duration_s, 1.0, 1e-12);
+	cr_assert_float_eq(b.inv[1].duration_s, 3.0, 1e-12);
+	/* The same files listed one by one read the same. */
+	{
+		static const char *const inv[] = { FIX "azure2019-2days/invocations_per_function_md.anon.d01.csv",
+						   FIX "azure2019-2days/invocations_per_function_md.anon.d02.csv" };
+		static const char *const dur[] = { FIX "azure2019-2days/function_durations_percentiles.anon.d01.csv",
+						   FIX "azure2019-2days/function_durations_percentiles.anon.d02.csv" };
+		static const char *const mem[] = { FIX "azure2019-2days/app_memory_percentiles.anon.d01.csv",
+						   FIX "azure2019-2days/app_memory_percentiles.anon.d02.csv" };
+		struct trace u = { 0 };
+
+		cr_assert_eq(trace_azure2019_read_days(&u, inv, dur, mem, 2, &err), 0, "%s", err.msg);
+		cr_assert_eq(u.n, 3);
+		cr_assert_eq(u.n_invocations, 6);
+		cr_assert_float_eq(u.fn[0].memory_mb, 200, 1e-12);
+		trace_fini(&u);
+	}
+	/* f1's one instance is warm across midnight (keep-alive 600 s covers minute 1439 to
+	 * 1440): 1 cold start on the server, 2 on boards. o2's two 0.5 s runs in one minute
+	 * overlap with probability < 2 x 0.5/60 (seed 1: they do not); o3's are a day apart. */
+	params_init(&p);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, 2, &r, NULL), 0);
+	cr_assert_eq(r.invocations, 6);
+	cr_assert_eq(r.p[OVERHEAD_SW].cold_starts, 1 + 1 + 2);
+	cr_assert_eq(r.p[OVERHEAD_HW].cold_starts, 2 + 2 + 2);
+	overhead_result_fini(&r);
+	trace_buf_fini(&b);
+	gsl_rng_free(rng);
+	trace_fini(&t);
+}
+
 Test(trace, azure2019_malformed_named_by_file_line_column)
 {
 	struct trace t = { 0 };
