@@ -398,6 +398,20 @@ Test(overhead, rejects_loaded_below_idle)
 	trace_fini(&t);
 }
 
+/* The fleet preset loads, names its source and is marked as a placeholder. */
+Test(params, fleet_preset_is_sourced_placeholder)
+{
+	struct params p;
+	struct jb_err err = { 0 };
+
+	params_init(&p);
+	cr_assert_eq(params_load_file(&p, PRESETS "fleet-aws-lambda.params", &err), 0, "%s",
+		     err.msg);
+	cr_assert_float_eq(p.v[PARAMS_fleet_invocations_per_day], 1e13 / 30.44, 1e8);
+	cr_assert(strstr(p.src[PARAMS_fleet_invocations_per_day], "placeholder"));
+	cr_assert(strstr(p.src[PARAMS_fleet_invocations_per_day], "AWS"));
+}
+
 Test(params, file_needs_sources_and_known_keys)
 {
 	char path[] = "/tmp/jb-params-XXXXXX";
