@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -121,6 +122,46 @@ tenants_make(const struct trace *t, const struct params *p, unsigned long seed,
 	return 0;
 }
 
+/* A barrier whose count can shrink: when a thread cannot be started, the others must not
+ * wait for it (pthread_barrier_t's count is fixed). */
+struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned n, waiting;
+	unsigned long gen;
+};
+
+static void
+gate_wait(struct gate *g)
+{
+	unsigned long gen;
+
+	pthread_mutex_lock(&g->mu);
+	gen = g->gen;
+	if (++g->waiting >= g->n) {
+		g->waiting = 0;
+		g->gen++;
+		pthread_cond_broadcast(&g->cv);
+	} else {
+		while (gen == g->gen)
+			pthread_cond_wait(&g->cv, &g->mu);
+	}
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void
+gate_shrink(struct gate *g, unsigned n)
+{
+	pthread_mutex_lock(&g->mu);
+	g->n = n;
+	if (g->waiting && g->waiting >= n) {
+		g->waiting = 0;
+		g->gen++;
+		pthread_cond_broadcast(&g->cv);
+	}
+	pthread_mutex_unlock(&g->mu);
+}
+
 /* What all threads share, read-only but for their own tenants. */
 struct serve_ctx {
 	const struct trace *t;
@@ -129,11 +170,16 @@ struct serve_ctx {
 	struct tenant *ten;
 	unsigned char *rng_state;  /* n x rng_size: each tenant's saved stream */
 	size_t n, rng_size;
+	size_t *order;             /* tenants, most invocations first */
+	atomic_size_t *next;       /* per chunk of time (and the flush): next in order[] */
+	size_t n_chunks;
+	struct gate chunk_done;
+	atomic_int failed;
 	unsigned threads;
 	double horizon_s;
 };
 
-/* One thread: the tenants i with i % threads == id, into its own bins. */
+/* One thread: whichever tenants it claims, chunk by chunk of time, into its own bins. */
 struct serve_shard {
 	struct serve_ctx *ctx;
 	unsigned id;
@@ -171,6 +217,33 @@ sw_weights(const struct params *p, const struct trace_function *f, struct sim_pl
 			     sw->memory_mb / p->v[PARAMS_server_memory_mb]);
 }
 
+/* Serve tenant @i's invocations before @until, on thread @sh. */
+static void
+tenant_serve(struct serve_shard *sh, size_t i, double until, gsl_rng *rng,
+	     struct trace_buf *buf, struct sim_platform *sw, const struct sim_platform *hw)
+{
+	struct serve_ctx *c = sh->ctx;
+	struct tenant *tn = &c->ten[i];
+	const struct trace_function *f = &c->t->fn[tn->fn];
+	unsigned char *st = c->rng_state + i * c->rng_size;
+
+	memcpy(gsl_rng_state(rng), st, c->rng_size);
+	sh->rc = trace_function_expand_until(f, rng, &tn->cur, until, buf, &sh->err);
+	memcpy(st, gsl_rng_state(rng), c->rng_size);
+	if (sh->rc || !buf->n)
+		return;
+	sw_weights(c->p, f, sw);
+	sh->invocations += buf->n;
+	if (sim_pool_feed(&tn->sw, sw, &sh->bins, buf->inv, buf->n) ||
+	    sim_pool_feed(&tn->hw, hw, &sh->bins, buf->inv, buf->n))
+		sh->rc = jb_err_set(&sh->err, -ENOMEM, "out of memory simulating %s", f->name);
+}
+
+/* Tenants are claimed from a shared counter per chunk of time, heaviest first, so that
+ * a few busy functions (rates span 8 orders of magnitude) do not leave threads idle; a
+ * barrier ends each chunk, because a tenant's next chunk must follow its last. Which
+ * thread serves a tenant changes nothing: its stream is its own and the bins' sums are
+ * exact. Every thread passes every barrier, also after an error. */
 static void *
 serve_shard_run(void *arg)
 {
@@ -179,47 +252,71 @@ serve_shard_run(void *arg)
 	struct sim_platform sw, hw;
 	struct trace_buf buf = { 0 };
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
-	double t0, until;
-	size_t i;
+	double until;
+	size_t k, i;
 
 	platforms_make(c->p, &sw, &hw);
 	if (!rng) {
 		sh->rc = jb_err_set(&sh->err, -ENOMEM, "out of memory");
-		return NULL;
+		atomic_store(&c->failed, 1);
 	}
-	for (t0 = 0; !sh->rc; t0 += OVERHEAD_CHUNK_S) {
+	for (k = 0; k < c->n_chunks; k++) {
 		/* The last chunk takes everything left, also starts at or past the horizon. */
-		until = t0 + OVERHEAD_CHUNK_S >= c->horizon_s ? INFINITY : t0 + OVERHEAD_CHUNK_S;
-		for (i = sh->id; i < c->n && !sh->rc; i += c->threads) {
-			struct tenant *tn = &c->ten[i];
-			const struct trace_function *f = &c->t->fn[tn->fn];
-			unsigned char *st = c->rng_state + i * c->rng_size;
-
-			memcpy(gsl_rng_state(rng), st, c->rng_size);
-			sh->rc = trace_function_expand_until(f, rng, &tn->cur, until, &buf, &sh->err);
-			memcpy(st, gsl_rng_state(rng), c->rng_size);
-			if (sh->rc || !buf.n)
-				continue;
-			sw_weights(c->p, f, &sw);
-			sh->invocations += buf.n;
-			if (sim_pool_feed(&tn->sw, &sw, &sh->bins, buf.inv, buf.n) ||
-			    sim_pool_feed(&tn->hw, &hw, &sh->bins, buf.inv, buf.n))
-				sh->rc = jb_err_set(&sh->err, -ENOMEM, "out of memory simulating %s",
-						    f->name);
+		until = k + 1 == c->n_chunks ? INFINITY : (k + 1) * OVERHEAD_CHUNK_S;
+		while (!atomic_load(&c->failed) && (i = atomic_fetch_add(&c->next[k], 1)) < c->n) {
+			tenant_serve(sh, c->order[i], until, rng, &buf, &sw, &hw);
+			if (sh->rc)
+				atomic_store(&c->failed, 1);
 		}
-		if (isinf(until))
-			break;
+		if (c->threads > 1)
+			gate_wait(&c->chunk_done);
 	}
-	for (i = sh->id; i < c->n && !sh->rc; i += c->threads) {
-		struct tenant *tn = &c->ten[i];
+	while (!atomic_load(&c->failed) && (i = atomic_fetch_add(&c->next[k], 1)) < c->n) {
+		struct tenant *tn = &c->ten[c->order[i]];
 
 		sw_weights(c->p, &c->t->fn[tn->fn], &sw);
-		if (sim_pool_flush(&tn->sw, &sw, &sh->bins) || sim_pool_flush(&tn->hw, &hw, &sh->bins))
+		if (sim_pool_flush(&tn->sw, &sw, &sh->bins) || sim_pool_flush(&tn->hw, &hw, &sh->bins)) {
 			sh->rc = jb_err_set(&sh->err, -ENOMEM, "out of memory");
+			atomic_store(&c->failed, 1);
+		}
 	}
 	trace_buf_fini(&buf);
-	gsl_rng_free(rng);
+	if (rng)
+		gsl_rng_free(rng);
 	return NULL;
+}
+
+/* Heaviest first: more invocations before fewer; ties by index, so the order is fixed.
+ * (Keys are copied out: qsort has no context argument, and sweeps run concurrently.) */
+struct order_key {
+	uint64_t n;
+	size_t i;
+};
+
+static int
+order_cmp(const void *a, const void *b)
+{
+	const struct order_key *x = a, *y = b;
+
+	return x->n != y->n ? (x->n < y->n) - (x->n > y->n) : (x->i > y->i) - (x->i < y->i);
+}
+
+static int
+order_make(const struct trace *t, const struct tenant *ten, size_t n, size_t *order)
+{
+	struct order_key *k = malloc((n + 1) * sizeof(*k));
+	size_t i;
+
+	if (!k)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		k[i] = (struct order_key){ t->fn[ten[i].fn].n_total, i };
+	if (n)
+		qsort(k, n, sizeof(*k), order_cmp);
+	for (i = 0; i < n; i++)
+		order[i] = k[i].i;
+	free(k);
+	return 0;
 }
 
 /* Pass 1: every tenant on both platforms, sharded by tenant over @threads threads, each
@@ -228,7 +325,9 @@ static int
 serve_all(const struct trace *t, const struct params *p, unsigned long seed, unsigned threads,
 	  struct sim_bins *b, struct overhead_result *out, struct jb_err *err)
 {
-	struct serve_ctx c = { .t = t, .p = p, .seed = seed, .horizon_s = b->horizon_s };
+	struct serve_ctx c = { .t = t, .p = p, .seed = seed, .horizon_s = b->horizon_s,
+			       .chunk_done = { .mu = PTHREAD_MUTEX_INITIALIZER,
+					       .cv = PTHREAD_COND_INITIALIZER } };
 	struct serve_shard *sh = NULL;
 	pthread_t *tid = NULL;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
@@ -245,9 +344,21 @@ serve_all(const struct trace *t, const struct params *p, unsigned long seed, uns
 		c.threads = c.n ? (unsigned)c.n : 1;
 	c.rng_size = gsl_rng_size(rng);
 	c.rng_state = malloc(c.n * c.rng_size + 1);
+	c.n_chunks = (size_t)ceil(b->horizon_s / OVERHEAD_CHUNK_S);
+	c.n_chunks = c.n_chunks ? c.n_chunks : 1;
+	c.next = calloc(c.n_chunks + 1, sizeof(*c.next));
+	c.order = malloc((c.n + 1) * sizeof(*c.order));
+	c.chunk_done.n = c.threads;
 	sh = calloc(c.threads, sizeof(*sh));
 	tid = calloc(c.threads, sizeof(*tid));
-	if (!c.rng_state || !sh || !tid) {
+	if (!c.rng_state || !c.next || !c.order || !sh || !tid) {
+		rc = jb_err_set(err, -ENOMEM, "out of memory for %zu tenants", c.n);
+		goto out;
+	}
+	for (i = 0; i <= c.n_chunks; i++)
+		atomic_init(&c.next[i], 0);
+	atomic_init(&c.failed, 0);
+	if (order_make(t, c.ten, c.n, c.order)) {
 		rc = jb_err_set(err, -ENOMEM, "out of memory for %zu tenants", c.n);
 		goto out;
 	}
@@ -270,7 +381,10 @@ serve_all(const struct trace *t, const struct params *p, unsigned long seed, uns
 	for (k = 1; k < c.threads; k++) {
 		if ((rc = pthread_create(&tid[k], NULL, serve_shard_run, &sh[k]))) {
 			rc = jb_err_set(err, -rc, "cannot start thread %u: %s", k, strerror(rc));
-			goto join;
+			/* The started ones stop claiming work and pass the chunks' gates. */
+			atomic_store(&c.failed, 1);
+			gate_shrink(&c.chunk_done, k);
+			break;
 		}
 		started = k;
 	}
@@ -296,6 +410,8 @@ join:
 out:
 	free(sh);
 	free(tid);
+	free(c.next);
+	free(c.order);
 	free(c.ten);
 	free(c.rng_state);
 	if (rng)
