@@ -579,6 +579,36 @@ Test(trace, azure2019_malformed_named_by_file_line_column)
 	trace_fini(&t);
 }
 
+/* The 2021 file as published: unsorted, zero durations, no trailing newline. */
+Test(trace, azure2021_unsorted_zero_durations_no_final_newline)
+{
+	static const char text[] = "app,func,end_timestamp,duration\n"
+				   "a,f,50.0,0.0\na,f,20.0,0\nb,g,30.5,0.5";
+	char path[] = "/tmp/jb-test-az21-XXXXXX";
+	int fd = mkstemp(path);
+	struct trace t = { 0 };
+	struct jb_err err = { 0 };
+	struct overhead_result r;
+	struct params p;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	cr_assert_eq(trace_azure2021_read(&t, path, &err), 0, "%s", err.msg);
+	unlink(path);
+	cr_assert_eq(t.n, 2);
+	cr_assert_eq(t.n_invocations, 3);
+	cr_assert_float_eq(t.fn[0].inv[0].start_s, 0, 1e-12);  /* 20 - 0, the earliest */
+	cr_assert_float_eq(t.fn[0].inv[1].start_s, 30, 1e-12); /* 50 - 0 */
+	cr_assert_float_eq(t.fn[0].inv[1].duration_s, 0, 0);
+	params_init(&p);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, 2, &r, &err), 0, "%s", err.msg);
+	cr_assert_eq(r.invocations, 3);
+	check_conservation(&r);
+	overhead_result_fini(&r);
+	trace_fini(&t);
+}
+
 Test(trace, azure2021_fixture_groups_and_sorts)
 {
 	struct trace t = { 0 };
