@@ -11,7 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jb_err.h"
+#include "params.h"
 #include "trace.h"
+
+struct overhead_result;
 
 /* The quantities accumulated per bin: instance-seconds (or MB-seconds, or server-seconds
  * of an instance's dominant share) and counts (SIM_*_COLD). */
@@ -69,5 +73,12 @@ int sim_pool_feed(struct sim_pool *pool, const struct sim_platform *pl, struct s
 /* End of the trace: every instance frees, then stays warm for its keep-alive. 0 or -ENOMEM. */
 int sim_pool_flush(struct sim_pool *pool, const struct sim_platform *pl, struct sim_bins *b);
 void sim_pool_fini(struct sim_pool *pool);
+
+/* Pass 1 of the model: every tenant of @t under @p on both platforms into @b (whose
+ * part[] is filled later by sim_bins_finish()), on @threads threads (overhead_serve.c);
+ * adds the invocations and cold starts to @out. 0, -ENOMEM or -errno (@err says). */
+int overhead_serve(const struct trace *t, const struct params *p, unsigned long seed,
+		   unsigned threads, struct sim_bins *b, struct overhead_result *out,
+		   struct jb_err *err);
 
 #endif
