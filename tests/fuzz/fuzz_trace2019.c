@@ -2,9 +2,10 @@
 /*
  * libFuzzer target: the Azure Functions 2019 trace reader, which joins three files: the
  * input is split at its first two NUL bytes into the invocations, durations and memory
- * files (the memory file only when a second NUL is there; 12 or 13 columns). The files
- * are read as one day, then as two days (the same files twice), so the multi-day merge
- * (minutes shifted across midnight, per-day tables, memory averaged) is fuzzed too.
+ * files (the memory file only when a second NUL is there; 12 or 13 columns). An input of
+ * odd length is read as two days (the same files twice), so the multi-day merge (minutes
+ * shifted across midnight, per-day tables, memory averaged) is fuzzed too; one read per
+ * input keeps the fixed CI campaign's time (scripts/fuzz) as it was.
  */
 #include <stdint.h>
 #include <string.h>
@@ -32,9 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_file_put(inv, &fd_inv, data, n_inv);
 	fuzz_file_put(dur, &fd_dur, d2, n_dur);
 	fuzz_file_put(mem, &fd_mem, nul2 ? nul2 + 1 : data, nul2 ? (size_t)(data + size - nul2 - 1) : 0);
-	(void)trace_azure2019_read(&t, inv, dur, nul2 ? mem : NULL, NULL);
-	trace_fini(&t);
-	(void)trace_azure2019_read_days(&t, invs, durs, nul2 ? mems : NULL, 2, NULL);
+	(void)trace_azure2019_read_days(&t, invs, durs, nul2 ? mems : NULL, 1 + (size & 1), NULL);
 	trace_fini(&t);
 	return 0;
 }
