@@ -23,10 +23,15 @@ import tempfile
 from jbtest import JOULEBENCH, check
 
 
-def run(args, timeout=120):
-    # The messages quote the damaged bytes, which need not be UTF-8.
-    return subprocess.run([JOULEBENCH] + args, capture_output=True, text=True,
-                          errors="replace", timeout=timeout)
+def run(args, timeout=120, **kw):
+    """joulebench ARGS; stdout and stderr decoded without newline translation: messages
+    quote the damaged bytes, which need not be UTF-8 and may hold a carriage return (text
+    mode would turn it into a line break)."""
+    p = subprocess.run([os.path.abspath(JOULEBENCH)] + args, capture_output=True,
+                       timeout=timeout, **kw)
+    return subprocess.CompletedProcess(p.args, p.returncode,
+                                       p.stdout.decode("utf-8", "replace"),
+                                       p.stderr.decode("utf-8", "replace"))
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 seed = int(os.environ.get("JB_DAMAGE_SEED", "20261201"))
@@ -159,9 +164,17 @@ meta = open(good[:-4] + ".meta.json", "rb").read()
 head, rows = data.split(b"\n", 1)
 noise = bytes(rng.randrange(256) for _ in range(2000))
 # (name, csv bytes or None, meta bytes or None, the host must fail)
+# A cut after the fifth field of a record in the middle of the file (a record short of
+# fields must be refused), and one inside a record's last field (reported: see the docs).
+rec = data.index(b"\n", len(data) // 2) + 1
+mid_record = rec
+for _ in range(5):
+    mid_record = data.index(b",", mid_record) + 1
+last_field = data.index(b"\n", rec) - 1
 fleet_cases = [
     ("csv empty", b"", None, True),
-    ("csv cut mid-record", data[:len(data) // 2 + 7], None, True),
+    ("csv cut mid-record", data[:mid_record], None, True),
+    ("csv cut in a record's last field", data[:last_field], None, False),
     ("csv random bytes", noise, None, True),
     ("csv another header", b"a,b,c\n1,2,3\n", None, True),
     ("csv a column short", b"\n".join(l.rsplit(b",", 1)[0] for l in data.split(b"\n") if l)
@@ -188,9 +201,7 @@ for name, c, m, must_fail in fleet_cases:
             with open(env[var], "wb") as f:
                 f.write(content)
     check(c != data and m != meta, f"fleet, {name}: the damage changed nothing")
-    p = subprocess.run([os.path.abspath(JOULEBENCH), "run", "--hosts", hosts, "-o", fleet_out]
-                       + QUICK, capture_output=True, text=True, errors="replace", env=env, cwd=tmp,
-                       timeout=120)
+    p = run(["run", "--hosts", hosts, "-o", fleet_out] + QUICK, env=env, cwd=tmp)
     last = (p.stderr.strip().split("\n") or [""])[-1]
     check(p.returncode >= 0, f"fleet, {name}: killed by signal {-p.returncode}: {p.stderr}")
     check(p.returncode in (0, 1), f"fleet, {name}: exit {p.returncode}: {p.stderr[-400:]}")
