@@ -11,6 +11,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from jbtest import JOULEBENCH, check, run, skip  # noqa: E402
@@ -32,8 +33,10 @@ COMPREPLY=()
 _joulebench joulebench "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
 printf '%s\\n' "${{COMPREPLY[@]}}"
 """
-    p = subprocess.run(["bash", "--norc", "--noprofile", "-c", prog], capture_output=True,
-                       text=True, timeout=60, cwd=os.path.dirname(script) or ".")
+    # In an empty directory: file-name completion (-o, --runtime PATH) must add nothing.
+    with tempfile.TemporaryDirectory(prefix="jb-compl-") as cwd:
+        p = subprocess.run(["bash", "--norc", "--noprofile", "-c", prog], capture_output=True,
+                           text=True, timeout=60, cwd=cwd)
     check(p.returncode == 0, f"bash failed on {words}: {p.stderr}")
     return sorted(w for w in p.stdout.splitlines() if w)
 
