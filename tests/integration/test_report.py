@@ -10,6 +10,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+from html.parser import HTMLParser
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from jbtest import check, fail, read_csv, run  # noqa: E402
@@ -49,7 +50,30 @@ def derive(src, dst, scale=1.0, **set_cols):
             w.writerow(r)
 
 
+class TagBalance(HTMLParser):
+    """Every element the report opens is closed, in order (it writes no optional end tag
+    away), so the page parses the same in any browser."""
+    VOID = {"meta", "br", "hr", "img", "input", "link", "wbr"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.errors = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> at {self.getpos()} closes {self.stack[-1:]}")
+        else:
+            self.stack.pop()
+
+
 def self_contained(html, what):
+    tb = TagBalance()
+    tb.feed(html)
+    check(not tb.errors and not tb.stack, f"{what}: unbalanced tags {tb.errors[:3]} {tb.stack}")
     tags = re.findall(r"<[a-zA-Z][^>]*>", html)
     for t in tags:
         name = re.match(r"<([a-zA-Z0-9]+)", t).group(1).lower()
