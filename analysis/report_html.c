@@ -204,9 +204,12 @@ section_summary(FILE *f, const struct view *v, size_t nv, const struct report_ru
 			   "<td class=\"n\">%zu</td>", v[i].st.n, g->n_failed, g->n_untrustworthy);
 		td_si(f, v[i].st.energy_median_j, "J");
 		td_ci(f, &v[i].ci_e, "J");
-		fmt_si(q1, sizeof(q1), v[i].st.energy_q1_j, "J");
-		fmt_si(q3, sizeof(q3), v[i].st.energy_q3_j, "J");
-		fprintf(f, "<td class=\"n\">%s .. %s</td>", q1, q3);
+		fmt_si(q1, sizeof(q1), v[i].st.n ? v[i].st.energy_q1_j : NAN, "J");
+		fmt_si(q3, sizeof(q3), v[i].st.n ? v[i].st.energy_q3_j : NAN, "J");
+		if (v[i].st.n)
+			fprintf(f, "<td class=\"n\">%s .. %s</td>", q1, q3);
+		else
+			fputs("<td class=\"n\">n/a</td>", f);
 		td_si(f, v[i].st.dynamic_median_j, "J");
 		td_ci(f, &v[i].ci_d, "J");
 		td_si(f, v[i].st.wall_median_s, "s");

@@ -152,6 +152,15 @@ def main():
         check("&lt;img src=x onerror=alert(1)&gt;" in html, "hostile check cell not escaped")
         check("h.check.csv" in html, "the check CSV next to the run was not read")
 
+        # A run whose every invocation failed: no figure, no number, and it says so.
+        fl = os.path.join(tmp, "failed.csv")
+        derive(a, fl, 1.0, status="crashed", energy_j="", dynamic_energy_j="")
+        html = report([fl], tmp, "failed.html")
+        check(html.count("<svg") == 0, "all-failed run: a figure of nothing")
+        check("no warm invocation with status ok or untrustworthy" in html,
+              "all-failed run: the page does not say why there is no figure")
+        check(not re.search(r"\d[\d.]* [num]?J\b", html), "all-failed run: an energy figure")
+
         # An explicit --check for a run, and bad input: one line on stderr, exit 2.
         chk = os.path.join(tmp, "chk.csv")
         with open(chk, "w") as f:
