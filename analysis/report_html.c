@@ -40,7 +40,8 @@ static const char style[] =
 	".note{color:#555;font-size:.9em}.banner{background:#fff6d5;border:1px solid #e0c060;"
 	"padding:.6em}\nfigure{margin:1em 0}figcaption{color:#555;font-size:.9em;"
 	"max-width:820px}\nsvg.figure{border:1px solid #ddd;max-width:100%;height:auto}\n"
-	"code{background:#f4f4f4;padding:0 .2em}div.wide{overflow-x:auto}\n";
+	"code{background:#f4f4f4;padding:0 .2em}div.wide{overflow-x:auto}\n"
+	"td.fail{background:#f6d2d2;font-weight:bold}td.pass{background:#d8efd8}\n";
 
 static void
 esc(FILE *f, const char *s)
@@ -492,8 +493,12 @@ section_meters(FILE *f, const struct report_run *runs, size_t n)
 		for (r = 0; r < runs[i].check.n_rows; r++) {
 			fputs("<tr>", f);
 			for (c = 0; c < runs[i].check.n_cols; c++) {
-				fputs(r ? "<td>" : "<th>", f);
-				esc(f, runs[i].check.cell[r * runs[i].check.n_cols + c]);
+				const char *cell = runs[i].check.cell[r * runs[i].check.n_cols + c];
+
+				/* A verdict stands out: check's result column says pass or fail. */
+				fputs(!r ? "<th>" : !strcmp(cell ? cell : "", "fail") ? "<td class=\"fail\">"
+				      : !strcmp(cell ? cell : "", "pass") ? "<td class=\"pass\">" : "<td>", f);
+				esc(f, cell);
 				fputs(r ? "</td>" : "</th>", f);
 			}
 			fputs("</tr>\n", f);

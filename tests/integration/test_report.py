@@ -164,9 +164,11 @@ def main():
         # An explicit --check for a run, and bad input: one line on stderr, exit 2.
         chk = os.path.join(tmp, "chk.csv")
         with open(chk, "w") as f:
-            f.write("meter,verdict\nmodel,consistent-1234\n")
+            f.write("meter,measure,result\nmodel,consistent-1234,pass\nmodel,r2,fail\n")
         html = report([a, "--check", chk], tmp, "chk.html")
         check("consistent-1234" in html, "--check FILE was not shown")
+        check('<td class="fail">fail</td>' in html and '<td class="pass">pass</td>' in html,
+              "check verdicts are not marked")
         for args, why in (([], "no run"), ([os.path.join(tmp, "none.csv")], "missing file"),
                           ([a, "--bogus"], "unknown option"), ([a, "--level", "2"], "bad level"),
                           ([a, "--check", chk, "--check", chk], "more checks than runs")):
