@@ -277,10 +277,10 @@ job_script_write(struct slurm_sub *s, char **run_argv, int run_argc)
 		"# group's job array: `job.sh GROUP`, or as the afterany job: `job.sh --gather`.\n"
 		"set -u\n");
 	(void)fleet__quote_append(q, sizeof(q), s->dir);
-	fprintf(fp, "dir=%s\n", q);
+	fprintf(fp, "dir=%s\n", q + 1); /* past the blank before the word */
 	q[0] = '\0';
 	(void)fleet__quote_append(q, sizeof(q), s->run_id);
-	fprintf(fp, "run_id=%s\n", q);
+	fprintf(fp, "run_id=%s\n", q + 1);
 	q[0] = '\0';
 	(void)fleet__quote_append(q, sizeof(q), s->label);
 	fprintf(fp, "label_fmt=%s\n"
@@ -297,7 +297,7 @@ job_script_write(struct slurm_sub *s, char **run_argv, int run_argc)
 		"-e \"s/%%a/$i/g\")\n"
 		"mkdir -p \"$task\" && rm -f \"$task/task\"\n"
 		"start=$(date +%%s)\n"
-		"case $group in\n", q);
+		"case $group in\n", q + 1);
 	for (i = 0; i < s->n; i++) {
 		if (options_quote(q, sizeof(q), run_argv, run_argc, &s->g[i])) {
 			fclose(fp);
@@ -402,6 +402,7 @@ group_submit(struct slurm_sub *s, struct slurm_group *g)
 	argv[n++] = sig;
 	argv[n++] = name;
 	argv[n++] = out;
+	argv[n++] = "--open-mode=append"; /* a requeued task's log follows its first one */
 	if (g->partition[0]) {
 		snprintf(part, sizeof(part), "--partition=%s", g->partition);
 		argv[n++] = part;
