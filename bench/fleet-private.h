@@ -58,7 +58,7 @@ struct fleet {
 	size_t n_args;
 	const char *out, *fn;
 	const char *kind;           /* "ssh" or "slurm", for the sidecar */
-	char out_buf[4096], run_id[160], ltmp[64], self[PATH_MAX];
+	char out_buf[4096], run_id[160], ltmp[3100], self[PATH_MAX];
 	char *ssh[FLEET_SSH_WORDS]; /* $JOULEBENCH_SSH split on blanks, default "ssh" */
 	char ssh_buf[1024];
 	size_t n_ssh;

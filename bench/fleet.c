@@ -227,7 +227,8 @@ fleet_setup(struct fleet *f, const char *hosts_path, int argc, char **argv)
 		snprintf(f->out_buf, sizeof(f->out_buf), "runs/%s.csv", f->run_id);
 		f->out = f->out_buf;
 	}
-	snprintf(f->ltmp, sizeof(f->ltmp), "/tmp/jb-fleet-local.XXXXXX");
+	env = getenv("TMPDIR");
+	snprintf(f->ltmp, sizeof(f->ltmp), "%.3000s/jb-fleet-local.XXXXXX", env && *env ? env : "/tmp");
 	if (!mkdtemp(f->ltmp))
 		return usage_err("mkdtemp: %s%s", strerror(errno), "");
 	return 0;
