@@ -282,6 +282,16 @@ def main(tmp, state):
     check(len({r["rep"] for r in rows if r["phase"] == "warm"}) == 60, "requeue: not completed")
     log = open(os.path.join(d, "tasks", "nodes-0.out")).read()
     check("resuming" in log and "JOB REQUEUE" in log, f"task log: {log[-1500:]}")
+    # Requeued once more after it completed: job.sh leaves the finished run as it is.
+    before = read_csv(csv)
+    subprocess.run(["scontrol", "requeue", job], check=True)
+    wait_for(lambda: "PENDING" in subprocess.run(["scontrol", "show", "job", job],
+             capture_output=True, text=True).stdout, "the requeued job")
+    subprocess.run(["scontrol", "update", f"jobid={job}", "StartTime=now"], check=True)
+    squeue_empty()
+    t = task_file(os.path.join(d, "tasks", "nodes-0"))
+    check(t["exit"] == "0" and t["restart"] == "2" and read_csv(csv) == before,
+          f"a completed task requeued: {t}")
 
     # The signal --signal=B:TERM@S sends before the time limit: SIGTERM to the batch shell
     # only, which passes it on; the run stops after its window.
