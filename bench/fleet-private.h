@@ -117,4 +117,28 @@ int fleet__gather(struct fleet *f, int argc, char **argv);
  * the cluster accounts no energy. Only for parts with a job_id. */
 void fleet__sacct_print(struct fleet *f);
 
+/* `joulebench slurm`'s submission (cmd_slurm.c, fleet_jobscript.c). */
+#define SLURM_GROUPS_MAX 16
+#define SLURM_SBATCH_MAX 16
+
+struct slurm_group {
+	char name[64], partition[128], constraint[256], run_extra[1024];
+	unsigned long nodes;
+	char job_id[64];
+};
+
+struct slurm_sub {
+	struct slurm_group g[SLURM_GROUPS_MAX];
+	size_t n;
+	const char *dir, *fleet_file, *time, *label, *run_id, *sbatch[SLURM_SBATCH_MAX];
+	size_t n_sbatch;
+	unsigned long stop_before_s;
+	int no_gather, quiet;
+	char run_id_buf[160], gather_job[64];
+};
+
+/** fleet__job_script_write() - DIR/job.sh for @s, the run options @run_argv common to all
+ * groups. Return: 0 or -errno. */
+int fleet__job_script_write(struct slurm_sub *s, char **run_argv, int run_argc);
+
 #endif
