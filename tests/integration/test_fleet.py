@@ -238,6 +238,7 @@ PidFile {tmp}/sshd.pid
     took = time.monotonic() - t0
     check(code == 1 and "ssh failed during the run" in err and took < 30,
           f"dropped host: exit {code} after {took:.1f} s: {err}")
+    check(os.path.exists(os.path.join(tmp, "drop.meta.json")), f"dropped: no sidecar: {err}")
     check(read_meta(os.path.join(tmp, "drop.csv"))["hosts"][0]["exit"] == 1, "dropped: exit")
     # The orphaned remote run (the host came back) is not the fleet's to stop: end it here.
     try:
