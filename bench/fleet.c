@@ -207,6 +207,11 @@ fleet_setup(struct fleet *f, const char *hosts_path, int argc, char **argv)
 		return usage_err("--hosts needs a value%s%s", "", "");
 	if ((code = hosts_load(f, hosts_path)) || (code = args_build(f, argc, argv)))
 		return code;
+	/* It is put in the remote command line: the characters `run --run-id` takes. */
+	if (f->run_id[0] && (strlen(f->run_id) > 100 || f->run_id[strspn(f->run_id,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")]))
+		return usage_err("bad value '%s' for --run-id: %s", f->run_id,
+				 "1 to 100 of A-Z a-z 0-9 . _ -");
 	snprintf(f->ssh_buf, sizeof(f->ssh_buf), "%s", env && *env ? env : "ssh");
 	for (tok = strtok_r(f->ssh_buf, " \t", &save); tok && f->n_ssh < FLEET_SSH_WORDS;
 	     tok = strtok_r(NULL, " \t", &save))

@@ -65,10 +65,11 @@ PidFile {tmp}/sshd.pid
   LogLevel ERROR
   AddressFamily inet
 """)
-    # sshd's privilege separation directory; made here only if the system has none.
+    # sshd's privilege separation directory; made here if the system has none, and left
+    # (an empty directory Debian's openssh-server makes at boot): removing it at the end
+    # would break a concurrent run of this test, whose sshd needs it for every connection.
     if not os.path.isdir("/run/sshd"):
         os.makedirs("/run/sshd", mode=0o755)
-        state["made_run_sshd"] = True
     state["sshd"] = subprocess.Popen([SSHD, "-D", "-e", "-f", os.path.join(tmp, "sshd_config"),
                                       "-p", str(port)], stderr=open(os.path.join(tmp, "sshd.log"), "w"))
     for _ in range(100):
@@ -190,9 +191,14 @@ PidFile {tmp}/sshd.pid
     par = [a if a != out else os.path.join(tmp, "par.csv") for a in args]
     par[par.index("-r") + 1] = "6"
     par[par.index("--batch") + 1] = "300"
-    p = run(par + ["--parallel", "2"], timeout=120)
+    p = run(par + ["--parallel", "2", "--run-id", "par-1"], timeout=120)
     note(p.stderr)
     check(p.returncode == 0, f"--parallel 2: exit {p.returncode}: {p.stderr}")
+    rows = read_csv(os.path.join(tmp, "par.csv"))
+    check({r["run_id"] for r in rows} == {"par-1"}, "--run-id: the run id of the rows")
+    check(all(h["run"]["run_id"] == "par-1"
+              for h in read_meta(os.path.join(tmp, "par.csv"))["hosts"]),
+          "--run-id: each host's own run id")
     overlap, how = spans(os.path.join(tmp, "par.csv"))
     check(overlap, f"--parallel 2: the hosts did not overlap: {how}")
     grouped = os.path.join(tmp, "grouped")
@@ -253,6 +259,8 @@ PidFile {tmp}/sshd.pid
     shutil.rmtree(rdir, ignore_errors=True)
     p = run(args + ["--parallel", "0"])
     check(p.returncode == 2 and "--parallel" in p.stderr, f"--parallel 0: {p.stderr}")
+    p = run(args + ["--run-id", "x';reboot;'"])
+    check(p.returncode == 2 and "--run-id" in p.stderr, f"--run-id with a quote: {p.stderr}")
 
     # Bad input: one line, exit 2; an unreachable host: exit 1.
     bad = os.path.join(tmp, "bad")
@@ -285,6 +293,4 @@ finally:
         except subprocess.TimeoutExpired:
             state["sshd"].kill()
             state["sshd"].wait()
-    if state.get("made_run_sshd"):
-        shutil.rmtree("/run/sshd", ignore_errors=True)
     shutil.rmtree(tmp, ignore_errors=True)
