@@ -15,8 +15,9 @@ fails on its node (a meter that is not there: exit 77) and gathered by the after
 one CSV with the failed task named; gather by hand; Slurm's energy where it accounts none
 (one line) and, from a stand-in `sacct` on PATH, the agreement line's arithmetic; `scancel`
 mid-run leaving a valid CSV that `run --resume` completes; `scontrol requeue` mid-run, after
-which job.sh resumes the task itself; and the batch-shell SIGTERM that --signal=B:TERM sends
-(delivered now with `scancel --batch --signal=TERM`) stopping the run after its window.
+which job.sh resumes the task itself, and again once it completed (left as it is);
+--signal=B:TERM@55 under a one-minute --time, stopping the run after its window before the
+limit; and the same batch-shell SIGTERM sent at once with `scancel --batch --signal=TERM`.
 Skipped (exit 77) when not root or when Slurm or munge is not installed."""
 import json
 import os
@@ -293,8 +294,22 @@ def main(tmp, state):
     check(t["exit"] == "0" and t["restart"] == "2" and read_csv(csv) == before,
           f"a completed task requeued: {t}")
 
-    # The signal --signal=B:TERM@S sends before the time limit: SIGTERM to the batch shell
-    # only, which passes it on; the run stops after its window.
+    # --signal=B:TERM@S for real: a one-minute limit and S = 55 s. slurmctld checks the
+    # limits every 30 s, so SIGTERM reaches the batch shell 5 to ~35 s in (sbatch(1): "up
+    # to 60 seconds earlier"); the shell passes it on and the run stops after its window,
+    # well before the limit, when Slurm would end the job itself.
+    d = os.path.join(tmp, "timelimit")
+    submit(["--dir", d, "--nodes", "1", "--no-gather", "-q", "--time", "1",
+            "--stop-before-s", "55", "--", "-r", "100000"] + RUN)
+    squeue_empty(timeout=90)
+    t = task_file(os.path.join(d, "tasks", "nodes-0"))
+    took = int(t["end_unix_s"]) - int(t["start_unix_s"])
+    csv = os.path.join(d, "tasks", "nodes-0", "run.csv")
+    check(t["exit"] == "1" and read_meta(csv)["ended"] == "interrupted" and took < 57,
+          f"--signal=B:TERM@55 with --time 1: {t}, {took} s")
+    check_complete_windows(read_csv(csv), "after --signal")
+
+    # The same signal now, by hand: SIGTERM to the batch shell only, which passes it on.
     d, job, csv = interrupt_test(tmp, "signal", lambda j: subprocess.run(
         ["scancel", "--batch", "--signal=TERM", j], check=True))
     squeue_empty()
