@@ -248,6 +248,8 @@ def main(tmp, state):
     check(p.returncode == 2 and "--dir" in p.stderr, f"no --dir: {p.stderr}")
     p = run(["slurm", "--dir", os.path.join(tmp, "x"), "--", "-o", "a.csv"])
     check(p.returncode == 2 and "set per task" in p.stderr, f"-o given: {p.stderr}")
+    p = run(["run", "--run-id", "a b", "-o", os.path.join(tmp, "x.csv")])
+    check(p.returncode == 2 and "--run-id" in p.stderr, f"run --run-id 'a b': {p.stderr}")
     fleet_test(tmp)
 
     # scancel mid-run: the run ends after its window, a valid CSV that --resume completes.
