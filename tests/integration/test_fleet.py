@@ -189,8 +189,11 @@ PidFile {tmp}/sshd.pid
         (a0, a1), (b0, b1) = [(h["run"]["started_unix_ns"], h["run"]["ended_unix_ns"]) for h in hs]
         return a0 < b1 and b0 < a1, f"{(a0 - b0) / 1e9:.2f} s apart, lasting {(a1 - a0) / 1e9:.2f} s"
     par = [a if a != out else os.path.join(tmp, "par.csv") for a in args]
-    par[par.index("-r") + 1] = "6"
+    # Each run lasts at least its two idle baselines (sleeps: 4 s however loaded the
+    # machine is), longer than the hosts' start can drift apart (copying the binaries).
+    par[par.index("-r") + 1] = "3"
     par[par.index("--batch") + 1] = "300"
+    par[par.index("--idle-s") + 1] = "2"
     p = run(par + ["--parallel", "2", "--run-id", "par-1"], timeout=120)
     note(p.stderr)
     check(p.returncode == 0, f"--parallel 2: exit {p.returncode}: {p.stderr}")
