@@ -533,7 +533,19 @@ cmd_slurm(int argc, char **argv)
 		code = code < 0 ? CLI_EXIT_OK : code;
 		goto out;
 	}
-	if ((code = run_options_check(argc - run_at, argv + run_at)) || (code = dir_prepare(s, abs)))
+	if ((code = run_options_check(argc - run_at, argv + run_at)))
+		goto out;
+	for (i = 0; i < s->n && !code; i++) { /* and each group's own, from the --fleet file */
+		char buf[1024], *w[64], *save = NULL;
+		int n_w = 0;
+
+		snprintf(buf, sizeof(buf), "%s", s->g[i].run_extra);
+		for (w[0] = strtok_r(buf, " \t", &save); w[n_w] && n_w < 63;
+		     w[++n_w] = strtok_r(NULL, " \t", &save))
+			;
+		code = run_options_check(n_w, w);
+	}
+	if (code || (code = dir_prepare(s, abs)))
 		goto out;
 	if (!s->run_id) {
 		char stamp[32];

@@ -248,6 +248,14 @@ def main(tmp, state):
     check(p.returncode == 2 and "--dir" in p.stderr, f"no --dir: {p.stderr}")
     p = run(["slurm", "--dir", os.path.join(tmp, "x"), "--", "-o", "a.csv"])
     check(p.returncode == 2 and "set per task" in p.stderr, f"-o given: {p.stderr}")
+    with open(os.path.join(tmp, "bad.groups"), "w") as f:
+        f.write("a 1 -- -s test --output=elsewhere.csv\n")
+    p = run(["slurm", "--dir", os.path.join(tmp, "x"), "--fleet", os.path.join(tmp, "bad.groups")])
+    check(p.returncode == 2 and "--output=elsewhere.csv" in p.stderr, f"a group's -o: {p.stderr}")
+    with open(os.path.join(tmp, "bad.groups"), "w") as f:
+        f.write("a 0\n")
+    p = run(["slurm", "--dir", os.path.join(tmp, "x"), "--fleet", os.path.join(tmp, "bad.groups")])
+    check(p.returncode == 2 and "bad.groups:1" in p.stderr, f"a group of 0 nodes: {p.stderr}")
     p = run(["run", "--run-id", "a b", "-o", os.path.join(tmp, "x.csv")])
     check(p.returncode == 2 and "--run-id" in p.stderr, f"run --run-id 'a b': {p.stderr}")
     fleet_test(tmp)
