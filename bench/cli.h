@@ -28,6 +28,8 @@ int cmd_analyze(int argc, char **argv);
 int cmd_overhead(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_boot_energy(int argc, char **argv);
+int cmd_slurm(int argc, char **argv);
+int cmd_gather(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_report(int argc, char **argv);
