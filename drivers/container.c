@@ -15,6 +15,13 @@
  * deleted with `delete --force` when it stops, and the driver's teardown deletes any it
  * still knows of: no runtime state, cgroup or bundle stays. Ids and bundle directories
  * carry the harness's pid, so a later run removes what a killed (SIGKILL) one left.
+ *
+ * gVisor (`--runtime runsc`) takes the same bundle. runsc spells the detach flag
+ * `--detach` and takes the platform as a global flag before the verb (gvisor.c picks and
+ * checks it); `--pid-file` gets the sandbox's pid (the Sentry), which is what we follow: the
+ * sandbox exits when the function does. runsc starts the Sentry and the Gofer inside the
+ * bundle's cgroupsPath (runsc/container/container.go), so the cgroup's CPU time, which
+ * splits a co-located window's energy, counts the isolation's own processes too.
  */
 #include "config.h"
 
@@ -51,6 +58,7 @@ struct container_state {
 	char cpuset[256];
 	int core;                      /* the one core of the cpuset, else -1 */
 	uint64_t timeout_ns;
+	char platform[32];             /* runsc: the gVisor platform; "" for runc/crun */
 	pthread_mutex_t lock;          /* instances start and stop from several threads */
 	unsigned serial;
 	char live[LIVE_MAX][48];       /* ids of containers not yet deleted */
@@ -94,6 +102,19 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 		free(s);
 		return jb_err_set(err, -ENOENT, "container: function runner '%s' not found",
 				  cfg->fn_path ? cfg->fn_path : "(none)");
+	}
+	if (!strcmp(s->rt.name, "runsc")) {
+		rc = gvisor_platform_pick(s->rt.path, cfg->platform, s->platform,
+					  sizeof(s->platform), why, sizeof(why));
+		if (rc) {
+			free(s);
+			return jb_err_set(err, rc, "container: %s", why);
+		}
+	} else if (cfg->platform) {
+		rc = jb_err_set(err, -EINVAL, "container: --platform is gVisor's (--runtime "
+					      "runsc); %s has none", s->rt.name);
+		free(s);
+		return rc;
 	}
 	s->memory_mb = cfg->memory_mb ? cfg->memory_mb : OCI_MB_PER_VCPU;
 	s->timeout_ns = cfg->timeout_ns;
@@ -257,8 +278,9 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	struct jb_fn_ready ready;
 	struct pre_arg pa;
 	char line[JB_PROTO_LINE_MAX], tail[256];
-	char *argv[10];
+	char *argv[12], platform_flag[48];
 	unsigned serial;
+	int a = 0;
 	int rc;
 
 	if (!ci)
@@ -283,15 +305,19 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 		return rc;
 	}
 	live_set(s, ci->id, 1);
-	argv[0] = s->rt.path;
-	argv[1] = "run";
-	argv[2] = "-d";
-	argv[3] = "--pid-file";
-	argv[4] = ci->pidfile;
-	argv[5] = "--bundle";
-	argv[6] = ci->bundle;
-	argv[7] = ci->id;
-	argv[8] = NULL;
+	argv[a++] = s->rt.path;
+	if (s->platform[0]) {
+		snprintf(platform_flag, sizeof(platform_flag), "--platform=%s", s->platform);
+		argv[a++] = platform_flag;
+	}
+	argv[a++] = "run";
+	argv[a++] = s->platform[0] ? "--detach" : "-d";
+	argv[a++] = "--pid-file";
+	argv[a++] = ci->pidfile;
+	argv[a++] = "--bundle";
+	argv[a++] = ci->bundle;
+	argv[a++] = ci->id;
+	argv[a] = NULL;
 	pa.log = ci->log;
 	rc = fn_channel_spawn(&ci->ch, argv, container_pre_exec, &pa, err);
 	if (rc)
@@ -393,6 +419,13 @@ container_describe(void *drv, struct driver_info *info)
 	info->cpu_quota_us = oci_cpu_quota_us(s->memory_mb, OCI_CPU_PERIOD_US);
 	info->cpu_period_us = OCI_CPU_PERIOD_US;
 	snprintf(info->cores, sizeof(info->cores), "%s", s->cpuset);
+	if (s->platform[0]) {
+		snprintf(info->isolation, sizeof(info->isolation), "gvisor-%.20s", s->platform);
+		snprintf(info->accel, sizeof(info->accel), "%.15s", s->platform);
+		/* The sidecar keeps runtime_version; the platform rides along with it. */
+		snprintf(info->runtime_version, sizeof(info->runtime_version), "%.90s; platform %.20s",
+			 s->rt.version, s->platform);
+	}
 }
 
 static void
@@ -426,8 +459,8 @@ container_teardown(void *drv)
 
 const struct driver_ops driver_container = {
 	.name = "container",
-	.summary = "joulebench-fn in OCI containers (runc or crun), co-located on shared cores "
-		   "under a CPU quota",
+	.summary = "joulebench-fn in OCI containers (runc, crun, or gVisor's runsc), co-located "
+		   "on shared cores under a CPU quota",
 	.isolation = "container",
 	.probe = container_probe,
 	.prepare = container_prepare,

@@ -121,8 +121,8 @@ oci_runtime_pick(const char *want, const char *cg_root, struct oci_runtime *rt, 
 		if (n > 0 && (size_t)n < sizeof(reasons) - used)
 			used += (size_t)n;
 	}
-	snprintf(why, why_len, "no usable OCI runtime (%s); install runc (scripts/install-deps)",
-		 reasons);
+	snprintf(why, why_len, "no usable OCI runtime (%s); install runc, or runsc for gVisor "
+		 "(scripts/install-deps --drivers)", reasons);
 	return -ENODEV;
 }
 
