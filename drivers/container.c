@@ -83,6 +83,37 @@ container_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
 	return oci_runtime_pick(getenv("JOULEBENCH_RUNTIME"), CG_ROOT, &rt, why, why_len);
 }
 
+/*
+ * cgroup v1 cpuset: a child's cpuset.cpus must lie within its parent's, and a new
+ * parent's is empty (cgroup-v1/cpusets.rst). runc fills the parents it creates; runsc
+ * does not ("write .../cpuset.cpus: permission denied"), so for runsc the shared parent
+ * gets the root's cpus and mems first.
+ */
+static void
+cpuset_parent_fill(void)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	char buf[1024], p[256], cur[1024];
+	size_t i;
+
+	(void)mkdir(CG_ROOT "/cpuset" CG_PARENT, 0755);
+	for (i = 0; i < 2; i++) {
+		FILE *f;
+
+		snprintf(p, sizeof(p), CG_ROOT "/cpuset" CG_PARENT "/%s", files[i]);
+		if (!cgroup_file_read(p, cur, sizeof(cur)) && cur[0] && cur[0] != '\n')
+			continue;
+		snprintf(p, sizeof(p), CG_ROOT "/cpuset/%s", files[i]);
+		if (cgroup_file_read(p, buf, sizeof(buf)))
+			continue;
+		snprintf(p, sizeof(p), CG_ROOT "/cpuset" CG_PARENT "/%s", files[i]);
+		if ((f = fopen(p, "we"))) {
+			fputs(buf, f);
+			fclose(f);
+		}
+	}
+}
+
 static int
 container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 {
@@ -155,6 +186,8 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 		free(s);
 		return rc;
 	}
+	if (s->platform[0] && s->cpuset[0] && s->rt.cg_version == 1)
+		cpuset_parent_fill();
 	pthread_mutex_init(&s->lock, NULL);
 	oci_runtime_reap_stale(&s->rt, CG_ROOT, CG_PARENT);
 	*drv = s;
@@ -309,6 +342,10 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	if (s->platform[0]) {
 		snprintf(platform_flag, sizeof(platform_flag), "--platform=%s", s->platform);
 		argv[a++] = platform_flag;
+		/* runsc does not create the bundle's new network namespace itself (it wants a
+		 * path) and refuses the host's; `none` gives the Sentry's netstack loopback
+		 * only, the same no-network function as under runc. */
+		argv[a++] = "--network=none";
 	}
 	argv[a++] = "run";
 	argv[a++] = s->platform[0] ? "--detach" : "-d";
@@ -376,6 +413,14 @@ container_invoke(void *drv, struct driver_instance *inst, const struct jb_fn_req
 		rc = jb_err_set(err, -ENOMEM, "OOM-killed: the function exceeded its memory limit "
 					      "of %llu MB (container %s)",
 				(unsigned long long)s->memory_mb, ci->id);
+	/* gVisor: the Sentry may end the sandbox itself when the host refuses it memory at
+	 * the cgroup's limit, so no OOM kill is counted; the limit's hit counter is. */
+	else if (rc == -EPIPE && s->platform[0] &&
+		 !cgroup_limit_hits_read(CG_ROOT, s->rt.cg_version, ci->cgroup, &kills) && kills)
+		rc = jb_err_set(err, -ENOMEM, "out of memory: the gVisor sandbox ended after its "
+					      "memory use hit the limit of %llu MB %llu time(s) "
+					      "(container %s)",
+				(unsigned long long)s->memory_mb, (unsigned long long)kills, ci->id);
 	return rc;
 }
 

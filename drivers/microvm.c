@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -279,6 +280,7 @@ stale_reap(int cg_version)
 struct pre_arg {
 	const struct microvm_state *s;
 	const struct microvm_inst *vi;
+	pid_t harness;
 };
 
 /* In the child: own process group (a terminal's ^C reaches only the harness, which then
@@ -291,6 +293,12 @@ microvm_pre_exec(void *arg)
 
 	if (setpgid(0, 0) != 0)
 		return errno;
+	/* A harness killed with SIGKILL cannot stop its VMs: the kernel does (the thread
+	 * that starts an instance lives as long as the instance, runner.c and colocate.c). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		return errno;
+	if (getppid() != a->harness)
+		return ESRCH;
 	fd = open(a->vi->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || dup2(fd, 2) < 0)
 		return errno;
@@ -350,7 +358,7 @@ vm_boot(struct microvm_state *s, const char *accel, struct microvm_inst *vi,
 {
 	char mem[32], smp[16], append[256], line[JB_PROTO_LINE_MAX], tail[256];
 	char *argv[32];
-	struct pre_arg pa = { s, vi };
+	struct pre_arg pa = { s, vi, getpid() };
 	unsigned serial, tries;
 	int a = 0, rc;
 

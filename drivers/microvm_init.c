@@ -107,12 +107,20 @@ main(void)
 	char line[160];
 	long kill_ms;
 	pid_t fn;
-	int tty, st = 0;
+	int tty, fd, st = 0;
 
 	(void)mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	(void)mount("proc", "/proc", "proc", 0, NULL);
 	(void)mount("sysfs", "/sys", "sysfs", 0, NULL);
 	(void)mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
+	/* Overcommit as on the host: a container's large allocation succeeds and its pages
+	 * meet the cgroup's OOM killer; the guest's default heuristic would refuse it
+	 * instead, and the same function would fail differently on each rung. */
+	fd = open("/proc/sys/vm/overcommit_memory", O_WRONLY);
+	if (fd >= 0) {
+		say(fd, "1");
+		close(fd);
+	}
 	tty = open(TTY, O_RDWR | O_NOCTTY);
 	if (tty < 0)
 		halt_vm();
