@@ -84,12 +84,13 @@ check("accel tcg" in meta["runtime_version"] and "guest" in meta["runtime_versio
       f"sidecar runtime_version {meta['runtime_version']}")
 check(meta["memory_mb"] == 1769, "memory in the sidecar")
 
-# 3. Two co-located VMs with a crash inside each guest 4 s after its boot, then SIGINT.
+# 3. Two co-located VMs with a crash inside each guest 6 s after its runner started (the
+# VMs share one core, each under the quota of 512 MB: 29% of a core), then SIGINT.
 out = os.path.join(tmp, "colo.csv")
-env = dict(os.environ, JOULEBENCH_MICROVM_FAULT="kill:4000")
-proc = subprocess.Popen([JOULEBENCH, "run", "-d", "microvm", "-w", "matmul", "-s", "small",
+env = dict(os.environ, JOULEBENCH_MICROVM_FAULT="kill:6000")
+proc = subprocess.Popen([JOULEBENCH, "run", "-d", "microvm", "-w", "matmul", "-s", "test",
                          "-c", "2", "-r", "100000", "--warmup", "0", "--min-window-s", "0.2",
-                         "--cores", "0", "--memory-mb", "256", "-o", out] + BASE,
+                         "--cores", "0", "--memory-mb", "512", "-o", out] + BASE,
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 try:
     deadline = time.time() + 90
@@ -104,11 +105,11 @@ try:
         procs = open(os.path.join(c, "cgroup.procs")).read().split()
         exe = os.path.basename(os.readlink(f"/proc/{procs[0]}/exe"))
         check(exe.startswith("qemu-system"), f"{c} holds {exe}")
-        # 256 MB: quota = 100000 us x 256 / 1769 = 14471 us (1 vCPU per 1769 MB).
+        # 512 MB: quota = 100000 us x 512 / 1769 = 28943 us (1 vCPU per 1769 MB).
         if os.path.exists(os.path.join(c, "cpu.cfs_quota_us")):
-            check(open(os.path.join(c, "cpu.cfs_quota_us")).read().strip() == "14471", "quota")
+            check(open(os.path.join(c, "cpu.cfs_quota_us")).read().strip() == "28943", "quota")
         else:
-            check(open(os.path.join(c, "cpu.max")).read().split()[0] == "14471", "cpu.max")
+            check(open(os.path.join(c, "cpu.max")).read().split()[0] == "28943", "cpu.max")
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
         time.sleep(0.5)
