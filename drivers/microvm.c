@@ -674,10 +674,23 @@ microvm_invoke(void *drv, struct driver_instance *inst, const struct jb_fn_reque
 	if (rc == -ETIMEDOUT)
 		vi->hung = 1;
 	if (rc == -EPIPE) {
+		char why[256], rest[JB_PROTO_LINE_MAX];
+		int k;
+
+		/* The runner died between requests, or as the request went out: the guest's
+		 * init said how before the VM ended, and its line waits unread (a write to the
+		 * ended QEMU fails before anything is read). */
+		snprintf(why, sizeof(why), "%.255s", err ? err->msg : "QEMU exited");
+		for (k = 0; k < 8; k++) {
+			if (fn_channel_read_line(&vi->ch, rest, sizeof(rest), 200000000u, NULL))
+				break;
+			if (!strncmp(rest, "died ", 5))
+				return died_parse(s, vi, rest, err);
+		}
 		/* QEMU itself ended: a guest panic, or it was killed. */
 		log_tail(vi->log, tail, sizeof(tail));
-		return jb_err_set(err, -EPIPE, "microVM %s ended: %.200s%s%s", vi->id,
-				  err ? err->msg : "QEMU exited", tail[0] ? "; qemu: " : "", tail);
+		return jb_err_set(err, -EPIPE, "microVM %s (QEMU) ended: %.200s%s%s", vi->id, why,
+				  tail[0] ? "; qemu: " : "", tail);
 	}
 	if (rc)
 		return rc;
