@@ -37,7 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -242,6 +241,44 @@ live_set(struct microvm_state *s, const char *id, int on)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* QEMUs of a dead harness @dead: their command line names its run directory (the
+ * initramfs), "/joulebench-vm-<pid>-". For hosts without our cgroups (not root). (A
+ * parent-death signal cannot do this: it fires when the thread that forked exits, and
+ * the co-location scheduler starts instances from per-window threads.) */
+static void
+stale_qemus_kill(long dead)
+{
+	char p[64], cmd[4096], tag[48];
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return;
+	snprintf(tag, sizeof(tag), "/joulebench-vm-%ld-", dead);
+	while ((e = readdir(d))) {
+		long pid = strtol(e->d_name, NULL, 10);
+		ssize_t n;
+		int fd;
+
+		if (pid <= 0)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%ld/cmdline", pid);
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		cmd[n] = '\0';
+		for (ssize_t i = 0; i < n; i++)
+			if (!cmd[i])
+				cmd[i] = ' ';
+		if (strstr(cmd, "qemu-system") && strstr(cmd, tag))
+			kill((pid_t)pid, SIGKILL);
+	}
+	closedir(d);
+}
+
 /* Leftovers of harnesses killed with SIGKILL: their VMs' cgroups (and the QEMUs still in
  * them) and their run directories. */
 static void
@@ -270,6 +307,7 @@ stale_reap(int cg_version)
 		while ((e = readdir(d)))
 			if (sscanf(e->d_name, "joulebench-vm-%ld-", &pid) == 1 && pid > 0 &&
 			    kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+				stale_qemus_kill(pid);
 				snprintf(p, sizeof(p), "%.200s/%.200s", oci_runtime_tmp_dir(), e->d_name);
 				(void)oci_bundle_remove(p);
 			}
@@ -280,7 +318,6 @@ stale_reap(int cg_version)
 struct pre_arg {
 	const struct microvm_state *s;
 	const struct microvm_inst *vi;
-	pid_t harness;
 };
 
 /* In the child: own process group (a terminal's ^C reaches only the harness, which then
@@ -293,12 +330,6 @@ microvm_pre_exec(void *arg)
 
 	if (setpgid(0, 0) != 0)
 		return errno;
-	/* A harness killed with SIGKILL cannot stop its VMs: the kernel does (the thread
-	 * that starts an instance lives as long as the instance, runner.c and colocate.c). */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-		return errno;
-	if (getppid() != a->harness)
-		return ESRCH;
 	fd = open(a->vi->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || dup2(fd, 2) < 0)
 		return errno;
@@ -358,7 +389,7 @@ vm_boot(struct microvm_state *s, const char *accel, struct microvm_inst *vi,
 {
 	char mem[32], smp[16], append[256], line[JB_PROTO_LINE_MAX], tail[256];
 	char *argv[32];
-	struct pre_arg pa = { s, vi, getpid() };
+	struct pre_arg pa = { s, vi };
 	unsigned serial, tries;
 	int a = 0, rc;
 
