@@ -119,6 +119,7 @@ struct rung {
 	struct runner_report rep;
 	double *cold_j, *cold_s;       /* energy and time of each ok cold start */
 	size_t n_cold, cap_j, cap_s;
+	size_t n_cold_flagged;         /* of those, flagged untrustworthy (too short a window) */
 	double ratio[4], lo[4], hi[4]; /* warm energy, warm time, cold energy, cold time */
 };
 
@@ -183,7 +184,7 @@ push(double **v, size_t *n, size_t *cap, double x)
 	return 0;
 }
 
-/* The ok cold rows: energy_j and window_wall_ns (the whole cold start: the instance's
+/* The cold rows: energy_j and window_wall_ns (the whole cold start: the instance's
  * start to its `ready`, plus the first invocation, which every rung has alike). */
 static int
 cold_row(void *arg, const char *const *f, unsigned long line)
@@ -193,8 +194,13 @@ cold_row(void *arg, const char *const *f, unsigned long line)
 	size_t n;
 
 	(void)line;
-	if (strcmp(f[RESULTS_COL_INDEX_phase], "cold") || strcmp(f[RESULTS_COL_INDEX_status], "ok"))
+	/* A cold start shorter than the meter's window is flagged `untrustworthy` (a
+	 * process starts in milliseconds): kept and counted, as the rows keep it. */
+	if (strcmp(f[RESULTS_COL_INDEX_phase], "cold") ||
+	    (strcmp(f[RESULTS_COL_INDEX_status], "ok") &&
+	     strcmp(f[RESULTS_COL_INDEX_status], "untrustworthy")))
 		return 0;
+	r->n_cold_flagged += strcmp(f[RESULTS_COL_INDEX_status], "ok") != 0;
 	e = strtod(f[RESULTS_COL_INDEX_energy_j], NULL);
 	t = strtod(f[RESULTS_COL_INDEX_window_wall_ns], NULL) / 1e9;
 	if (!isfinite(e) || !(t > 0))
@@ -284,7 +290,7 @@ ladder_plot(struct rung *r, int n, const char *prefix)
 						 { "svg size 900,500", "svg" } };
 	char dat[4200];
 	FILE *f, *g;
-	int i, t, st;
+	int i, t, st, cold = 0;
 
 	snprintf(dat, sizeof(dat), "%s-ladder.dat", prefix);
 	if (!(f = fopen(dat, "we")))
@@ -296,6 +302,8 @@ ladder_plot(struct rung *r, int n, const char *prefix)
 			r[i].hi[0], r[i].ratio[2], r[i].lo[2], r[i].hi[2]);
 	if (fclose(f) != 0)
 		return -EIO;
+	for (i = 1; i < n; i++)
+		cold |= isfinite(r[i].ratio[2]) && r[i].ratio[2] > 0;
 	for (t = 0; t < 2; t++) {
 		if (!(g = popen("gnuplot >/dev/null 2>&1", "w")))
 			return -errno;
@@ -305,9 +313,9 @@ ladder_plot(struct rung *r, int n, const char *prefix)
 			   "set logscale y\nset ylabel 'ratio to %s'\nset style data histogram\n"
 			   "set style histogram errorbars gap 1 lw 1\nset style fill solid 0.6 border -1\n"
 			   "set key top left\nset grid ytics\n"
-			   "plot '%s' using 2:3:4:xtic(1) title 'warm invocation', '' using 5:6:7 "
-			   "title 'cold start (+ first invocation)'\n",
-			r[0].label, r[0].label, dat);
+			   "plot '%s' using 2:3:4:xtic(1) title 'warm invocation'%s\n",
+			r[0].label, r[0].label, dat,
+			cold ? ", '' using 5:6:7 title 'cold start (+ first invocation)'" : "");
 		st = pclose(g);
 		if (st != 0)
 			return st == 127 << 8 ? -ENOENT : -EIO;
@@ -372,6 +380,10 @@ print_ratios(struct rung *a, struct rung *b, const char *wl, unsigned boot, uint
 		  &b->ratio[3], &b->lo[3], &b->hi[3]);
 	printf("n = %zu and %zu warm invocations, %zu and %zu cold starts; ratio = %s / %s\n",
 	       ga->n, gb->n, a->n_cold, b->n_cold, b->label, a->label);
+	if (a->n_cold_flagged || b->n_cold_flagged)
+		printf("note: %zu and %zu of the cold starts were shorter than the meter's window "
+		       "(rows flagged untrustworthy): their energy is shown as measured, not "
+		       "trusted\n", a->n_cold_flagged, b->n_cold_flagged);
 	if (strstr(b->label, "-tcg"))
 		printf("note: %s ran under TCG, QEMU's emulator: its cost is emulation, not "
 		       "isolation, and does not represent a microVM's (use KVM on a real server)\n",
