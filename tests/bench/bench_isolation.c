@@ -215,7 +215,7 @@ bare_boot_s(const char *kernel, const char *initrd, const char *accel, uint64_t 
 			break;
 		used += (size_t)n;
 		buf[used] = '\0';
-		if (strstr(buf, "ready\n")) {
+		if (strstr(buf, "ready")) { /* "ready\r\n": the tty is not raw */
 			s = (double)(jb_clock_mono_ns() - t0) / 1e9;
 			break;
 		}

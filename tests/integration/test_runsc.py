@@ -144,5 +144,37 @@ for name, args, status in (
     check(any(r["status"] == status for r in rows),
           f"{name}: {[(r['status'], r['message']) for r in rows]}")
     check(not leftovers(prefix), f"left behind after {name}: {leftovers(prefix)}")
+# 4. The ladder: pinned, runc and gVisor on one core; ratios with intervals for warm
+# invocations and cold starts, the figure's data, a server CSV per isolation that
+# `overhead --server-csv` reads.
+pre = os.path.join(tmp, "lad")
+p = run(["compare", "--drivers", "pinned,container:runc,container:runsc", "--platform", "ptrace",
+         "-w", "sha256", "-s", "test", "-m", "model", "-r", "2", "--cold", "3", "--warmup", "1",
+         "--idle-s", "0.05", "--min-window-s", "0.1", "--bootstrap", "200", "-o", pre])
+check(p.returncode == 0, f"ladder: exit {p.returncode}: {p.stderr}")
+blocks = p.stdout.split("\n\n")
+for label in ("container-runc", "gvisor-ptrace"):
+    b = [x for x in blocks if x.startswith(f"{label} vs pinned")]
+    check(b, f"no block for {label}: {p.stdout}")
+    rows = {ln.split()[0]: ln.split() for ln in b[0].splitlines()[2:] if ln.strip()}
+    for metric in ("energy", "wall", "cold-energy", "cold-time"):
+        check(metric in rows, f"{label}: no {metric} line: {b[0]}")
+        ratio, lo, hi = (float(rows[metric][5]), float(rows[metric][6].strip("[,")),
+                         float(rows[metric][7].strip("]")))
+        check(ratio > 0 and lo <= hi, f"{label} {metric}: {ratio} [{lo}, {hi}]")
+        # Three cold starts give a coarse interval; the warm ones must hold the ratio.
+        check(lo <= ratio <= hi or metric.startswith("cold"),
+              f"{label} {metric}: {ratio} outside [{lo}, {hi}]")
+    check(os.path.exists(f"{pre}-server-{label}.csv"), f"server CSV of {label}")
+dat = open(pre + "-ladder.dat").read().split("\n")
+check(dat[1].startswith("container-runc ") and dat[2].startswith("gvisor-ptrace "), f"{dat}")
+# Each server CSV holds the baseline's rows and that isolation's, nothing else.
+srv = read_csv(f"{pre}-server-gvisor-ptrace.csv")
+check({r["driver"] for r in srv} == {"pinned", "container"}, "server CSV drivers")
+check(len(srv) == len(read_csv(pre + "-pinned.csv")) + len(read_csv(pre + "-container-runsc.csv")),
+      "server CSV rows")
+p = run(["compare", "--drivers", "pinned,container:runsc", "--platform", "nosuch", "-o",
+         os.path.join(tmp, "bad")])
+check(p.returncode == 2, f"ladder with a bad platform: exit {p.returncode}: {p.stderr}")
 shutil.rmtree(tmp, ignore_errors=True)
 print("ok")
