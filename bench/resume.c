@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include "resume.h"
 #include "results.h"
 
@@ -107,51 +105,28 @@ scan_row(void *arg, const char *const *f, unsigned long record)
 static int
 load_sidecar(const char *path, struct resume_info *ri, struct jb_err *err)
 {
-	char meta[4200];
-	json_object *o, *v;
-	size_t i, n;
-	int rc = 0;
+	struct results_meta_resume m;
+	int rc, i;
 
-	if (results_meta_path(path, meta, sizeof(meta)))
-		return jb_err_set(err, -ENAMETOOLONG, "path too long: %s", path);
-	o = json_object_from_file(meta);
-	if (!o)
-		return jb_err_set(err, -EINVAL, "%s: cannot read the run's sidecar (%s)", meta,
-				  json_util_get_last_err());
-	if (!json_object_object_get_ex(o, "ended", &v) ||
-	    !strcmp(json_object_get_string(v), "completed")) {
-		rc = jb_err_set(err, -EALREADY, "%s: the run completed; nothing to resume", path);
-		goto out;
+	/* Every field is validated there: a damaged sidecar is one line and exit 2. */
+	rc = results_meta_read_resume(path, &m, err);
+	if (rc)
+		return rc;
+	if (m.completed) {
+		results_meta_resume_fini(&m);
+		return jb_err_set(err, -EALREADY, "%s: the run completed; nothing to resume", path);
 	}
-	if (!json_object_object_get_ex(o, "run_id", &v)) {
-		rc = jb_err_set(err, -EINVAL, "%s: no run_id", meta);
-		goto out;
-	}
-	snprintf(ri->run_id, sizeof(ri->run_id), "%s", json_object_get_string(v));
-	if (json_object_object_get_ex(o, "started_unix_ns", &v))
-		ri->started_unix_ns = (uint64_t)json_object_get_int64(v);
-	if (json_object_object_get_ex(o, "resumed_unix_ns", &v)) {
-		n = json_object_array_length(v);
-		for (i = 0; i < n && ri->n_resumed < RUNNER_RESUMES_MAX - 1; i++)
-			ri->resumed_unix_ns[ri->n_resumed++] =
-				(uint64_t)json_object_get_int64(json_object_array_get_idx(v, i));
-	}
-	if (!json_object_object_get_ex(o, "argv", &v) || !json_object_is_type(v, json_type_array)) {
-		rc = jb_err_set(err, -EINVAL, "%s: no command line to resume from", meta);
-		goto out;
-	}
-	n = json_object_array_length(v);
-	for (i = 0; i < n && i < sizeof(ri->argv) / sizeof(ri->argv[0]) - 1; i++) {
-		ri->argv[i] = strdup(json_object_get_string(json_object_array_get_idx(v, i)));
-		if (!ri->argv[i]) {
-			rc = jb_err_set(err, -ENOMEM, "out of memory");
-			goto out;
-		}
-		ri->argc = (int)i + 1;
-	}
-out:
-	json_object_put(o);
-	return rc;
+	snprintf(ri->run_id, sizeof(ri->run_id), "%s", m.run_id);
+	ri->started_unix_ns = m.started_unix_ns;
+	_Static_assert(RESULTS_META_RESUMES_MAX <= RUNNER_RESUMES_MAX, "resume slots");
+	_Static_assert(RESULTS_META_ARGV_MAX <= sizeof(ri->argv) / sizeof(ri->argv[0]), "argv");
+	memcpy(ri->resumed_unix_ns, m.resumed_unix_ns, sizeof(m.resumed_unix_ns));
+	ri->n_resumed = m.n_resumed;
+	/* The argv strings change owner: resume_info_fini() frees them. */
+	for (i = 0; i < m.argc; i++)
+		ri->argv[i] = m.argv[i];
+	ri->argc = m.argc;
+	return 0;
 }
 
 int

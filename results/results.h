@@ -104,4 +104,35 @@ int results_meta_path(const char *csv_path, char *out, size_t len);
  */
 int results_meta_write(const char *csv_path, const char *json, struct jb_err *err);
 
+#define RESULTS_META_RESUMES_MAX 32
+#define RESULTS_META_ARGV_MAX 256
+
+/* What --resume reads back from a sidecar (meta_read.c). */
+struct results_meta_resume {
+	int completed;              /* "ended" was "completed": nothing to resume */
+	char run_id[128];
+	uint64_t started_unix_ns;   /* 0 when absent */
+	uint64_t resumed_unix_ns[RESULTS_META_RESUMES_MAX];
+	size_t n_resumed;           /* at most RESULTS_META_RESUMES_MAX - 1 */
+	int argc;
+	char *argv[RESULTS_META_ARGV_MAX]; /* owned; freed by results_meta_resume_fini() */
+};
+
+/**
+ * results_meta_parse_resume() - parse sidecar text @json (@len bytes; @name for messages)
+ * and validate every field --resume uses: "ended" one of running, interrupted, error,
+ * completed; "run_id" a non-empty string without quotes or line breaks;
+ * "started_unix_ns" and "resumed_unix_ns" non-negative integers (optional); "argv" a
+ * non-empty array of strings. Return: 0, or -EINVAL / -E2BIG / -ENOMEM with one line
+ * naming @name and the field in @err (@out is then empty).
+ */
+int results_meta_parse_resume(const char *json, size_t len, const char *name,
+			      struct results_meta_resume *out, struct jb_err *err);
+
+/** results_meta_read_resume() - the same, from the sidecar of CSV @csv_path. */
+int results_meta_read_resume(const char *csv_path, struct results_meta_resume *out,
+			     struct jb_err *err);
+
+void results_meta_resume_fini(struct results_meta_resume *m);
+
 #endif
