@@ -367,9 +367,12 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 										: START_TIMEOUT_NS,
 				  err);
 	if (rc) {
+		char why[200]; /* err->msg cannot be both a source and the destination */
+
+		snprintf(why, sizeof(why), "%.199s", err ? err->msg : jb_strerror(rc));
 		log_tail(ci->log, tail, sizeof(tail));
-		rc = jb_err_set(err, rc, "container %s did not start: %s%s%.200s", ci->id,
-				err ? err->msg : jb_strerror(rc), tail[0] ? "; runtime: " : "", tail);
+		rc = jb_err_set(err, rc, "container %s did not start: %s%s%.200s", ci->id, why,
+				tail[0] ? "; runtime: " : "", tail);
 		goto fail;
 	}
 	rc = jb_proto_ready_parse(line, &ready, err);

@@ -69,7 +69,7 @@ struct microvm_state {
 	char initramfs[PATH_MAX];
 	char base_dir[256];
 	char accel[8];                 /* "kvm" or "tcg", as decided */
-	char accel_note[160];          /* why auto chose what it chose */
+	char accel_why[48];            /* why `auto` chose it, for the sidecar; "" otherwise */
 	uint64_t memory_mb;
 	unsigned vcpus;
 	uint64_t quota_us;
@@ -456,10 +456,13 @@ vm_boot(struct microvm_state *s, const char *accel, struct microvm_inst *vi,
 			break;
 	}
 	if (rc) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "%.199s", rc == -ETIMEDOUT ? "no `ready` in time"
+							    : err ? err->msg : "");
 		log_tail(vi->log, tail, sizeof(tail));
 		rc = jb_err_set(err, rc, "microVM %s (%s) did not start: %s%s%.200s", vi->id, accel,
-				rc == -ETIMEDOUT ? "no `ready` in time" : err ? err->msg : "",
-				tail[0] ? "; qemu: " : "", tail);
+				why, tail[0] ? "; qemu: " : "", tail);
 		goto fail;
 	}
 	if (!strncmp(line, "died", 4)) {
@@ -474,16 +477,16 @@ fail:
 	return rc;
 }
 
+/* The accelerator, and for `auto` why (the sidecar's runtime_version carries it). */
 static int
 accel_decide(struct microvm_state *s, const char *want, struct jb_err *err)
 {
 	struct microvm_inst probe = { 0 };
-	struct jb_err e = { 0, "" };
 	int fd;
 
+	s->accel_why[0] = '\0';
 	if (want && !strcmp(want, "tcg")) {
 		snprintf(s->accel, sizeof(s->accel), "tcg");
-		snprintf(s->accel_note, sizeof(s->accel_note), "tcg as asked");
 		return 0;
 	}
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -494,25 +497,17 @@ accel_decide(struct microvm_state *s, const char *want, struct jb_err *err)
 			return jb_err_set(err, -ENODEV, "microvm: --accel kvm: /dev/kvm: %s",
 					  strerror(errno));
 		snprintf(s->accel, sizeof(s->accel), "kvm");
-		snprintf(s->accel_note, sizeof(s->accel_note), "kvm as asked");
 		return 0;
 	}
-	if (fd < 0) {
-		snprintf(s->accel, sizeof(s->accel), "tcg");
-		snprintf(s->accel_note, sizeof(s->accel_note),
-			 "auto: no usable /dev/kvm, TCG: emulation, not a microVM's cost");
-		return 0;
-	}
-	if (vm_boot(s, "kvm", &probe, KVM_PROBE_TIMEOUT_NS, &e) == 0) {
+	if (fd >= 0 && vm_boot(s, "kvm", &probe, KVM_PROBE_TIMEOUT_NS, NULL) == 0) {
 		vm_destroy(s, &probe);
 		snprintf(s->accel, sizeof(s->accel), "kvm");
-		snprintf(s->accel_note, sizeof(s->accel_note), "auto: a KVM guest booted");
+		snprintf(s->accel_why, sizeof(s->accel_why), " (auto: a KVM guest booted)");
 		return 0;
 	}
 	snprintf(s->accel, sizeof(s->accel), "tcg");
-	snprintf(s->accel_note, sizeof(s->accel_note),
-		 "auto: KVM guest did not reach ready in %llu s (%.60s), TCG: emulation, not a "
-		 "microVM's cost", KVM_PROBE_TIMEOUT_NS / 1000000000ull, e.msg);
+	snprintf(s->accel_why, sizeof(s->accel_why), fd < 0 ? " (auto: no usable /dev/kvm)"
+							    : " (auto: KVM guest did not boot in 8 s)");
 	return 0;
 }
 
@@ -765,8 +760,8 @@ microvm_describe(void *drv, struct driver_info *info)
 	memset(info, 0, sizeof(*info));
 	snprintf(info->runtime, sizeof(info->runtime), "qemu-microvm");
 	/* The sidecar keeps runtime_version: the VMM, the guest and the accelerator. */
-	snprintf(info->runtime_version, sizeof(info->runtime_version), "%.60s; guest %.40s; accel %s",
-		 s->qemu_version, s->guest_version, s->accel);
+	snprintf(info->runtime_version, sizeof(info->runtime_version), "%.24s; guest %.32s; accel %s%s",
+		 s->qemu_version, s->guest_version, s->accel, s->accel_why);
 	snprintf(info->runtime_path, sizeof(info->runtime_path), "%.*s",
 		 (int)sizeof(info->runtime_path) - 1, s->qemu);
 	info->cgroup_version = s->cg_version;

@@ -104,8 +104,17 @@ try:
                if open(os.path.join(c, "cgroup.procs")).read().strip()]
     check(len(cgs) >= 2, f"expected 2 VMs at once, saw {cgs}")
     for c in cgs:
-        procs = open(os.path.join(c, "cgroup.procs")).read().split()
-        exe = os.path.basename(os.readlink(f"/proc/{procs[0]}/exe"))
+        # The child enters the cgroup before it execs QEMU: give the exec a moment.
+        deadline = time.time() + 10
+        while True:
+            procs = open(os.path.join(c, "cgroup.procs")).read().split()
+            try:
+                exe = os.path.basename(os.readlink(f"/proc/{procs[0]}/exe"))
+            except (OSError, IndexError):
+                exe = "?"
+            if exe.startswith("qemu-system") or time.time() > deadline:
+                break
+            time.sleep(0.1)
         check(exe.startswith("qemu-system"), f"{c} holds {exe}")
         # 512 MB: quota = 100000 us x 512 / 1769 = 28943 us (1 vCPU per 1769 MB).
         if os.path.exists(os.path.join(c, "cpu.cfs_quota_us")):
