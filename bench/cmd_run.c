@@ -496,6 +496,25 @@ run_exit_code(enum runner_stage stage, int rc)
 	}
 }
 
+/* Under the summary of a microvm run under TCG (the sidecar says which accelerator ran):
+ * its figures are QEMU's emulation, not a microVM's isolation (docs/drivers.md). */
+static void
+note_tcg(const char *meta_path)
+{
+	char buf[65536];
+	size_t n;
+	FILE *f = fopen(meta_path, "re");
+
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (strstr(buf, "; accel tcg"))
+		printf("note: the microVMs ran under TCG, QEMU's emulator: these figures are "
+		       "emulation, not a microVM's isolation cost (use --accel kvm on a server)\n");
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -596,6 +615,8 @@ cmd_run(int argc, char **argv)
 			fprintf(stderr, "joulebench run: %s\n", err.msg);
 	}
 	report_print_summary(stdout, &rep.summary);
+	if (!strcmp(cfg.driver->name, "microvm"))
+		note_tcg(rep.meta_path);
 	fflush(stdout);
 	if (!cfg.quiet)
 		fprintf(stderr, "joulebench: %lu row(s) (%lu not ok) in %s; metadata %s%s\n", rep.rows,

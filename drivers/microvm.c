@@ -27,7 +27,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -38,19 +37,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
 #include "driver-private.h"
-#include "jb_clock.h"
 #include "microvm.h"
 #include "oci_bundle.h"
 #include "oci_runtime.h"
 
-#define CG_ROOT "/sys/fs/cgroup"
-#define CG_PARENT "/joulebench"
+#define CG_ROOT MICROVM_CG_ROOT
+#define CG_PARENT MICROVM_CG_PARENT
 #define LIVE_MAX 256
 /* TCG boots this guest to init in ~1.2-3.5 s here; a loaded CI machine needs margin. */
 #define START_TIMEOUT_NS 90000000000ull
@@ -62,10 +59,8 @@
 
 struct microvm_state {
 	char vmm[16];                  /* "qemu" */
-	char qemu[PATH_MAX];
+	struct microvm_host host;      /* QEMU, the guest kernel and its version */
 	char qemu_version[96];
-	char kernel[PATH_MAX];
-	char guest_version[96];
 	char initramfs[PATH_MAX];
 	char base_dir[256];
 	char accel[8];                 /* "kvm" or "tcg", as decided */
@@ -94,93 +89,6 @@ struct microvm_inst {
 };
 
 static int
-find_exe(const char *name, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-
-	if (strchr(name, '/')) {
-		snprintf(out, len, "%s", name);
-		return access(out, X_OK) == 0 ? 0 : -ENOENT;
-	}
-	if (!path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-
-		snprintf(out, len, "%.*s/%s", (int)n, path, name);
-		if (n && access(out, X_OK) == 0)
-			return 0;
-		path += n + (path[n] == ':');
-	}
-	return -ENOENT;
-}
-
-static void
-guest_dir_default(const char *given, char *out, size_t len)
-{
-	const char *env = getenv("JOULEBENCH_GUEST_DIR"), *xdg = getenv("XDG_CACHE_HOME");
-
-	if (given && *given)
-		snprintf(out, len, "%s", given);
-	else if (env && *env)
-		snprintf(out, len, "%s", env);
-	else if (xdg && *xdg)
-		snprintf(out, len, "%s/joulebench/guest", xdg);
-	else
-		snprintf(out, len, "%s/.cache/joulebench/guest", getenv("HOME") ? getenv("HOME") : "/root");
-}
-
-/* What this host needs for the driver, with the fix in @why. */
-static int
-microvm_check(const char *vmm, const char *guest_dir, struct microvm_state *s, char *why,
-	      size_t why_len)
-{
-	struct utsname u;
-	char dir[PATH_MAX], buf[256];
-
-	if (uname(&u) == 0 && strcmp(u.machine, "x86_64")) {
-		snprintf(why, why_len, "QEMU's microvm machine is x86 only; this host is %s "
-				       "(not supported yet)", u.machine);
-		return -ENODEV;
-	}
-	if (vmm && !strcmp(vmm, "firecracker")) {
-		if (find_exe("firecracker", buf, sizeof(buf)))
-			snprintf(why, why_len, "--vmm firecracker: no firecracker binary on $PATH (not "
-					       "packaged by Debian 12: install a release from "
-					       "github.com/firecracker-microvm/firecracker)");
-		else
-			snprintf(why, why_len, "--vmm firecracker: %s is installed, but this build "
-					       "drives QEMU only (Firecracker needs KVM and an "
-					       "uncompressed vmlinux; not implemented)", buf);
-		return -ENODEV;
-	}
-	if (find_exe("qemu-system-x86_64", s->qemu, sizeof(s->qemu))) {
-		snprintf(why, why_len, "qemu-system-x86_64 not found: apt-get install "
-				       "qemu-system-x86 (scripts/install-deps --drivers)");
-		return -ENODEV;
-	}
-	guest_dir_default(guest_dir, dir, sizeof(dir));
-	snprintf(s->kernel, sizeof(s->kernel), "%.*s/vmlinuz", (int)sizeof(s->kernel) - 10, dir);
-	if (access(s->kernel, R_OK) != 0) {
-		snprintf(why, why_len, "no guest kernel at %s: run scripts/fetch-guest-kernel "
-				       "(Debian's linux-image-cloud-amd64, never installed on the host)",
-			 s->kernel);
-		return -ENODEV;
-	}
-	snprintf(buf, sizeof(buf), "%.200s/version", dir);
-	if (cgroup_file_read(buf, s->guest_version, sizeof(s->guest_version)) == 0) {
-		/* "<package> <kernel release>": the release is enough. */
-		char *sp = strchr(s->guest_version, ' ');
-
-		if (sp)
-			memmove(s->guest_version, sp + 1, strlen(sp));
-		s->guest_version[strcspn(s->guest_version, "\n")] = '\0';
-	}
-	snprintf(why, why_len, "%s, guest %s", s->qemu, s->kernel);
-	return 0;
-}
-
-static int
 microvm_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
 {
 	struct microvm_state *s = calloc(1, sizeof(*s));
@@ -191,35 +99,9 @@ microvm_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
 		snprintf(why, why_len, "out of memory");
 		return -ENOMEM;
 	}
-	rc = microvm_check(getenv("JOULEBENCH_VMM"), NULL, s, why, why_len);
+	rc = microvm_host_check(getenv("JOULEBENCH_VMM"), NULL, &s->host, why, why_len);
 	free(s);
 	return rc;
-}
-
-/* joulebench-vminit: beside the runner (installed), in the build tree, or as configured. */
-static int
-vminit_find(const char *fn_path, char *out, size_t len)
-{
-	const char *env = getenv("JOULEBENCH_VMINIT");
-	char dir[PATH_MAX];
-
-	if (env && *env) {
-		snprintf(out, len, "%s", env);
-		return access(out, X_OK) == 0 ? 0 : -ENOENT;
-	}
-	snprintf(dir, sizeof(dir), "%s", fn_path);
-	*(strrchr(dir, '/') ? strrchr(dir, '/') : dir) = '\0';
-	snprintf(out, len, "%.*s/joulebench-vminit", (int)len - 20, dir);
-	if (access(out, X_OK) == 0)
-		return 0;
-	snprintf(out, len, "%.*s/../drivers/joulebench-vminit", (int)len - 30, dir);
-	if (access(out, X_OK) == 0)
-		return 0;
-	snprintf(out, len, "%s", JB_VMINIT_BUILD_PATH);
-	if (access(out, X_OK) == 0)
-		return 0;
-	snprintf(out, len, "%s", JB_VMINIT_INSTALL_PATH);
-	return access(out, X_OK) == 0 ? 0 : -ENOENT;
 }
 
 static void
@@ -239,80 +121,6 @@ live_set(struct microvm_state *s, const char *id, int on)
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
-}
-
-/* QEMUs of a dead harness @dead: their command line names its run directory (the
- * initramfs), "/joulebench-vm-<pid>-". For hosts without our cgroups (not root). (A
- * parent-death signal cannot do this: it fires when the thread that forked exits, and
- * the co-location scheduler starts instances from per-window threads.) */
-static void
-stale_qemus_kill(long dead)
-{
-	char p[64], cmd[4096], tag[48];
-	struct dirent *e;
-	DIR *d = opendir("/proc");
-
-	if (!d)
-		return;
-	snprintf(tag, sizeof(tag), "/joulebench-vm-%ld-", dead);
-	while ((e = readdir(d))) {
-		long pid = strtol(e->d_name, NULL, 10);
-		ssize_t n;
-		int fd;
-
-		if (pid <= 0)
-			continue;
-		snprintf(p, sizeof(p), "/proc/%ld/cmdline", pid);
-		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		n = read(fd, cmd, sizeof(cmd) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		cmd[n] = '\0';
-		for (ssize_t i = 0; i < n; i++)
-			if (!cmd[i])
-				cmd[i] = ' ';
-		if (strstr(cmd, "qemu-system") && strstr(cmd, tag))
-			kill((pid_t)pid, SIGKILL);
-	}
-	closedir(d);
-}
-
-/* Leftovers of harnesses killed with SIGKILL: their VMs' cgroups (and the QEMUs still in
- * them) and their run directories. */
-static void
-stale_reap(int cg_version)
-{
-	char p[PATH_MAX];
-	struct dirent *e;
-	DIR *d;
-	long pid;
-
-	if (cg_version) {
-		snprintf(p, sizeof(p), cg_version == 2 ? CG_ROOT CG_PARENT : CG_ROOT "/cpuacct" CG_PARENT);
-		if ((d = opendir(p))) {
-			while ((e = readdir(d)))
-				if (sscanf(e->d_name, "vm-%ld-", &pid) == 1 && pid > 0 &&
-				    kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
-					char cg[96];
-
-					snprintf(cg, sizeof(cg), CG_PARENT "/%.60s", e->d_name);
-					microvm_cgroup_kill_all(CG_ROOT, cg_version, cg);
-				}
-			closedir(d);
-		}
-	}
-	if ((d = opendir(oci_runtime_tmp_dir()))) {
-		while ((e = readdir(d)))
-			if (sscanf(e->d_name, "joulebench-vm-%ld-", &pid) == 1 && pid > 0 &&
-			    kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
-				stale_qemus_kill(pid);
-				snprintf(p, sizeof(p), "%.200s/%.200s", oci_runtime_tmp_dir(), e->d_name);
-				(void)oci_bundle_remove(p);
-			}
-		closedir(d);
-	}
 }
 
 struct pre_arg {
@@ -346,22 +154,6 @@ microvm_pre_exec(void *arg)
 	if (a->s->cg_version)
 		return microvm_cgroup_enter(CG_ROOT, a->s->cg_version, a->vi->cgroup);
 	return 0;
-}
-
-static void
-log_tail(const char *path, char *out, size_t len)
-{
-	char buf[4096], *end, *start;
-
-	out[0] = '\0';
-	if (cgroup_file_read(path, buf, sizeof(buf)))
-		return;
-	end = buf + strlen(buf);
-	while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
-		*--end = '\0';
-	start = strrchr(buf, '\n');
-	start = start ? start + 1 : buf;
-	snprintf(out, len, "%.*s", (int)len - 1, start);
 }
 
 static void
@@ -412,7 +204,7 @@ vm_boot(struct microvm_state *s, const char *accel, struct microvm_inst *vi,
 	 * reboot end the VM; jb.fault is the tests' crash hook (microvm_init.c). */
 	snprintf(append, sizeof(append), "quiet panic=-1 reboot=t%s%s", s->fault ? " jb.fault=" : "",
 		 s->fault ? s->fault : "");
-	argv[a++] = s->qemu;
+	argv[a++] = s->host.qemu;
 	argv[a++] = "-M";
 	argv[a++] = "microvm,acpi=off,x-option-roms=off";
 	argv[a++] = "-accel";
@@ -440,7 +232,7 @@ vm_boot(struct microvm_state *s, const char *accel, struct microvm_inst *vi,
 	argv[a++] = "stdio";
 	argv[a++] = "-no-reboot";
 	argv[a++] = "-kernel";
-	argv[a++] = s->kernel;
+	argv[a++] = s->host.kernel;
 	argv[a++] = "-initrd";
 	argv[a++] = s->initramfs;
 	argv[a++] = "-append";
@@ -460,7 +252,7 @@ vm_boot(struct microvm_state *s, const char *accel, struct microvm_inst *vi,
 
 		snprintf(why, sizeof(why), "%.199s", rc == -ETIMEDOUT ? "no `ready` in time"
 							    : err ? err->msg : "");
-		log_tail(vi->log, tail, sizeof(tail));
+		microvm_log_tail(vi->log, tail, sizeof(tail));
 		rc = jb_err_set(err, rc, "microVM %s (%s) did not start: %s%s%.200s", vi->id, accel,
 				why, tail[0] ? "; qemu: " : "", tail);
 		goto fail;
@@ -511,23 +303,6 @@ accel_decide(struct microvm_state *s, const char *want, struct jb_err *err)
 	return 0;
 }
 
-/* The host's TSC rate, kHz: TSC ticks over 50 ms of CLOCK_MONOTONIC_RAW (x86 only). */
-static uint64_t
-host_tsc_khz(void)
-{
-#if defined(__x86_64__)
-	uint64_t t0 = jb_clock_mono_ns(), c0 = __builtin_ia32_rdtsc(), t1, c1;
-
-	do
-		t1 = jb_clock_mono_ns();
-	while (t1 - t0 < 50000000u);
-	c1 = __builtin_ia32_rdtsc();
-	return (c1 - c0) * 1000000ull / (t1 - t0);
-#else
-	return 0;
-#endif
-}
-
 static void
 state_free(struct microvm_state *s)
 {
@@ -545,7 +320,7 @@ microvm_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 
 	if (!s)
 		return jb_err_set(err, -ENOMEM, "microvm: out of memory");
-	rc = microvm_check(cfg->vmm ? cfg->vmm : getenv("JOULEBENCH_VMM"), cfg->guest_dir, s, why,
+	rc = microvm_host_check(cfg->vmm ? cfg->vmm : getenv("JOULEBENCH_VMM"), cfg->guest_dir, &s->host, why,
 			   sizeof(why));
 	if (rc) {
 		free(s);
@@ -556,14 +331,14 @@ microvm_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 		return jb_err_set(err, -ENOENT, "microvm: function runner '%s' not found",
 				  cfg->fn_path ? cfg->fn_path : "(none)");
 	}
-	if (vminit_find(fn, init, sizeof(init))) {
+	if (microvm_vminit_find(fn, init, sizeof(init))) {
 		free(s);
 		return jb_err_set(err, -ENOENT, "microvm: joulebench-vminit not found beside %s "
 						"(or set JOULEBENCH_VMINIT)", fn);
 	}
 	snprintf(s->vmm, sizeof(s->vmm), "qemu");
 	{
-		char *argv[] = { s->qemu, "--version", NULL };
+		char *argv[] = { s->host.qemu, "--version", NULL };
 
 		char out[256], *v;
 
@@ -601,7 +376,7 @@ microvm_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 	s->cg_version = geteuid() == 0 ? cgroup_version_detect(CG_ROOT) : 0;
 	if (s->cg_version < 0)
 		s->cg_version = 0;
-	stale_reap(s->cg_version);
+	microvm_stale_reap(s->cg_version);
 	snprintf(s->base_dir, sizeof(s->base_dir), "%.200s/joulebench-vm-%ld-XXXXXX",
 		 oci_runtime_tmp_dir(), (long)getpid());
 	if (!mkdtemp(s->base_dir)) {
@@ -617,7 +392,7 @@ microvm_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 		return rc;
 	}
 	pthread_mutex_init(&s->lock, NULL);
-	s->tsc_khz = host_tsc_khz();
+	s->tsc_khz = microvm_host_tsc_khz();
 	rc = accel_decide(s, cfg->accel, err);
 	if (rc) {
 		pthread_mutex_destroy(&s->lock);
@@ -714,7 +489,7 @@ microvm_invoke(void *drv, struct driver_instance *inst, const struct jb_fn_reque
 				return died_parse(s, vi, rest, err);
 		}
 		/* QEMU itself ended: a guest panic, or it was killed. */
-		log_tail(vi->log, tail, sizeof(tail));
+		microvm_log_tail(vi->log, tail, sizeof(tail));
 		return jb_err_set(err, -EPIPE, "microVM %s (QEMU) ended: %.200s%s%s", vi->id, why,
 				  tail[0] ? "; qemu: " : "", tail);
 	}
@@ -761,9 +536,9 @@ microvm_describe(void *drv, struct driver_info *info)
 	snprintf(info->runtime, sizeof(info->runtime), "qemu-microvm");
 	/* The sidecar keeps runtime_version: the VMM, the guest and the accelerator. */
 	snprintf(info->runtime_version, sizeof(info->runtime_version), "%.24s; guest %.32s; accel %s%s",
-		 s->qemu_version, s->guest_version, s->accel, s->accel_why);
+		 s->qemu_version, s->host.guest_version, s->accel, s->accel_why);
 	snprintf(info->runtime_path, sizeof(info->runtime_path), "%.*s",
-		 (int)sizeof(info->runtime_path) - 1, s->qemu);
+		 (int)sizeof(info->runtime_path) - 1, s->host.qemu);
 	info->cgroup_version = s->cg_version;
 	info->memory_mb = s->memory_mb;
 	info->cpu_quota_us = s->cg_version ? s->quota_us : 0;

@@ -6,6 +6,7 @@
 #ifndef JB_MICROVM_H
 #define JB_MICROVM_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -13,6 +14,39 @@
 #include "jb_err.h"
 
 #define MICROVM_LIBS_MAX 64
+#define MICROVM_CG_ROOT "/sys/fs/cgroup"
+#define MICROVM_CG_PARENT "/joulebench"
+
+/* What the host offers the driver (microvm_host.c). */
+struct microvm_host {
+	char qemu[PATH_MAX];           /* qemu-system-x86_64 */
+	char kernel[PATH_MAX];         /* <guest dir>/vmlinuz */
+	char guest_version[96];        /* its kernel release, "" when unknown */
+};
+
+/**
+ * microvm_host_check() - can the driver work here with @vmm ("qemu", "firecracker" or
+ * NULL) and the guest kernel in @guest_dir (NULL: $JOULEBENCH_GUEST_DIR, else the cache
+ * scripts/fetch-guest-kernel fills)? Fills @h. Return: 0, or -ENODEV with the reason and
+ * the package or command that fixes it in @why.
+ */
+int microvm_host_check(const char *vmm, const char *guest_dir, struct microvm_host *h,
+		       char *why, size_t why_len);
+
+/** microvm_vminit_find() - joulebench-vminit: $JOULEBENCH_VMINIT, beside @fn_path
+ * (installed), the build tree, or the configured paths. 0 or -ENOENT. */
+int microvm_vminit_find(const char *fn_path, char *out, size_t len);
+
+/** microvm_stale_reap() - kill the QEMUs of harnesses that no longer exist (by their
+ * cgroups under hierarchy @cg_version, 0 = none, and their command lines) and remove
+ * their cgroups and run directories. */
+void microvm_stale_reap(int cg_version);
+
+/** microvm_log_tail() - the last line of the file @path into @out ("" when none). */
+void microvm_log_tail(const char *path, char *out, size_t len);
+
+/** microvm_host_tsc_khz() - the host's TSC rate in kHz (x86-64; 0 elsewhere). */
+uint64_t microvm_host_tsc_khz(void);
 
 /**
  * microvm_elf_needs() - the files the ELF executable or library @path needs at run time:

@@ -85,6 +85,8 @@ check(meta["runtime"] == "qemu-microvm", f"sidecar runtime {meta}")
 check(("accel tcg" in meta["runtime_version"] or "accel kvm" in meta["runtime_version"])
       and "guest" in meta["runtime_version"], f"sidecar runtime_version {meta['runtime_version']}")
 check(meta["memory_mb"] == 1769, "memory in the sidecar")
+if "accel tcg" in meta["runtime_version"]:
+    check("emulation, not a microVM's isolation cost" in p.stdout, f"no TCG note: {p.stdout}")
 
 # 3. Two co-located VMs with a crash inside each guest 6 s after its runner started (the
 # VMs share one core, each under the quota of 512 MB: 29% of a core), then SIGINT.
