@@ -119,14 +119,17 @@ int
 microvm_vminit_find(const char *fn_path, char *out, size_t len)
 {
 	const char *env = getenv("JOULEBENCH_VMINIT");
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], *slash;
 
+	if (!out || len < 64)
+		return -EINVAL;
 	if (env && *env) {
 		snprintf(out, len, "%s", env);
 		return access(out, X_OK) == 0 ? 0 : -ENOENT;
 	}
 	snprintf(dir, sizeof(dir), "%s", fn_path);
-	*(strrchr(dir, '/') ? strrchr(dir, '/') : dir) = '\0';
+	slash = strrchr(dir, '/');
+	*(slash ? slash : dir) = '\0';
 	snprintf(out, len, "%.*s/joulebench-vminit", (int)len - 20, dir);
 	if (access(out, X_OK) == 0)
 		return 0;
