@@ -284,7 +284,7 @@ server_csv_write(const struct rung *base, const struct rung *r, const char *pref
 /* The ladder figure: one bar per isolation, its warm and cold-start energy as ratios to the
  * baseline with their CIs, on a log scale (a VM's cold start is orders above a process's). */
 static int
-ladder_plot(struct rung *r, int n, const char *prefix)
+compare_ladder_plot(struct rung *r, int n, const char *prefix)
 {
 	static const char *const terms[2][2] = { { "pngcairo size 900,500", "png" },
 						 { "svg size 900,500", "svg" } };
@@ -611,7 +611,7 @@ cmd_compare(int argc, char **argv)
 			       "isolation_frac\n", server);
 	}
 	{
-		int rc = ladder_plot(r, n, prefix);
+		int rc = compare_ladder_plot(r, n, prefix);
 
 		if (!base.quiet && rc == 0)
 			fprintf(stderr, "joulebench: the ladder in %s-ladder.png and .svg\n", prefix);
