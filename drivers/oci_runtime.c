@@ -118,17 +118,29 @@ runtime_version(const char *rt_path, char *out, size_t len)
 		return rc;
 	if (!fgets(line, sizeof(line), p))
 		line[0] = '\0';
+	/* runtime_output_close() reads to the end: runsc prints a second line ("spec: ..."),
+	 * and a pipe closed before it is written kills it with SIGPIPE, a spurious
+	 * "--version failed". */
 	st = runtime_output_close(pid, p);
 	line[strcspn(line, "\n")] = '\0';
 	snprintf(out, len, "%s", line);
 	return (st == 0 && line[0]) ? 0 : -ENOEXEC;
 }
 
+/* The runtimes tried, in this order, when none is named; `joulebench list --names
+ * runtimes` prints them for shell completion. */
+static const char *const order[] = { "crun", "runc" };
+
+const char *
+oci_runtime_known(size_t i)
+{
+	return i < sizeof(order) / sizeof(order[0]) ? order[i] : NULL;
+}
+
 int
 oci_runtime_pick(const char *want, const char *cg_root, struct oci_runtime *rt, char *why,
 		 size_t why_len)
 {
-	static const char *const order[] = { "crun", "runc" };
 	char reasons[512] = "";
 	size_t i, used = 0;
 
@@ -175,8 +187,8 @@ oci_runtime_pick(const char *want, const char *cg_root, struct oci_runtime *rt, 
 		if (n > 0 && (size_t)n < sizeof(reasons) - used)
 			used += (size_t)n;
 	}
-	snprintf(why, why_len, "no usable OCI runtime (%s); install runc (scripts/install-deps)",
-		 reasons);
+	snprintf(why, why_len, "no usable OCI runtime (%s); install runc, or runsc for gVisor "
+		 "(scripts/install-deps --drivers)", reasons);
 	return -ENODEV;
 }
 
@@ -240,7 +252,7 @@ stale_bundles_remove(void)
 void
 oci_runtime_reap_stale(const struct oci_runtime *rt, const char *cg_root, const char *cg_parent)
 {
-	char *argv[] = { (char *)rt->path, "list", "-q", NULL };
+	char *argv[] = { (char *)rt->path, "list", "--quiet", NULL };
 	char id[64];
 	FILE *p;
 	pid_t lister;
