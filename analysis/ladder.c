@@ -10,11 +10,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <stdlib.h>
 
 #include <gsl/gsl_fit.h>
 
 #include "ladder.h"
+#include "plot.h"
 
 int
 ladder_fit_line(const double *busy_cores, const double *power_w, size_t n,
@@ -50,36 +51,42 @@ static int
 ladder_gnuplot(const char *prefix, const char *dat, const struct ladder_series *s,
 	       size_t n_series, const char *term, const char *ext, struct jb_err *err)
 {
-	FILE *p = popen("gnuplot 2>&1", "w");
-	size_t i;
-	int st;
+	char out[4200], q_out[8500], q_dat[8500], *buf = NULL;
+	size_t i, len = 0;
+	FILE *p;
+	int rc;
 
+	snprintf(out, sizeof(out), "%s.%s", prefix, ext);
+	if ((rc = plot_gnuplot_quote(out, q_out, sizeof(q_out), err)) ||
+	    (rc = plot_gnuplot_quote(dat, q_dat, sizeof(q_dat), err)))
+		return rc;
+	p = open_memstream(&buf, &len);
 	if (!p)
-		return jb_err_set(err, -errno, "cannot run gnuplot: %s", strerror(errno));
+		return jb_err_set(err, -ENOMEM, "out of memory");
 	fprintf(p, "set terminal %s size 900,600 font ',11'\n"
-		   "set output '%s.%s'\n"
+		   "set output %s\n"
 		   "set title 'joulebench check: power against busy cores (points: measured; "
 		   "lines: least-squares fit)' noenhanced\n"
 		   "set xlabel 'busy cores (CPU time of joulebench in the window / wall time)'\n"
 		   "set ylabel 'power (W)'\n"
 		   "set grid\nset key left top noenhanced\nset xrange [0:*]\nset yrange [0:*]\n"
 		   "plot ",
-		term, prefix, ext);
+		term, q_out);
+	/* Labels are meter names (letters, digits, dashes): no quote to escape. */
 	for (i = 0; i < n_series; i++)
-		fprintf(p, "%s'%s' index %zu using 1:2 with points pt 7 lc %zu title '%s', "
+		fprintf(p, "%s%s index %zu using 1:2 with points pt 7 lc %zu title '%s', "
 			   "%.9g + %.9g * x with lines lc %zu title 'fit: %.4g W + %.4g W/core, "
 			   "R^2 %.4f'",
-			i ? ", " : "", dat, i, i + 1, s[i].label, s[i].fit.idle_w, s[i].fit.w_per_core,
+			i ? ", " : "", q_dat, i, i + 1, s[i].label, s[i].fit.idle_w, s[i].fit.w_per_core,
 			i + 1, s[i].fit.idle_w, s[i].fit.w_per_core, s[i].fit.r2);
 	fprintf(p, "\n");
-	st = pclose(p);
-	if (st == -1)
-		return jb_err_set(err, -errno, "gnuplot: %s", strerror(errno));
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-		return jb_err_set(err, -ENOENT, "gnuplot is not installed (apt-get install gnuplot-nox)");
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return jb_err_set(err, -EIO, "gnuplot failed writing %s.%s", prefix, ext);
-	return 0;
+	if (fclose(p) != 0) {
+		free(buf);
+		return jb_err_set(err, -ENOMEM, "out of memory");
+	}
+	rc = plot_gnuplot_run(buf, len, out, err);
+	free(buf);
+	return rc;
 }
 
 int

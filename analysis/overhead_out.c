@@ -11,11 +11,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <stdlib.h>
 
 #include <csv.h>
 
 #include "overhead_out.h"
+#include "plot.h"
 
 static FILE *
 out_open(const char *prefix, const char *suffix, char *path, size_t len, struct jb_err *err)
@@ -141,31 +142,44 @@ overhead_out_sweep_csv(const char *key, const struct overhead_sweep_point *pt, s
 	return out_close(f, path, err);
 }
 
-/* Pipe @script to gnuplot once per terminal, after setting the terminal and output. */
+/* Run @script through gnuplot once per terminal, after setting the terminal and output.
+ * The data files' paths are embedded in @script as '%s' strings, so a prefix with a quote
+ * or a line break is refused with one clear line (a backslash is literal in gnuplot's
+ * single quotes and works). gnuplot runs without a shell, its messages captured. */
 static int
 gnuplot_run(const char *prefix, const char *name, const char *script, struct jb_err *err)
 {
 	static const char *const term[][2] = { { "pngcairo size 1000,600 font ',11'", "png" },
 					       { "svg size 1000,600 font ',11'", "svg" } };
+	char out[4200], q_out[8500];
 	unsigned t;
+	int rc;
 
+	if (strpbrk(prefix, "'\n\r"))
+		return jb_err_set(err, -EINVAL,
+				  "the figures' prefix '%s' holds a quote or a line break, which "
+				  "gnuplot's script cannot take; choose another -o (or --no-plot)",
+				  prefix);
 	for (t = 0; t < 2; t++) {
-		FILE *p = popen("gnuplot 2>&1", "w");
-		int st;
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m;
 
-		if (!p)
-			return jb_err_set(err, -errno, "cannot run gnuplot: %s", strerror(errno));
-		fprintf(p, "set terminal %s\nset output '%s.%s.%s'\n%s", term[t][0], prefix, name,
-			term[t][1], script);
-		st = pclose(p);
-		if (st == -1)
-			return jb_err_set(err, -errno, "gnuplot: %s", strerror(errno));
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-			return jb_err_set(err, -ENOENT,
-					  "gnuplot is not installed (apt-get install gnuplot-nox)");
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-			return jb_err_set(err, -EIO, "gnuplot failed writing %s.%s.%s", prefix, name,
-					  term[t][1]);
+		snprintf(out, sizeof(out), "%s.%s.%s", prefix, name, term[t][1]);
+		if ((rc = plot_gnuplot_quote(out, q_out, sizeof(q_out), err)))
+			return rc;
+		m = open_memstream(&buf, &len);
+		if (!m)
+			return jb_err_set(err, -ENOMEM, "out of memory");
+		fprintf(m, "set terminal %s\nset output %s\n%s", term[t][0], q_out, script);
+		if (fclose(m) != 0) {
+			free(buf);
+			return jb_err_set(err, -ENOMEM, "out of memory");
+		}
+		rc = plot_gnuplot_run(buf, len, out, err);
+		free(buf);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

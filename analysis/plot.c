@@ -78,9 +78,8 @@ plot_write_data(struct summary *s, const char *path, int *modeled, struct jb_err
 	return 0;
 }
 
-/* @in as a gnuplot single-quoted string into @out: quotes doubled; -EINVAL on a newline. */
-static int
-plot_quote(const char *in, char *out, size_t len, struct jb_err *err)
+int
+plot_gnuplot_quote(const char *in, char *out, size_t len, struct jb_err *err)
 {
 	size_t o = 0;
 
@@ -107,17 +106,11 @@ static int
 plot_run_gnuplot(const char *dat, const char *out, const char *term, const char *title,
 		 struct jb_err *err)
 {
-	char q_out[8200], q_dat[8200], script[17000], msg[512];
-	char *argv[] = { "gnuplot", NULL };
-	posix_spawn_file_actions_t fa;
-	sigset_t pipe_set, old_set;
-	int in[2], er[2], rc, st = 0, n;
-	ssize_t got, k;
-	size_t used = 0;
-	pid_t pid;
+	char q_out[8200], q_dat[8200], script[17000];
+	int rc, n;
 
-	if ((rc = plot_quote(out, q_out, sizeof(q_out), err)) ||
-	    (rc = plot_quote(dat, q_dat, sizeof(q_dat), err)))
+	if ((rc = plot_gnuplot_quote(out, q_out, sizeof(q_out), err)) ||
+	    (rc = plot_gnuplot_quote(dat, q_dat, sizeof(q_dat), err)))
 		return rc;
 	n = snprintf(script, sizeof(script),
 		     "set terminal %s size 1000,600 font ',11'\n"
@@ -135,6 +128,21 @@ plot_run_gnuplot(const char *dat, const char *out, const char *term, const char 
 		     term, q_out, title, q_dat);
 	if (n < 0 || (size_t)n >= sizeof(script))
 		return jb_err_set(err, -ENAMETOOLONG, "path too long for gnuplot");
+	return plot_gnuplot_run(script, (size_t)n, out, err);
+}
+
+int
+plot_gnuplot_run(const char *script, size_t len, const char *what, struct jb_err *err)
+{
+	char *argv[] = { "gnuplot", NULL };
+	posix_spawn_file_actions_t fa;
+	sigset_t pipe_set, old_set;
+	int in[2], er[2], rc, st = 0;
+	ssize_t got, k, n = (ssize_t)len;
+	size_t used = 0;
+	char msg[512];
+	pid_t pid;
+
 	if (pipe2(in, O_CLOEXEC))
 		return jb_err_set(err, -errno, "pipe: %s", strerror(errno));
 	if (pipe2(er, O_CLOEXEC)) {
@@ -186,7 +194,7 @@ plot_run_gnuplot(const char *dat, const char *out, const char *term, const char 
 		while (used && (msg[used - 1] == '\n' || msg[used - 1] == ' '))
 			msg[--used] = '\0';
 		line = strrchr(msg, '\n') ? strrchr(msg, '\n') + 1 : msg;
-		return jb_err_set(err, -EIO, "gnuplot failed writing %s%s%s", out,
+		return jb_err_set(err, -EIO, "gnuplot failed writing %s%s%s", what,
 				  *line ? ": " : "", line);
 	}
 	return 0;

@@ -17,4 +17,20 @@
  */
 int plot_energy(struct summary *s, const char *prefix, struct jb_err *err);
 
+/**
+ * plot_gnuplot_quote() - @in (a path) as a gnuplot single-quoted string into @out: each
+ * quote doubled (the only escape gnuplot's single-quoted strings know; a backslash is
+ * literal). Return: 0; -EINVAL for a line break (it would end the command);
+ * -ENAMETOOLONG when @out (@len bytes) is too small.
+ */
+int plot_gnuplot_quote(const char *in, char *out, size_t len, struct jb_err *err);
+
+/**
+ * plot_gnuplot_run() - run gnuplot on @script (@len bytes) without a shell (posix_spawnp),
+ * its messages captured, never printed. @what names the figure for the message.
+ * Return: 0; -ENOENT when gnuplot is not installed; -EIO when it failed, with its last
+ * message line in @err.
+ */
+int plot_gnuplot_run(const char *script, size_t len, const char *what, struct jb_err *err);
+
 #endif

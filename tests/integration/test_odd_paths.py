@@ -68,6 +68,21 @@ def figure():
               f" {p.stdout!r}")
         check(not os.path.exists(os.path.join(tmp, f"fig-{name}.png")), f"all-{name}: a png")
         print(f"all-{name}: {err[0]}")
+    # overhead's figures embed their data files' paths in gnuplot's script: a backslash
+    # and spaces work; a quote is refused with one line, exit 2, and nothing is run.
+    bs_dir = os.path.join(tmp, "back\\slash $(touch PWNED)")
+    os.makedirs(bs_dir)
+    p = run(["overhead", "--functions", "5", "--hours", "0.1", "-o",
+             os.path.join(bs_dir, "ovh")])
+    check(p.returncode == 0, f"overhead with a backslash prefix: {p.returncode} {p.stderr}")
+    for ext in (".energy.png", ".energy.svg"):
+        check(os.path.exists(os.path.join(bs_dir, "ovh" + ext)), f"overhead {ext} missing")
+    p = run(["overhead", "--functions", "5", "--hours", "0.1", "-o",
+             os.path.join(odd_dir, "ovh")])
+    lines = [l for l in p.stderr.splitlines() if "quote" in l]
+    check(p.returncode == 2 and len(lines) == 1 and "gnuplot" in lines[0],
+          f"overhead with a quote in its prefix: {p.returncode} {p.stderr!r}")
+    no_shell_ran()
     print("ok figure")
 
 
