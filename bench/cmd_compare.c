@@ -33,6 +33,7 @@
 
 #include "cli.h"
 #include "oci_bundle.h"
+#include "plot.h"
 #include "results.h"
 #include "runner.h"
 #include "stats.h"
@@ -284,41 +285,53 @@ server_csv_write(const struct rung *base, const struct rung *r, const char *pref
 /* The ladder figure: one bar per isolation, its warm and cold-start energy as ratios to the
  * baseline with their CIs, on a log scale (a VM's cold start is orders above a process's). */
 static int
-compare_ladder_plot(struct rung *r, int n, const char *prefix)
+compare_ladder_plot(struct rung *r, int n, const char *prefix, struct jb_err *err)
 {
 	static const char *const terms[2][2] = { { "pngcairo size 900,500", "png" },
 						 { "svg size 900,500", "svg" } };
-	char dat[4200];
+	char dat[4200], out[4200], q_dat[8500], q_out[8500], *buf;
+	int i, t, rc, cold = 0;
+	size_t len;
 	FILE *f, *g;
-	int i, t, st, cold = 0;
 
 	snprintf(dat, sizeof(dat), "%s-ladder.dat", prefix);
+	if ((rc = plot_gnuplot_quote(dat, q_dat, sizeof(q_dat), err)))
+		return rc;
 	if (!(f = fopen(dat, "we")))
-		return -errno;
+		return jb_err_set(err, -errno, "cannot create %s: %s", dat, strerror(errno));
 	fprintf(f, "# isolation warm_energy_ratio lo hi cold_energy_ratio lo hi (vs %s)\n",
 		r[0].label);
 	for (i = 1; i < n; i++)
 		fprintf(f, "%s %.6g %.6g %.6g %.6g %.6g %.6g\n", r[i].label, r[i].ratio[0], r[i].lo[0],
 			r[i].hi[0], r[i].ratio[2], r[i].lo[2], r[i].hi[2]);
 	if (fclose(f) != 0)
-		return -EIO;
+		return jb_err_set(err, -EIO, "writing %s failed", dat);
 	for (i = 1; i < n; i++)
 		cold |= isfinite(r[i].ratio[2]) && r[i].ratio[2] > 0;
 	for (t = 0; t < 2; t++) {
-		if (!(g = popen("gnuplot >/dev/null 2>&1", "w")))
-			return -errno;
-		fprintf(g, "set terminal %s\nset output '%s-ladder.%s'\n", terms[t][0], prefix,
-			terms[t][1]);
+		snprintf(out, sizeof(out), "%s-ladder.%s", prefix, terms[t][1]);
+		if ((rc = plot_gnuplot_quote(out, q_out, sizeof(q_out), err)))
+			return rc;
+		buf = NULL;
+		if (!(g = open_memstream(&buf, &len)))
+			return jb_err_set(err, -ENOMEM, "out of memory");
+		/* Rung labels are driver names and variants (letters, digits, dashes). */
+		fprintf(g, "set terminal %s\nset output %s\n", terms[t][0], q_out);
 		fprintf(g, "set title 'Isolation ladder: energy relative to %s (median, 95%% bootstrap CI)'\n"
 			   "set logscale y\nset ylabel 'ratio to %s'\nset style data histogram\n"
 			   "set style histogram errorbars gap 1 lw 1\nset style fill solid 0.6 border -1\n"
 			   "set key top left\nset grid ytics\n"
-			   "plot '%s' using 2:3:4:xtic(1) title 'warm invocation'%s\n",
-			r[0].label, r[0].label, dat,
+			   "plot %s using 2:3:4:xtic(1) title 'warm invocation'%s\n",
+			r[0].label, r[0].label, q_dat,
 			cold ? ", '' using 5:6:7 title 'cold start (+ first invocation)'" : "");
-		st = pclose(g);
-		if (st != 0)
-			return st == 127 << 8 ? -ENOENT : -EIO;
+		if (fclose(g) != 0) {
+			free(buf);
+			return jb_err_set(err, -ENOMEM, "out of memory");
+		}
+		rc = plot_gnuplot_run(buf, len, out, err);
+		free(buf);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -611,14 +624,13 @@ cmd_compare(int argc, char **argv)
 			       "isolation_frac\n", server);
 	}
 	{
-		int rc = compare_ladder_plot(r, n, prefix);
+		struct jb_err perr = { 0 };
+		int rc = compare_ladder_plot(r, n, prefix, &perr);
 
 		if (!base.quiet && rc == 0)
 			fprintf(stderr, "joulebench: the ladder in %s-ladder.png and .svg\n", prefix);
 		else if (!base.quiet)
-			fprintf(stderr, "joulebench: no ladder figure (%s); its data is in "
-					"%s-ladder.dat\n", rc == -ENOENT ? "gnuplot is not installed"
-									 : "gnuplot failed", prefix);
+			fprintf(stderr, "joulebench: no ladder figure: %s\n", perr.msg);
 	}
 out:
 	for (i = 0; i < RUNGS_MAX; i++) {
