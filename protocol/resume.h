@@ -1,25 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What `joulebench run --resume FILE` needs from an interrupted run: its command line, run
+ * What resuming an interrupted run (`joulebench run --resume FILE`) needs: the command it
+ * was started with (kept verbatim; bench/ parses it), its run
  * id and start time from the sidecar, and from the CSV which windows each workload
  * already completed, so the resumed run appends exactly the missing ones.
  */
-#ifndef JB_BENCH_RESUME_H
-#define JB_BENCH_RESUME_H
+#ifndef JB_PROTOCOL_RESUME_H
+#define JB_PROTOCOL_RESUME_H
 
 #include "jb_err.h"
-#include "runner.h"
+#include "protocol.h"
 
 struct resume_info {
 	char run_id[128];
 	uint64_t started_unix_ns;
-	uint64_t resumed_unix_ns[RUNNER_RESUMES_MAX];
+	uint64_t resumed_unix_ns[PROTO_RESUMES_MAX];
 	size_t n_resumed;
-	int argc;
-	char *argv[256];   /* owned; freed by resume_info_fini() */
-	struct runner_resume wl[RUNNER_WORKLOADS_MAX];
+	/* The command recorded in the sidecar ("argv"), for the caller to parse again;
+	 * owned, freed by resume_info_fini(). */
+	int n_command;
+	char *command[256];
+	struct proto_resume wl[PROTO_WORKLOADS_MAX];
 	size_t n_wl;
-	struct runner_resume all; /* over every workload: windows, next rep and invocation */
+	struct proto_resume all; /* over every workload: windows, next rep and invocation */
 	unsigned long rows;
 };
 
