@@ -172,6 +172,7 @@ slot_cold(struct slot *sl)
 	rc = instance_invoke(&sl->in, r, 1);
 	sl->last_done_ns = jb_clock_mono_ns();
 	r->kind = ROWS_COLD;
+	r->core = sl->in.inst.core;
 	r->start_unix_ns = unix0;
 	r->rt_ns = r->wall_ns = jb_clock_mono_ns() - t0;
 	/* The container's whole CPU time since it was created: its start-up is its cost. */
