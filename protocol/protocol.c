@@ -68,8 +68,8 @@ idle_after(struct session *s, struct jb_err *err)
 
 	if (rc)
 		return rc;
-	drift_pct = 100.0 * (rep->idle_after_w - s->idle_w) / s->idle_w;
-	rep->drift_flagged = !isfinite(drift_pct) || fabs(drift_pct) > s->drift_threshold_pct;
+	rep->drift_flagged = session_drift_flagged(s->idle_w, rep->idle_after_w,
+						   s->drift_threshold_pct, &drift_pct);
 	session_notice(s, "idle power after the run %.3f W (drift %+.2f%%)", rep->idle_after_w,
 		       drift_pct);
 	if (rep->drift_flagged)

@@ -116,8 +116,9 @@ session_idle_power(struct session *s, double *power_w, struct jb_err *err)
 				    : NAN;
 	/* An idle baseline is subtracted from every dynamic energy: one a measured meter
 	 * cannot give (0 W, NaN, an impossible power) would make all of them wrong, and the
-	 * drift against it meaningless. A stop during the baseline leaves nothing to judge. */
-	if (session_stopping(s) && s1.t_ns <= s0.t_ns)
+	 * drift against it meaningless. A baseline cut short by a stop is not judged: the
+	 * run ends there anyway, and a few milliseconds can hold no counter step. */
+	if (session_stopping(s))
 		return 0;
 	if (s->cfg->meter->kind == METER_KIND_MEASURED &&
 	    (rc = meter_window_check(&s->meter, s1.energy_j - s0.energy_j,
@@ -125,4 +126,13 @@ session_idle_power(struct session *s, double *power_w, struct jb_err *err)
 		return jb_err_set(err, -EIO, "idle baseline of meter %s is not plausible: %s",
 				  s->cfg->meter->name, why);
 	return 0;
+}
+
+int
+session_drift_flagged(double before_w, double after_w, double threshold_pct, double *drift_pct)
+{
+	*drift_pct = 100.0 * (after_w - before_w) / before_w;
+	/* NaN compares false with everything: without the isfinite() a baseline of 0 W
+	 * (drift inf or NaN) would pass as "no drift". */
+	return !isfinite(*drift_pct) || fabs(*drift_pct) > threshold_pct;
 }

@@ -54,6 +54,11 @@ int session_idle_power(struct session *s, double *power_w, struct jb_err *err);
 /** session_make_run_id() - rep->run_id: the resumed one, or UTC time, host and pid. */
 void session_make_run_id(struct session *s);
 
+/** session_drift_flagged() - the drift from @before_w to @after_w in % (to @drift_pct):
+ * 1 when it is above @threshold_pct or not a number (a baseline of 0 W), else 0. */
+int session_drift_flagged(double before_w, double after_w, double threshold_pct,
+			  double *drift_pct);
+
 /** session_meta_write() - the sidecar: "running", "completed", "interrupted" or "error". */
 int session_meta_write(const struct session *s, uint64_t started_ns, const char *ended,
 		       const char *why, struct jb_err *err);

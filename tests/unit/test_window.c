@@ -16,6 +16,7 @@
 #include <criterion/criterion.h>
 
 #include "rows.h"
+#include "session.h"
 #include "window.h"
 
 #define MS 1000000ull
@@ -23,7 +24,7 @@
 
 struct script {
 	size_t i, n;
-	int primed;           /* meter_open() reads once to prime the counters: entry 0 */
+	int primed;           /* meter_open()'s priming read returns entry 0 without using it */
 	uint64_t t_ns[SCRIPT_MAX];
 	uint64_t uj[SCRIPT_MAX];
 	int rc[SCRIPT_MAX];   /* a read's error (-EIO), or 0 */
@@ -330,4 +331,49 @@ Test(window_check, implausible_and_short_windows_are_flagged_with_their_reasons)
 	cr_assert(strstr(w.why, "shorter than the meter's minimum") != NULL, "%s", w.why);
 	cr_assert(strstr(w.why, "<= 0") != NULL, "%s", w.why);
 	meter_close(&m);
+}
+
+Test(session_idle, a_measured_meter_cannot_idle_at_zero_watts)
+{
+	/* A frozen counter: the same value at every read, 100 ms apart. */
+	struct script s = { .n = 2, .t_ns = { 0, 100 * MS }, .uj = { 5000, 5000 } };
+	struct proto_config cfg = { .meter = &script_ops, .idle_s = 0.001 };
+	struct session ses = { .cfg = &cfg };
+	struct jb_err err = { 0 };
+	double w = -1;
+
+	script_data = s;
+	cr_assert_eq(meter_open(&ses.meter, &script_ops, NULL, NULL), 0);
+	cr_assert_eq(session_idle_power(&ses, &w, &err), -EIO);
+	cr_assert(strstr(err.msg, "idle baseline") != NULL, "%s", err.msg);
+	cr_assert(strstr(err.msg, "<= 0") != NULL, "%s", err.msg);
+	meter_close(&ses.meter);
+}
+
+Test(session_idle, a_plausible_idle_power_is_taken)
+{
+	struct script s = { .n = 2, .t_ns = { 0, 100 * MS }, .uj = { 0, 500000 } };
+	struct proto_config cfg = { .meter = &script_ops, .idle_s = 0.001 };
+	struct session ses = { .cfg = &cfg };
+	struct jb_err err = { 0 };
+	double w = -1;
+
+	script_data = s;
+	cr_assert_eq(meter_open(&ses.meter, &script_ops, NULL, NULL), 0);
+	cr_assert_eq(session_idle_power(&ses, &w, &err), 0, "%s", err.msg);
+	cr_assert_float_eq(w, 5.0, 1e-9);
+	meter_close(&ses.meter);
+}
+
+Test(session_idle, a_drift_that_is_not_a_number_is_flagged)
+{
+	double pct;
+
+	cr_assert_eq(session_drift_flagged(10.0, 10.2, 5.0, &pct), 0);
+	cr_assert_float_eq(pct, 2.0, 1e-9);
+	cr_assert_eq(session_drift_flagged(10.0, 11.0, 5.0, &pct), 1);
+	cr_assert_eq(session_drift_flagged(0.0, 0.0, 5.0, &pct), 1);  /* NaN */
+	cr_assert(isnan(pct));
+	cr_assert_eq(session_drift_flagged(0.0, 1.0, 5.0, &pct), 1);  /* inf */
+	cr_assert_eq(session_drift_flagged(NAN, 1.0, 5.0, &pct), 1);
 }
