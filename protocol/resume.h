@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What resuming an interrupted run (`joulebench run --resume FILE`) needs: the command it
- * was started with (kept verbatim; bench/ parses it), its run
- * id and start time from the sidecar, and from the CSV which windows each workload
- * already completed, so the resumed run appends exactly the missing ones.
+ * What resuming an interrupted run (`joulebench run --resume FILE`) needs: from the
+ * sidecar, the command it was started with (kept verbatim; bench/ parses it again), its
+ * run id and start time; from the CSV, which windows each workload already completed, so
+ * the resumed run appends exactly the missing ones.
  */
 #ifndef JB_PROTOCOL_RESUME_H
 #define JB_PROTOCOL_RESUME_H
