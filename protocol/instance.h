@@ -2,7 +2,9 @@
 /*
  * One instance of a workload on a driver (DESIGN §3): start it and prepare its input
  * (outside any metered span that should not hold it), invoke it, read its CPU time, stop
- * it. Both schedulers use these, so a request is made and recorded the same way.
+ * it. Both schedulers use these, so a request is made and recorded the same way. One
+ * instance is used by one thread at a time (the co-located scheduler's worker, or the
+ * calling thread between windows); distinct instances may be used from distinct threads.
  */
 #ifndef JB_PROTOCOL_INSTANCE_H
 #define JB_PROTOCOL_INSTANCE_H

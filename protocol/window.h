@@ -7,7 +7,8 @@
  * everywhere: a failed read is a `meter-error`; a counter jump, a window shorter than the
  * meter's minimum, an implausible energy (meter_window_check()) or a reason the scheduler
  * adds (an instance failure, invocations without CPU time) make it `untrustworthy`. A
- * flagged number is kept, never passed off as `ok`.
+ * flagged number is kept, never passed off as `ok`. A window and its meter belong to the
+ * thread that opened them (the schedulers' calling thread).
  */
 #ifndef JB_PROTOCOL_WINDOW_H
 #define JB_PROTOCOL_WINDOW_H
