@@ -105,21 +105,31 @@ colo_stopping(struct colo *c)
 	return atomic_load(&c->stop);
 }
 
+/* Room for @cap records. 0 or -ENOMEM (the records so far stay). */
+static int
+slot_reserve(struct slot *sl, size_t cap)
+{
+	struct rows_record *p;
+
+	if (cap <= sl->cap)
+		return 0;
+	p = realloc(sl->rec, cap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	sl->rec = p;
+	sl->cap = cap;
+	return 0;
+}
+
 static struct rows_record *
 rec_new(struct slot *sl, enum rows_kind kind)
 {
 	struct rows_record *r;
 
-	if (sl->n == sl->cap) {
-		size_t cap = sl->cap ? 2 * sl->cap : REC_CAP_INITIAL;
-		struct rows_record *p = realloc(sl->rec, cap * sizeof(*p));
-
-		if (!p) {
-			sl->oom = 1;
-			return NULL;
-		}
-		sl->rec = p;
-		sl->cap = cap;
+	if (sl->n == sl->cap &&
+	    slot_reserve(sl, sl->cap ? 2 * sl->cap : REC_CAP_INITIAL)) {
+		sl->oom = 1;
+		return NULL;
 	}
 	r = &sl->rec[sl->n++];
 	memset(r, 0, sizeof(*r));
@@ -324,6 +334,10 @@ colo_release(struct colo *c, uint64_t deadline_ns, unsigned max_inv)
 
 	pthread_mutex_lock(&c->mu);
 	for (i = 0; i < c->n; i++) {
+		/* Room for twice the last window's records, so that a worker does not allocate
+		 * inside the window (it still can, when a window runs far longer). */
+		(void)slot_reserve(&c->slot[i], 2 * c->slot[i].n > REC_CAP_INITIAL
+							 ? 2 * c->slot[i].n : REC_CAP_INITIAL);
 		c->slot[i].n = 0;
 		c->slot[i].oom = 0;
 		c->slot[i].deadline_ns = deadline_ns;
