@@ -334,10 +334,6 @@ colo_release(struct colo *c, uint64_t deadline_ns, unsigned max_inv)
 
 	pthread_mutex_lock(&c->mu);
 	for (i = 0; i < c->n; i++) {
-		/* Room for twice the last window's records, so that a worker does not allocate
-		 * inside the window (it still can, when a window runs far longer). */
-		(void)slot_reserve(&c->slot[i], 2 * c->slot[i].n > REC_CAP_INITIAL
-							 ? 2 * c->slot[i].n : REC_CAP_INITIAL);
 		c->slot[i].n = 0;
 		c->slot[i].oom = 0;
 		c->slot[i].deadline_ns = deadline_ns;
@@ -389,6 +385,12 @@ colo_window(struct colo *c, const char *phase, uint64_t length_ns, unsigned max_
 	unsigned i;
 	int lost = 0;
 
+	/* Room for twice the last window's records, before the window opens, so that a
+	 * worker does not allocate inside it (it still can, when a window runs far longer).
+	 * The workers wait for the release: the calling thread owns the records now. */
+	for (i = 0; i < c->n; i++)
+		(void)slot_reserve(&c->slot[i], 2 * c->slot[i].n > REC_CAP_INITIAL
+							? 2 * c->slot[i].n : REC_CAP_INITIAL);
 	window_begin(&w, &c->s->meter, c->s->min_window_ns);
 	/* t_ns is stamped even when the read failed (meter_sample()), so the deadline is
 	 * never taken from an uninitialised time. */
