@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The overhead model (overhead.h). Pass 1 serves every function's invocations on both
- * platforms (overhead_sim.c) into time bins, one hour of all functions at a time. Pass 2 sizes the fleet (servers for the peak
+ * The overhead model (overhead.h). Pass 1 (overhead_serve.c) serves every tenant's
+ * invocations on both platforms (overhead_sim.c) into time bins, one hour of all tenants
+ * at a time, over threads with private bins merged exactly. Pass 2 sizes the fleet (servers for the peak
  * memory or core demand plus headroom, per interval or for the whole trace; boards for
  * the peak of boards on plus headroom) and turns the bins into energy. Each part of the
  * breakdown is computed on its own and the total independently from the hardware's power
@@ -14,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_rng.h>
-
 #include "overhead.h"
 #include "overhead_sim.h"
 
@@ -27,6 +26,12 @@ const char *
 overhead_part_name(unsigned part)
 {
 	return part < OVERHEAD_N_PARTS ? part_names[part] : NULL;
+}
+
+const char *
+overhead_accounting_name(unsigned acc)
+{
+	return acc == OVERHEAD_ACC_PAPER ? "paper" : acc == OVERHEAD_ACC_STRICT ? "strict" : NULL;
 }
 
 const char *
@@ -45,124 +50,6 @@ check_params(const struct params *p, struct jb_err *err)
 		return jb_err_set(err, -EINVAL, "board_active_w (%g) is below board_idle_w (%g)",
 				  p->v[PARAMS_board_active_w], p->v[PARAMS_board_idle_w]);
 	return 0;
-}
-
-/* One tenant: a function, or one load_scale copy of it, with its place in the expansion
- * and its instance pools on both platforms, kept from one chunk of time to the next. */
-struct tenant {
-	size_t fn;
-	struct trace_cursor cur;
-	struct sim_pool sw, hw;
-};
-
-/* Chunks of time: all tenants advance through one hour before any goes further, so the
- * bins being written (3600 one-second bins of SIM_NQ quantities: 518 KB) stay in a core's
- * cache. Serving a whole function at a time sweeps all bins (12 MB for a day of 1 s bins)
- * once per function, and that memory traffic dominated. The chunk is fixed, not derived
- * from bin_s, so that the random draws, and thus the invocations, do not depend on bin_s. */
-#define OVERHEAD_CHUNK_S 3600.0
-
-static int
-tenants_make(const struct trace *t, const struct params *p, gsl_rng *rng, struct tenant **out,
-	     size_t *n_out)
-{
-	double ls = p->v[PARAMS_load_scale];
-	size_t i, n = 0, cap = t->n + 1;
-	struct tenant *v = calloc(cap, sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	for (i = 0; i < t->n; i++) {
-		unsigned long c, copies = (unsigned long)ls;
-
-		/* load_scale: independent copies of the function; the fractional part is one
-		 * more copy with that probability. Each copy is expanded afresh. */
-		if (ls > copies && gsl_rng_uniform(rng) < ls - copies)
-			copies++;
-		for (c = 0; c < copies; c++) {
-			if (n == cap) {
-				struct tenant *w = realloc(v, 2 * cap * sizeof(*v));
-
-				if (!w) {
-					free(v);
-					return -ENOMEM;
-				}
-				memset(w + cap, 0, cap * sizeof(*v));
-				v = w, cap *= 2;
-			}
-			v[n++].fn = i;
-		}
-	}
-	*out = v;
-	*n_out = n;
-	return 0;
-}
-
-/* Pass 1: every tenant on both platforms, chunk by chunk of time. */
-static int
-serve_all(const struct trace *t, const struct params *p, unsigned long seed,
-	  struct sim_bins *b, struct overhead_result *out, struct jb_err *err)
-{
-	struct sim_platform sw = {
-		.keep_alive_s = p->v[PARAMS_keep_alive_s], .slowdown = 1,
-		.q_busy = SIM_SW_BUSY, .q_busy_mb = SIM_SW_BUSY_MB, .q_warm = SIM_SW_WARM,
-		.q_warm_mb = SIM_SW_WARM_MB, .q_live = -1, .q_cold = SIM_SW_COLD,
-	};
-	struct sim_platform hw = {
-		.keep_alive_s = p->v[PARAMS_board_keep_alive_s], .boot_s = p->v[PARAMS_board_boot_s],
-		.slowdown = p->v[PARAMS_board_slowdown], .q_busy = SIM_HW_BUSY, .q_busy_mb = -1,
-		.q_warm = SIM_HW_WARM, .q_warm_mb = -1, .q_live = SIM_HW_LIVE,
-		.q_cold = SIM_HW_COLD,
-	};
-	double chunk_s = OVERHEAD_CHUNK_S, t0, until;
-	struct trace_buf buf = { 0 };
-	struct tenant *ten = NULL;
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	size_t i, n = 0;
-	int rc = 0;
-
-	if (!rng)
-		return jb_err_set(err, -ENOMEM, "out of memory");
-	gsl_rng_set(rng, seed);
-	if (tenants_make(t, p, rng, &ten, &n)) {
-		gsl_rng_free(rng);
-		return jb_err_set(err, -ENOMEM, "out of memory for %zu functions", t->n);
-	}
-	for (t0 = 0; !rc; t0 += chunk_s) {
-		/* The last chunk takes everything left, also starts at or past the horizon. */
-		until = t0 + chunk_s >= b->horizon_s ? INFINITY : t0 + chunk_s;
-		for (i = 0; i < n && !rc; i++) {
-			const struct trace_function *f = &t->fn[ten[i].fn];
-
-			rc = trace_function_expand_until(f, rng, &ten[i].cur, until, &buf, err);
-			if (rc || !buf.n)
-				continue;
-			sw.memory_mb = isfinite(f->memory_mb) && f->memory_mb > 0 ?
-					       f->memory_mb : p->v[PARAMS_instance_memory_mb];
-			out->invocations += buf.n;
-			if (sim_pool_feed(&ten[i].sw, &sw, b, buf.inv, buf.n) ||
-			    sim_pool_feed(&ten[i].hw, &hw, b, buf.inv, buf.n))
-				rc = jb_err_set(err, -ENOMEM, "out of memory simulating %s", f->name);
-		}
-		if (isinf(until))
-			break;
-	}
-	for (i = 0; i < n; i++) {
-		const struct trace_function *f = &t->fn[ten[i].fn];
-
-		sw.memory_mb = isfinite(f->memory_mb) && f->memory_mb > 0 ?
-				       f->memory_mb : p->v[PARAMS_instance_memory_mb];
-		if (!rc && (sim_pool_flush(&ten[i].sw, &sw, b) || sim_pool_flush(&ten[i].hw, &hw, b)))
-			rc = jb_err_set(err, -ENOMEM, "out of memory simulating %s", f->name);
-		out->p[OVERHEAD_SW].cold_starts += ten[i].sw.cold;
-		out->p[OVERHEAD_HW].cold_starts += ten[i].hw.cold;
-		sim_pool_fini(&ten[i].sw);
-		sim_pool_fini(&ten[i].hw);
-	}
-	free(ten);
-	trace_buf_fini(&buf);
-	gsl_rng_free(rng);
-	return rc;
 }
 
 /* Servers on in each bin: the window's peak demand x (1 + headroom), at least one. */
@@ -198,7 +85,9 @@ series_at(struct overhead_result *r, unsigned plat, size_t i)
 	return r->series + ((size_t)plat * r->n_steps + i) * OVERHEAD_SERIES_WIDTH;
 }
 
-/* Pass 2: energy of every bin, into totals and the time series. */
+/* Pass 2: energy of every bin, into totals and the time series. The parts are computed
+ * under the strict accounting (IDLE = the static power under running invocations); the
+ * paper's accounting moves IDLE into USEFUL. */
 static void
 account(struct sim_bins *b, const struct params *p, const double *on,
 	struct overhead_result *r)
@@ -209,6 +98,8 @@ account(struct sim_bins *b, const struct params *p, const double *on,
 	double iso = p->v[PARAMS_isolation_frac], biso = p->v[PARAMS_board_isolation_frac];
 	double bidle = p->v[PARAMS_board_idle_w], boff = p->v[PARAMS_board_off_w];
 	double bdyn = p->v[PARAMS_board_active_w] - bidle, boards = 0;
+	int paper = p->v[PARAMS_static_is_useful] != 0;
+	int mem_only = p->v[PARAMS_static_share_memory_only] != 0;
 	struct overhead_platform_result *sw = &r->p[OVERHEAD_SW], *hw = &r->p[OVERHEAD_HW];
 	size_t i;
 	unsigned k;
@@ -225,14 +116,21 @@ account(struct sim_bins *b, const struct params *p, const double *on,
 		double len = fmin(b->width_s, b->horizon_s - i * b->width_s);
 		double st = on[i] * p->v[PARAMS_server_idle_w] * len;
 		double cap = on[i] * p->v[PARAMS_server_memory_mb] * len;
-		double fb = q[SIM_SW_BUSY_MB][i] / cap, fw = q[SIM_SW_WARM_MB][i] / cap;
-		double e[OVERHEAD_N_PLATFORMS][OVERHEAD_N_PARTS], tot[OVERHEAD_N_PLATFORMS];
+		/* The running instances' share of the servers: of the scarcer resource per
+		 * instance (dominant share), or of memory only; warm ones hold memory only. */
+		double fb = mem_only ? q[SIM_SW_BUSY_MB][i] / cap
+				     : q[SIM_SW_BUSY_DOM][i] / (on[i] * len);
+		double fw, e[OVERHEAD_N_PLATFORMS][OVERHEAD_N_PARTS], tot[OVERHEAD_N_PLATFORMS];
 		double u = q[SIM_SW_BUSY][i] * dyn_w, bu = q[SIM_HW_BUSY][i] * bdyn;
 		double kw = q[SIM_SW_WARM][i] * p->v[PARAMS_instance_idle_w];
 		double cs = q[SIM_SW_COLD][i] * p->v[PARAMS_container_create_j];
 		double boots = q[SIM_HW_COLD][i] * p->v[PARAMS_board_boot_j];
 		double off = boards * len - q[SIM_HW_LIVE][i];
 
+		/* A server sized by cores can be full of running instances while its memory
+		 * holds warm ones too: shares are capped so the parts stay >= 0. */
+		fb = fmin(fb, 1);
+		fw = fmin(q[SIM_SW_WARM_MB][i] / cap, 1 - fb);
 		e[OVERHEAD_SW][OVERHEAD_USEFUL] = u;
 		e[OVERHEAD_SW][OVERHEAD_IDLE] = st * fb;
 		e[OVERHEAD_SW][OVERHEAD_OVERPROV] = st * (1 - fb - fw);
@@ -251,7 +149,10 @@ account(struct sim_bins *b, const struct params *p, const double *on,
 		for (k = 0; k < OVERHEAD_N_PLATFORMS; k++) {
 			unsigned j;
 
-			if (p->v[PARAMS_static_is_useful] != 0) {
+			r->p[k].useful_acc_j[OVERHEAD_ACC_STRICT] += e[k][OVERHEAD_USEFUL];
+			r->p[k].useful_acc_j[OVERHEAD_ACC_PAPER] +=
+				e[k][OVERHEAD_USEFUL] + e[k][OVERHEAD_IDLE];
+			if (paper) {
 				e[k][OVERHEAD_USEFUL] += e[k][OVERHEAD_IDLE];
 				e[k][OVERHEAD_IDLE] = 0;
 			}
@@ -271,9 +172,46 @@ account(struct sim_bins *b, const struct params *p, const double *on,
 	}
 }
 
+/* The reductions, savings and fleet scale of both accountings, from the totals. */
+static void
+summarize(const struct trace *t, const struct params *p, struct overhead_result *out)
+{
+	double fipd = p->v[PARAMS_fleet_invocations_per_day], days = out->horizon_s / 86400;
+	unsigned k, a;
+
+	/* fleet_scale from a stated fleet: its invocations per day over the trace's. */
+	out->fleet_scale = p->v[PARAMS_fleet_scale];
+	if (fipd > 0 && out->invocations > 0)
+		out->fleet_scale = fipd / (out->invocations / days);
+	(void)t;
+	for (k = 0; k < OVERHEAD_N_PLATFORMS; k++) {
+		struct overhead_platform_result *r = &out->p[k];
+
+		r->overhead_j = r->total_j - r->part_j[OVERHEAD_USEFUL];
+		r->overhead_power_w = r->overhead_j / out->horizon_s;
+		for (a = 0; a < OVERHEAD_N_ACC; a++)
+			r->overhead_acc_j[a] = r->total_j - r->useful_acc_j[a];
+	}
+	for (a = 0; a < OVERHEAD_N_ACC; a++) {
+		double osw = out->p[OVERHEAD_SW].overhead_acc_j[a];
+		double ohw = out->p[OVERHEAD_HW].overhead_acc_j[a];
+
+		out->reduction_acc[a] = osw > 0 ? 1 - ohw / osw : NAN;
+		out->fleet_saving_acc_w[a] = (osw - ohw) / out->horizon_s * out->fleet_scale;
+	}
+	out->reduction = out->p[OVERHEAD_SW].overhead_j > 0 ?
+				 1 - out->p[OVERHEAD_HW].overhead_j / out->p[OVERHEAD_SW].overhead_j : NAN;
+	out->saving_power_w = (out->p[OVERHEAD_SW].overhead_j - out->p[OVERHEAD_HW].overhead_j) /
+			      out->horizon_s;
+	out->fleet_saving_w = out->saving_power_w * out->fleet_scale;
+	out->total_ratio = out->p[OVERHEAD_SW].total_j > 0 ?
+				   out->p[OVERHEAD_HW].total_j / out->p[OVERHEAD_SW].total_j : NAN;
+}
+
 int
 overhead_simulate(const struct trace *t, const struct params *p, unsigned long seed,
-		  double step_s, struct overhead_result *out, struct jb_err *err)
+		  double step_s, unsigned threads, struct overhead_result *out,
+		  struct jb_err *err)
 {
 	struct sim_bins b;
 	double *on = NULL;
@@ -285,7 +223,7 @@ overhead_simulate(const struct trace *t, const struct params *p, unsigned long s
 	if ((rc = check_params(p, err)))
 		return rc;
 	out->horizon_s = t->horizon_s > 0 ? t->horizon_s : 60;
-	if (sim_bins_init(&b, out->horizon_s, p->v[PARAMS_bin_s]))
+	if (sim_bins_init(&b, out->horizon_s, p->v[PARAMS_bin_s], 1))
 		return jb_err_set(err, -ENOMEM, "out of memory for %g s in bins of %g s",
 				  out->horizon_s, p->v[PARAMS_bin_s]);
 	if (step_s > 0) {
@@ -299,27 +237,17 @@ overhead_simulate(const struct trace *t, const struct params *p, unsigned long s
 		rc = jb_err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = serve_all(t, p, seed, &b, out, err)))
+	if ((rc = overhead_serve(t, p, seed, threads, &b, out, err)))
 		goto out;
 	sim_bins_finish(&b);
 	servers_size(&b, p, on);
 	account(&b, p, on, out);
-	for (k = 0; k < OVERHEAD_N_PLATFORMS; k++) {
-		struct overhead_platform_result *r = &out->p[k];
-
-		r->overhead_j = r->total_j - r->part_j[OVERHEAD_USEFUL];
-		r->overhead_power_w = r->overhead_j / out->horizon_s;
-	}
+	summarize(t, p, out);
 	if (out->n_steps) /* mean units on per step */
 		for (k = 0; k < OVERHEAD_N_PLATFORMS; k++)
 			for (i = 0; i < out->n_steps; i++)
 				series_at(out, k, i)[OVERHEAD_N_PARTS] /=
 					fmin(step_s, out->horizon_s - i * step_s);
-	out->reduction = out->p[OVERHEAD_SW].overhead_j > 0 ?
-				 1 - out->p[OVERHEAD_HW].overhead_j / out->p[OVERHEAD_SW].overhead_j : NAN;
-	out->saving_power_w = (out->p[OVERHEAD_SW].overhead_j - out->p[OVERHEAD_HW].overhead_j) /
-			      out->horizon_s;
-	out->fleet_saving_w = out->saving_power_w * p->v[PARAMS_fleet_scale];
 out:
 	free(on);
 	sim_bins_fini(&b);

@@ -69,6 +69,13 @@ overhead_out_csv(const struct overhead_result *r, const struct params *p, const 
 			pr->overhead_power_w, r->horizon_s);
 		fprintf(f, "%s,total,%.9g,%.9g,%.9g\n", overhead_platform_name(k), pr->total_j,
 			pr->total_j / r->horizon_s, r->horizon_s);
+		for (j = 0; j < OVERHEAD_N_ACC; j++) /* both accountings, whichever is selected */
+			fprintf(f, "%s,useful_%s,%.9g,%.9g,%.9g\n%s,overhead_%s,%.9g,%.9g,%.9g\n",
+				overhead_platform_name(k), overhead_accounting_name(j),
+				pr->useful_acc_j[j], pr->useful_acc_j[j] / r->horizon_s, r->horizon_s,
+				overhead_platform_name(k), overhead_accounting_name(j),
+				pr->overhead_acc_j[j], pr->overhead_acc_j[j] / r->horizon_s,
+				r->horizon_s);
 	}
 	if ((rc = out_close(f, path, err)))
 		return rc;
@@ -118,15 +125,18 @@ overhead_out_sweep_csv(const char *key, const struct overhead_sweep_point *pt, s
 	if (!f)
 		return err ? err->code : -EIO;
 	fprintf(f, "parameter,value,reduction,overhead_software_j,overhead_hardware_j,"
-		   "overhead_software_w,overhead_hardware_w,fleet_saving_w\n");
+		   "overhead_software_w,overhead_hardware_w,fleet_saving_w,reduction_paper,"
+		   "reduction_strict,total_software_j,total_hardware_j,total_ratio\n");
 	for (i = 0; i < n; i++) {
 		const struct overhead_result *r = &pt[i].r;
 
 		text(f, key);
-		fprintf(f, ",%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n", pt[i].value, r->reduction,
-			r->p[OVERHEAD_SW].overhead_j, r->p[OVERHEAD_HW].overhead_j,
-			r->p[OVERHEAD_SW].overhead_power_w, r->p[OVERHEAD_HW].overhead_power_w,
-			r->fleet_saving_w);
+		fprintf(f, ",%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n",
+			pt[i].value, r->reduction, r->p[OVERHEAD_SW].overhead_j,
+			r->p[OVERHEAD_HW].overhead_j, r->p[OVERHEAD_SW].overhead_power_w,
+			r->p[OVERHEAD_HW].overhead_power_w, r->fleet_saving_w,
+			r->reduction_acc[OVERHEAD_ACC_PAPER], r->reduction_acc[OVERHEAD_ACC_STRICT],
+			r->p[OVERHEAD_SW].total_j, r->p[OVERHEAD_HW].total_j, r->total_ratio);
 	}
 	return out_close(f, path, err);
 }
@@ -165,7 +175,7 @@ overhead_out_plot(const struct overhead_result *r, const char *prefix, struct jb
 {
 	char path[4096], script[8192];
 	double scale = 3.6e6; /* kWh: a day of a fleet is far beyond joules */
-	unsigned k, j;
+	unsigned k, j, a;
 	size_t i;
 	FILE *f = out_open(prefix, ".energy.dat", path, sizeof(path), err);
 	int rc;
@@ -176,23 +186,37 @@ overhead_out_plot(const struct overhead_result *r, const char *prefix, struct jb
 	for (j = 0; j < OVERHEAD_N_PARTS; j++)
 		fprintf(f, " %s", overhead_part_name(j));
 	fprintf(f, "\n");
-	for (k = 0; k < OVERHEAD_N_PLATFORMS; k++) {
-		fprintf(f, "%s", overhead_platform_name(k));
-		for (j = 0; j < OVERHEAD_N_PARTS; j++)
-			fprintf(f, " %.9g", r->p[k].part_j[j] / scale);
-		fprintf(f, "\n");
-	}
+	/* Both accountings side by side: the bars' heights (totals) are the same, only the
+	 * split between useful and the static power under running invocations differs. */
+	for (a = 0; a < OVERHEAD_N_ACC; a++)
+		for (k = 0; k < OVERHEAD_N_PLATFORMS; k++) {
+			const struct overhead_platform_result *pr = &r->p[k];
+			double under = pr->useful_acc_j[OVERHEAD_ACC_PAPER] -
+				       pr->useful_acc_j[OVERHEAD_ACC_STRICT];
+
+			fprintf(f, "%s(%s)", overhead_platform_name(k), overhead_accounting_name(a));
+			for (j = 0; j < OVERHEAD_N_PARTS; j++) {
+				double e = j == OVERHEAD_USEFUL ? pr->useful_acc_j[a] :
+					   j == OVERHEAD_IDLE  ? (a == OVERHEAD_ACC_STRICT ? under : 0) :
+								pr->part_j[j];
+
+				fprintf(f, " %.9g", e / scale);
+			}
+			fprintf(f, "\n");
+		}
 	if ((rc = out_close(f, path, err)))
 		return rc;
 	snprintf(script, sizeof(script),
-		 "set title 'joulebench overhead: energy over %.3g h, overhead reduction %.2f%%' "
-		 "noenhanced\n"
+		 "set title 'joulebench overhead: energy over %.3g h; reduction of overhead "
+		 "%.2f%% (paper accounting), %.2f%% (strict)' noenhanced\n"
 		 "set ylabel 'energy (kWh)'\nset style data histograms\n"
 		 "set style histogram rowstacked\nset style fill solid 0.8 border -1\n"
 		 "set boxwidth 0.5\nset key outside right noenhanced\nset grid ytics\n"
-		 "set label 1 'reduction of overhead: %.2f%%' at graph 0.5, graph 0.95 center\n"
+		 "set label 1 'total energy hardware/software: %.3g' at graph 0.5, graph 0.95 "
+		 "center\n"
 		 "plot for [c=2:%d] '%s' using c:xtic(1) title columnheader(c)\n",
-		 r->horizon_s / 3600, 100 * r->reduction, 100 * r->reduction,
+		 r->horizon_s / 3600, 100 * r->reduction_acc[OVERHEAD_ACC_PAPER],
+		 100 * r->reduction_acc[OVERHEAD_ACC_STRICT], r->total_ratio,
 		 OVERHEAD_N_PARTS + 1, path);
 	if ((rc = gnuplot_run(prefix, "energy", script, err)) || !r->n_steps)
 		return rc;
@@ -249,4 +273,71 @@ overhead_out_sweep_plot(const char *key, const struct overhead_sweep_point *pt, 
 		 "$2)) with labels offset 0,1\n",
 		 key, key, path);
 	return gnuplot_run(prefix, "sweep", script, err);
+}
+
+int
+overhead_out_map_csv(const char *key1, const char *key2, const struct overhead_sweep_point *pt,
+		     size_t n1, size_t n2, const char *prefix, struct jb_err *err)
+{
+	char path[4096];
+	FILE *f = out_open(prefix, ".map.csv", path, sizeof(path), err);
+	size_t i;
+
+	if (!f)
+		return err ? err->code : -EIO;
+	fprintf(f, "x_parameter,x,y_parameter,y,reduction,reduction_paper,reduction_strict,"
+		   "total_software_j,total_hardware_j,total_ratio,fleet_saving_w\n");
+	for (i = 0; i < n1 * n2; i++) {
+		const struct overhead_result *r = &pt[i].r;
+
+		text(f, key1);
+		fprintf(f, ",%.9g,", pt[i].value);
+		text(f, key2);
+		fprintf(f, ",%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n", pt[i].value2, r->reduction,
+			r->reduction_acc[OVERHEAD_ACC_PAPER], r->reduction_acc[OVERHEAD_ACC_STRICT],
+			r->p[OVERHEAD_SW].total_j, r->p[OVERHEAD_HW].total_j, r->total_ratio,
+			r->fleet_saving_w);
+	}
+	return out_close(f, path, err);
+}
+
+/* The paper's reported reduction (Carl et al. 2025 abstract, research/paper.md). */
+#define OVERHEAD_PAPER_REDUCTION_PCT 90.63
+
+int
+overhead_out_map_plot(const char *key1, const char *key2, const struct overhead_sweep_point *pt,
+		      size_t n1, size_t n2, const char *prefix, struct jb_err *err)
+{
+	char path[4096], script[8192];
+	FILE *f = out_open(prefix, ".map.dat", path, sizeof(path), err);
+	size_t i, j;
+	int rc;
+
+	if (!f)
+		return err ? err->code : -EIO;
+	/* gnuplot's grid format: one block per x value, blank lines between blocks. */
+	fprintf(f, "# %s %s reduction_percent\n", key1, key2);
+	for (i = 0; i < n1; i++) {
+		for (j = 0; j < n2; j++)
+			fprintf(f, "%.9g %.9g %.9g\n", pt[i * n2 + j].value, pt[i * n2 + j].value2,
+				100 * pt[i * n2 + j].r.reduction);
+		fprintf(f, "\n");
+	}
+	if ((rc = out_close(f, path, err)))
+		return rc;
+	snprintf(script, sizeof(script),
+		 "set title 'joulebench overhead: reduction of overhead (%%) over %s x %s' "
+		 "noenhanced\n"
+		 "set xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n"
+		 "set view map\nset pm3d at b interpolate 4,4\n"
+		 "set autoscale xfix\nset autoscale yfix\nset palette defined (-100 'red', 0 'white', "
+		 "100 'blue')\nset cbrange [-100:100]\nset cblabel 'reduction (%%)'\n"
+		 "set contour base\nset cntrparam levels discrete 0, %g\nunset clabel\n"
+		 "set key bottom right opaque box\n"
+		 "splot '%s' using 1:2:3 with pm3d notitle, "
+		 "'' using 1:2:3 nosurface with lines lw 2 lc 'black' "
+		 "title 'contours 0%% and %g%% (paper)'\n",
+		 key1, key2, key1, key2, OVERHEAD_PAPER_REDUCTION_PCT, path,
+		 OVERHEAD_PAPER_REDUCTION_PCT);
+	return gnuplot_run(prefix, "map", script, err);
 }

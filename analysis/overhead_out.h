@@ -14,9 +14,10 @@
 #include "overhead.h"
 #include "params.h"
 
-/* One point of a sweep: the swept value and the result there. */
+/* One point of a sweep: the swept value (and the second key's, in a map) and the
+ * result there. */
 struct overhead_sweep_point {
-	double value;
+	double value, value2;
 	struct overhead_result r;
 };
 
@@ -42,5 +43,23 @@ int overhead_out_plot(const struct overhead_result *r, const char *prefix, struc
 /** overhead_out_sweep_plot() - @prefix.sweep.{png,svg}: reduction against @key. */
 int overhead_out_sweep_plot(const char *key, const struct overhead_sweep_point *pt, size_t n,
 			    const char *prefix, struct jb_err *err);
+
+/**
+ * overhead_out_map_csv() - @prefix.map.csv of a 2-D sweep, @pt[i * n2 + j] at value i of
+ * @key1 and j of @key2: both values, the reduction under both accountings, both
+ * platforms' total energy and their ratio, and the fleet saving.
+ */
+int overhead_out_map_csv(const char *key1, const char *key2,
+			 const struct overhead_sweep_point *pt, size_t n1, size_t n2,
+			 const char *prefix, struct jb_err *err);
+
+/**
+ * overhead_out_map_plot() - @prefix.map.{png,svg}: a heatmap of the reduction (the
+ * selected accounting) over @key1 x @key2 with the break-even contour (0%) and the
+ * paper's 90.63% contour (research/paper.md). Return: as overhead_out_plot().
+ */
+int overhead_out_map_plot(const char *key1, const char *key2,
+			  const struct overhead_sweep_point *pt, size_t n1, size_t n2,
+			  const char *prefix, struct jb_err *err);
 
 #endif

@@ -69,14 +69,21 @@
 	  "placeholder: board/server duration ratio; paper's linpack ratio unknown")           \
 	X(board_isolation_frac, 0.0, -0.99, 100,                                               \
 	  "hardware isolation: no sandbox layer (research/paper.md 5)")                        \
-	X(static_is_useful, 0, 0, 1,                                                           \
-	  "DESIGN 6: useful = dynamic energy only (0); 1 counts the static power under a "     \
-	  "running invocation as useful (one reading of the paper, research/paper.md 6)")      \
+	X(static_is_useful, 1, 0, 1,                                                           \
+	  "DESIGN 6: the paper's accounting (1): a board's whole draw while it runs, a "       \
+	  "server's busy-core dynamic power + running instances' static share; 0 = strict "    \
+	  "(dynamic only). Both are printed")                                                  \
+	X(static_share_memory_only, 0, 0, 1,                                                   \
+	  "joulebench: 0 = a running instance's static share is its share of the scarcer "     \
+	  "resource, max(1/cores, MB/server MB) (docs/overhead.md); 1 = memory only")          \
 	X(load_scale, 1, 0, 1e4,                                                               \
 	  "joulebench: 1 = the trace as is; s = each function served floor(s) times, plus "    \
 	  "once more with probability frac(s), as independent tenants (sweep it for load)")    \
 	X(fleet_scale, 1, 0, 1e12,                                                             \
 	  "placeholder: no scaling; the fleet behind the paper's 70.8 MW is unknown")          \
+	X(fleet_invocations_per_day, 0, 0, 1e15,                                               \
+	  "placeholder: 0 = use fleet_scale; else fleet_scale = this / the trace's "           \
+	  "invocations per day (analysis/presets/fleet-aws-lambda.params cites a figure)")     \
 	X(bin_s, 1, 0.001, 86400,                                                              \
 	  "joulebench: resolution at which peaks (servers, boards) and powers are taken")      \
 	X(gen_functions, 1000, 1, 1e7, "joulebench: size of the default generated trace")     \

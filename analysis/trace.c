@@ -48,6 +48,7 @@ function_fini(struct trace_function *f)
 	free(f->minute);
 	free(f->count);
 	free(f->inv);
+	free(f->pct_day);
 }
 
 void
@@ -193,6 +194,9 @@ trace_function_expand_until(const struct trace_function *f, gsl_rng *rng,
 	for (m = cur->minute; m < mend; m++) {
 		struct trace_inv *v = buf->inv + n;
 		double sum = 0, t0 = f->minute[m] * 60.0;
+		const double *pct = f->pct_day ? f->pct_day[f->minute[m] / 1440 < f->n_days ?
+								 f->minute[m] / 1440 : f->n_days - 1]
+					       : f->pct_ms;
 
 		c = f->count[m];
 		/* c sorted uniforms on [0, 60): cumulative sums of c + 1 exponential spacings,
@@ -203,7 +207,7 @@ trace_function_expand_until(const struct trace_function *f, gsl_rng *rng,
 		}
 		for (j = 0; j < c; j++) {
 			v[j].start_s = t0 + 60.0 * v[j].start_s / sum;
-			v[j].duration_s = duration_draw_s(f->pct_ms, gsl_rng_uniform(rng));
+			v[j].duration_s = duration_draw_s(pct, gsl_rng_uniform(rng));
 		}
 		n += c;
 	}

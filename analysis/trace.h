@@ -31,6 +31,8 @@ struct trace_function {
 	uint32_t n_minutes;      /* minutes with invocations (sparse per-minute counts) */
 	uint32_t *minute, *count;
 	double pct_ms[TRACE_N_PCT]; /* duration percentiles, ms (per-minute counts only) */
+	uint32_t n_days;         /* > 1: a multi-day trace with a table per day of 1440 min */
+	double (*pct_day)[TRACE_N_PCT]; /* owned; n_days tables (NULL: pct_ms for all) */
 	size_t n_inv;            /* explicit invocations, sorted by start (2021 format) */
 	struct trace_inv *inv;
 	uint64_t n_total;        /* invocations of this function */
@@ -116,6 +118,29 @@ int trace_gen_create(struct trace *t, const struct params *p, double hours,
  */
 int trace_azure2019_read(struct trace *t, const char *invocations, const char *durations,
 			 const char *memory, struct jb_err *err);
+
+/**
+ * trace_azure2019_read_days() - read @n days of the 2019 trace as one trace: day d's files
+ * are @invocations[d], @durations[d] and @memory[d] (@memory or an entry may be NULL: the
+ * published memory files cover days 1..12 only). Day d starts after the minutes of the
+ * days before it. A function keeps its instances across midnight; each day's invocations
+ * draw durations from that day's percentiles (a day without a durations row borrows the
+ * nearest day's); a function with no durations row on any day is dropped. The memory is
+ * the mean over the days that have a row; the 12-column file (per app) and a 13-column
+ * variant with a HashFunction column (per function) are both read. Return: as
+ * trace_azure2019_read().
+ */
+int trace_azure2019_read_days(struct trace *t, const char *const *invocations,
+			      const char *const *durations, const char *const *memory, size_t n,
+			      struct jb_err *err);
+
+/**
+ * trace_azure2019_dir() - every day found in directory @dir, in day order:
+ * invocations_per_function_md.anon.dNN.csv with function_durations_percentiles.anon.dNN.csv
+ * (required) and app_memory_percentiles.anon.dNN.csv (optional), NN = 01..99. Return: as
+ * trace_azure2019_read_days(), -ENOENT when no day is found or a durations file is missing.
+ */
+int trace_azure2019_dir(struct trace *t, const char *dir, struct jb_err *err);
 
 /**
  * trace_azure2021_read() - read the Azure Functions 2021 per-invocation file (header

@@ -2,8 +2,8 @@
 /*
  * analysis/ overhead model: tiny scenarios whose energies are computed by hand below (one
  * function and one invocation, the keep-alive boundary, one server against one board),
- * conservation on generated traces, parameter files, and the Azure 2019 and 2021 readers
- * on the fixtures in tests/fixtures (well-formed and malformed).
+ * conservation on generated traces, bit-identical results for 1, 2 and 3 threads, and
+ * parameter files (the trace readers: test_trace.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -49,6 +49,8 @@ trace_one(struct trace *t, double horizon_s, const struct trace_inv *inv, size_t
 	t->n_invocations = n;
 }
 
+static void check_conservation(const struct overhead_result *r);
+
 /* Round numbers, so the expected energies below can be checked by hand. */
 static void
 params_hand(struct params *p)
@@ -75,6 +77,7 @@ params_hand(struct params *p)
 	set(p, "board_slowdown", 3);
 	set(p, "board_isolation_frac", 0);
 	set(p, "fleet_scale", 1000);
+	set(p, "static_is_useful", 0); /* the strict parts; both accountings are checked */
 }
 
 Test(overhead, one_function_one_invocation_by_hand)
@@ -87,7 +90,7 @@ Test(overhead, one_function_one_invocation_by_hand)
 
 	params_hand(&p);
 	trace_one(&t, 3600, inv, 1);
-	cr_assert_eq(overhead_simulate(&t, &p, 1, 600, &r, NULL), 0);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 600, 1, &r, NULL), 0);
 	sw = &r.p[OVERHEAD_SW];
 	hw = &r.p[OVERHEAD_HW];
 	/* Server: one server on for the hour, 100 W x 3600 s = 360000 J of static power. The
@@ -116,6 +119,14 @@ Test(overhead, one_function_one_invocation_by_hand)
 	cr_assert_float_eq(r.reduction, 1 - 422.8 / 360045.0, 1e-12);
 	cr_assert_float_eq(r.saving_power_w, (360045 - 422.8) / 3600, 1e-9);
 	cr_assert_float_eq(r.fleet_saving_w, 1000 * (360045 - 422.8) / 3600, 1e-6);
+	/* Both accountings, whichever is selected: the paper's adds the static share under
+	 * the run (250 J server, 60 J board) to useful. */
+	cr_assert_float_eq(sw->useful_acc_j[OVERHEAD_ACC_STRICT], 100, 1e-9);
+	cr_assert_float_eq(sw->useful_acc_j[OVERHEAD_ACC_PAPER], 350, 1e-9);
+	cr_assert_float_eq(hw->useful_acc_j[OVERHEAD_ACC_PAPER], 90, 1e-9);
+	cr_assert_float_eq(r.reduction_acc[OVERHEAD_ACC_STRICT], 1 - 422.8 / 360045.0, 1e-12);
+	cr_assert_float_eq(r.reduction_acc[OVERHEAD_ACC_PAPER], 1 - 362.8 / 359795.0, 1e-12);
+	cr_assert_float_eq(r.total_ratio, 452.8 / 360145.0, 1e-12);
 	/* The time series adds up to the totals. */
 	{
 		double sum = 0;
@@ -132,21 +143,52 @@ Test(overhead, one_function_one_invocation_by_hand)
 	trace_fini(&t);
 }
 
-/* The server's static power under a running invocation counts as useful when asked. */
-Test(overhead, static_is_useful_moves_idle_to_useful)
+/* The default, the paper's accounting, on a server where cores are the scarcer resource:
+ * 2 cores (20 W per busy core) and 1024 MB; the instance holds 256 MB, so its share of the
+ * server is max(1/2, 256/1024) = 1/2, or 1/4 by memory only. One run [100, 110).
+ * Server: total 360000 static + 10 x 20 x 1.1 + 60 x 0.5 keep-alive + 5 cold = 360255 J;
+ * useful 200 dynamic + 10 x 100 x 1/2 = 700 J (450 J by memory only; 200 J strict).
+ * Board (as in the first test): total 452.8 J; useful 30 x 3 W = 90 J (30 J strict). */
+Test(overhead, paper_accounting_by_hand_cores_scarcer)
 {
 	const struct trace_inv inv[] = { { 100, 10 } };
 	struct overhead_result r;
 	struct params p;
 	struct trace t;
+	const struct overhead_platform_result *sw = &r.p[OVERHEAD_SW], *hw = &r.p[OVERHEAD_HW];
 
 	params_hand(&p);
+	params_init(&p); /* the defaults' accounting */
+	cr_assert_eq(p.v[PARAMS_static_is_useful], 1);
+	cr_assert_eq(p.v[PARAMS_static_share_memory_only], 0);
+	params_hand(&p);
 	set(&p, "static_is_useful", 1);
+	set(&p, "server_cores", 2);
+	set(&p, "fleet_invocations_per_day", 2400); /* the trace: 1 per hour = 24 per day */
 	trace_one(&t, 3600, inv, 1);
-	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, &r, NULL), 0);
-	cr_assert_float_eq(r.p[OVERHEAD_SW].part_j[OVERHEAD_USEFUL], 350, 1e-9);
-	cr_assert_float_eq(r.p[OVERHEAD_SW].part_j[OVERHEAD_IDLE], 0, 1e-12);
-	cr_assert_float_eq(r.p[OVERHEAD_HW].part_j[OVERHEAD_USEFUL], 90, 1e-9);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, 1, &r, NULL), 0);
+	cr_assert_float_eq(sw->total_j, 360255, 1e-6);
+	cr_assert_float_eq(sw->part_j[OVERHEAD_USEFUL], 700, 1e-9);
+	cr_assert_float_eq(sw->part_j[OVERHEAD_IDLE], 0, 1e-12);
+	cr_assert_float_eq(sw->part_j[OVERHEAD_KEEPALIVE], 1530, 1e-9);
+	cr_assert_float_eq(sw->part_j[OVERHEAD_OVERPROV], 360000 - 500 - 1500, 1e-6);
+	cr_assert_float_eq(sw->part_j[OVERHEAD_ISOLATION], 20, 1e-9);
+	cr_assert_float_eq(sw->useful_acc_j[OVERHEAD_ACC_STRICT], 200, 1e-9);
+	cr_assert_float_eq(hw->part_j[OVERHEAD_USEFUL], 90, 1e-9);
+	cr_assert_float_eq(hw->total_j, 452.8, 1e-9);
+	cr_assert_float_eq(r.reduction, 1 - 362.8 / 359555.0, 1e-12);
+	cr_assert_float_eq(r.reduction_acc[OVERHEAD_ACC_PAPER], 1 - 362.8 / 359555.0, 1e-12);
+	cr_assert_float_eq(r.reduction_acc[OVERHEAD_ACC_STRICT], 1 - 422.8 / 360055.0, 1e-12);
+	cr_assert_float_eq(r.fleet_scale, 100, 1e-9);
+	cr_assert_float_eq(r.fleet_saving_w, 100 * (359555 - 362.8) / 3600, 1e-6);
+	cr_assert_float_eq(r.fleet_saving_acc_w[OVERHEAD_ACC_STRICT],
+			   100 * (360055 - 422.8) / 3600, 1e-6);
+	check_conservation(&r);
+	/* Memory only: the share is 1/4. */
+	set(&p, "static_share_memory_only", 1);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, 1, &r, NULL), 0);
+	cr_assert_float_eq(sw->part_j[OVERHEAD_USEFUL], 450, 1e-9);
+	cr_assert_float_eq(r.reduction, 1 - 362.8 / 359805.0, 1e-12);
 	trace_fini(&t);
 }
 
@@ -161,14 +203,14 @@ Test(overhead, keep_alive_boundary)
 
 	params_hand(&p);
 	trace_one(&t, 3600, at, 2);
-	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, &r, NULL), 0);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, 1, &r, NULL), 0);
 	cr_assert_eq(r.p[OVERHEAD_SW].cold_starts, 1);
 	cr_assert_float_eq(r.p[OVERHEAD_SW].part_j[OVERHEAD_KEEPALIVE], 120 * (25 + 0.5), 1e-6);
 	cr_assert_float_eq(r.p[OVERHEAD_SW].part_j[OVERHEAD_COLD], 5, 1e-12);
 	cr_assert_eq(r.p[OVERHEAD_HW].cold_starts, 2); /* boards never keep alive here */
 	trace_fini(&t);
 	trace_one(&t, 3600, after, 2);
-	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, &r, NULL), 0);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, 1, &r, NULL), 0);
 	cr_assert_eq(r.p[OVERHEAD_SW].cold_starts, 2);
 	cr_assert_float_eq(r.p[OVERHEAD_SW].part_j[OVERHEAD_KEEPALIVE], 120 * (25 + 0.5), 1e-6);
 	cr_assert_float_eq(r.p[OVERHEAD_SW].part_j[OVERHEAD_COLD], 10, 1e-12);
@@ -186,7 +228,7 @@ Test(overhead, warm_across_the_hour_boundary)
 
 	params_hand(&p);
 	trace_one(&t, 7200, inv, 2);
-	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, &r, NULL), 0);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, 1, &r, NULL), 0);
 	cr_assert_eq(r.p[OVERHEAD_SW].cold_starts, 1);
 	cr_assert_float_eq(r.p[OVERHEAD_SW].part_j[OVERHEAD_USEFUL], 25 * 10, 1e-9);
 	/* Warm [3595, 3650) and [3670, 3730): 115 s at 25 W + 0.5 W. */
@@ -207,7 +249,7 @@ Test(overhead, one_server_against_boards_with_headroom)
 	set(&p, "headroom_frac", 0.5);
 	set(&p, "keep_alive_s", 0);
 	trace_one(&t, 1000, inv, 2);
-	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, &r, NULL), 0);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, 1, &r, NULL), 0);
 	cr_assert_eq(r.p[OVERHEAD_SW].cold_starts, 2);
 	cr_assert_float_eq(r.p[OVERHEAD_SW].units_peak, 1, 1e-12); /* ceil(0.5 x 1.5) */
 	cr_assert_float_eq(r.p[OVERHEAD_HW].units_peak, 3, 1e-12);
@@ -228,13 +270,13 @@ Test(overhead, load_scale_adds_tenants)
 	params_hand(&p);
 	set(&p, "load_scale", 2);
 	trace_one(&t, 3600, inv, 1);
-	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, &r, NULL), 0);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, 1, &r, NULL), 0);
 	cr_assert_eq(r.invocations, 2);
 	cr_assert_eq(r.p[OVERHEAD_SW].cold_starts, 2);
 	cr_assert_float_eq(r.p[OVERHEAD_SW].part_j[OVERHEAD_USEFUL], 200, 1e-9);
 	cr_assert_float_eq(r.p[OVERHEAD_HW].units_peak, 2, 1e-12);
 	set(&p, "load_scale", 0);
-	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, &r, NULL), 0);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, 1, &r, NULL), 0);
 	cr_assert_eq(r.invocations, 0);
 	trace_fini(&t);
 }
@@ -280,13 +322,42 @@ Test(overhead, conservation_on_generated_traces)
 			struct overhead_result r;
 
 			cr_assert_eq(params_set(&q, vary[v][0], vary[v][1], "test", NULL), 0);
-			cr_assert_eq(overhead_simulate(&t, &q, seed, 300, &r, NULL), 0);
+			cr_assert_eq(overhead_simulate(&t, &q, seed, 300, 1, &r, NULL), 0);
 			cr_assert_eq(r.invocations, t.n_invocations);
 			check_conservation(&r);
 			overhead_result_fini(&r);
 		}
 		trace_fini(&t);
 	}
+}
+
+/* Any thread count gives bit-identical results: each tenant has its own stream, and the
+ * shards' fixed-point bins merge exactly. load_scale 1.5 mixes copies in. */
+Test(overhead, bit_identical_for_1_2_3_threads)
+{
+	struct params p;
+	struct trace t = { 0 };
+	struct overhead_result r[3];
+	unsigned k, j;
+
+	params_init(&p);
+	set(&p, "gen_functions", 300);
+	set(&p, "load_scale", 1.5);
+	cr_assert_eq(trace_gen_create(&t, &p, 4, 7, NULL), 0);
+	for (k = 0; k < 3; k++)
+		cr_assert_eq(overhead_simulate(&t, &p, 7, 300, k + 1, &r[k], NULL), 0);
+	cr_assert_gt(r[0].invocations, t.n_invocations); /* the copies ran */
+	for (k = 1; k < 3; k++) {
+		cr_assert_eq(r[k].invocations, r[0].invocations);
+		cr_assert_eq(memcmp(r[k].p, r[0].p, sizeof(r[0].p)), 0, "threads %u", k + 1);
+		cr_assert_eq(memcmp(&r[k].reduction, &r[0].reduction, sizeof(double)), 0);
+		cr_assert_eq(r[k].n_steps, r[0].n_steps);
+		for (j = 0; j < OVERHEAD_N_PLATFORMS * r[0].n_steps * OVERHEAD_SERIES_WIDTH; j++)
+			cr_assert_eq(memcmp(&r[k].series[j], &r[0].series[j], sizeof(double)), 0);
+	}
+	for (k = 0; k < 3; k++)
+		overhead_result_fini(&r[k]);
+	trace_fini(&t);
 }
 
 /* A longer keep-alive never adds cold starts (LIFO reuse keeps a superset warm). */
@@ -304,7 +375,7 @@ Test(overhead, cold_starts_fall_with_keep_alive)
 		struct overhead_result r;
 
 		set(&p, "keep_alive_s", ka);
-		cr_assert_eq(overhead_simulate(&t, &p, 3, 0, &r, NULL), 0);
+		cr_assert_eq(overhead_simulate(&t, &p, 3, 0, 1, &r, NULL), 0);
 		cr_assert_leq(r.p[OVERHEAD_SW].cold_starts, last);
 		last = r.p[OVERHEAD_SW].cold_starts;
 	}
@@ -322,9 +393,23 @@ Test(overhead, rejects_loaded_below_idle)
 	params_hand(&p);
 	set(&p, "server_loaded_w", 50);
 	trace_one(&t, 60, inv, 1);
-	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, &r, &err), -EINVAL);
+	cr_assert_eq(overhead_simulate(&t, &p, 1, 0, 1, &r, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "server_loaded_w"), "%s", err.msg);
 	trace_fini(&t);
+}
+
+/* The fleet preset loads, names its source and is marked as a placeholder. */
+Test(params, fleet_preset_is_sourced_placeholder)
+{
+	struct params p;
+	struct jb_err err = { 0 };
+
+	params_init(&p);
+	cr_assert_eq(params_load_file(&p, PRESETS "fleet-aws-lambda.params", &err), 0, "%s",
+		     err.msg);
+	cr_assert_float_eq(p.v[PARAMS_fleet_invocations_per_day], 1e13 / 30.44, 1e8);
+	cr_assert(strstr(p.src[PARAMS_fleet_invocations_per_day], "placeholder"));
+	cr_assert(strstr(p.src[PARAMS_fleet_invocations_per_day], "AWS"));
 }
 
 Test(params, file_needs_sources_and_known_keys)
@@ -367,122 +452,6 @@ Test(params, presets_equal_defaults)
 	cr_assert_eq(params_load_file(&p, PRESETS "arm-board.params", NULL), 0);
 	for (i = 0; i < PARAMS_N; i++)
 		cr_assert_float_eq(p.v[i], def.v[i], 1e-12, "%s", params_name(i));
-}
-
-Test(trace, azure2019_fixture_reads_and_joins)
-{
-	struct trace t = { 0 };
-	struct jb_err err = { 0 };
-	int rc = trace_azure2019_read(&t, FIX "azure2019_invocations.csv",
-				      FIX "azure2019_durations.csv", FIX "azure2019_memory.csv", &err);
-
-	cr_assert_eq(rc, 0, "%s", err.msg);
-	cr_assert_eq(t.n, 2);
-	cr_assert_eq(t.n_dropped, 1); /* o1/a1/f2 has no durations */
-	cr_assert_eq(t.n_invocations, 10);
-	cr_assert_float_eq(t.horizon_s, 86400, 1e-9);
-	cr_assert_str_eq(t.fn[0].name, "o1/a1/f1");
-	cr_assert_eq(t.fn[0].n_minutes, 3);
-	cr_assert_eq(t.fn[0].minute[2], 1439);
-	cr_assert_eq(t.fn[0].count[2], 3);
-	cr_assert_float_eq(t.fn[0].pct_ms[3], 120, 1e-12);
-	cr_assert_float_eq(t.fn[0].memory_mb, 170, 1e-12);
-	cr_assert(isnan(t.fn[1].memory_mb));
-	/* Expansion: sorted, inside the counted minutes, durations within [p0, p100]. */
-	{
-		gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-		struct trace_buf b = { 0 };
-		size_t i;
-
-		cr_assert_eq(trace_function_expand(&t.fn[0], rng, &b, NULL), 0);
-		cr_assert_eq(b.n, 6);
-		for (i = 0; i < b.n; i++) {
-			cr_assert(i == 0 || b.inv[i].start_s >= b.inv[i - 1].start_s);
-			cr_assert(b.inv[i].duration_s >= 0.1 && b.inv[i].duration_s <= 0.15);
-		}
-		cr_assert(b.inv[0].start_s < 60 && b.inv[2].start_s >= 59 * 60 &&
-			  b.inv[3].start_s >= 1439 * 60);
-		trace_buf_fini(&b);
-		gsl_rng_free(rng);
-	}
-	cr_assert_eq(trace_limit(&t, 1, 0, 1, NULL), 0);
-	cr_assert_eq(t.n_invocations, 3); /* minutes 100 and 1439 are past the first hour */
-	trace_fini(&t);
-}
-
-Test(trace, azure2019_malformed_named_by_file_line_column)
-{
-	struct trace t = { 0 };
-	struct jb_err err = { 0 };
-
-	cr_assert_eq(trace_azure2019_read(&t, FIX "azure2019_invocations_bad.csv",
-					  FIX "azure2019_durations.csv", NULL, &err), -EINVAL);
-	cr_assert(strstr(err.msg, "azure2019_invocations_bad.csv: line 3, column 15"), "%s",
-		  err.msg);
-	trace_fini(&t);
-	cr_assert_eq(trace_azure2019_read(&t, FIX "azure2019_invocations.csv",
-					  FIX "azure2019_durations_bad.csv", NULL, &err), -EINVAL);
-	cr_assert(strstr(err.msg, "azure2019_durations_bad.csv: line 2, column 10 "
-				  "(percentile_Average_25)"), "%s", err.msg);
-	trace_fini(&t);
-	cr_assert_eq(trace_azure2019_read(&t, FIX "azure2019_durations.csv",
-					  FIX "azure2019_durations.csv", NULL, &err), -EINVAL);
-	cr_assert(strstr(err.msg, "line 1, column 4"), "%s", err.msg);
-	trace_fini(&t);
-}
-
-Test(trace, azure2021_fixture_groups_and_sorts)
-{
-	struct trace t = { 0 };
-	struct jb_err err = { 0 };
-
-	cr_assert_eq(trace_azure2021_read(&t, FIX "azure2021_invocations.csv", &err), 0, "%s",
-		     err.msg);
-	cr_assert_eq(t.n, 3);
-	cr_assert_eq(t.n_invocations, 5);
-	cr_assert_str_eq(t.fn[0].name, "appA/f1");
-	cr_assert_eq(t.fn[0].n_inv, 3);
-	/* Starts 10, 4, 6.5 shifted by the earliest (4) and sorted: 0, 2.5, 6. */
-	cr_assert_float_eq(t.fn[0].inv[0].start_s, 0, 1e-12);
-	cr_assert_float_eq(t.fn[0].inv[1].start_s, 2.5, 1e-12);
-	cr_assert_float_eq(t.fn[0].inv[2].start_s, 6, 1e-12);
-	cr_assert_float_eq(t.fn[0].inv[0].duration_s, 1.0, 1e-12);
-	cr_assert_float_eq(t.horizon_s, 120, 1e-12); /* last start 95.75 s: two minutes */
-	trace_fini(&t);
-	cr_assert_eq(trace_azure2021_read(&t, FIX "azure2021_bad.csv", &err), -EINVAL);
-	cr_assert(strstr(err.msg, "azure2021_bad.csv: line 4, column 4 (duration)"), "%s", err.msg);
-	trace_fini(&t);
-	cr_assert_eq(trace_azure2021_read(&t, FIX "no-such-file.csv", &err), -ENOENT);
-	trace_fini(&t);
-}
-
-Test(trace, generator_is_seeded_and_spread)
-{
-	struct params p;
-	struct trace a = { 0 }, b = { 0 };
-	uint64_t lo = UINT64_MAX, hi = 0;
-	size_t i;
-
-	params_init(&p);
-	set(&p, "gen_functions", 500);
-	cr_assert_eq(trace_gen_create(&a, &p, 0, 7, NULL), 0);
-	cr_assert_eq(trace_gen_create(&b, &p, 0, 7, NULL), 0);
-	cr_assert_eq(a.n_invocations, b.n_invocations);
-	cr_assert_float_eq(a.horizon_s, 86400, 1e-9);
-	for (i = 0; i < a.n; i++) {
-		lo = a.fn[i].n_total && a.fn[i].n_total < lo ? a.fn[i].n_total : lo;
-		hi = a.fn[i].n_total > hi ? a.fn[i].n_total : hi;
-		cr_assert(a.fn[i].pct_ms[0] <= a.fn[i].pct_ms[3] && a.fn[i].pct_ms[3] <= a.fn[i].pct_ms[6]);
-	}
-	cr_assert_gt((double)hi / (double)lo, 1e4, "rates span %llu..%llu", (unsigned long long)lo,
-		     (unsigned long long)hi);
-	set(&p, "gen_invocations", 1e5);
-	trace_fini(&b);
-	cr_assert_eq(trace_gen_create(&b, &p, 0, 7, NULL), 0);
-	cr_assert(fabs((double)b.n_invocations - 1e5) < 5e3, "%llu",
-		  (unsigned long long)b.n_invocations);
-	trace_fini(&a);
-	trace_fini(&b);
 }
 
 static void
