@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers shared by the subcommands (cli.h): strict number parsing, meter selection with
- * its explanation, and finding the function runner.
+ * its explanation (a measured meter must also pass its liveness probe, meter_liveness.c),
+ * and finding the function runner.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "meter_check.h"
 
 int
 cli_parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -39,10 +41,51 @@ cli_parse_double(const char *s, double min, double max, double *out)
 	return (errno || *end || !isfinite(*out) || *out < min || *out > max) ? -1 : 0;
 }
 
-const struct meter_ops *
-cli_meter_pick(const char *name, const struct jb_ctx *ctx, int quiet, int *exit_code)
+int
+cli_meter_alive(const struct meter_ops *ops, const struct jb_ctx *ctx, const char *domains,
+		const int *cores, size_t n_cores, char *why, size_t why_len)
+{
+	int allowed[METER_CORES_MAX];
+	struct meter m;
+	struct jb_err err;
+	int rc;
+
+	if (ops->kind == METER_KIND_MODELED)
+		return 0;
+	if (!cores || !n_cores) {
+		rc = meter_cores_allowed(allowed, METER_CORES_MAX);
+		if (rc < 0) {
+			snprintf(why, why_len, "cannot read this process's CPUs: %s", jb_strerror(rc));
+			return rc;
+		}
+		cores = allowed;
+		n_cores = (size_t)rc;
+	}
+	rc = meter_open(&m, ops, ctx, &err);
+	if (rc) {
+		snprintf(why, why_len, "%s", err.msg);
+		return rc;
+	}
+	if (domains && *domains) {
+		rc = meter_select(&m, domains, &err);
+		if (rc) {
+			/* Not this meter's fault: the run reports the bad --domain itself. */
+			meter_close(&m);
+			return 0;
+		}
+	}
+	rc = meter_liveness_check(&m, cores, n_cores, why, why_len);
+	meter_close(&m);
+	return rc;
+}
+
+/* The pick; @live 0 skips the liveness probe (cli_meter_pick_external). */
+static const struct meter_ops *
+meter_pick(const char *name, const struct jb_ctx *ctx, const char *domains, const int *cores,
+	   size_t n_cores, int live, int quiet, int *exit_code)
 {
 	char why[1024];
+	int dead = 0;
 	size_t i;
 
 	if (name && strcmp(name, "auto") != 0) {
@@ -61,6 +104,13 @@ cli_meter_pick(const char *name, const struct jb_ctx *ctx, int quiet, int *exit_
 			*exit_code = CLI_EXIT_USAGE;
 			return NULL;
 		}
+		if (rc == 0 && live)
+			rc = cli_meter_alive(m, ctx, domains, cores, n_cores, why, sizeof(why));
+		if (rc == -ENODATA) {
+			fprintf(stderr, "joulebench: meter %s is dead here: %s\n", name, why);
+			*exit_code = CLI_EXIT_UNAVAILABLE;
+			return NULL;
+		}
 		if (rc) {
 			fprintf(stderr, "joulebench: meter %s is not usable here: %s\n", name, why);
 			*exit_code = CLI_EXIT_UNAVAILABLE;
@@ -70,21 +120,48 @@ cli_meter_pick(const char *name, const struct jb_ctx *ctx, int quiet, int *exit_
 	}
 	for (i = 0; i < meter_count(); i++) {
 		const struct meter_ops *m = meter_at(i);
+		int rc = m->probe(ctx, why, sizeof(why));
 
-		if (m->probe(ctx, why, sizeof(why)) == 0) {
+		if (rc == 0 && live)
+			rc = cli_meter_alive(m, ctx, domains, cores, n_cores, why, sizeof(why));
+		if (rc == 0) {
 			if (m->kind == METER_KIND_MODELED && !quiet)
-				fprintf(stderr, "joulebench: no energy meter on this machine; using the "
+				fprintf(stderr, "joulebench: no %senergy meter on this machine; using the "
 						"'%s' meter: every energy figure is MODELED, not measured "
 						"(joulebench list meters says why each meter is unusable)\n",
-					m->name);
+					dead ? "live " : "", m->name);
 			return m;
 		}
-		if (!quiet)
+		if (rc == -ENODATA) {
+			/* A dead meter is said even with -q: the user may think it measures. */
+			fprintf(stderr, "joulebench: %s: %s; skipped\n", m->name, why);
+			dead = 1;
+		} else if (!quiet) {
 			fprintf(stderr, "joulebench: meter %s unusable: %s\n", m->name, why);
+		}
 	}
 	fprintf(stderr, "joulebench: no usable meter, not even the model\n");
 	*exit_code = CLI_EXIT_UNAVAILABLE;
 	return NULL;
+}
+
+const struct meter_ops *
+cli_meter_pick_live(const char *name, const struct jb_ctx *ctx, const char *domains,
+		    const int *cores, size_t n_cores, int quiet, int *exit_code)
+{
+	return meter_pick(name, ctx, domains, cores, n_cores, 1, quiet, exit_code);
+}
+
+const struct meter_ops *
+cli_meter_pick(const char *name, const struct jb_ctx *ctx, int quiet, int *exit_code)
+{
+	return meter_pick(name, ctx, NULL, NULL, 0, 1, quiet, exit_code);
+}
+
+const struct meter_ops *
+cli_meter_pick_external(const char *name, const struct jb_ctx *ctx, int quiet, int *exit_code)
+{
+	return meter_pick(name, ctx, NULL, NULL, 0, 0, quiet, exit_code);
 }
 
 const char *

@@ -212,7 +212,7 @@ cmd_boot_energy(int argc, char **argv)
 	code = boot_parse(&o, argc, argv, &help, &quiet);
 	if (code || help)
 		return code;
-	ops = cli_meter_pick(o.meter, &o.ctx, quiet, &code);
+	ops = cli_meter_pick_external(o.meter, &o.ctx, quiet, &code);
 	if (!ops)
 		return code;
 	if (ops->kind == METER_KIND_MODELED && !quiet)

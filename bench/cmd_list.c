@@ -2,10 +2,12 @@
 /*
  * `joulebench list [workloads|drivers|meters]`: what this build offers, and for each meter
  * and driver whether it works here and, when not, the exact reason and the fix (the probe's
- * text, PAPI's disabled_reason idea).
+ * text, PAPI's disabled_reason idea). A measured meter whose probe succeeds is also opened
+ * and run through the liveness probe: one whose counters do not move is listed `dead`.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,8 +70,22 @@ list_meters(const struct jb_ctx *ctx)
 	for (i = 0; i < meter_count(); i++) {
 		const struct meter_ops *m = meter_at(i);
 		int rc = m->probe(ctx, why, sizeof(why));
+		const char *state = rc ? "UNAVAILABLE" : "usable";
 
-		printf("  %-14s %-11s %s [%s]\n  %-14s %s\n", m->name, rc ? "UNAVAILABLE" : "usable",
+		/* Usable only if it also counts: the same liveness probe the run's pick uses. */
+		if (rc == 0) {
+			char live[1024];
+			int lrc = cli_meter_alive(m, ctx, NULL, NULL, 0, live, sizeof(live));
+
+			if (lrc == -ENODATA) {
+				state = "dead";
+				snprintf(why, sizeof(why), "%s", live);
+			} else if (lrc) {
+				state = "UNAVAILABLE";
+				snprintf(why, sizeof(why), "%s", live);
+			}
+		}
+		printf("  %-14s %-11s %s [%s]\n  %-14s %s\n", m->name, state,
 		       m->summary, m->kind == METER_KIND_MODELED ? "modeled" : "measured", "", why);
 	}
 }

@@ -24,6 +24,8 @@ static const struct cli_cmd {
 	{ "overhead", cmd_overhead, "simulate software vs hardware isolation over a trace: overhead" },
 	{ "compare", cmd_compare, "isolation overhead: one workload under two drivers, ratio + CI" },
 	{ "boot-energy", cmd_boot_energy, "a board's energy and time from power-on to ready (boot rows)" },
+	{ "check", cmd_check, "check a meter: liveness, updates, idle noise, load ladder, agreement" },
+	{ "calibrate", cmd_calibrate, "fit a model power profile on this machine from a real meter" },
 };
 
 static void

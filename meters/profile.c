@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "meter-private.h"
 #include "profile.h"
 
 
@@ -150,9 +151,24 @@ meter_profile_load(const struct jb_ctx *ctx, struct meter_profile *p, struct jb_
 {
 	const char *name = ctx && ctx->profile ? ctx->profile : profile_default_name();
 	const char *user = ctx && ctx->profile_path ? ctx->profile_path : "";
-	char dirs[2048], path[1024];
+	char dirs[2048], path[2400], opt[256];
 	char *dir, *save = NULL;
 	int rc;
+
+	/* --meter-opts profile=FILE (a profile written by `joulebench calibrate`) is the same
+	 * choice as --profile; given both, they must agree, so neither is silently ignored. */
+	rc = meter__opt(ctx ? ctx->meter_opts : NULL, "profile", opt, sizeof(opt));
+	if (rc < 0)
+		return jb_err_set(err, -EINVAL, "meter option profile: too long");
+	if (rc == 1) {
+		if (!opt[0])
+			return jb_err_set(err, -EINVAL, "meter option profile= names no profile");
+		if (ctx->profile && strcmp(ctx->profile, opt) != 0)
+			return jb_err_set(err, -EINVAL,
+					  "--profile %s and --meter-opts profile=%s disagree",
+					  ctx->profile, opt);
+		name = opt;
+	}
 
 	if (strchr(name, '/')) {
 		rc = profile_read_file(name, p, err);

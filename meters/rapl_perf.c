@@ -283,7 +283,8 @@ rapl_perf_probe_with(const struct jb_ctx *ctx, const struct rapl_perf_sys *sys, 
 {
 	struct perf_event_attr attr;
 	struct perf_pmu pmu;
-	int rc = pmu_discover(ctx, &pmu, why, why_len);
+	uint64_t count = 0;
+	int fd, rc = pmu_discover(ctx, &pmu, why, why_len);
 
 	if (rc) {
 #ifdef JB_HAVE_PFM
@@ -301,9 +302,20 @@ rapl_perf_probe_with(const struct jb_ctx *ctx, const struct rapl_perf_sys *sys, 
 		explain_open_error(rc, &pmu.ev[0], pmu.cpu[0], why, why_len);
 		return rc;
 	}
-	sys->close(sys->sys_ctx, rc);
+	/* Opening proves permission, not counting: read a count too. Whether the count moves
+	 * is the liveness probe's question (meter_liveness.c), asked of an open meter. */
+	fd = rc;
+	rc = sys->read(sys->sys_ctx, fd, &count);
+	sys->close(sys->sys_ctx, fd);
+	if (rc) {
+		snprintf(why, why_len, "perf power PMU: read of power/%s/ on cpu %d failed: %s",
+			 pmu.ev[0].name, pmu.cpu[0], jb_strerror(rc));
+		/* -EINVAL from a probe means bad configuration (exit 2); this is the kernel's. */
+		return rc == -EINVAL ? -EIO : rc;
+	}
 	snprintf(why, why_len, "perf power PMU type %u: %zu event(s) on %d package CPU(s), "
-		 "system-wide counting allowed", pmu.type, pmu.n_events, pmu.n_cpus);
+		 "system-wide counting allowed, %s reads %llu", pmu.type, pmu.n_events, pmu.n_cpus,
+		 pmu.ev[0].name, (unsigned long long)count);
 	return 0;
 }
 

@@ -27,7 +27,9 @@ class Zone:
 
 
 class FakePowercap:
-    """zones: list of (relative dir, name, power W, max_energy_range_uj, start µJ)."""
+    """zones: list of (relative dir, name, power W, max_energy_range_uj, start µJ). The power
+    may instead be a callable f(dt_ns) -> µJ counted since start (a power that follows the
+    machine's load, tests/integration/test_meter_liveness.py); 0 W is a frozen counter."""
 
     def __init__(self, root, zones, mode=0o444):
         self.root = root
@@ -67,16 +69,23 @@ class FakePowercap:
         with open(path, "w") as f:
             f.write(text)
 
-    def start(self, cpu=None):
+    def start(self, cpu=None, realtime=False):
+        """realtime: run the writer thread SCHED_FIFO (root), so that a CPU load started by
+        the test cannot delay its updates (it sleeps most of the time)."""
         for z in self.zones:
             z.fd = os.open(z.path, os.O_WRONLY)
         self.t0 = time.monotonic_ns()
-        self._thread = threading.Thread(target=self._run, args=(cpu,), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(cpu, realtime), daemon=True)
         self._thread.start()
 
-    def _run(self, cpu):
+    def _run(self, cpu, realtime=False):
         if cpu is not None:
             os.sched_setaffinity(0, {cpu})
+        if realtime:
+            try:
+                os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+            except OSError:
+                pass
         last = time.monotonic_ns()
         while not self._stop.is_set():
             now = time.monotonic_ns()
@@ -97,7 +106,10 @@ class FakePowercap:
                 self.fault = None
             for z in self.zones:
                 # µJ = W * ns / 1000, counted from start and wrapped at the range.
-                total = z.start_uj + z.power_w * dt_ns // 1000
+                if callable(z.power_w):
+                    total = z.start_uj + int(z.power_w(dt_ns))
+                else:
+                    total = z.start_uj + z.power_w * dt_ns // 1000
                 v = total % z.max_uj
                 z.wraps = total // z.max_uj
                 data = f"{v}\n".encode()

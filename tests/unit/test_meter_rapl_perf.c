@@ -10,10 +10,13 @@
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include <criterion/criterion.h>
 
 #include "meter-private.h"
+#include "meter_check.h"
 
 #define FIX JB_TEST_FIXTURES
 
@@ -160,4 +163,66 @@ Test(rapl_perf, missing_or_malformed_pmu)
 	cr_assert_eq(rapl_perf_probe_with(&bad, &fake_sys, why, sizeof(why)), -ENODEV);
 	cr_assert(strstr(why, "Joules"), "%s", why);
 	cr_assert_eq(meter_open(&m, &fake_ops, &bad, &err), -ENODEV);
+}
+
+/* The probe proves a count can be read, not only that the event opens. */
+Test(rapl_perf, probe_reads_a_count)
+{
+	char why[1024];
+
+	fake.read_rc = -EIO;
+	cr_assert_eq(rapl_perf_probe_with(&ctx, &fake_sys, why, sizeof(why)), -EIO);
+	cr_assert(strstr(why, "read of power/energy-pkg/"), "%s", why);
+	cr_assert_eq(fake.closed, 1, "the probe's event is closed after a failed read");
+	fake.read_rc = 0;
+	fake.count[1] = 12345;
+	cr_assert_eq(rapl_perf_probe_with(&ctx, &fake_sys, why, sizeof(why)), 0, "%s", why);
+	cr_assert(strstr(why, "reads 12345"), "%s", why);
+}
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f, "%s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* An Intel KVM guest: the power PMU lists only energy-psys, and the count stays 0. The probe
+ * passes (it opens and reads), the liveness probe does not. */
+Test(rapl_perf, psys_only_pmu_reading_zero_is_dead)
+{
+	char root[] = "/tmp/jb-perf-psys-XXXXXX", dir[256], cmd[300], why[1024];
+	const struct jb_ctx psys = { .sysfs_root = root };
+	const int cpu0[] = { 0 };
+	struct jb_err err = { 0 };
+	struct meter m;
+
+	cr_assert_not_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/bus/event_source/devices/power/events", root);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", dir);
+	cr_assert_eq(system(cmd), 0);
+	write_file(dir, "energy-psys", "event=0x05\n");
+	write_file(dir, "energy-psys.scale", "2.3283064365386962890625e-10\n");
+	write_file(dir, "energy-psys.unit", "Joules\n");
+	snprintf(dir, sizeof(dir), "%s/bus/event_source/devices/power", root);
+	write_file(dir, "type", "23\n");
+	write_file(dir, "cpumask", "0\n");
+
+	cr_assert_eq(rapl_perf_probe_with(&psys, &fake_sys, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(meter_open(&m, &fake_ops, &psys, &err), 0, "%s", err.msg);
+	cr_assert_eq(m.info.n_domains, 1);
+	cr_assert_str_eq(m.info.domain[0].name, "psys");
+	cr_assert_str_eq(m.selection, "psys");
+	cr_assert_eq(meter_liveness_check(&m, cpu0, 1, why, sizeof(why)), -ENODATA);
+	cr_assert(strstr(why, "psys did not advance"), "%s", why);
+	cr_assert(strstr(why, "virtualized PMU"), "%s", why);
+	meter_close(&m);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	cr_assert_eq(system(cmd), 0);
 }

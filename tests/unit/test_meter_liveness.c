@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * meters/meter_liveness.c and the meter checks' measurements (meter_ladder.c) on a fake
+ * backend whose counters follow the clock: a live package, a frozen counter (all domains,
+ * and one of two), a counter that stops mid-run, one that runs backwards without a wrap,
+ * one too slow to be a powered package. A dead meter must never pass liveness, and a
+ * counter that dies after it passed must flag every window from then on.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "jb_clock.h"
+#include "meter_check.h"
+
+enum fake_mode { FAKE_LIVE, FAKE_FROZEN, FAKE_STOP, FAKE_BACKWARDS };
+
+struct fake_domain {
+	enum fake_mode mode;
+	double power_w;
+	uint64_t event_ns; /* FAKE_STOP / FAKE_BACKWARDS: when, after open */
+};
+
+static struct {
+	size_t n;
+	struct fake_domain d[2];
+	uint64_t t0_ns;
+} fake;
+
+static int
+fake_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct jb_err *err)
+{
+	size_t i;
+
+	(void)ctx;
+	(void)err;
+	*priv = &fake;
+	fake.t0_ns = jb_clock_mono_ns();
+	info->n_domains = fake.n;
+	for (i = 0; i < fake.n; i++)
+		snprintf(info->domain[i].name, METER_NAME_MAX, "package-%zu", i);
+	info->resolution_j = 61e-6;
+	info->update_interval_ns = 1000000;
+	info->min_window_ns = 100000000;
+	return 0;
+}
+
+static int
+fake_read(void *priv, struct meter_reading *out)
+{
+	size_t i;
+
+	(void)priv;
+	out->t_ns = jb_clock_mono_ns();
+	for (i = 0; i < fake.n; i++) {
+		const struct fake_domain *d = &fake.d[i];
+		uint64_t t = out->t_ns - fake.t0_ns;
+		/* 1 MJ of offset: a backwards step stays above zero. */
+		double uj = 1e12;
+
+		if (d->mode == FAKE_FROZEN)
+			t = 0;
+		else if (d->mode == FAKE_STOP && t > d->event_ns)
+			t = d->event_ns;
+		uj += d->power_w * (double)t / 1e3;
+		if (d->mode == FAKE_BACKWARDS && t > d->event_ns)
+			uj -= 5e6; /* 5 J back, on a counter with no range: no wrap explains it */
+		out->energy_uj[i] = (uint64_t)uj;
+	}
+	return 0;
+}
+
+static void
+fake_close(void *priv)
+{
+	(void)priv;
+}
+
+static const struct meter_ops fake_ops = {
+	.name = "fake", .kind = METER_KIND_MEASURED, .open = fake_open, .read = fake_read,
+	.close = fake_close,
+};
+
+static const int core0[] = { 0 };
+
+static void
+fake_set(size_t n, enum fake_mode m0, enum fake_mode m1, double p_w, uint64_t event_ns)
+{
+	memset(&fake, 0, sizeof(fake));
+	fake.n = n;
+	fake.d[0] = (struct fake_domain){ m0, p_w, event_ns };
+	fake.d[1] = (struct fake_domain){ m1, p_w, event_ns };
+}
+
+static int
+open_and_probe(struct meter *m, char *why, size_t len)
+{
+	struct jb_err err = { 0 };
+
+	cr_assert_eq(meter_open(m, &fake_ops, NULL, &err), 0, "%s", err.msg);
+	return meter_liveness_check(m, core0, 1, why, len);
+}
+
+Test(meter_liveness, live_package_passes_within_a_bounded_time)
+{
+	struct meter m;
+	char why[512];
+	uint64_t t0 = jb_clock_mono_ns(), dt;
+
+	fake_set(2, FAKE_LIVE, FAKE_LIVE, 20.0, 0);
+	cr_assert_eq(open_and_probe(&m, why, sizeof(why)), 0, "%s", why);
+	dt = jb_clock_mono_ns() - t0;
+	/* Several update intervals (1 ms) long, well under 1 s. */
+	cr_assert_geq(meter_liveness_probe_ns(&m), 100 * m.info.update_interval_ns);
+	cr_assert_lt(dt, 900000000ull, "the probe took %.3f s", (double)dt / 1e9);
+	meter_close(&m);
+}
+
+Test(meter_liveness, frozen_counters_are_dead)
+{
+	struct meter m;
+	char why[512];
+
+	fake_set(2, FAKE_FROZEN, FAKE_FROZEN, 20.0, 0);
+	cr_assert_eq(open_and_probe(&m, why, sizeof(why)), -ENODATA);
+	cr_assert(strstr(why, "package-0 did not advance in 0.") != NULL, "%s", why);
+	cr_assert(strstr(why, "with 1 core busy") != NULL, "%s", why);
+	meter_close(&m);
+}
+
+Test(meter_liveness, one_frozen_zone_of_two_is_dead_and_named)
+{
+	struct meter m;
+	char why[512];
+
+	fake_set(2, FAKE_LIVE, FAKE_FROZEN, 20.0, 0);
+	cr_assert_eq(open_and_probe(&m, why, sizeof(why)), -ENODATA);
+	cr_assert(strstr(why, "package-1 did not advance") != NULL, "%s", why);
+	meter_close(&m);
+}
+
+Test(meter_liveness, implausibly_low_package_power_is_dead)
+{
+	struct meter m;
+	char why[512];
+
+	/* 10 mW: advances well past its resolution in the probe, yet no powered package
+	 * draws so little (meter_plausible.c: 0.05 W). */
+	fake_set(1, FAKE_LIVE, FAKE_LIVE, 0.01, 0);
+	cr_assert_eq(open_and_probe(&m, why, sizeof(why)), -ENODATA);
+	cr_assert(strstr(why, "outside the plausible") != NULL, "%s", why);
+	meter_close(&m);
+}
+
+Test(meter_liveness, backwards_counter_is_dead)
+{
+	struct meter m;
+	char why[512];
+
+	fake_set(1, FAKE_BACKWARDS, FAKE_LIVE, 20.0, 50000000);
+	cr_assert_eq(open_and_probe(&m, why, sizeof(why)), -ENODATA);
+	cr_assert(strstr(why, "backwards") != NULL, "%s", why);
+	meter_close(&m);
+}
+
+Test(meter_liveness, modeled_meter_needs_no_probe)
+{
+	struct meter m = { 0 };
+	struct meter_ops ops = fake_ops;
+	char why[512];
+
+	ops.kind = METER_KIND_MODELED;
+	m.ops = &ops;
+	cr_assert_eq(meter_liveness_check(&m, core0, 1, why, sizeof(why)), 0);
+}
+
+/* Alive at the probe, then the counter stops: every later window is flagged. */
+Test(meter_liveness, counter_that_stops_mid_run_flags_its_windows)
+{
+	struct meter m;
+	struct meter_sample a, b;
+	char why[512];
+
+	fake_set(1, FAKE_LIVE, FAKE_LIVE, 20.0, 0);
+	cr_assert_eq(open_and_probe(&m, why, sizeof(why)), 0, "%s", why);
+	fake.d[0].event_ns = jb_clock_mono_ns() - fake.t0_ns;
+	fake.d[0].mode = FAKE_STOP;
+	cr_assert_eq(meter_sample(&m, &a), 0);
+	jb_clock_sleep_ns(100000000);
+	cr_assert_eq(meter_sample(&m, &b), 0);
+	cr_assert_eq(b.energy_j - a.energy_j, 0.0);
+	cr_assert_eq(meter_window_check(&m, b.energy_j - a.energy_j, b.t_ns - a.t_ns, why,
+					sizeof(why)), -ERANGE);
+	cr_assert(strstr(why, "did not advance") != NULL, "%s", why);
+	meter_close(&m);
+}
+
+/* Backwards without a wrap mid-run: the sample is rejected (flagged), no energy is negative,
+ * and the window that holds it counts nothing, so it is flagged too. */
+Test(meter_liveness, counter_that_runs_backwards_mid_run_never_gives_negative_energy)
+{
+	struct meter m;
+	struct meter_sample a, b;
+	char why[512];
+
+	fake_set(1, FAKE_LIVE, FAKE_LIVE, 20.0, 0);
+	cr_assert_eq(open_and_probe(&m, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(meter_sample(&m, &a), 0);
+	fake.d[0].event_ns = jb_clock_mono_ns() - fake.t0_ns;
+	fake.d[0].mode = FAKE_BACKWARDS;
+	jb_clock_sleep_ns(100000000);
+	cr_assert_eq(meter_sample(&m, &b), 0);
+	cr_assert_neq(b.rejected, a.rejected, "the backwards step is flagged");
+	cr_assert_geq(b.energy_j - a.energy_j, 0.0);
+	cr_assert_neq(meter_window_check(&m, b.energy_j - a.energy_j, b.t_ns - a.t_ns, why,
+					 sizeof(why)), 0);
+	meter_close(&m);
+}
+
+Test(meter_check, updates_ladder_and_agreement_on_live_fakes)
+{
+	struct meter a, b;
+	struct meter_updates u;
+	struct meter_ladder_step st[2];
+	struct meter_agreement g[METER_DOMAINS_MAX];
+	struct jb_err err = { 0 };
+	double p[3];
+	int n;
+
+	fake_set(1, FAKE_LIVE, FAKE_LIVE, 20.0, 0);
+	cr_assert_eq(meter_open(&a, &fake_ops, NULL, &err), 0);
+	cr_assert_eq(meter_open(&b, &fake_ops, NULL, &err), 0);
+	cr_assert_eq(meter_updates_measure(&a, 20000000, &u), 0);
+	cr_assert_gt(u.changes, 3);
+	cr_assert_eq(meter_power_series(&a, 50000000, 3, p), 0);
+	cr_assert_float_eq(p[1], 20.0, 0.2);
+	n = meter_ladder_run(&a, core0, 1, 100000000, NULL, st, &err);
+	cr_assert_eq(n, 2, "%s", err.msg);
+	cr_assert_eq(st[0].cores_busy, 0);
+	cr_assert_eq(st[1].cores_busy, 1);
+	cr_assert_gt(st[1].busy_cores, 0.0);
+	cr_assert_float_eq(st[1].power_w, 20.0, 0.2);
+	/* Two readers of one counter agree; the shared domain is found by name. */
+	n = meter_agree(&a, &b, 100000000, g);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(g[0].domain, "package-0");
+	cr_assert_lt(g[0].diff_rel, 0.01);
+	/* Two frozen readers "agree" on 0 J: that is no agreement. */
+	fake.d[0].mode = FAKE_FROZEN;
+	n = meter_agree(&a, &b, 50000000, g);
+	cr_assert_eq(n, 1);
+	cr_assert(!(g[0].diff_rel <= 0.01));
+	meter_close(&a);
+	meter_close(&b);
+}
