@@ -93,10 +93,32 @@ params_set_arg(struct params *p, const char *arg, struct jb_err *err)
 }
 
 
+/* A bare NAME (no '/') that is no file here names a preset: NAME or NAME.params in the
+ * source tree's analysis/presets, then where they are installed (/usr/share/joulebench/
+ * presets from the Debian package), as power profiles are found (meters/profile.c). */
+static FILE *
+params_open(const char *path)
+{
+	static const char *const dirs[] = { JB_PRESET_SRC_DIR, JB_PRESET_INSTALL_DIR };
+	char found[4096];
+	FILE *f = fopen(path, "re");
+	size_t d;
+
+	if (f || errno != ENOENT || strchr(path, '/'))
+		return f;
+	for (d = 0; d < 4 && !f; d++) {
+		snprintf(found, sizeof(found), "%s/%s%s", dirs[d / 2], path, d % 2 ? ".params" : "");
+		f = fopen(found, "re");
+	}
+	if (!f)
+		errno = ENOENT;
+	return f;
+}
+
 int
 params_load_file(struct params *p, const char *path, struct jb_err *err)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = params_open(path);
 	char *line = NULL, *key, *val, *src, *eq, *bar, *hash;
 	size_t cap = 0;
 	unsigned long lineno = 0;

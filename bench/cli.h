@@ -28,8 +28,11 @@ int cmd_analyze(int argc, char **argv);
 int cmd_overhead(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_boot_energy(int argc, char **argv);
+int cmd_slurm(int argc, char **argv);
+int cmd_gather(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /** cli_stop_install() - catch SIGINT and SIGTERM (finish the window, then stop) and ignore
  * SIGPIPE. Return: the one stop flag of bench/ (style.md §4.5), set by the handler. */

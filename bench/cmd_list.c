@@ -15,17 +15,51 @@
 #include "cli.h"
 #include "driver.h"
 #include "meter.h"
+#include "oci_runtime.h"
 #include "workload.h"
 
 static void
 list_usage(FILE *f)
 {
-	fprintf(f, "usage: joulebench list [workloads|drivers|meters]\n\n"
+	fprintf(f, "usage: joulebench list [workloads|drivers|meters]\n"
+		   "   or: joulebench list --names workloads|sizes|drivers|meters|runtimes\n\n"
 		   "With no argument, lists all three. Meters and drivers are probed: each says\n"
 		   "whether it is usable here and, if not, why and what to do.\n"
 		   "  --profile NAME|PATH   power profile the model meter would use\n"
 		   "  --meter-opts K=V,...  backend options the meters are probed with (e.g. ina219:\n"
-		   "                        bus=1,addr=0x40,shunt_uohm=100000,max_current_ma=3200,avg=8)\n");
+		   "                        bus=1,addr=0x40,shunt_uohm=100000,max_current_ma=3200,avg=8)\n"
+		   "  --names KIND          only the names, one a line, nothing probed (for shell\n"
+		   "                        completion): workloads, sizes, drivers, meters or runtimes\n");
+}
+
+/* `--names KIND`: what completion/joulebench.bash offers, from the registries themselves. */
+static int
+list_names(const char *what)
+{
+	const char *s;
+	size_t i;
+
+	if (!strcmp(what, "workloads"))
+		for (i = 0; i < workload_count(); i++)
+			puts(workload_at(i)->name);
+	else if (!strcmp(what, "sizes"))
+		for (i = 0; i < WORKLOAD_SIZE_COUNT; i++)
+			puts(workload_size_name((enum workload_size)i));
+	else if (!strcmp(what, "drivers"))
+		for (i = 0; i < driver_count(); i++)
+			puts(driver_at(i)->name);
+	else if (!strcmp(what, "meters"))
+		for (i = 0; i < meter_count(); i++)
+			puts(meter_at(i)->name);
+	else if (!strcmp(what, "runtimes"))
+		for (i = 0; (s = oci_runtime_known(i)); i++)
+			puts(s);
+	else {
+		fprintf(stderr, "joulebench list: --names takes workloads, sizes, drivers, meters or "
+				"runtimes, not '%s'\n", what);
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
 }
 
 static void
@@ -101,6 +135,8 @@ cmd_list(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			list_usage(stdout);
 			return CLI_EXIT_OK;
+		} else if (!strcmp(argv[i], "--names") && i + 1 < argc) {
+			return list_names(argv[i + 1]);
 		} else if (!strcmp(argv[i], "--profile") && i + 1 < argc) {
 			ctx.profile = argv[++i];
 		} else if (!strcmp(argv[i], "--meter-opts") && i + 1 < argc) {

@@ -87,8 +87,11 @@ run_usage(FILE *f)
 		"      --drift-threshold-pct P  flag idle-power drift above P%% (default: 5)\n"
 		"      --resume FILE      continue the interrupted run in FILE (same options,\n"
 		"                         read from its sidecar; no row is written twice)\n"
-		"      --hosts FILE       run on each '[user@]host[:port] [arch]' of FILE over ssh\n"
-		"                         and gather the rows into one CSV (docs/boards.md)\n"
+		"      --run-id ID        the run id of the rows (default: time, host, pid); a fleet's\n"
+		"                         nodes share one (docs/fleet.md)\n"
+		"      --hosts FILE       run on each '[user@]host[:port] [arch] [group=G]' of FILE\n"
+		"                         over ssh and gather the rows into one CSV (docs/fleet.md);\n"
+		"                         --parallel N hosts at once (default: 1)\n"
 		"  -q, --quiet            no context lines on stderr\n"
 		"  -h, --help             this text\n\n"
 		"Exit: 0 ok (failed invocations are rows), 1 run failed, 2 bad usage,\n"
@@ -99,7 +102,7 @@ enum {
 	OPT_DOMAIN = 256, OPT_WARMUP, OPT_COLD, OPT_BATCH, OPT_MIN_WINDOW, OPT_IDLE, OPT_SEED,
 	OPT_CORES, OPT_TIMEOUT, OPT_PROFILE, OPT_FN, OPT_FORCE, OPT_NO_PLOT, OPT_DRIFT,
 	OPT_RESUME, OPT_METER_OPTS, OPT_SYSFS_ROOT, OPT_RATE, OPT_KEEP_ALIVE, OPT_MEMORY,
-	OPT_RUNTIME, OPT_EXCLUSIVE,
+	OPT_RUNTIME, OPT_EXCLUSIVE, OPT_RUN_ID,
 };
 
 static const struct option run_options[] = {
@@ -131,6 +134,7 @@ static const struct option run_options[] = {
 	{ "drift-threshold-pct", required_argument, NULL, OPT_DRIFT },
 	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "meter-opts", required_argument, NULL, OPT_METER_OPTS },
+	{ "run-id", required_argument, NULL, OPT_RUN_ID },
 	/* For tests: read hwmon and perf sysfs files under another root (not in --help). */
 	{ "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -322,6 +326,12 @@ run_parse(struct runner_config *cfg, struct run_opts *o, int argc, char **argv, 
 		case OPT_FORCE: cfg->overwrite = 1; break;
 		case OPT_NO_PLOT: o->no_plot = 1; break;
 		case OPT_RESUME: o->resume = optarg; break;
+		case OPT_RUN_ID: /* the runner takes a given run id from here (--resume sets it too) */
+			if (!*optarg || strlen(optarg) > 100 || optarg[strspn(optarg,
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")])
+				return bad("--run-id", optarg, "1 to 100 of A-Z a-z 0-9 . _ -");
+			cfg->resume_run_id = optarg;
+			break;
 		case 'q': cfg->quiet = 1; break;
 		case 'h':
 			run_usage(stdout);

@@ -1,19 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `joulebench run --hosts FILE` (fleet.h): one `[user@]host[:port] [arch]` per line of FILE
- * (# comments). For each host in turn: its architecture (`uname -m` over ssh unless the
- * line names it), the matching binaries (this build for this machine's architecture, the
- * cross builds of scripts/cross-check for aarch64 and armv7l), copied with `cat` over ssh
- * into a `mktemp -d` directory (no scp: OpenSSH 9's scp needs the sftp subsystem), then
- * `joulebench run` there with the same options and -o in that directory, its CSV and
- * sidecar fetched back and the directory removed. The rows are gathered into one CSV of
- * one run (results/README.md, "Fleet runs"): the run_id is the fleet's, the host column
- * the host as FILE names it (boards often share a host name), everything else as measured.
- * Hosts run one after another, so the machine driving them is never busy during a run.
- * SIGINT/SIGTERM are blocked and collected with sigtimedwait (no handler, no global): the
- * remote run is then sent SIGTERM itself, so it ends like an interrupted local run (the
- * window in progress finishes, its rows are kept); they are gathered, the remote directory
- * removed, and no further host is started.
+ * `joulebench run --hosts FILE` (fleet.h): one `[user@]host[:port] [arch] [group=G]` per
+ * line of FILE (# comments). For each host: its architecture (`uname -m` over ssh unless
+ * the line names it), the matching binaries (this build for this machine's architecture,
+ * the cross builds of scripts/cross-check for aarch64 and armv7l), copied with `cat` over
+ * ssh into a `mktemp -d` directory (no scp: OpenSSH 9's scp needs the sftp subsystem), then
+ * `joulebench run` there with the same options, the fleet's --run-id and -o in that
+ * directory; its CSV and sidecar are fetched back into a local directory of that host's
+ * own and the remote directory removed (fleet_ssh.c). --parallel N runs up to N hosts at
+ * once, each in a process of its own; hosts of one group (a shared meter or power supply:
+ * one's load would show in the other's energy) run one at a time. When all have ended,
+ * fleet_gather.c makes one CSV of one run, the same code `joulebench gather` uses for a
+ * Slurm fleet (results/README.md, "Fleet runs"): the run_id is the fleet's, the host
+ * column the host as FILE names it (boards often share a host name).
+ * SIGINT/SIGTERM are blocked and collected with sigtimedwait (no handler, no global): each
+ * running host's process is sent SIGTERM, which it passes on to its remote run, so that
+ * ends like an interrupted local run (the window in progress finishes, its rows are kept);
+ * they are gathered, the remote directories removed, and no further host is started.
  */
 #include "config.h"
 
@@ -24,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,13 +65,24 @@ usage_err(const char *fmt, const char *a, const char *b)
 static int
 host_parse(struct fleet_host *h, const char *line)
 {
-	char spec[256], arch[32] = "", extra[8] = "";
+	char spec[256], w2[80] = "", w3[80] = "", extra[8] = "", *arch = "", *group = "";
 	char *at, *colon, *end;
-	int n = sscanf(line, "%255s %31s %7s", spec, arch, extra);
+	int n = sscanf(line, "%255s %79s %79s %7s", spec, w2, w3, extra), i;
 	long port = 22;
 
-	if (n < 1 || n > 2 || strchr(spec, '[') || strchr(spec, '\''))
+	if (n < 1 || n > 3 || strchr(spec, '[') || strchr(spec, '\''))
 		return -EINVAL;
+	for (i = 2; i <= n; i++) {
+		char *w = i == 2 ? w2 : w3;
+
+		if (!strncmp(w, "group=", 6) && w[6] && strlen(w + 6) < sizeof(h->group) && !*group)
+			group = w + 6;
+		else if (!strchr(w, '=') && strlen(w) < sizeof(h->arch) && !*arch)
+			arch = w;
+		else
+			return -EINVAL;
+	}
+	n = *arch ? 2 : 1;
 	snprintf(h->entry, sizeof(h->entry), "%.200s%s%.31s", spec, n == 2 ? " " : "", arch);
 	at = strrchr(spec, '@');
 	colon = strrchr(at ? at : spec, ':');
@@ -86,6 +100,7 @@ host_parse(struct fleet_host *h, const char *line)
 	snprintf(h->name, sizeof(h->name), "%.240s%s%.7s", at ? at + 1 : spec, colon ? ":" : "",
 		 colon ? h->port : "");
 	snprintf(h->arch, sizeof(h->arch), "%s", arch);
+	snprintf(h->group, sizeof(h->group), "%s", group);
 	h->code = -1;
 	return 0;
 }
@@ -113,7 +128,7 @@ hosts_load(struct fleet *f, const char *path)
 
 			fclose(fp);
 			snprintf(where, sizeof(where), "%.256s:%lu", path, no);
-			return usage_err("%s: want '[user@]host[:port] [arch]' (at most 64 hosts), "
+			return usage_err("%s: want '[user@]host[:port] [arch] [group=G]' (at most 256 hosts), "
 					 "got '%s'", where, strtok(p, "\r\n"));
 		}
 		f->n++;
@@ -134,7 +149,9 @@ args_build(struct fleet *f, int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int with_value = !strcmp(a, "--hosts") || !strcmp(a, "-o") ||
-				 !strcmp(a, "--output") || !strcmp(a, "--fn");
+				 !strcmp(a, "--output") || !strcmp(a, "--fn") ||
+				 !strcmp(a, "--parallel") || !strcmp(a, "--run-id");
+		unsigned long long u;
 
 		if (with_value && i + 1 >= argc)
 			return usage_err("%s needs a value%s", a, "");
@@ -148,6 +165,15 @@ args_build(struct fleet *f, int argc, char **argv)
 			f->fn = argv[i + 1];
 		else if (!strncmp(a, "--fn=", 5))
 			f->fn = a + 5;
+		else if (!strcmp(a, "--parallel") || !strncmp(a, "--parallel=", 11)) {
+			if (cli_parse_uint(a[10] ? a + 11 : argv[i + 1], FLEET_HOSTS_MAX, &u) || !u)
+				return usage_err("bad value '%s' for --parallel: a count from 1 to "
+						 "256%s", a[10] ? a + 11 : argv[i + 1], "");
+			f->parallel = (unsigned)u;
+		} else if (!strcmp(a, "--run-id"))
+			snprintf(f->run_id, sizeof(f->run_id), "%s", argv[i + 1]);
+		else if (!strncmp(a, "--run-id=", 9))
+			snprintf(f->run_id, sizeof(f->run_id), "%s", a + 9);
 		else if (!strcmp(a, "--resume") || !strncmp(a, "--resume=", 9))
 			return usage_err("%s cannot be used with --hosts%s", a, "");
 		else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
@@ -162,134 +188,9 @@ args_build(struct fleet *f, int argc, char **argv)
 			f->force = 1;
 		if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
 			f->quiet = 1;
-		i += with_value;
+		i += with_value && !strchr(a, '=');
 	}
 	return 0;
-}
-
-/* The binaries for @arch: ours for our own architecture, else the cross builds. */
-static int
-binaries_find(struct fleet *f, struct fleet_host *h)
-{
-	struct utsname u;
-	const char *dir = NULL, *env = getenv("JOULEBENCH_CROSS_DIR");
-	char base[PATH_MAX];
-
-	uname(&u);
-	if (!strcmp(h->arch, u.machine)) {
-		const char *fn = cli_fn_path(f->fn);
-
-		snprintf(h->bin, sizeof(h->bin), "%s", f->self);
-		snprintf(h->fn, sizeof(h->fn), "%s", fn ? fn : "");
-		return fn ? 0 : -ENOENT;
-	}
-	if (!strcmp(h->arch, "aarch64") || !strcmp(h->arch, "arm64"))
-		dir = "build-cross-aarch64";
-	else if (!strncmp(h->arch, "armv7", 5) || !strcmp(h->arch, "armhf"))
-		dir = "build-cross-armhf";
-	if (!dir)
-		return -ENOEXEC;
-	/* By default the source tree above this build's bench/joulebench, where
-	 * scripts/cross-check builds them. */
-	if (env && *env) {
-		snprintf(base, sizeof(base), "%s", env);
-	} else {
-		char *s;
-
-		snprintf(base, sizeof(base), "%s", f->self);
-		for (int up = 0; up < 3 && (s = strrchr(base, '/')); up++)
-			*s = '\0';
-	}
-	snprintf(h->bin, sizeof(h->bin), "%.2000s/%s/bench/joulebench", base, dir);
-	snprintf(h->fn, sizeof(h->fn), "%.2000s/%s/workloads/joulebench-fn", base, dir);
-	return access(h->bin, X_OK) || access(h->fn, X_OK) ? -ENOENT : 0;
-}
-
-/* Everything for one host; sets h->code. */
-static void
-host_run(struct fleet *f, struct fleet_host *h)
-{
-	char cmd[8192], local[160];
-	size_t i;
-	int rc;
-
-	if (!h->arch[0]) {
-		rc = fleet__ssh_line(f, h, "uname -m", h->arch, sizeof(h->arch));
-		if (rc || !h->arch[0]) {
-			fprintf(stderr, "joulebench: fleet: %s: `ssh %s uname -m` failed (exit %d)\n",
-				h->entry, h->target, rc);
-			h->code = CLI_EXIT_FAILED;
-			return;
-		}
-	}
-	rc = binaries_find(f, h);
-	if (rc) {
-		fprintf(stderr, "joulebench: fleet: %s: no joulebench for %s%s%s\n", h->entry,
-			h->arch, rc == -ENOENT ? " at " : " (aarch64, armv7l or this machine's)",
-			rc == -ENOENT ? h->bin : "");
-		if (rc == -ENOENT && strcmp(h->bin, f->self))
-			fprintf(stderr, "joulebench: fleet: build it with scripts/cross-check, or "
-					"set JOULEBENCH_CROSS_DIR to the tree holding build-cross-*\n");
-		h->code = CLI_EXIT_USAGE;
-		return;
-	}
-	rc = fleet__ssh_line(f, h, "mktemp -d /tmp/jb-fleet.XXXXXX", h->rdir, sizeof(h->rdir));
-	if (rc || strncmp(h->rdir, "/tmp/jb-fleet.", 14) || strchr(h->rdir, '\'')) {
-		fprintf(stderr, "joulebench: fleet: %s: mktemp over ssh failed (exit %d)\n",
-			h->entry, rc);
-		h->rdir[0] = '\0';
-		h->code = CLI_EXIT_FAILED;
-		return;
-	}
-	if (!f->quiet)
-		fprintf(stderr, "joulebench: fleet: %s (%s): copying %s and %s to %s\n", h->entry,
-			h->arch, h->bin, h->fn, h->rdir);
-	if (fleet__copy_to(f, h, h->bin, "joulebench") || fleet__copy_to(f, h, h->fn, "joulebench-fn")) {
-		fprintf(stderr, "joulebench: fleet: %s: copying the binaries failed\n", h->entry);
-		h->code = CLI_EXIT_FAILED;
-		goto cleanup;
-	}
-	/* exec: the shell's pid becomes joulebench's, which remote_stop() signals. */
-	snprintf(cmd, sizeof(cmd), "cd %s && echo $$ > pid && exec ./joulebench run", h->rdir);
-	rc = 0;
-	for (i = 0; i < f->n_args && !rc; i++)
-		rc = fleet__quote_append(cmd, sizeof(cmd), f->args[i]);
-	if (rc) {
-		fprintf(stderr, "joulebench: fleet: the options are too long for ssh\n");
-		h->code = CLI_EXIT_USAGE;
-		goto cleanup;
-	}
-	snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
-		 " --fn %s/joulebench-fn -o %s/run.csv --no-plot", h->rdir, h->rdir);
-	if (!f->quiet)
-		fprintf(stderr, "joulebench: fleet: %s: joulebench run\n", h->entry);
-	if (f->stopped)
-		goto cleanup;
-	f->running = h;
-	h->code = fleet__ssh_run(f, h, cmd, NULL, NULL);
-	f->running = NULL;
-	if (h->code == 255 || h->code < 0) {
-		fprintf(stderr, "joulebench: fleet: %s: ssh failed during the run\n", h->entry);
-		h->code = CLI_EXIT_FAILED;
-	}
-	snprintf(local, sizeof(local), "%s/meta.json", f->ltmp);
-	snprintf(cmd, sizeof(cmd), "cat %s/run.meta.json", h->rdir);
-	if (fleet__ssh_run(f, h, cmd, NULL, local) == 0)
-		h->meta = json_object_from_file(local);
-	unlink(local);
-	snprintf(local, sizeof(local), "%s/run.csv", f->ltmp);
-	snprintf(cmd, sizeof(cmd), "cat %s/run.csv", h->rdir);
-	if (fleet__ssh_run(f, h, cmd, NULL, local) == 0) {
-		if (fleet__gather_file(f, h, local) && !h->code)
-			h->code = CLI_EXIT_FAILED;
-	} else if (!h->code) {
-		fprintf(stderr, "joulebench: fleet: %s: fetching the CSV failed\n", h->entry);
-		h->code = CLI_EXIT_FAILED;
-	}
-	unlink(local);
-cleanup:
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", h->rdir);
-	(void)fleet__ssh_run(f, h, cmd, NULL, NULL);
 }
 
 static int
@@ -306,6 +207,11 @@ fleet_setup(struct fleet *f, const char *hosts_path, int argc, char **argv)
 		return usage_err("--hosts needs a value%s%s", "", "");
 	if ((code = hosts_load(f, hosts_path)) || (code = args_build(f, argc, argv)))
 		return code;
+	/* It is put in the remote command line: the characters `run --run-id` takes. */
+	if (f->run_id[0] && (strlen(f->run_id) > 100 || f->run_id[strspn(f->run_id,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")]))
+		return usage_err("bad value '%s' for --run-id: %s", f->run_id,
+				 "1 to 100 of A-Z a-z 0-9 . _ -");
 	snprintf(f->ssh_buf, sizeof(f->ssh_buf), "%s", env && *env ? env : "ssh");
 	for (tok = strtok_r(f->ssh_buf, " \t", &save); tok && f->n_ssh < FLEET_SSH_WORDS;
 	     tok = strtok_r(NULL, " \t", &save))
@@ -318,60 +224,159 @@ fleet_setup(struct fleet *f, const char *hosts_path, int argc, char **argv)
 	f->self[n] = '\0';
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(f->run_id, sizeof(f->run_id), "%s-fleet-%ld", stamp, (long)getpid());
+	if (!f->run_id[0])
+		snprintf(f->run_id, sizeof(f->run_id), "%s-fleet-%ld", stamp, (long)getpid());
 	if (!f->out) {
 		if (mkdir("runs", 0755) != 0 && errno != EEXIST)
 			return usage_err("cannot create runs/: %s%s", strerror(errno), "");
 		snprintf(f->out_buf, sizeof(f->out_buf), "runs/%s.csv", f->run_id);
 		f->out = f->out_buf;
 	}
-	snprintf(f->ltmp, sizeof(f->ltmp), "/tmp/jb-fleet-local.XXXXXX");
+	env = getenv("TMPDIR");
+	snprintf(f->ltmp, sizeof(f->ltmp), "%.3000s/jb-fleet-local.XXXXXX", env && *env ? env : "/tmp");
 	if (!mkdtemp(f->ltmp))
 		return usage_err("mkdtemp: %s%s", strerror(errno), "");
 	return 0;
+}
+
+/* Hosts of one group run one at a time: is one of @h's group running? */
+static int
+group_busy(const struct fleet *f, const struct fleet_host *h)
+{
+	size_t i;
+
+	for (i = 0; i < f->n && h->group[0]; i++)
+		if (f->host[i].pid > 0 && !strcmp(f->host[i].group, h->group))
+			return 1;
+	return 0;
+}
+
+/* Run host @i in a process of its own, with its own local directory. */
+static int
+host_start(struct fleet *f, size_t i)
+{
+	struct fleet_host *h = &f->host[i];
+	pid_t pid;
+
+	snprintf(h->dir, sizeof(h->dir), "%s/h%zu", f->ltmp, i);
+	if (mkdir(h->dir, 0700) != 0)
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		fleet__host_run(f, h);
+		(void)fleet__task_write(h);
+		fflush(NULL);
+		_exit(h->code < 0 ? CLI_EXIT_FAILED : h->code & 0xff);
+	}
+	h->pid = pid;
+	return 0;
+}
+
+/* Start hosts as --parallel and the groups allow, until all have ended. */
+static void
+hosts_schedule(struct fleet *f)
+{
+	char started[FLEET_HOSTS_MAX] = { 0 };
+	size_t i, running = 0, left = f->n;
+
+	while (left) {
+		struct timespec tick = { 0, 50 * 1000 * 1000 };
+		int st;
+		pid_t pid;
+
+		for (i = 0; i < f->n && !f->stopped && running < f->parallel; i++) {
+			if (started[i] || group_busy(f, &f->host[i]))
+				continue;
+			started[i] = 1;
+			if (host_start(f, i)) {
+				fprintf(stderr, "joulebench: fleet: %s: cannot start: %s\n",
+					f->host[i].entry, strerror(errno));
+				f->host[i].code = CLI_EXIT_FAILED;
+				left--;
+				continue;
+			}
+			running++;
+		}
+		if (f->stopped && !running)
+			break;
+		pid = waitpid(-1, &st, WNOHANG);
+		if (pid > 0) {
+			for (i = 0; i < f->n; i++)
+				if (f->host[i].pid == pid) {
+					f->host[i].pid = 0;
+					f->host[i].code = WIFEXITED(st) ? WEXITSTATUS(st)
+									: CLI_EXIT_FAILED;
+					running--;
+					left--;
+				}
+			continue;
+		}
+		if (sigtimedwait(&f->stop_set, NULL, &tick) > 0 && !f->stopped) {
+			f->stopped = 1;
+			for (i = 0; i < f->n; i++)
+				if (f->host[i].pid > 0)
+					kill(f->host[i].pid, SIGTERM);
+		}
+	}
+}
+
+/* Remove the local directories: each holds only the files fleet_ssh.c fetched. */
+static void
+ltmp_remove(struct fleet *f)
+{
+	static const char *const files[] = { "run.csv", "run.meta.json", "task", "line" };
+	char path[PATH_MAX + 32];
+	size_t i, k;
+
+	for (i = 0; i < f->n; i++) {
+		if (!f->host[i].dir[0])
+			continue;
+		for (k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+			snprintf(path, sizeof(path), "%s/%s", f->host[i].dir, files[k]);
+			unlink(path);
+		}
+		rmdir(f->host[i].dir);
+	}
+	rmdir(f->ltmp);
 }
 
 int
 fleet_run(const char *hosts_path, int argc, char **argv)
 {
 	struct fleet *f = calloc(1, sizeof(*f));
-	struct jb_err err = { 0 };
-	size_t i, n_ok = 0, n_unavail = 0;
+	struct stat st;
+	size_t i;
 	int code;
 
 	if (!f)
 		return CLI_EXIT_FAILED;
+	f->parallel = 1;
+	f->kind = "ssh";
 	code = fleet_setup(f, hosts_path, argc, argv);
 	if (code)
 		goto out;
-	if (results_writer_open(f->out, f->force, &f->w, &err)) {
-		fprintf(stderr, "joulebench run --hosts: %s\n", err.msg);
+	if (!f->force && stat(f->out, &st) == 0) {
+		fprintf(stderr, "joulebench run --hosts: %s exists (give --force to overwrite it)\n",
+			f->out);
 		code = CLI_EXIT_USAGE;
 		goto out_tmp;
 	}
 	if (!f->quiet)
-		fprintf(stderr, "joulebench: fleet run %s: %zu host(s) from %s\n", f->run_id, f->n,
-			hosts_path);
+		fprintf(stderr, "joulebench: fleet run %s: %zu host(s) from %s, %u at a time\n",
+			f->run_id, f->n, hosts_path, f->parallel);
 	sigemptyset(&f->stop_set);
 	sigaddset(&f->stop_set, SIGINT);
 	sigaddset(&f->stop_set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &f->stop_set, NULL);
-	for (i = 0; i < f->n && !f->stopped; i++) {
-		host_run(f, &f->host[i]);
-		n_ok += f->host[i].code == 0;
-		n_unavail += f->host[i].code == CLI_EXIT_UNAVAILABLE;
-		if (f->host[i].code == CLI_EXIT_USAGE)
-			code = CLI_EXIT_USAGE;
-	}
-	if (results_writer_close(f->w, &err)) {
-		fprintf(stderr, "joulebench run --hosts: %s\n", err.msg);
-		code = CLI_EXIT_FAILED;
-	}
-	if (fleet__gather_meta_write(f, argc, argv))
-		code = CLI_EXIT_FAILED;
-	fleet__gather_summary_print(f);
-	if (!code && n_ok < f->n)
-		code = n_unavail == f->n ? CLI_EXIT_UNAVAILABLE : CLI_EXIT_FAILED;
+	hosts_schedule(f);
+	/* A host's directory exists once it was started; one never started stays at -1. */
+	for (i = 0; i < f->n; i++)
+		if (!f->host[i].dir[0])
+			snprintf(f->host[i].dir, sizeof(f->host[i].dir), "%s/h%zu", f->ltmp, i);
+	code = fleet__gather(f, argc, argv);
 	if (f->stopped) {
 		fprintf(stderr, "joulebench run --hosts: interrupted; the rows so far are in %s\n",
 			f->out);
@@ -379,7 +384,7 @@ fleet_run(const char *hosts_path, int argc, char **argv)
 	}
 	sigprocmask(SIG_UNBLOCK, &f->stop_set, NULL);
 out_tmp:
-	rmdir(f->ltmp);
+	ltmp_remove(f);
 out:
 	for (i = 0; i < f->n; i++)
 		json_object_put(f->host[i].meta);

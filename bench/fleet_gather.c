@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Gathering for `joulebench run --hosts` (fleet-private.h): each host's CSV, read back with
+ * One CSV of one run from the parts of a fleet (fleet-private.h), shared by the ssh fleet
+ * (`run --hosts`) and by Slurm (`joulebench gather`, as an afterany job or by hand). Each
+ * part left a directory: run.csv and run.meta.json of its own `joulebench run`, and a
+ * `task` file (label, node, arch, exit, span) once it ended. Each CSV, read back with
  * results_read(), is written again through the results writer (same columns, same number
- * formats), under the fleet's run_id and with the host column as the hosts file names it;
- * the fleet's sidecar embeds each host's own sidecar whole.
+ * formats), under the fleet's run_id and with the host column the part's name; the fleet's
+ * sidecar embeds each part's own sidecar whole. A part that failed is reported with what
+ * it left: its rows are gathered all the same (they are valid rows of a run that stopped).
  */
 #include "config.h"
 
@@ -13,9 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 
+#include "cli.h"
 #include "fleet-private.h"
 #include "report.h"
 #include "summary.h"
@@ -74,6 +80,60 @@ struct gather_ctx {
 	struct jb_err *err;
 };
 
+/* Keep the row's span and energy for the comparison with Slurm's accounting. */
+static void
+span_add(struct fleet_host *h, const struct results_row *row)
+{
+	if (isfinite(row->energy_j))
+		h->energy_j += row->energy_j;
+	if (isfinite(row->idle_power_w))
+		h->idle_power_w = row->idle_power_w;
+	if (h->n_spans == h->cap_spans) {
+		size_t cap = h->cap_spans ? 2 * h->cap_spans : 256;
+		struct fleet_span *s = realloc(h->spans, cap * sizeof(*s));
+
+		if (!s)
+			return; /* the comparison is then partial; the rows are what matters */
+		h->spans = s;
+		h->cap_spans = cap;
+	}
+	h->spans[h->n_spans].start_ns = (long long)row->start_unix_ns;
+	h->spans[h->n_spans++].end_ns = (long long)(row->start_unix_ns + row->wall_ns);
+}
+
+static int
+span_cmp(const void *a, const void *b)
+{
+	const struct fleet_span *x = a, *y = b;
+
+	return (x->start_ns > y->start_ns) - (x->start_ns < y->start_ns);
+}
+
+/* The time covered by the rows' invocations: co-located rows overlap, so the union. */
+static void
+span_union(struct fleet_host *h)
+{
+	long long cs = 0, ce = 0, total = 0;
+	size_t i;
+
+	qsort(h->spans, h->n_spans, sizeof(*h->spans), span_cmp);
+	for (i = 0; i < h->n_spans; i++) {
+		if (i && h->spans[i].start_ns <= ce) {
+			if (h->spans[i].end_ns > ce)
+				ce = h->spans[i].end_ns;
+			continue;
+		}
+		total += ce - cs;
+		cs = h->spans[i].start_ns;
+		ce = h->spans[i].end_ns;
+	}
+	total += ce - cs;
+	h->metered_s = (double)total / 1e9;
+	free(h->spans);
+	h->spans = NULL;
+	h->n_spans = h->cap_spans = 0;
+}
+
 static int
 gather_row(void *arg, const char *const *fields, unsigned long line)
 {
@@ -92,11 +152,12 @@ gather_row(void *arg, const char *const *fields, unsigned long line)
 	row.run_id = g->f->run_id;
 	row.host = g->h->name;
 	g->h->rows++;
+	span_add(g->h, &row);
 	return results_writer_write(g->f->w, &row, g->err);
 }
 
-int
-fleet__gather_file(struct fleet *f, struct fleet_host *h, const char *path)
+static int
+gather_file(struct fleet *f, struct fleet_host *h, const char *path)
 {
 	struct jb_err err = { 0 };
 	struct gather_ctx g = { f, h, path, &err };
@@ -104,6 +165,7 @@ fleet__gather_file(struct fleet *f, struct fleet_host *h, const char *path)
 
 	if (!rc)
 		rc = results_writer_flush(f->w, &err);
+	span_union(h);
 	if (rc)
 		fprintf(stderr, "joulebench: fleet: %s: %s\n", h->entry, err.msg);
 	else if (!f->quiet)
@@ -112,7 +174,84 @@ fleet__gather_file(struct fleet *f, struct fleet_host *h, const char *path)
 }
 
 int
-fleet__gather_meta_write(struct fleet *f, int argc, char **argv)
+fleet__task_write(const struct fleet_host *h)
+{
+	char path[PATH_MAX + 8];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/task", h->dir);
+	fp = fopen(path, "w");
+	if (!fp)
+		return -errno;
+	fprintf(fp, "label=%s\nnode=%s\narch=%s\nexit=%d\n", h->name, h->node, h->arch, h->code);
+	return fclose(fp) ? -errno : 0;
+}
+
+/* The `task` file, if the part got so far: what it says overrides what we assumed. */
+static void
+task_read(struct fleet_host *h)
+{
+	char path[PATH_MAX + 8], line[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/task", h->dir);
+	fp = fopen(path, "r");
+	if (!fp)
+		return;
+	while (fgets(line, sizeof(line), fp)) {
+		char *v = strchr(line, '=');
+
+		if (!v)
+			continue;
+		*v++ = '\0';
+		v[strcspn(v, "\r\n")] = '\0';
+		if (!strcmp(line, "label") && *v)
+			snprintf(h->name, sizeof(h->name), "%s", v);
+		else if (!strcmp(line, "node"))
+			snprintf(h->node, sizeof(h->node), "%s", v);
+		else if (!strcmp(line, "arch"))
+			snprintf(h->arch, sizeof(h->arch), "%s", v);
+		else if (!strcmp(line, "job_id"))
+			snprintf(h->job_id, sizeof(h->job_id), "%s", v);
+		else if (!strcmp(line, "exit"))
+			h->code = atoi(v);
+		else if (!strcmp(line, "start_unix_s"))
+			h->start_unix_s = atoll(v);
+		else if (!strcmp(line, "end_unix_s"))
+			h->end_unix_s = atoll(v);
+	}
+	fclose(fp);
+}
+
+/* Two parts with one label (two Slurm tasks on one node, in turn): tell their rows apart. */
+static void
+labels_dedupe(struct fleet *f)
+{
+	size_t i, j;
+
+	for (i = 0; i < f->n; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(f->host[i].name, f->host[j].name)) {
+				char was[256];
+
+				snprintf(was, sizeof(was), "%s", f->host[i].name);
+				snprintf(f->host[i].name, sizeof(f->host[i].name), "%.120s#%.120s",
+					 was, f->host[i].entry);
+				fprintf(stderr, "joulebench: fleet: %s and %s both ran on %s; the "
+						"rows of %s have host %s\n", f->host[j].entry,
+					f->host[i].entry, was, f->host[i].entry, f->host[i].name);
+				break;
+			}
+}
+
+static json_object *
+jstr(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+static int
+meta_write(struct fleet *f, int argc, char **argv)
 {
 	json_object *o = json_object_new_object(), *a = json_object_new_array(),
 		    *hs = json_object_new_array();
@@ -121,29 +260,38 @@ fleet__gather_meta_write(struct fleet *f, int argc, char **argv)
 	int rc;
 
 	json_object_object_add(o, "schema_version", json_object_new_int(RESULTS_SCHEMA_VERSION));
-	json_object_object_add(o, "kind", json_object_new_string("fleet"));
-	json_object_object_add(o, "run_id", json_object_new_string(f->run_id));
-	json_object_object_add(o, "joulebench_version", json_object_new_string(JB_VERSION));
-	json_object_object_add(o, "git_revision", json_object_new_string(JB_GIT_REVISION));
-	json_object_object_add(o, "ended", json_object_new_string(f->stopped ? "interrupted"
-									      : "completed"));
+	json_object_object_add(o, "kind", jstr("fleet"));
+	json_object_object_add(o, "launcher", jstr(f->kind ? f->kind : "ssh"));
+	json_object_object_add(o, "run_id", jstr(f->run_id));
+	json_object_object_add(o, "joulebench_version", jstr(JB_VERSION));
+	json_object_object_add(o, "git_revision", jstr(JB_GIT_REVISION));
+	json_object_object_add(o, "ended", jstr(f->stopped ? "interrupted" : "completed"));
 	for (i = 0; i < (size_t)argc; i++)
-		json_object_array_add(a, json_object_new_string(argv[i]));
+		json_object_array_add(a, jstr(argv[i]));
 	json_object_object_add(o, "argv", a);
 	for (i = 0; i < f->n; i++) {
 		struct fleet_host *h = &f->host[i];
 		json_object *e = json_object_new_object();
 
-		json_object_object_add(e, "entry", json_object_new_string(h->entry));
-		json_object_object_add(e, "host", json_object_new_string(h->name));
-		json_object_object_add(e, "ssh_target", json_object_new_string(h->target));
-		json_object_object_add(e, "port", json_object_new_string(h->port));
-		json_object_object_add(e, "arch", json_object_new_string(h->arch));
-		json_object_object_add(e, "joulebench", json_object_new_string(h->bin));
-		json_object_object_add(e, "joulebench_fn", json_object_new_string(h->fn));
+		json_object_object_add(e, "entry", jstr(h->entry));
+		json_object_object_add(e, "host", jstr(h->name));
+		if (h->target[0]) {
+			json_object_object_add(e, "ssh_target", jstr(h->target));
+			json_object_object_add(e, "port", jstr(h->port));
+		}
+		if (h->job_id[0] || h->node[0]) {
+			json_object_object_add(e, "node", jstr(h->node));
+			json_object_object_add(e, "slurm_job", jstr(h->job_id));
+		}
+		json_object_object_add(e, "group", jstr(h->group));
+		json_object_object_add(e, "arch", jstr(h->arch));
+		if (h->bin[0]) {
+			json_object_object_add(e, "joulebench", jstr(h->bin));
+			json_object_object_add(e, "joulebench_fn", jstr(h->fn));
+		}
 		json_object_object_add(e, "exit", json_object_new_int(h->code));
 		json_object_object_add(e, "rows", json_object_new_int64((int64_t)h->rows));
-		/* The host's own sidecar, whole: its machine, meter, idle baseline, run_id. */
+		/* The part's own sidecar, whole: its machine, meter, idle baseline, run_id. */
 		json_object_object_add(e, "run", h->meta ? json_object_get(h->meta) : NULL);
 		json_object_array_add(hs, e);
 	}
@@ -152,12 +300,39 @@ fleet__gather_meta_write(struct fleet *f, int argc, char **argv)
 				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), &err);
 	json_object_put(o);
 	if (rc)
-		fprintf(stderr, "joulebench run --hosts: %s\n", err.msg);
+		fprintf(stderr, "joulebench: fleet: %s\n", err.msg);
 	return rc;
 }
 
-void
-fleet__gather_summary_print(struct fleet *f)
+/* What a failed part left: its rows, and how its own run ended by its sidecar. */
+static void
+failed_print(const struct fleet *f, const struct fleet_host *h)
+{
+	json_object *v = NULL;
+	const char *ended = h->meta && json_object_object_get_ex(h->meta, "ended", &v)
+				    ? json_object_get_string(v) : NULL;
+	const char *why = h->meta && json_object_object_get_ex(h->meta, "ended_reason", &v)
+				  ? json_object_get_string(v) : "";
+	struct stat st;
+
+	(void)f;
+	fprintf(stderr, "joulebench: fleet: FAILED %s%s%s: ", h->entry, h->node[0] ? " on " : "",
+		h->node);
+	if (h->code >= 0)
+		fprintf(stderr, "exit %d; ", h->code);
+	else if (stat(h->dir, &st))
+		fprintf(stderr, "never started (no %s); ", h->dir);
+	else
+		fprintf(stderr, "did not finish (no task file: killed, or still running); ");
+	if (ended)
+		fprintf(stderr, "left %lu row(s), its run %s%s%s\n", h->rows, ended,
+			*why ? ": " : "", why);
+	else
+		fprintf(stderr, "left %lu row(s) and no sidecar\n", h->rows);
+}
+
+static void
+summary_print(struct fleet *f)
 {
 	struct summary s;
 	struct jb_err err = { 0 };
@@ -167,10 +342,59 @@ fleet__gather_summary_print(struct fleet *f)
 	if (summary_add_file(&s, f->out, &err) == 0)
 		report_print_summary(stdout, &s);
 	summary_fini(&s);
+	fflush(stdout);
 	for (i = 0; i < f->n && !f->quiet; i++)
 		fprintf(stderr, "joulebench: fleet: %-30s %-8s exit %d, %lu row(s)\n",
 			f->host[i].entry, f->host[i].arch[0] ? f->host[i].arch : "?",
 			f->host[i].code, f->host[i].rows);
+	for (i = 0; i < f->n; i++)
+		if (f->host[i].code != 0)
+			failed_print(f, &f->host[i]);
 	if (!f->quiet)
-		fprintf(stderr, "joulebench: fleet: rows of %zu host(s) in %s\n", f->n, f->out);
+		fprintf(stderr, "joulebench: fleet: rows of %zu part(s) in %s\n", f->n, f->out);
+}
+
+int
+fleet__gather(struct fleet *f, int argc, char **argv)
+{
+	struct jb_err err = { 0 };
+	char path[PATH_MAX + 16];
+	size_t i, n_ok = 0, n_unavail = 0;
+	int code = 0, rc;
+
+	for (i = 0; i < f->n; i++)
+		task_read(&f->host[i]);
+	labels_dedupe(f);
+	rc = results_writer_open(f->out, f->force, &f->w, &err);
+	if (rc) {
+		fprintf(stderr, "joulebench: fleet: %s\n", err.msg);
+		return CLI_EXIT_USAGE;
+	}
+	for (i = 0; i < f->n; i++) {
+		struct fleet_host *h = &f->host[i];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/run.meta.json", h->dir);
+		if (!h->meta && stat(path, &st) == 0)
+			h->meta = json_object_from_file(path);
+		snprintf(path, sizeof(path), "%s/run.csv", h->dir);
+		if (stat(path, &st) == 0 && gather_file(f, h, path) && !h->code)
+			h->code = CLI_EXIT_FAILED;
+		n_ok += h->code == 0;
+		n_unavail += h->code == CLI_EXIT_UNAVAILABLE;
+		if (h->code == CLI_EXIT_USAGE)
+			code = CLI_EXIT_USAGE;
+	}
+	if (results_writer_close(f->w, &err)) {
+		fprintf(stderr, "joulebench: fleet: %s\n", err.msg);
+		code = CLI_EXIT_FAILED;
+	}
+	f->w = NULL;
+	if (meta_write(f, argc, argv))
+		code = CLI_EXIT_FAILED;
+	summary_print(f);
+	fleet__sacct_print(f);
+	if (!code && n_ok < f->n)
+		code = n_unavail == f->n ? CLI_EXIT_UNAVAILABLE : CLI_EXIT_FAILED;
+	return code;
 }

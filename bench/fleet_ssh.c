@@ -2,9 +2,14 @@
 /*
  * The OpenSSH client side of `joulebench run --hosts` (fleet-private.h): every remote
  * command is one `ssh ... -p PORT -- TARGET CMD` with BatchMode (a password prompt would
- * hang the run) and a connect timeout. Files travel as `cat` over ssh, not scp: OpenSSH 9's
- * scp speaks SFTP and needs the server's sftp subsystem. Stop signals are collected with
- * sigtimedwait while a command runs; during the remote run they are passed on to it.
+ * hang the run), a connect timeout, and keep-alives: ServerAliveInterval=5 with
+ * ServerAliveCountMax=3 (ssh_config(5)) end the session when a host has not answered for
+ * 15 s, so a dropped host is a failed host, not a hang (options given in $JOULEBENCH_SSH
+ * come first, and for ssh the first value of an option wins). Files travel as `cat` over
+ * ssh, not scp: OpenSSH 9's scp speaks SFTP and needs the server's sftp subsystem. Stop
+ * signals are collected with sigtimedwait while a command runs; during the remote run they
+ * are passed on to it. fleet__host_run() is one host's whole run: it runs in a process of
+ * its own (fleet.c), with its own local directory h->dir.
  */
 #include "config.h"
 
@@ -14,10 +19,13 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "fleet-private.h"
 
 extern char **environ;
@@ -79,6 +87,10 @@ fleet__ssh_run(struct fleet *f, const struct fleet_host *h, const char *cmd, con
 	argv[n++] = "BatchMode=yes";
 	argv[n++] = "-o";
 	argv[n++] = "ConnectTimeout=10";
+	argv[n++] = "-o";
+	argv[n++] = "ServerAliveInterval=5";
+	argv[n++] = "-o";
+	argv[n++] = "ServerAliveCountMax=3";
 	argv[n++] = "-p";
 	argv[n++] = (char *)h->port;
 	argv[n++] = "--";
@@ -125,11 +137,11 @@ int
 fleet__ssh_line(struct fleet *f, const struct fleet_host *h, const char *cmd, char *buf,
 		size_t len)
 {
-	char path[128];
+	char path[PATH_MAX + 8];
 	FILE *fp;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/line", f->ltmp);
+	snprintf(path, sizeof(path), "%s/line", h->dir);
 	rc = fleet__ssh_run(f, h, cmd, NULL, path);
 	buf[0] = '\0';
 	fp = fopen(path, "r");
@@ -144,7 +156,7 @@ fleet__ssh_line(struct fleet *f, const struct fleet_host *h, const char *cmd, ch
 
 
 /* Copy @local to @name in the host's directory, executable. */
-int
+static int
 fleet__copy_to(struct fleet *f, const struct fleet_host *h, const char *local,
 	       const char *name)
 {
@@ -153,4 +165,134 @@ fleet__copy_to(struct fleet *f, const struct fleet_host *h, const char *local,
 	snprintf(cmd, sizeof(cmd), "cat > %.200s/%s && chmod 755 %.200s/%s", h->rdir, name,
 		 h->rdir, name);
 	return fleet__ssh_run(f, h, cmd, local, NULL);
+}
+
+int
+fleet__binaries_find(struct fleet *f, struct fleet_host *h, const char *arch)
+{
+	struct utsname u;
+	const char *dir = NULL, *env = getenv("JOULEBENCH_CROSS_DIR");
+	char base[PATH_MAX];
+
+	uname(&u);
+	if (!strcmp(arch, u.machine)) {
+		const char *fn = cli_fn_path(f->fn);
+
+		snprintf(h->bin, sizeof(h->bin), "%s", f->self);
+		snprintf(h->fn, sizeof(h->fn), "%s", fn ? fn : "");
+		return fn ? 0 : -ENOENT;
+	}
+	if (!strcmp(arch, "aarch64") || !strcmp(arch, "arm64"))
+		dir = "build-cross-aarch64";
+	else if (!strncmp(arch, "armv7", 5) || !strcmp(arch, "armhf"))
+		dir = "build-cross-armhf";
+	if (!dir)
+		return -ENOEXEC;
+	/* By default the source tree above this build's bench/joulebench, where
+	 * scripts/cross-check builds them. */
+	if (env && *env) {
+		snprintf(base, sizeof(base), "%s", env);
+	} else {
+		char *s;
+
+		snprintf(base, sizeof(base), "%s", f->self);
+		for (int up = 0; up < 3 && (s = strrchr(base, '/')); up++)
+			*s = '\0';
+	}
+	snprintf(h->bin, sizeof(h->bin), "%.2000s/%s/bench/joulebench", base, dir);
+	snprintf(h->fn, sizeof(h->fn), "%.2000s/%s/workloads/joulebench-fn", base, dir);
+	return access(h->bin, X_OK) || access(h->fn, X_OK) ? -ENOENT : 0;
+}
+
+/* Fetch the host's file @name into h->dir. Return ssh's status. */
+static int
+fetch(struct fleet *f, struct fleet_host *h, const char *name)
+{
+	char cmd[400], local[PATH_MAX + 64];
+
+	snprintf(local, sizeof(local), "%s/%s", h->dir, name);
+	snprintf(cmd, sizeof(cmd), "cat %.200s/%s", h->rdir, name);
+	int rc = fleet__ssh_run(f, h, cmd, NULL, local);
+
+	if (rc)
+		unlink(local);
+	return rc;
+}
+
+void
+fleet__host_run(struct fleet *f, struct fleet_host *h)
+{
+	char cmd[8192];
+	size_t i;
+	int rc;
+
+	if (!h->arch[0]) {
+		rc = fleet__ssh_line(f, h, "uname -m", h->arch, sizeof(h->arch));
+		if (rc || !h->arch[0]) {
+			fprintf(stderr, "joulebench: fleet: %s: `ssh %s uname -m` failed (exit %d)\n",
+				h->entry, h->target, rc);
+			h->code = CLI_EXIT_FAILED;
+			return;
+		}
+	}
+	rc = fleet__binaries_find(f, h, h->arch);
+	if (rc) {
+		fprintf(stderr, "joulebench: fleet: %s: no joulebench for %s%s%s\n", h->entry,
+			h->arch, rc == -ENOENT ? " at " : " (aarch64, armv7l or this machine's)",
+			rc == -ENOENT ? h->bin : "");
+		if (rc == -ENOENT && strcmp(h->bin, f->self))
+			fprintf(stderr, "joulebench: fleet: build it with scripts/cross-check, or "
+					"set JOULEBENCH_CROSS_DIR to the tree holding build-cross-*\n");
+		h->code = CLI_EXIT_USAGE;
+		return;
+	}
+	rc = fleet__ssh_line(f, h, "mktemp -d /tmp/jb-fleet.XXXXXX", h->rdir, sizeof(h->rdir));
+	if (rc || strncmp(h->rdir, "/tmp/jb-fleet.", 14) || strchr(h->rdir, '\'')) {
+		fprintf(stderr, "joulebench: fleet: %s: mktemp over ssh failed (exit %d)\n",
+			h->entry, rc);
+		h->rdir[0] = '\0';
+		h->code = CLI_EXIT_FAILED;
+		return;
+	}
+	if (!f->quiet)
+		fprintf(stderr, "joulebench: fleet: %s (%s): copying %s and %s to %s\n", h->entry,
+			h->arch, h->bin, h->fn, h->rdir);
+	if (fleet__copy_to(f, h, h->bin, "joulebench") || fleet__copy_to(f, h, h->fn, "joulebench-fn")) {
+		fprintf(stderr, "joulebench: fleet: %s: copying the binaries failed\n", h->entry);
+		h->code = CLI_EXIT_FAILED;
+		goto cleanup;
+	}
+	/* exec: the shell's pid becomes joulebench's, which remote_stop() signals. */
+	snprintf(cmd, sizeof(cmd), "cd %s && echo $$ > pid && exec ./joulebench run", h->rdir);
+	rc = 0;
+	for (i = 0; i < f->n_args && !rc; i++)
+		rc = fleet__quote_append(cmd, sizeof(cmd), f->args[i]);
+	if (rc) {
+		fprintf(stderr, "joulebench: fleet: the options are too long for ssh\n");
+		h->code = CLI_EXIT_USAGE;
+		goto cleanup;
+	}
+	snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
+		 " --run-id '%s' --fn %s/joulebench-fn -o %s/run.csv --no-plot", f->run_id, h->rdir,
+		 h->rdir);
+	if (!f->quiet)
+		fprintf(stderr, "joulebench: fleet: %s: joulebench run\n", h->entry);
+	if (f->stopped)
+		goto cleanup;
+	f->running = h;
+	h->code = fleet__ssh_run(f, h, cmd, NULL, NULL);
+	f->running = NULL;
+	if (h->code == 255 || h->code < 0) {
+		fprintf(stderr, "joulebench: fleet: %s: ssh failed during the run (the host dropped "
+				"or the connection broke)\n", h->entry);
+		h->code = CLI_EXIT_FAILED;
+	}
+	(void)fetch(f, h, "run.meta.json");
+	if (fetch(f, h, "run.csv") && !h->code) {
+		fprintf(stderr, "joulebench: fleet: %s: fetching the CSV failed\n", h->entry);
+		h->code = CLI_EXIT_FAILED;
+	}
+cleanup:
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", h->rdir);
+	(void)fleet__ssh_run(f, h, cmd, NULL, NULL);
 }

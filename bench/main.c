@@ -24,8 +24,11 @@ static const struct cli_cmd {
 	{ "overhead", cmd_overhead, "simulate software vs hardware isolation over a trace: overhead" },
 	{ "compare", cmd_compare, "isolation overhead: one workload under two drivers, ratio + CI" },
 	{ "boot-energy", cmd_boot_energy, "a board's energy and time from power-on to ready (boot rows)" },
+	{ "slurm", cmd_slurm, "submit the suite to a Slurm fleet: one job array, one task per node" },
+	{ "gather", cmd_gather, "gather a Slurm fleet's per-node results into one CSV of one run" },
 	{ "check", cmd_check, "check a meter: liveness, updates, idle noise, load ladder, agreement" },
 	{ "calibrate", cmd_calibrate, "fit a model power profile on this machine from a real meter" },
+	{ "report", cmd_report, "one self-contained HTML page of runs: tables, SVG figures, metadata" },
 };
 
 static void

@@ -70,11 +70,20 @@ runtime_version(const char *rt_path, char *out, size_t len)
 	return (st == 0 && line[0]) ? 0 : -ENOEXEC;
 }
 
+/* The runtimes tried, in this order, when none is named; `joulebench list --names
+ * runtimes` prints them for shell completion. */
+static const char *const order[] = { "crun", "runc" };
+
+const char *
+oci_runtime_known(size_t i)
+{
+	return i < sizeof(order) / sizeof(order[0]) ? order[i] : NULL;
+}
+
 int
 oci_runtime_pick(const char *want, const char *cg_root, struct oci_runtime *rt, char *why,
 		 size_t why_len)
 {
-	static const char *const order[] = { "crun", "runc" };
 	char reasons[512] = "";
 	size_t i, used = 0;
 

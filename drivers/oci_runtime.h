@@ -26,6 +26,10 @@ struct oci_runtime {
 int oci_runtime_pick(const char *want, const char *cg_root, struct oci_runtime *rt, char *why,
 		     size_t why_len);
 
+/** oci_runtime_known() - the name of the @i-th runtime tried when none is named, or NULL
+ * past the last. */
+const char *oci_runtime_known(size_t i);
+
 /** oci_runtime_cmd() - run `<runtime> VERB [A1 [A2]]` with no stdio and wait.
  * Return: its exit status (128 + signal when killed), or -errno when it could not start. */
 int oci_runtime_cmd(const struct oci_runtime *rt, const char *verb, const char *a1,

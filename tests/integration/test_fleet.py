@@ -10,15 +10,16 @@ remote run (stopped and gathered like a local one, nothing left behind), a bad h
 file (exit 2), an architecture with no binaries (exit 2), a host that does not answer
 (exit 1). sshd is stopped and every file removed at the end, on failure too. Skipped
 (exit 77) when not root or when sshd or ssh is missing. No traffic leaves 127.0.0.1."""
-import glob
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -64,10 +65,11 @@ PidFile {tmp}/sshd.pid
   LogLevel ERROR
   AddressFamily inet
 """)
-    # sshd's privilege separation directory; made here only if the system has none.
+    # sshd's privilege separation directory; made here if the system has none, and left
+    # (an empty directory Debian's openssh-server makes at boot): removing it at the end
+    # would break a concurrent run of this test, whose sshd needs it for every connection.
     if not os.path.isdir("/run/sshd"):
         os.makedirs("/run/sshd", mode=0o755)
-        state["made_run_sshd"] = True
     state["sshd"] = subprocess.Popen([SSHD, "-D", "-e", "-f", os.path.join(tmp, "sshd_config"),
                                       "-p", str(port)], stderr=open(os.path.join(tmp, "sshd.log"), "w"))
     for _ in range(100):
@@ -79,7 +81,46 @@ PidFile {tmp}/sshd.pid
                   f"sshd exited: {open(os.path.join(tmp, 'sshd.log')).read()}")
             time.sleep(0.05)
     os.environ["JOULEBENCH_SSH"] = f"ssh -F {tmp}/ssh_config"
-    before = set(glob.glob("/tmp/jb-fleet*"))
+    # Other fleet tests may run at the same time: only the directories named in our own
+    # runs' stderr are ours to check ("copying ... to /tmp/jb-fleet.XXXXXX"), and our local
+    # ones go under a TMPDIR of our own.
+    local = os.path.join(tmp, "local")
+    os.makedirs(local)
+    os.environ["TMPDIR"] = local
+    ours = set()
+
+    def note(text):
+        ours.update(re.findall(r" to (/tmp/jb-fleet\.[A-Za-z0-9]+)\n", text))
+        return text
+
+    def left_behind():
+        return [d for d in ours if os.path.exists(d)] + os.listdir(local)
+
+    class Started:
+        """A fleet run in the background whose stderr is read as it comes."""
+        def __init__(self, argv, env=None):
+            self.proc = subprocess.Popen([JOULEBENCH] + argv, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True, env=env)
+            self.err = []
+            self.reader = threading.Thread(target=lambda: self.err.extend(self.proc.stderr))
+            self.reader.start()
+
+        def remote_pid(self):
+            """The remote directory and the pid of the run in it, once it started."""
+            deadline = time.monotonic() + 30
+            while True:
+                dirs = re.findall(r" to (/tmp/jb-fleet\.[A-Za-z0-9]+)\n", "".join(self.err))
+                if dirs and os.path.exists(f"{dirs[0]}/pid") and open(f"{dirs[0]}/pid").read().strip():
+                    ours.add(dirs[0])
+                    return dirs[0], int(open(f"{dirs[0]}/pid").read())
+                check(time.monotonic() < deadline and self.proc.poll() is None,
+                      f"the remote run never started: {''.join(self.err)}")
+                time.sleep(0.05)
+
+        def wait(self, timeout):
+            self.proc.wait(timeout=timeout)
+            self.reader.join()
+            return self.proc.returncode, note("".join(self.err))
 
     hosts = os.path.join(tmp, "hosts")
     arch = platform.machine()
@@ -92,7 +133,8 @@ PidFile {tmp}/sshd.pid
             "--warmup", "1", "--batch", "1000", "--min-window-s", "0.02", "--idle-s", "0.05",
             "-o", out]
     p = run(args, timeout=120)
-    check(p.returncode == 0, f"fleet run: exit {p.returncode}: {p.stderr}")
+    note(p.stderr)
+    check(p.returncode == 0 and len(ours) == 2, f"fleet run: exit {p.returncode}: {p.stderr}")
     check("matmul" in p.stdout, f"no summary table: {p.stdout}")
     rows = read_csv(out)
     names = {f"127.0.0.1:{port}", f"localhost:{port}"}
@@ -116,7 +158,7 @@ PidFile {tmp}/sshd.pid
         check(h["exit"] == 0 and h["arch"] == arch and h["run"]["run_id"] and h["rows"] > 0,
               f"sidecar host {h}")
     check(sum(h["rows"] for h in meta["hosts"]) == len(rows), "row counts")
-    check(set(glob.glob("/tmp/jb-fleet*")) == before, "a temporary directory was left behind")
+    check(not left_behind(), f"a temporary directory was left behind: {left_behind()}")
 
     # SIGINT during the first host's run: the remote run is stopped like a local one (its
     # window finishes, its rows are kept and gathered), the second host is not started,
@@ -124,24 +166,104 @@ PidFile {tmp}/sshd.pid
     out2 = os.path.join(tmp, "stopped.csv")
     long_args = [a if a != out else out2 for a in args]
     long_args[long_args.index("-r") + 1] = "200"
-    proc = subprocess.Popen([JOULEBENCH] + long_args + ["-q"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    while not [d for d in glob.glob("/tmp/jb-fleet.*/pid") if os.path.dirname(d) not in before]:
-        check(time.monotonic() < deadline and proc.poll() is None, "the remote run never started")
-        time.sleep(0.05)
+    started = Started(long_args)
+    rdir, rpid = started.remote_pid()
     time.sleep(1.0)  # past the remote joulebench's start, into its windows
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
-    check(proc.returncode == 1 and "interrupted" in err, f"SIGINT: {proc.returncode}: {err}")
+    started.proc.send_signal(signal.SIGINT)
+    code, err = started.wait(30)
+    check(code == 1 and "interrupted" in err, f"SIGINT: {code}: {err}")
     meta = read_meta(out2)
     check(meta["ended"] == "interrupted" and meta["hosts"][0]["run"]["ended"] == "interrupted"
           and meta["hosts"][1]["exit"] == -1, f"sidecar after SIGINT: {meta}")
     rows = read_csv(out2)
     check(rows and all(r["host"] == f"127.0.0.1:{port}" for r in rows), "rows after SIGINT")
-    check(set(glob.glob("/tmp/jb-fleet*")) == before, "SIGINT left a temporary directory")
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    check("/tmp/jb-fleet." not in ps, f"SIGINT left a remote process: {ps}")
+    check(not left_behind(), f"SIGINT left a temporary directory: {left_behind()}")
+    check(not os.path.exists(f"/proc/{rpid}"), "SIGINT left the remote process")
+
+    # --parallel 2: both hosts run at once (their rows' spans overlap); with both in one
+    # group (a shared meter or power supply) they run one at a time even so.
+    def spans(path):
+        """Whether the two hosts' runs (their sidecars' start to end) overlapped."""
+        hs = read_meta(path)["hosts"]
+        check(len(hs) == 2 and all(h["run"] for h in hs), f"{path}: hosts {hs}")
+        (a0, a1), (b0, b1) = [(h["run"]["started_unix_ns"], h["run"]["ended_unix_ns"]) for h in hs]
+        return a0 < b1 and b0 < a1, f"{(a0 - b0) / 1e9:.2f} s apart, lasting {(a1 - a0) / 1e9:.2f} s"
+    par = [a if a != out else os.path.join(tmp, "par.csv") for a in args]
+    # Each run lasts at least its two idle baselines (sleeps: 4 s however loaded the
+    # machine is), longer than the hosts' start can drift apart (copying the binaries).
+    par[par.index("-r") + 1] = "3"
+    par[par.index("--batch") + 1] = "300"
+    par[par.index("--idle-s") + 1] = "2"
+    p = run(par + ["--parallel", "2", "--run-id", "par-1"], timeout=120)
+    note(p.stderr)
+    check(p.returncode == 0, f"--parallel 2: exit {p.returncode}: {p.stderr}")
+    rows = read_csv(os.path.join(tmp, "par.csv"))
+    check({r["run_id"] for r in rows} == {"par-1"}, "--run-id: the run id of the rows")
+    check(all(h["run"]["run_id"] == "par-1"
+              for h in read_meta(os.path.join(tmp, "par.csv"))["hosts"]),
+          "--run-id: each host's own run id")
+    overlap, how = spans(os.path.join(tmp, "par.csv"))
+    check(overlap, f"--parallel 2: the hosts did not overlap: {how}")
+    grouped = os.path.join(tmp, "grouped")
+    with open(grouped, "w") as f:
+        f.write(f"root@127.0.0.1:{port} group=psu1\nlocalhost:{port} {arch} group=psu1\n")
+    par[par.index("--hosts") + 1] = grouped
+    p = run(par + ["--parallel", "2", "--force"], timeout=120)
+    note(p.stderr)
+    check(p.returncode == 0, f"a group: exit {p.returncode}: {p.stderr}")
+    overlap, how = spans(os.path.join(tmp, "par.csv"))
+    check(not overlap, f"hosts of one group overlapped: {how}")
+    check(not left_behind(), f"--parallel left a temporary directory: {left_behind()}")
+
+    # A host that drops mid-run (its sshd session stopped: no packet answers) is a failed
+    # host once the keep-alives go unanswered, not a hang. The test shortens them to 1 s x 2
+    # ($JOULEBENCH_SSH's options come first and win; joulebench's own are 5 s x 3).
+    one = os.path.join(tmp, "one")
+    with open(one, "w") as f:
+        f.write(f"root@127.0.0.1:{port}\n")
+    drop = [a if a != out2 else os.path.join(tmp, "drop.csv") for a in long_args]
+    drop[drop.index("--hosts") + 1] = one
+    env = dict(os.environ, JOULEBENCH_SSH=os.environ["JOULEBENCH_SSH"] +
+               " -o ServerAliveInterval=1 -o ServerAliveCountMax=2")
+    started = Started(drop, env=env)
+    rdir, remote_pid = started.remote_pid()
+    sessions = subprocess.run(["pgrep", "-P", str(state["sshd"].pid)], capture_output=True,
+                              text=True).stdout.split()
+    kids = []
+    for pid in sessions:
+        kids += subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout.split()
+    stopped = [int(x) for x in sessions + kids]
+    t0 = time.monotonic()
+    for pid in stopped:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        code, err = started.wait(60)
+    finally:
+        for pid in stopped:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+    took = time.monotonic() - t0
+    check(code == 1 and "ssh failed during the run" in err and took < 30,
+          f"dropped host: exit {code} after {took:.1f} s: {err}")
+    check(os.path.exists(os.path.join(tmp, "drop.meta.json")), f"dropped: no sidecar: {err}")
+    check(read_meta(os.path.join(tmp, "drop.csv"))["hosts"][0]["exit"] == 1, "dropped: exit")
+    # The orphaned remote run (the host came back) is not the fleet's to stop: end it here.
+    try:
+        os.kill(remote_pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + 20
+    while os.path.exists(f"/proc/{remote_pid}") and \
+            rdir in open(f"/proc/{remote_pid}/cmdline").read():
+        check(time.monotonic() < deadline, "the dropped host's run did not end")
+        time.sleep(0.1)
+    shutil.rmtree(rdir, ignore_errors=True)
+    p = run(args + ["--parallel", "0"])
+    check(p.returncode == 2 and "--parallel" in p.stderr, f"--parallel 0: {p.stderr}")
+    p = run(args + ["--run-id", "x';reboot;'"])
+    check(p.returncode == 2 and "--run-id" in p.stderr, f"--run-id with a quote: {p.stderr}")
 
     # Bad input: one line, exit 2; an unreachable host: exit 1.
     bad = os.path.join(tmp, "bad")
@@ -158,7 +280,7 @@ PidFile {tmp}/sshd.pid
               f"{text!r}: exit {p.returncode}, want {code}: {p.stderr}")
     p = run(["run", "--hosts", hosts, "--resume", out])
     check(p.returncode == 2 and "--resume" in p.stderr, f"--resume: {p.stderr}")
-    check(set(glob.glob("/tmp/jb-fleet*")) == before, "a temporary directory was left behind")
+    check(not left_behind(), f"a temporary directory was left behind: {left_behind()}")
     print("ok")
 
 
@@ -174,6 +296,4 @@ finally:
         except subprocess.TimeoutExpired:
             state["sshd"].kill()
             state["sshd"].wait()
-    if state.get("made_run_sshd"):
-        shutil.rmtree("/run/sshd", ignore_errors=True)
     shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The batch script of `joulebench slurm` (cmd_slurm.c), DIR/job.sh: what each array task
+ * runs on its node, and the afterany gather job. Written out in full rather than hidden in
+ * a subcommand, so that a user can read exactly what ran. Per task: the binaries of the
+ * node's architecture from DIR/bin, the group's run options, its own task directory; a
+ * sidecar already there means a requeue, so `--resume` (a completed run is left alone);
+ * `joulebench run` in the background with SIGTERM and SIGINT passed on to it (a POSIX
+ * shell runs a trap only between commands, so the shell waits with `wait`, which a
+ * trapped signal interrupts); and last the `task` file that fleet_gather.c reads (label,
+ * node, arch, Slurm job id, restart count, start, end, exit), written by rename so that a
+ * task killed while writing it leaves none rather than half of one.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fleet-private.h"
+
+/* The run options of a group, quoted for job.sh: the common ones, then the group's own. */
+static int
+options_quote(char *buf, size_t len, char **run_argv, int run_argc, const struct slurm_group *g)
+{
+	char extra[1024], *tok, *save = NULL;
+	int i, rc = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < run_argc && !rc; i++)
+		rc = fleet__quote_append(buf, len, run_argv[i]);
+	snprintf(extra, sizeof(extra), "%s", g->run_extra);
+	for (tok = strtok_r(extra, " \t", &save); tok && !rc; tok = strtok_r(NULL, " \t", &save))
+		rc = fleet__quote_append(buf, len, tok);
+	return rc;
+}
+
+int
+fleet__job_script_write(struct slurm_sub *s, char **run_argv, int run_argc)
+{
+	char path[PATH_MAX], q[8192];
+	FILE *fp;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%.4000s/job.sh", s->dir);
+	fp = fopen(path, "w");
+	if (!fp)
+		return -errno;
+	q[0] = '\0';
+	fprintf(fp, "#!/bin/sh\n"
+		"# Written by `joulebench slurm` (docs/fleet.md). sbatch runs it as one task of a\n"
+		"# group's job array: `job.sh GROUP`, or as the afterany job: `job.sh --gather`.\n"
+		"set -u\n");
+	(void)fleet__quote_append(q, sizeof(q), s->dir);
+	fprintf(fp, "dir=%s\n", q + 1); /* past the blank before the word */
+	q[0] = '\0';
+	(void)fleet__quote_append(q, sizeof(q), s->run_id);
+	fprintf(fp, "run_id=%s\n", q + 1);
+	q[0] = '\0';
+	(void)fleet__quote_append(q, sizeof(q), s->label);
+	fprintf(fp, "label_fmt=%s\n"
+		"arch=$(uname -m)\n"
+		"bin=\"$dir/bin/$arch\"\n"
+		"if [ \"${1:-}\" = --gather ]; then\n"
+		"\texec \"$bin/joulebench\" gather --force \"$dir\"\n"
+		"fi\n"
+		"group=$1\n"
+		"i=${SLURM_ARRAY_TASK_ID:?job.sh runs as a task of a job array}\n"
+		"task=\"$dir/tasks/$group-$i\"\n"
+		"node=${SLURMD_NODENAME:-$(hostname -s)}\n"
+		"label=$(printf '%%s' \"$label_fmt\" | sed -e \"s/%%N/$node/g\" -e \"s/%%g/$group/g\" "
+		"-e \"s/%%a/$i/g\")\n"
+		"# --signal=B:TERM@S and scancel reach this shell: it passes them on to joulebench,\n"
+		"# which finishes the window under way, writes its rows and stops. One that comes\n"
+		"# before joulebench started (--signal may come up to 60 s early) starts none.\n"
+		"stop= pid=\n"
+		"trap 'stop=1; [ -n \"$pid\" ] && kill -TERM $pid 2>/dev/null' TERM INT\n"
+		"mkdir -p \"$task\" && rm -f \"$task/task\"\n"
+		"start=$(date +%%s)\n"
+		"case $group in\n", q + 1);
+	for (i = 0; i < s->n; i++) {
+		if (options_quote(q, sizeof(q), run_argv, run_argc, &s->g[i])) {
+			fclose(fp);
+			return -ENAMETOOLONG;
+		}
+		fprintf(fp, "%s) set --%s ;;\n", s->g[i].name, q);
+	}
+	fprintf(fp, "*) echo \"job.sh: no group $group\" >&2; exit 2 ;;\n"
+		"esac\n"
+		"if [ ! -x \"$bin/joulebench\" ]; then\n"
+		"\techo \"joulebench slurm: no joulebench for $arch in $dir/bin: build it with "
+		"scripts/cross-check and submit again\" >&2\n"
+		"\trc=2\n"
+		"else\n"
+		"\t# A requeued task (node failure, preemption, scontrol requeue) starts here again:\n"
+		"\t# its sidecar is there, so it resumes instead of starting over; a run that had\n"
+		"\t# completed is left as it is.\n"
+		"\tif grep -q '\"ended\": *\"completed\"' \"$task/run.meta.json\" 2>/dev/null; then\n"
+		"\t\tset -- true\n"
+		"\telif [ -s \"$task/run.meta.json\" ]; then\n"
+		"\t\tset -- \"$bin/joulebench\" run --resume \"$task/run.csv\" --fn \"$bin/joulebench-fn\" "
+		"--no-plot\n"
+		"\telse\n"
+		"\t\tset -- \"$bin/joulebench\" run \"$@\" --run-id \"$run_id\" --fn \"$bin/joulebench-fn\" "
+		"-o \"$task/run.csv\" --force --no-plot\n"
+		"\tfi\n"
+		"\tif [ -n \"$stop\" ]; then\n"
+		"\t\tset -- false\n"
+		"\tfi\n"
+		"\t\"$@\" &\n"
+		"\tpid=$!\n"
+		"\t[ -n \"$stop\" ] && kill -TERM $pid 2>/dev/null\n"
+		"\twhile :; do\n"
+		"\t\twait $pid; rc=$?\n"
+		"\t\t[ $rc -gt 128 ] && kill -0 $pid 2>/dev/null && continue\n"
+		"\t\tbreak\n"
+		"\tdone\n"
+		"fi\n"
+		"printf 'label=%%s\\nnode=%%s\\narch=%%s\\njob_id=%%s_%%s\\nrestart=%%s\\n"
+		"start_unix_s=%%s\\nend_unix_s=%%s\\nexit=%%s\\n' \"$label\" \"$node\" \"$arch\" "
+		"\"${SLURM_ARRAY_JOB_ID:-}\" \"$i\" \"${SLURM_RESTART_COUNT:-0}\" \"$start\" "
+		"\"$(date +%%s)\" \"$rc\" > \"$task/task.tmp\" && mv \"$task/task.tmp\" \"$task/task\"\n"
+		"exit $rc\n");
+	if (fclose(fp))
+		return -errno;
+	return chmod(path, 0755) ? -errno : 0;
+}
+

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Slurm's own energy beside ours (fleet-private.h), a cross-check of the meters: for each
+ * Slurm task of a gathered fleet, `sacct -n -P -X -j ID,... --format=JobID,NodeList,
+ * ConsumedEnergyRaw,ElapsedRaw` gives the joules Slurm's acct_gather_energy plugin (rapl,
+ * ipmi, ...) counted for the task's allocation and the seconds it lasted (sacct(1):
+ * ConsumedEnergyRaw is in joules and describes the job only under an exclusive allocation,
+ * which `joulebench slurm` always asks for). Our energy over the same span is the rows'
+ * energy (their metered windows and cold starts) plus the run's idle power times the rest
+ * of the span (startup, idle baselines, copying), since Slurm counts the whole allocation.
+ * The two are printed with their ratio. Where the cluster keeps no accounting or no energy,
+ * one line says so. Slurm's rapl plugin reads package and DRAM only, ipmi the whole node
+ * at 30-s steps by default (research/isolation-and-slurm.md §4): the meters differ in what
+ * they cover, so the ratio is a plausibility check, not a calibration.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "fleet-private.h"
+
+struct sacct_row {
+	char job_id[64], nodes[256];
+	double energy_j, elapsed_s;
+};
+
+/* Job ids are "<array job>_<task>" from Slurm's environment; anything else is not passed
+ * to the shell. */
+static int
+job_id_ok(const char *s)
+{
+	return *s && strspn(s, "0123456789_") == strlen(s);
+}
+
+/* The meter kind of a part's run, from its sidecar, for the label of our number. */
+static const char *
+meter_kind(const struct fleet_host *h)
+{
+	json_object *m, *k;
+
+	if (h->meta && json_object_object_get_ex(h->meta, "meter", &m) &&
+	    json_object_object_get_ex(m, "kind", &k))
+		return json_object_get_string(k);
+	return "?";
+}
+
+static void
+compare_print(const struct fleet_host *h, const struct sacct_row *s)
+{
+	double rest_s = s->elapsed_s - h->metered_s, ours_j;
+
+	if (rest_s < 0)
+		rest_s = 0;
+	ours_j = h->energy_j + h->idle_power_w * rest_s;
+	printf("slurm energy %-20s %-12s slurm %10.1f J over %6.0f s | joulebench (%s) %10.1f J "
+	       "= rows %.1f J + idle %.2f W x %.0f s | joulebench/slurm ",
+	       h->entry, s->nodes, s->energy_j, s->elapsed_s, meter_kind(h), ours_j, h->energy_j,
+	       h->idle_power_w, rest_s);
+	if (isfinite(ours_j) && s->energy_j > 0)
+		printf("%.1f%%\n", 100.0 * ours_j / s->energy_j);
+	else
+		printf("n/a (no idle power in the rows)\n");
+}
+
+void
+fleet__sacct_print(struct fleet *f)
+{
+	char cmd[16384] = "sacct -n -P -X --format=JobID,NodeList,ConsumedEnergyRaw,ElapsedRaw -j ";
+	char line[1024], first[512] = "";
+	struct sacct_row *rows = NULL;
+	size_t i, j, n = 0, cap = 0, n_ids = 0, n_energy = 0;
+	FILE *p;
+	int st;
+
+	for (i = 0; i < f->n; i++) {
+		if (!job_id_ok(f->host[i].job_id) || strlen(cmd) + 80 > sizeof(cmd))
+			continue;
+		strcat(cmd, n_ids++ ? "," : "");
+		strcat(cmd, f->host[i].job_id);
+	}
+	if (!n_ids)
+		return;
+	strcat(cmd, " 2>&1");
+	fflush(stdout);
+	p = popen(cmd, "r");
+	if (!p) {
+		printf("slurm energy: not compared: cannot run sacct\n");
+		return;
+	}
+	while (fgets(line, sizeof(line), p)) {
+		struct sacct_row r = { 0 };
+		char *fld[4], *t = line;
+		int k;
+
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!first[0])
+			snprintf(first, sizeof(first), "%.500s", line);
+		for (k = 0; k < 4; k++) {
+			fld[k] = t ? strsep(&t, "|") : NULL;
+			if (!fld[k])
+				break;
+		}
+		if (k < 4 || !job_id_ok(fld[0]))
+			continue;
+		snprintf(r.job_id, sizeof(r.job_id), "%s", fld[0]);
+		snprintf(r.nodes, sizeof(r.nodes), "%s", fld[1]);
+		r.energy_j = *fld[2] && isdigit((unsigned char)*fld[2]) ? strtod(fld[2], NULL) : 0;
+		r.elapsed_s = strtod(fld[3], NULL);
+		if (n == cap) {
+			struct sacct_row *m = realloc(rows, (cap = cap ? 2 * cap : 16) * sizeof(*m));
+
+			if (!m)
+				break;
+			rows = m;
+		}
+		rows[n++] = r;
+		n_energy += r.energy_j > 0;
+	}
+	st = pclose(p);
+	if (st != 0 && !n) {
+		printf("slurm energy: none to compare: sacct failed: %s\n", first[0] ? first : "?");
+	} else if (!n_energy) {
+		printf("slurm energy: none to compare: this cluster accounts no energy for these "
+		       "tasks (ConsumedEnergyRaw empty or 0: no AcctGatherEnergyType, docs/fleet.md)\n");
+	} else {
+		for (i = 0; i < f->n; i++)
+			for (j = 0; j < n; j++)
+				if (!strcmp(rows[j].job_id, f->host[i].job_id) && rows[j].energy_j > 0)
+					compare_print(&f->host[i], &rows[j]);
+	}
+	free(rows);
+}
