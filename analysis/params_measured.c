@@ -3,8 +3,8 @@
  * Model parameters from measured joulebench CSVs (params.h), read with results_read().
  * A server CSV gives idle power, the dynamic power of one busy instance (so loaded power
  * = idle + cores x that), sandbox creation energy (cold rows minus a warm invocation) and
- * the isolation factor (container against pinned rows); a board CSV gives board idle and
- * active power, boot energy and time (phase boot rows, written by `joulebench boot-energy`;
+ * the isolation factor (rows of any isolation, container or microvm, against pinned rows);
+ * a board CSV gives board idle and active power, boot energy and time (phase boot rows, written by `joulebench boot-energy`;
  * a CSV of boot rows alone sets only those two) and, with both, the slowdown.
  * Medians (GSL) keep a few outlying windows from moving the model. Every value set names
  * its file and rows as its source.
@@ -84,7 +84,10 @@ meas_row(void *arg, const char *const *f, unsigned long line)
 	const char *phase = f[RESULTS_COL_INDEX_phase], *drv = f[RESULTS_COL_INDEX_driver];
 	double dyn = num(f[RESULTS_COL_INDEX_dynamic_energy_j]);
 	double wall_s = num(f[RESULTS_COL_INDEX_wall_ns]) / 1e9;
-	int cont = !strcmp(drv, "container"), rc = 0;
+	/* Any isolation against pinned: container (runc, crun, gVisor) or microvm; a CSV of
+	 * pinned rows and one isolation's (`joulebench compare` writes one per isolation)
+	 * measures that isolation's cold start and overhead. */
+	int cont = !!strcmp(drv, "pinned"), rc = 0;
 	size_t w;
 
 	(void)line;
@@ -192,12 +195,12 @@ params_measured_apply(struct params *p, const char *server_csv, const char *boar
 		if (!rc && s.v[M_COLD_CONT].n && s.v[M_WARM_CONT].n)
 			rc = put(p, "container_create_j", fmax(0, vec_median(&s.v[M_COLD_CONT]) -
 							  vec_median(&s.v[M_WARM_CONT])),
-				 &s, "median cold minus median warm dynamic_energy_j, container",
+				 &s, "median cold minus median warm dynamic_energy_j, non-pinned rows",
 				 s.v[M_COLD_CONT].n, err);
 		if (!rc && s.v[M_DYNP_CONT].n && s.v[M_DYNP_PIN].n)
 			rc = put(p, "isolation_frac", vec_median(&s.v[M_DYNP_CONT]) /
 							vec_median(&s.v[M_DYNP_PIN]) - 1,
-				 &s, "median dynamic power container / pinned - 1",
+				 &s, "median dynamic power non-pinned / pinned - 1",
 				 s.v[M_DYNP_CONT].n + s.v[M_DYNP_PIN].n, err);
 	}
 	if (board_csv && !rc) {

@@ -72,9 +72,16 @@ run_usage(FILE *f)
 		"      --rate R           Poisson arrivals per second over all instances, seeded by\n"
 		"                         --seed (default: closed loop, back-to-back)\n"
 		"      --keep-alive-s S   retire an instance idle for S seconds (default: never)\n"
-		"      --memory-mb M      container: memory limit; CPU quota = M / 1769 vCPU, as on\n"
-		"                         AWS Lambda (default: 1769)\n"
-		"      --runtime NAME     container: runc, crun or a path (default: probed)\n"
+		"      --memory-mb M      container, microvm: memory limit; CPU quota = M / 1769 vCPU,\n"
+		"                         as on AWS Lambda (default: 1769)\n"
+		"      --runtime NAME     container: runc, crun, runsc (gVisor) or a path\n"
+		"                         (default: probed)\n"
+		"      --platform P       container with runsc: gVisor platform (ptrace, kvm, systrap,\n"
+		"                         as the installed runsc offers; default: runsc's own)\n"
+		"      --accel A          microvm: kvm, tcg or auto (default: auto, KVM probed by a\n"
+		"                         bounded boot, else TCG with a warning)\n"
+		"      --vmm V            microvm: qemu or firecracker (default: qemu)\n"
+		"      --guest-dir DIR    microvm: guest kernel (default: scripts/fetch-guest-kernel's)\n"
 		"      --exclusive        pinned: one instance on the whole machine\n"
 		"      --timeout-s S      per invocation; a slower one is a timeout row (default: 60)\n"
 		"      --profile NAME     power profile of the model meter (default: by architecture)\n"
@@ -102,7 +109,7 @@ enum {
 	OPT_DOMAIN = 256, OPT_WARMUP, OPT_COLD, OPT_BATCH, OPT_MIN_WINDOW, OPT_IDLE, OPT_SEED,
 	OPT_CORES, OPT_TIMEOUT, OPT_PROFILE, OPT_FN, OPT_FORCE, OPT_NO_PLOT, OPT_DRIFT,
 	OPT_RESUME, OPT_METER_OPTS, OPT_SYSFS_ROOT, OPT_RATE, OPT_KEEP_ALIVE, OPT_MEMORY,
-	OPT_RUNTIME, OPT_EXCLUSIVE, OPT_RUN_ID,
+	OPT_RUNTIME, OPT_EXCLUSIVE, OPT_PLATFORM, OPT_ACCEL, OPT_VMM, OPT_GUEST_DIR, OPT_RUN_ID,
 };
 
 static const struct option run_options[] = {
@@ -125,6 +132,10 @@ static const struct option run_options[] = {
 	{ "memory-mb", required_argument, NULL, OPT_MEMORY },
 	{ "runtime", required_argument, NULL, OPT_RUNTIME },
 	{ "exclusive", no_argument, NULL, OPT_EXCLUSIVE },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "vmm", required_argument, NULL, OPT_VMM },
+	{ "guest-dir", required_argument, NULL, OPT_GUEST_DIR },
 	{ "timeout-s", required_argument, NULL, OPT_TIMEOUT },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "fn", required_argument, NULL, OPT_FN },
@@ -310,6 +321,18 @@ run_parse(struct runner_config *cfg, struct run_opts *o, int argc, char **argv, 
 			break;
 		case OPT_RUNTIME: cfg->driver_cfg.runtime = optarg; break;
 		case OPT_EXCLUSIVE: cfg->driver_cfg.exclusive = 1; break;
+		case OPT_PLATFORM: cfg->driver_cfg.platform = optarg; break;
+		case OPT_ACCEL:
+			if (strcmp(optarg, "kvm") && strcmp(optarg, "tcg") && strcmp(optarg, "auto"))
+				return bad("--accel", optarg, "kvm, tcg or auto");
+			cfg->driver_cfg.accel = optarg;
+			break;
+		case OPT_VMM:
+			if (strcmp(optarg, "qemu") && strcmp(optarg, "firecracker"))
+				return bad("--vmm", optarg, "qemu or firecracker");
+			cfg->driver_cfg.vmm = optarg;
+			break;
+		case OPT_GUEST_DIR: cfg->driver_cfg.guest_dir = optarg; break;
 		case OPT_TIMEOUT:
 			if (cli_parse_double(optarg, 0.001, 86400, &o->timeout_s))
 				return bad("--timeout-s", optarg, "seconds from 0.001 to 86400");
@@ -483,6 +506,25 @@ run_exit_code(enum runner_stage stage, int rc)
 	}
 }
 
+/* Under the summary of a microvm run under TCG (the sidecar says which accelerator ran):
+ * its figures are QEMU's emulation, not a microVM's isolation (docs/drivers.md). */
+static void
+note_tcg(const char *meta_path)
+{
+	char buf[65536];
+	size_t n;
+	FILE *f = fopen(meta_path, "re");
+
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (strstr(buf, "; accel tcg"))
+		printf("note: the microVMs ran under TCG, QEMU's emulator: these figures are "
+		       "emulation, not a microVM's isolation cost (use --accel kvm on a server)\n");
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -519,7 +561,19 @@ cmd_run(int argc, char **argv)
 	}
 	if (cfg.driver_cfg.runtime && strcmp(cfg.driver->name, "container"))
 		return bad("--runtime", cfg.driver_cfg.runtime, "only the container driver has one");
-	if (cfg.driver_cfg.memory_mb && strcmp(cfg.driver->name, "container")) {
+	if ((cfg.driver_cfg.accel || cfg.driver_cfg.vmm || cfg.driver_cfg.guest_dir) &&
+	    strcmp(cfg.driver->name, "microvm")) {
+		fprintf(stderr, "joulebench run: --accel, --vmm and --guest-dir are the microvm "
+				"driver's\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (cfg.driver_cfg.platform && strcmp(cfg.driver->name, "container")) {
+		fprintf(stderr, "joulebench run: --platform is gVisor's (-d container --runtime "
+				"runsc)\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (cfg.driver_cfg.memory_mb && strcmp(cfg.driver->name, "container") &&
+	    strcmp(cfg.driver->name, "microvm")) {
 		fprintf(stderr, "joulebench run: --memory-mb sets a container's limits; the %s driver "
 				"has none\n", cfg.driver->name);
 		return CLI_EXIT_USAGE;
@@ -530,6 +584,10 @@ cmd_run(int argc, char **argv)
 	}
 	if (cfg.driver_cfg.runtime)
 		setenv("JOULEBENCH_RUNTIME", cfg.driver_cfg.runtime, 1); /* for the probe */
+	if (cfg.driver_cfg.vmm)
+		setenv("JOULEBENCH_VMM", cfg.driver_cfg.vmm, 1);         /* for the probe */
+	if (cfg.driver_cfg.guest_dir)
+		setenv("JOULEBENCH_GUEST_DIR", cfg.driver_cfg.guest_dir, 1);
 	if (cfg.driver->probe(&cfg.ctx, why, sizeof(why)) != 0) {
 		fprintf(stderr, "joulebench run: driver %s is not usable here: %s\n", o.driver_name,
 			why);
@@ -567,6 +625,8 @@ cmd_run(int argc, char **argv)
 			fprintf(stderr, "joulebench run: %s\n", err.msg);
 	}
 	report_print_summary(stdout, &rep.summary);
+	if (!strcmp(cfg.driver->name, "microvm"))
+		note_tcg(rep.meta_path);
 	fflush(stdout);
 	if (!cfg.quiet)
 		fprintf(stderr, "joulebench: %lu row(s) (%lu not ok) in %s; metadata %s%s\n", rep.rows,

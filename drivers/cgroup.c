@@ -256,6 +256,20 @@ cgroup_oom_kills_read(const char *root, int version, const char *path, uint64_t 
 	return rc ? rc : cgroup_stat_field(buf, "oom_kill", kills);
 }
 
+int
+cgroup_limit_hits_read(const char *root, int version, const char *path, uint64_t *hits)
+{
+	char buf[1024];
+	int rc = cg_read(root, version, "memory", path,
+			 version == 2 ? "memory.events" : "memory.failcnt", buf, sizeof(buf), NULL);
+
+	if (rc)
+		return rc;
+	if (version == 2)
+		return cgroup_stat_field(buf, "max", hits);
+	return cgroup_usage_parse_v1(buf, hits);
+}
+
 void
 cgroup_dir_remove(const char *root, int version, const char *path)
 {

@@ -64,6 +64,10 @@ int cgroup_limits_read(const char *root, int version, const char *path,
  * memory.events oom_kill; v1 memory.oom_control oom_kill). 0 or -errno. */
 int cgroup_oom_kills_read(const char *root, int version, const char *path, uint64_t *kills);
 
+/** cgroup_limit_hits_read() - how often @path's memory use hit its limit (v2
+ * memory.events max; v1 memory.failcnt). 0 or -errno. */
+int cgroup_limit_hits_read(const char *root, int version, const char *path, uint64_t *hits);
+
 /** cgroup_dir_remove() - rmdir @path (empty cgroups only) in every hierarchy; errors are
  * ignored (another run may still use a shared parent). */
 void cgroup_dir_remove(const char *root, int version, const char *path);

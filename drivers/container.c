@@ -15,6 +15,13 @@
  * deleted with `delete --force` when it stops, and the driver's teardown deletes any it
  * still knows of: no runtime state, cgroup or bundle stays. Ids and bundle directories
  * carry the harness's pid, so a later run removes what a killed (SIGKILL) one left.
+ *
+ * gVisor (`--runtime runsc`) takes the same bundle. runsc spells the detach flag
+ * `--detach` and takes the platform as a global flag before the verb (gvisor.c picks and
+ * checks it); `--pid-file` gets the sandbox's pid (the Sentry), which is what we follow: the
+ * sandbox exits when the function does. runsc starts the Sentry and the Gofer inside the
+ * bundle's cgroupsPath (runsc/container/container.go), so the cgroup's CPU time, which
+ * splits a co-located window's energy, counts the isolation's own processes too.
  */
 #include "config.h"
 
@@ -51,6 +58,7 @@ struct container_state {
 	char cpuset[256];
 	int core;                      /* the one core of the cpuset, else -1 */
 	uint64_t timeout_ns;
+	char platform[32];             /* runsc: the gVisor platform; "" for runc/crun */
 	pthread_mutex_t lock;          /* instances start and stop from several threads */
 	unsigned serial;
 	char live[LIVE_MAX][48];       /* ids of containers not yet deleted */
@@ -75,6 +83,37 @@ container_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
 	return oci_runtime_pick(getenv("JOULEBENCH_RUNTIME"), CG_ROOT, &rt, why, why_len);
 }
 
+/*
+ * cgroup v1 cpuset: a child's cpuset.cpus must lie within its parent's, and a new
+ * parent's is empty (cgroup-v1/cpusets.rst). runc fills the parents it creates; runsc
+ * does not ("write .../cpuset.cpus: permission denied"), so for runsc the shared parent
+ * gets the root's cpus and mems first.
+ */
+static void
+cpuset_parent_fill(void)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	char buf[1024], p[256], cur[1024];
+	size_t i;
+
+	(void)mkdir(CG_ROOT "/cpuset" CG_PARENT, 0755);
+	for (i = 0; i < 2; i++) {
+		FILE *f;
+
+		snprintf(p, sizeof(p), CG_ROOT "/cpuset" CG_PARENT "/%s", files[i]);
+		if (!cgroup_file_read(p, cur, sizeof(cur)) && cur[0] && cur[0] != '\n')
+			continue;
+		snprintf(p, sizeof(p), CG_ROOT "/cpuset/%s", files[i]);
+		if (cgroup_file_read(p, buf, sizeof(buf)))
+			continue;
+		snprintf(p, sizeof(p), CG_ROOT "/cpuset" CG_PARENT "/%s", files[i]);
+		if ((f = fopen(p, "we"))) {
+			fputs(buf, f);
+			fclose(f);
+		}
+	}
+}
+
 static int
 container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 {
@@ -94,6 +133,19 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 		free(s);
 		return jb_err_set(err, -ENOENT, "container: function runner '%s' not found",
 				  cfg->fn_path ? cfg->fn_path : "(none)");
+	}
+	if (!strcmp(s->rt.name, "runsc")) {
+		rc = gvisor_platform_pick(s->rt.path, cfg->platform, s->platform,
+					  sizeof(s->platform), why, sizeof(why));
+		if (rc) {
+			free(s);
+			return jb_err_set(err, rc, "container: %s", why);
+		}
+	} else if (cfg->platform) {
+		rc = jb_err_set(err, -EINVAL, "container: --platform is gVisor's (--runtime "
+					      "runsc); %s has none", s->rt.name);
+		free(s);
+		return rc;
 	}
 	s->memory_mb = cfg->memory_mb ? cfg->memory_mb : OCI_MB_PER_VCPU;
 	s->timeout_ns = cfg->timeout_ns;
@@ -134,6 +186,8 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 		free(s);
 		return rc;
 	}
+	if (s->platform[0] && s->cpuset[0] && s->rt.cg_version == 1)
+		cpuset_parent_fill();
 	pthread_mutex_init(&s->lock, NULL);
 	oci_runtime_reap_stale(&s->rt, CG_ROOT, CG_PARENT);
 	*drv = s;
@@ -257,8 +311,9 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	struct jb_fn_ready ready;
 	struct pre_arg pa;
 	char line[JB_PROTO_LINE_MAX], tail[256];
-	char *argv[10];
+	char *argv[12], platform_flag[48];
 	unsigned serial;
+	int a = 0;
 	int rc;
 
 	if (!ci)
@@ -283,15 +338,23 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 		return rc;
 	}
 	live_set(s, ci->id, 1);
-	argv[0] = s->rt.path;
-	argv[1] = "run";
-	argv[2] = "-d";
-	argv[3] = "--pid-file";
-	argv[4] = ci->pidfile;
-	argv[5] = "--bundle";
-	argv[6] = ci->bundle;
-	argv[7] = ci->id;
-	argv[8] = NULL;
+	argv[a++] = s->rt.path;
+	if (s->platform[0]) {
+		snprintf(platform_flag, sizeof(platform_flag), "--platform=%s", s->platform);
+		argv[a++] = platform_flag;
+		/* runsc does not create the bundle's new network namespace itself (it wants a
+		 * path) and refuses the host's; `none` gives the Sentry's netstack loopback
+		 * only, the same no-network function as under runc. */
+		argv[a++] = "--network=none";
+	}
+	argv[a++] = "run";
+	argv[a++] = s->platform[0] ? "--detach" : "-d";
+	argv[a++] = "--pid-file";
+	argv[a++] = ci->pidfile;
+	argv[a++] = "--bundle";
+	argv[a++] = ci->bundle;
+	argv[a++] = ci->id;
+	argv[a] = NULL;
 	pa.log = ci->log;
 	rc = fn_channel_spawn(&ci->ch, argv, container_pre_exec, &pa, err);
 	if (rc)
@@ -304,9 +367,12 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 										: START_TIMEOUT_NS,
 				  err);
 	if (rc) {
+		char why[200]; /* err->msg cannot be both a source and the destination */
+
+		snprintf(why, sizeof(why), "%.199s", err ? err->msg : jb_strerror(rc));
 		log_tail(ci->log, tail, sizeof(tail));
-		rc = jb_err_set(err, rc, "container %s did not start: %s%s%.200s", ci->id,
-				err ? err->msg : jb_strerror(rc), tail[0] ? "; runtime: " : "", tail);
+		rc = jb_err_set(err, rc, "container %s did not start: %s%s%.200s", ci->id, why,
+				tail[0] ? "; runtime: " : "", tail);
 		goto fail;
 	}
 	rc = jb_proto_ready_parse(line, &ready, err);
@@ -350,6 +416,14 @@ container_invoke(void *drv, struct driver_instance *inst, const struct jb_fn_req
 		rc = jb_err_set(err, -ENOMEM, "OOM-killed: the function exceeded its memory limit "
 					      "of %llu MB (container %s)",
 				(unsigned long long)s->memory_mb, ci->id);
+	/* gVisor: the Sentry may end the sandbox itself when the host refuses it memory at
+	 * the cgroup's limit, so no OOM kill is counted; the limit's hit counter is. */
+	else if (rc == -EPIPE && s->platform[0] &&
+		 !cgroup_limit_hits_read(CG_ROOT, s->rt.cg_version, ci->cgroup, &kills) && kills)
+		rc = jb_err_set(err, -ENOMEM, "out of memory: the gVisor sandbox ended after its "
+					      "memory use hit the limit of %llu MB %llu time(s) "
+					      "(container %s)",
+				(unsigned long long)s->memory_mb, (unsigned long long)kills, ci->id);
 	return rc;
 }
 
@@ -393,6 +467,13 @@ container_describe(void *drv, struct driver_info *info)
 	info->cpu_quota_us = oci_cpu_quota_us(s->memory_mb, OCI_CPU_PERIOD_US);
 	info->cpu_period_us = OCI_CPU_PERIOD_US;
 	snprintf(info->cores, sizeof(info->cores), "%s", s->cpuset);
+	if (s->platform[0]) {
+		snprintf(info->isolation, sizeof(info->isolation), "gvisor-%.20s", s->platform);
+		snprintf(info->accel, sizeof(info->accel), "%.15s", s->platform);
+		/* The sidecar keeps runtime_version; the platform rides along with it. */
+		snprintf(info->runtime_version, sizeof(info->runtime_version), "%.90s; platform %.20s",
+			 s->rt.version, s->platform);
+	}
 }
 
 static void
@@ -426,8 +507,8 @@ container_teardown(void *drv)
 
 const struct driver_ops driver_container = {
 	.name = "container",
-	.summary = "joulebench-fn in OCI containers (runc or crun), co-located on shared cores "
-		   "under a CPU quota",
+	.summary = "joulebench-fn in OCI containers (runc, crun, or gVisor's runsc), co-located "
+		   "on shared cores under a CPU quota",
 	.isolation = "container",
 	.probe = container_probe,
 	.prepare = container_prepare,

@@ -7,12 +7,14 @@
 #ifndef JB_DRIVER_PRIVATE_H
 #define JB_DRIVER_PRIVATE_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "driver.h"
 
 extern const struct driver_ops driver_pinned;
 extern const struct driver_ops driver_container;
+extern const struct driver_ops driver_microvm;
 
 struct fn_channel {
 	pid_t pid;
@@ -60,5 +62,20 @@ int fn_channel_wait(struct fn_channel *ch, uint64_t timeout_ns);
 /** fn_channel_close() - ask the instance to quit, wait up to @grace_ns, then SIGKILL and
  * reap it. Safe to call twice. */
 void fn_channel_close(struct fn_channel *ch, uint64_t grace_ns);
+
+/**
+ * driver_capture() - run @argv (argv[0] a path) with stdin /dev/null, its stdout and
+ * stderr into @out (NUL-terminated, cut at @len - 1), killed after @timeout_ns.
+ * Return: its exit status (128 + signal when killed), or -errno when it could not start.
+ */
+int driver_capture(char *const argv[], char *out, size_t len, uint64_t timeout_ns);
+
+/**
+ * gvisor_platform_pick() - check @want (NULL = runsc's own default) against the platforms
+ * the runsc at @rt_path offers (its `flags` help), and put the one to use in @out.
+ * Return: 0, or -EINVAL with the platforms it offers in @why.
+ */
+int gvisor_platform_pick(const char *rt_path, const char *want, char *out, size_t len,
+			 char *why, size_t why_len);
 
 #endif

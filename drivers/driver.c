@@ -14,6 +14,7 @@
 static const struct driver_ops *const driver_table[] = {
 	&driver_pinned,
 	&driver_container,
+	&driver_microvm,
 };
 
 const char *
@@ -54,6 +55,15 @@ driver_cpus_format(const int *cores, size_t n, char *buf, size_t len)
 		used += (size_t)w;
 		i = j + 1;
 	}
+}
+
+const char *
+driver_isolation_name(const struct driver_ops *ops, void *drv, struct driver_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (ops->describe && drv)
+		ops->describe(drv, info);
+	return info->isolation[0] ? info->isolation : ops->isolation;
 }
 
 size_t

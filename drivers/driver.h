@@ -28,6 +28,11 @@ struct driver_config {
 	const char *runtime;           /* container: "runc", "crun" or a path; NULL = probe */
 	int exclusive;                 /* pinned: one instance on the whole machine */
 	const char *sysfs_root;        /* NULL = "/sys"; tests point it at fixtures */
+	/* Optional, added for the isolation ladder (issue 16); NULL = the driver's default. */
+	const char *platform;          /* container with runsc: gVisor platform (ptrace, kvm, ...) */
+	const char *accel;             /* microvm: "kvm", "tcg" or "auto" */
+	const char *vmm;               /* microvm: "qemu" or "firecracker" */
+	const char *guest_dir;         /* microvm: the guest kernel (scripts/fetch-guest-kernel) */
 };
 
 /* What a driver reports for the run metadata; "" for what does not apply. */
@@ -42,6 +47,10 @@ struct driver_info {
 	char smt_idle[256];            /* SMT siblings kept idle, as a list */
 	int exclusive;
 	unsigned max_instances;        /* instances that can run at once; 0 = no fixed limit */
+	/* Optional, added for the isolation ladder (issue 16); "" when not set. */
+	char isolation[32];            /* the rung as run: "gvisor-ptrace", "microvm-tcg" */
+	char accel[16];                /* microvm: "kvm" or "tcg"; gVisor: its platform */
+	unsigned vcpus;                /* microvm: vCPUs per VM */
 };
 
 /* A running instance. The driver owns priv; the rest is for the runner and the CSV. */
@@ -91,6 +100,14 @@ const char *driver_status_for(int rc);
  * driver_cpus_format() - write @cores (@n of them) as a list of ranges ("0-3,6") into @buf.
  */
 void driver_cpus_format(const int *cores, size_t n, char *buf, size_t len);
+
+/**
+ * driver_isolation_name() - the isolation of a prepared driver as rows should name it: the
+ * driver's own description (info.isolation: "microvm-tcg", "gvisor-ptrace") when it gives
+ * one, else ops->isolation. Points into @info or at a static string.
+ */
+const char *driver_isolation_name(const struct driver_ops *ops, void *drv,
+				  struct driver_info *info);
 
 /** driver_find() - the driver called @name, or NULL. */
 const struct driver_ops *driver_find(const char *name);

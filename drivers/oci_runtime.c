@@ -54,7 +54,7 @@ find_exe(const char *name, char *out, size_t len)
 static int
 runtime_version(const char *rt_path, char *out, size_t len)
 {
-	char cmd[PATH_MAX + 32], line[256];
+	char cmd[PATH_MAX + 32], line[256], rest[256];
 	FILE *p;
 	int st;
 
@@ -64,6 +64,10 @@ runtime_version(const char *rt_path, char *out, size_t len)
 		return -errno;
 	if (!fgets(line, sizeof(line), p))
 		line[0] = '\0';
+	/* Read to the end: runsc prints a second line ("spec: ..."), and a pipe closed
+	 * before it is written kills it with SIGPIPE, a spurious "--version failed". */
+	while (fgets(rest, sizeof(rest), p))
+		;
 	st = pclose(p);
 	line[strcspn(line, "\n")] = '\0';
 	snprintf(out, len, "%s", line);
@@ -130,8 +134,8 @@ oci_runtime_pick(const char *want, const char *cg_root, struct oci_runtime *rt, 
 		if (n > 0 && (size_t)n < sizeof(reasons) - used)
 			used += (size_t)n;
 	}
-	snprintf(why, why_len, "no usable OCI runtime (%s); install runc (scripts/install-deps)",
-		 reasons);
+	snprintf(why, why_len, "no usable OCI runtime (%s); install runc, or runsc for gVisor "
+		 "(scripts/install-deps --drivers)", reasons);
 	return -ENODEV;
 }
 
@@ -198,7 +202,7 @@ oci_runtime_reap_stale(const struct oci_runtime *rt, const char *cg_root, const 
 	char cmd[PATH_MAX + 32], id[64];
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "'%s' list -q 2>/dev/null", rt->path);
+	snprintf(cmd, sizeof(cmd), "'%s' list --quiet 2>/dev/null", rt->path);
 	p = popen(cmd, "re");
 	if (!p)
 		return;

@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The `microvm` driver: each instance is joulebench-fn inside its own virtual machine,
+ * QEMU's `microvm` machine (Firecracker's class of VM: no PCI, no firmware to run, a
+ * kernel loaded directly; QEMU docs/system/i386/microvm.rst), the hardest rung of software
+ * isolation (DESIGN §1). The guest is Debian's cloud kernel (scripts/fetch-guest-kernel)
+ * with an initramfs joulebench builds for the run (microvm_initramfs.c): joulebench-vminit
+ * as init, which starts the function runner on the first serial port.
+ *
+ * Why the serial port: the 8250 UART is built into the guest kernel, so the guest needs
+ * no module, no virtio transport and no host vhost device, and QEMU connects it to our
+ * socket pair with `-serial stdio`: the request/reply lines are the same bytes as for
+ * `pinned`, through the same channel code (fn_channel.c). Its cost (a VM exit per byte)
+ * is what the drivers benchmark's warm dispatch measures. Kernel messages never reach it:
+ * no `console=` is given, so the kernel has no serial console.
+ *
+ * A cold start is QEMU's start to the runner's `ready` (the whole boot). Memory is the
+ * function's memory size and vCPUs one per 1769 MB (as AWS Lambda); the QEMU process gets
+ * a cgroup of its own with the same CPU quota as a container (microvm_cgroup.c), and the
+ * cgroup's CPU time splits a co-located window's energy. A runner that dies in the guest
+ * (crash, OOM) is reported by the guest's init (`died ... oom_kills=K`) before the VM
+ * ends; a hang is a timeout and the VM is killed; each becomes a row and the runner
+ * replaces the VM with a new cold start. Accelerator: KVM where it works, TCG where it
+ * does not (`auto` boots the guest under KVM with a deadline first), always recorded:
+ * the isolation is `microvm-kvm` or `microvm-tcg`, and TCG figures are emulation cost,
+ * not a microVM's.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "driver-private.h"
+#include "microvm.h"
+#include "oci_bundle.h"
+#include "oci_runtime.h"
+
+#define CG_ROOT MICROVM_CG_ROOT
+#define CG_PARENT MICROVM_CG_PARENT
+#define LIVE_MAX 256
+/* TCG boots this guest to init in ~1.2-3.5 s here; a loaded CI machine needs margin. */
+#define START_TIMEOUT_NS 90000000000ull
+/* `auto`: a KVM guest that works reaches `ready` in well under a second; a nested one
+ * that hangs after decompressing never does. */
+#define KVM_PROBE_TIMEOUT_NS 8000000000ull
+#define QUIT_GRACE_NS 2000000000ull
+#define VCPUS_MAX 6 /* Lambda's largest function (10,240 MB) has 6 vCPUs */
+
+struct microvm_state {
+	char vmm[16];                  /* "qemu" */
+	struct microvm_host host;      /* QEMU, the guest kernel and its version */
+	char qemu_version[96];
+	char initramfs[PATH_MAX];
+	char base_dir[256];
+	char accel[8];                 /* "kvm" or "tcg", as decided */
+	char accel_why[48];            /* why `auto` chose it, for the sidecar; "" otherwise */
+	uint64_t memory_mb;
+	unsigned vcpus;
+	uint64_t quota_us;
+	int cores[DRIVER_CORES_MAX];
+	size_t n_cores;
+	char cpuset[256];
+	int cg_version;                /* 0: no cgroup (not root), schedstat instead */
+	uint64_t timeout_ns;
+	uint64_t tsc_khz;              /* the host's TSC rate, for a TCG guest; 0 = unknown */
+	const char *fault;             /* test hook: kernel argument jb.fault=... */
+	pthread_mutex_t lock;
+	unsigned serial;
+	char live[LIVE_MAX][48];
+};
+
+struct microvm_inst {
+	struct fn_channel ch;
+	char id[48];
+	char cgroup[96];
+	char log[PATH_MAX];
+	int hung;
+};
+
+static int
+microvm_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
+{
+	struct microvm_state *s = calloc(1, sizeof(*s));
+	int rc;
+
+	(void)ctx;
+	if (!s) {
+		snprintf(why, why_len, "out of memory");
+		return -ENOMEM;
+	}
+	rc = microvm_host_check(getenv("JOULEBENCH_VMM"), NULL, &s->host, why, why_len);
+	free(s);
+	return rc;
+}
+
+static void
+live_set(struct microvm_state *s, const char *id, int on)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < LIVE_MAX; i++) {
+		if (on && !s->live[i][0]) {
+			snprintf(s->live[i], sizeof(s->live[i]), "%s", id);
+			break;
+		}
+		if (!on && !strcmp(s->live[i], id)) {
+			s->live[i][0] = '\0';
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+struct pre_arg {
+	const struct microvm_state *s;
+	const struct microvm_inst *vi;
+};
+
+/* In the child: own process group (a terminal's ^C reaches only the harness, which then
+ * stops the VMs in order), QEMU's stderr to a log, the cores, the VM's cgroup. */
+static int
+microvm_pre_exec(void *arg)
+{
+	const struct pre_arg *a = arg;
+	int fd;
+
+	if (setpgid(0, 0) != 0)
+		return errno;
+	fd = open(a->vi->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || dup2(fd, 2) < 0)
+		return errno;
+	if (a->s->n_cores) {
+		cpu_set_t set;
+		size_t i;
+
+		CPU_ZERO(&set);
+		for (i = 0; i < a->s->n_cores; i++)
+			CPU_SET(a->s->cores[i], &set);
+		if (sched_setaffinity(0, sizeof(set), &set) != 0)
+			return errno;
+	}
+	if (a->s->cg_version)
+		return microvm_cgroup_enter(CG_ROOT, a->s->cg_version, a->vi->cgroup);
+	return 0;
+}
+
+static void
+vm_destroy(struct microvm_state *s, struct microvm_inst *vi)
+{
+	if (vi->ch.pid > 0) {
+		if (!vi->hung)
+			(void)fn_channel_write(&vi->ch, "quit\n", 5, NULL);
+		/* The guest's init reboots once the runner quits, which ends QEMU
+		 * (-no-reboot); a hung or slow guest is killed. */
+		if (vi->hung || fn_channel_wait(&vi->ch, QUIT_GRACE_NS))
+			kill(vi->ch.pid, SIGKILL);
+		fn_channel_close(&vi->ch, 0);
+	}
+	if (s->cg_version)
+		microvm_cgroup_kill_all(CG_ROOT, s->cg_version, vi->cgroup);
+	(void)unlink(vi->log);
+	live_set(s, vi->id, 0);
+}
+
+/* Boot one VM under @accel to the runner's `ready`, within @timeout_ns. */
+static int
+vm_boot(struct microvm_state *s, const char *accel, struct microvm_inst *vi,
+	uint64_t timeout_ns, struct jb_err *err)
+{
+	char mem[32], smp[16], append[256], line[JB_PROTO_LINE_MAX], tail[256];
+	char *argv[32];
+	struct pre_arg pa = { s, vi };
+	unsigned serial, tries;
+	int a = 0, rc;
+
+	pthread_mutex_lock(&s->lock);
+	serial = s->serial++;
+	pthread_mutex_unlock(&s->lock);
+	snprintf(vi->id, sizeof(vi->id), "vm-%ld-%u", (long)getpid(), serial);
+	snprintf(vi->cgroup, sizeof(vi->cgroup), CG_PARENT "/%s", vi->id);
+	snprintf(vi->log, sizeof(vi->log), "%.200s/%.47s.log", s->base_dir, vi->id);
+	live_set(s, vi->id, 1);
+	if (s->cg_version &&
+	    (rc = microvm_cgroup_create(CG_ROOT, s->cg_version, vi->cgroup, s->quota_us,
+					OCI_CPU_PERIOD_US, err))) {
+		live_set(s, vi->id, 0);
+		return rc;
+	}
+	snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)s->memory_mb);
+	snprintf(smp, sizeof(smp), "%u", s->vcpus);
+	/* No console= (the serial port is the protocol's alone); panic and triple-fault
+	 * reboot end the VM; jb.fault is the tests' crash hook (microvm_init.c). */
+	snprintf(append, sizeof(append), "quiet panic=-1 reboot=t%s%s", s->fault ? " jb.fault=" : "",
+		 s->fault ? s->fault : "");
+	argv[a++] = s->host.qemu;
+	argv[a++] = "-M";
+	argv[a++] = "microvm,acpi=off,x-option-roms=off";
+	argv[a++] = "-accel";
+	argv[a++] = (char *)accel;
+	/* KVM: the host's CPU model (and kvmclock). TCG: `max`; its TSC is the host's
+	 * (QEMU's rdtsc helper), but the guest cannot calibrate it (no HPET or PM timer on
+	 * microvm, and the emulated PIT is too irregular: "tsc: Unable to calibrate against
+	 * PIT ... Marking TSC unstable") and falls back to jiffies, 4 ms steps that make the
+	 * runner's wall_ns useless. So the host's TSC rate is given (tsc_early_khz=, kernel
+	 * admin-guide/kernel-parameters.txt) and the guest keeps the TSC clocksource. */
+	argv[a++] = "-cpu";
+	argv[a++] = !strcmp(accel, "kvm") ? "host" : "max";
+	if (!strcmp(accel, "tcg") && s->tsc_khz)
+		snprintf(append + strlen(append), sizeof(append) - strlen(append),
+			 " tsc=reliable tsc_early_khz=%llu", (unsigned long long)s->tsc_khz);
+	argv[a++] = "-m";
+	argv[a++] = mem;
+	argv[a++] = "-smp";
+	argv[a++] = smp;
+	argv[a++] = "-nodefaults";
+	argv[a++] = "-no-user-config";
+	argv[a++] = "-display";
+	argv[a++] = "none";
+	argv[a++] = "-serial";
+	argv[a++] = "stdio";
+	argv[a++] = "-no-reboot";
+	argv[a++] = "-kernel";
+	argv[a++] = s->host.kernel;
+	argv[a++] = "-initrd";
+	argv[a++] = s->initramfs;
+	argv[a++] = "-append";
+	argv[a++] = append;
+	argv[a] = NULL;
+	rc = fn_channel_spawn(&vi->ch, argv, microvm_pre_exec, &pa, err);
+	if (rc)
+		goto fail;
+	/* Anything before `ready` (there should be nothing) is skipped, boundedly. */
+	for (tries = 0; tries < 64; tries++) {
+		rc = fn_channel_read_line(&vi->ch, line, sizeof(line), timeout_ns, err);
+		if (rc || !strncmp(line, "ready", 5))
+			break;
+	}
+	if (rc) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "%.199s", rc == -ETIMEDOUT ? "no `ready` in time"
+							    : err ? err->msg : "");
+		microvm_log_tail(vi->log, tail, sizeof(tail));
+		rc = jb_err_set(err, rc, "microVM %s (%s) did not start: %s%s%.200s", vi->id, accel,
+				why, tail[0] ? "; qemu: " : "", tail);
+		goto fail;
+	}
+	if (!strncmp(line, "died", 4)) {
+		rc = jb_err_set(err, -EPIPE, "microVM %s: the runner died at start: %.200s", vi->id,
+				line);
+		goto fail;
+	}
+	return 0;
+fail:
+	vi->hung = 1;
+	vm_destroy(s, vi);
+	return rc;
+}
+
+/* The accelerator, and for `auto` why (the sidecar's runtime_version carries it). */
+static int
+accel_decide(struct microvm_state *s, const char *want, struct jb_err *err)
+{
+	struct microvm_inst probe = { 0 };
+	int fd;
+
+	s->accel_why[0] = '\0';
+	if (want && !strcmp(want, "tcg")) {
+		snprintf(s->accel, sizeof(s->accel), "tcg");
+		return 0;
+	}
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	if (want && !strcmp(want, "kvm")) {
+		if (fd < 0)
+			return jb_err_set(err, -ENODEV, "microvm: --accel kvm: /dev/kvm: %s",
+					  strerror(errno));
+		snprintf(s->accel, sizeof(s->accel), "kvm");
+		return 0;
+	}
+	if (fd >= 0 && vm_boot(s, "kvm", &probe, KVM_PROBE_TIMEOUT_NS, NULL) == 0) {
+		vm_destroy(s, &probe);
+		snprintf(s->accel, sizeof(s->accel), "kvm");
+		snprintf(s->accel_why, sizeof(s->accel_why), " (auto: a KVM guest booted)");
+		return 0;
+	}
+	snprintf(s->accel, sizeof(s->accel), "tcg");
+	snprintf(s->accel_why, sizeof(s->accel_why), fd < 0 ? " (auto: no usable /dev/kvm)"
+							    : " (auto: KVM guest did not boot in 8 s)");
+	return 0;
+}
+
+static void
+state_free(struct microvm_state *s)
+{
+	if (s->base_dir[0])
+		(void)oci_bundle_remove(s->base_dir);
+	free(s);
+}
+
+static int
+microvm_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
+{
+	struct microvm_state *s = calloc(1, sizeof(*s));
+	char why[768], fn[PATH_MAX], init[PATH_MAX];
+	int rc;
+
+	if (!s)
+		return jb_err_set(err, -ENOMEM, "microvm: out of memory");
+	rc = microvm_host_check(cfg->vmm ? cfg->vmm : getenv("JOULEBENCH_VMM"), cfg->guest_dir, &s->host, why,
+			   sizeof(why));
+	if (rc) {
+		free(s);
+		return jb_err_set(err, rc, "microvm: %s", why);
+	}
+	if (!cfg->fn_path || !realpath(cfg->fn_path, fn)) {
+		free(s);
+		return jb_err_set(err, -ENOENT, "microvm: function runner '%s' not found",
+				  cfg->fn_path ? cfg->fn_path : "(none)");
+	}
+	if (microvm_vminit_find(fn, init, sizeof(init))) {
+		free(s);
+		return jb_err_set(err, -ENOENT, "microvm: joulebench-vminit not found beside %s "
+						"(or set JOULEBENCH_VMINIT)", fn);
+	}
+	snprintf(s->vmm, sizeof(s->vmm), "qemu");
+	{
+		char *argv[] = { s->host.qemu, "--version", NULL };
+
+		char out[256], *v;
+
+		/* "QEMU emulator version 7.2.22 (Debian ...)" -> "QEMU 7.2.22". */
+		(void)driver_capture(argv, out, sizeof(out), 10000000000ull);
+		v = strstr(out, "version ");
+		snprintf(s->qemu_version, sizeof(s->qemu_version), "QEMU %.*s",
+			 v ? (int)strcspn(v + 8, " \n") : 0, v ? v + 8 : "");
+	}
+	s->memory_mb = cfg->memory_mb ? cfg->memory_mb : OCI_MB_PER_VCPU;
+	s->vcpus = (unsigned)((s->memory_mb + OCI_MB_PER_VCPU - 1) / OCI_MB_PER_VCPU);
+	if (s->vcpus > VCPUS_MAX)
+		s->vcpus = VCPUS_MAX;
+	s->quota_us = oci_cpu_quota_us(s->memory_mb, OCI_CPU_PERIOD_US);
+	s->timeout_ns = cfg->timeout_ns;
+	s->fault = getenv("JOULEBENCH_MICROVM_FAULT");
+	if (cfg->cores && cfg->n_cores) {
+		cpu_set_t set;
+		size_t i;
+
+		if (sched_getaffinity(0, sizeof(set), &set) != 0)
+			CPU_ZERO(&set);
+		for (i = 0; i < cfg->n_cores; i++) {
+			if (cfg->cores[i] < 0 || cfg->cores[i] >= CPU_SETSIZE ||
+			    !CPU_ISSET(cfg->cores[i], &set)) {
+				free(s);
+				return jb_err_set(err, -EINVAL, "microvm: core %d is not available to "
+								"this process", cfg->cores[i]);
+			}
+			s->cores[i] = cfg->cores[i];
+		}
+		s->n_cores = cfg->n_cores;
+		driver_cpus_format(cfg->cores, cfg->n_cores, s->cpuset, sizeof(s->cpuset));
+	}
+	s->cg_version = geteuid() == 0 ? cgroup_version_detect(CG_ROOT) : 0;
+	if (s->cg_version < 0)
+		s->cg_version = 0;
+	microvm_stale_reap(s->cg_version);
+	snprintf(s->base_dir, sizeof(s->base_dir), "%.200s/joulebench-vm-%ld-XXXXXX",
+		 oci_runtime_tmp_dir(), (long)getpid());
+	if (!mkdtemp(s->base_dir)) {
+		rc = jb_err_set(err, -errno, "microvm: mkdtemp %s: %s", s->base_dir, strerror(errno));
+		s->base_dir[0] = '\0';
+		state_free(s);
+		return rc;
+	}
+	snprintf(s->initramfs, sizeof(s->initramfs), "%.200s/initramfs.cpio", s->base_dir);
+	rc = microvm_initramfs_build(s->initramfs, init, fn, err);
+	if (rc) {
+		state_free(s);
+		return rc;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	s->tsc_khz = microvm_host_tsc_khz();
+	rc = accel_decide(s, cfg->accel, err);
+	if (rc) {
+		pthread_mutex_destroy(&s->lock);
+		state_free(s);
+		return rc;
+	}
+	*drv = s;
+	return 0;
+}
+
+static int
+microvm_start_instance(void *drv, unsigned id, struct driver_instance *inst, struct jb_err *err)
+{
+	struct microvm_state *s = drv;
+	struct microvm_inst *vi = calloc(1, sizeof(*vi));
+	uint64_t t = s->timeout_ns > START_TIMEOUT_NS ? s->timeout_ns : START_TIMEOUT_NS;
+	int rc;
+
+	if (!vi)
+		return jb_err_set(err, -ENOMEM, "microvm: out of memory");
+	rc = vm_boot(s, s->accel, vi, t, err);
+	if (rc) {
+		free(vi);
+		return rc;
+	}
+	memset(inst, 0, sizeof(*inst));
+	inst->id = id;
+	inst->pid = vi->ch.pid;
+	inst->core = s->n_cores == 1 ? s->cores[0] : -1;
+	/* The host cores the VM may run on; the guest's own view is its vCPUs. */
+	snprintf(inst->cpus_allowed, sizeof(inst->cpus_allowed), "%.127s", s->cpuset);
+	snprintf(inst->name, sizeof(inst->name), "%s", vi->id);
+	inst->priv = vi;
+	return 0;
+}
+
+/* The guest init's report of a dead runner: "died pid=N signal=S code=C oom_kills=K". */
+static int
+died_parse(const struct microvm_state *s, const struct microvm_inst *vi, const char *line,
+	   struct jb_err *err)
+{
+	int sig = 0, code = 0;
+	unsigned long oom = 0;
+	const char *p;
+
+	if ((p = strstr(line, "signal=")))
+		sig = atoi(p + 7);
+	if ((p = strstr(line, "code=")))
+		code = atoi(p + 5);
+	if ((p = strstr(line, "oom_kills=")))
+		oom = strtoul(p + 10, NULL, 10);
+	if (oom)
+		return jb_err_set(err, -ENOMEM, "OOM-killed: the function exceeded the microVM's "
+						"memory of %llu MB (%s, guest kernel's oom_kill %lu)",
+				  (unsigned long long)s->memory_mb, vi->id, oom);
+	if (sig)
+		return jb_err_set(err, -EPIPE, "function runner in microVM %s killed by signal %d "
+					       "(%s)", vi->id, sig, strsignal(sig));
+	return jb_err_set(err, -EPIPE, "function runner in microVM %s exited with code %d", vi->id,
+			  code);
+}
+
+static int
+microvm_invoke(void *drv, struct driver_instance *inst, const struct jb_fn_request *req,
+	       struct jb_fn_result *res, struct jb_err *err)
+{
+	struct microvm_state *s = drv;
+	struct microvm_inst *vi = inst->priv;
+	char line[JB_PROTO_LINE_MAX], tail[200];
+	int n, rc;
+
+	if (!vi)
+		return jb_err_set(err, -ESRCH, "microvm: instance %u is not running", inst->id);
+	n = jb_proto_request_format(req, line, sizeof(line));
+	if (n < 0)
+		return jb_err_set(err, n, "request too long");
+	rc = fn_channel_write(&vi->ch, line, (size_t)n, err);
+	if (!rc)
+		rc = fn_channel_read_line(&vi->ch, line, sizeof(line), s->timeout_ns, err);
+	if (rc == -ETIMEDOUT)
+		vi->hung = 1;
+	if (rc == -EPIPE) {
+		char why[256], rest[JB_PROTO_LINE_MAX];
+		int k;
+
+		/* The runner died between requests, or as the request went out: the guest's
+		 * init said how before the VM ended, and its line waits unread (a write to the
+		 * ended QEMU fails before anything is read). */
+		snprintf(why, sizeof(why), "%.255s", err ? err->msg : "QEMU exited");
+		for (k = 0; k < 8; k++) {
+			if (fn_channel_read_line(&vi->ch, rest, sizeof(rest), 200000000u, NULL))
+				break;
+			if (!strncmp(rest, "died ", 5))
+				return died_parse(s, vi, rest, err);
+		}
+		/* QEMU itself ended: a guest panic, or it was killed. */
+		microvm_log_tail(vi->log, tail, sizeof(tail));
+		return jb_err_set(err, -EPIPE, "microVM %s (QEMU) ended: %.200s%s%s", vi->id, why,
+				  tail[0] ? "; qemu: " : "", tail);
+	}
+	if (rc)
+		return rc;
+	if (!strncmp(line, "died", 4))
+		return died_parse(s, vi, line, err);
+	return jb_proto_result_parse(line, res, err);
+}
+
+static void
+microvm_stop_instance(void *drv, struct driver_instance *inst)
+{
+	struct microvm_inst *vi = inst->priv;
+
+	if (!vi)
+		return;
+	vm_destroy(drv, vi);
+	free(vi);
+	inst->priv = NULL;
+	inst->pid = 0;
+}
+
+static int
+microvm_cpu_ns(void *drv, const struct driver_instance *inst, uint64_t *cpu_ns,
+	       struct jb_err *err)
+{
+	struct microvm_state *s = drv;
+	const struct microvm_inst *vi = inst->priv;
+
+	if (!vi)
+		return jb_err_set(err, -ESRCH, "microvm: instance %u is not running", inst->id);
+	if (s->cg_version)
+		return cgroup_cpu_ns_read(CG_ROOT, s->cg_version, vi->cgroup, cpu_ns, err);
+	return microvm_tasks_cpu_ns(vi->ch.pid, cpu_ns, err);
+}
+
+static void
+microvm_describe(void *drv, struct driver_info *info)
+{
+	struct microvm_state *s = drv;
+
+	memset(info, 0, sizeof(*info));
+	snprintf(info->runtime, sizeof(info->runtime), "qemu-microvm");
+	/* The sidecar keeps runtime_version: the VMM, the guest and the accelerator. */
+	snprintf(info->runtime_version, sizeof(info->runtime_version), "%.24s; guest %.32s; accel %s%s",
+		 s->qemu_version, s->host.guest_version, s->accel, s->accel_why);
+	snprintf(info->runtime_path, sizeof(info->runtime_path), "%.*s",
+		 (int)sizeof(info->runtime_path) - 1, s->host.qemu);
+	info->cgroup_version = s->cg_version;
+	info->memory_mb = s->memory_mb;
+	info->cpu_quota_us = s->cg_version ? s->quota_us : 0;
+	info->cpu_period_us = s->cg_version ? OCI_CPU_PERIOD_US : 0;
+	snprintf(info->cores, sizeof(info->cores), "%s", s->cpuset);
+	snprintf(info->isolation, sizeof(info->isolation), "microvm-%s", s->accel);
+	snprintf(info->accel, sizeof(info->accel), "%s", s->accel);
+	info->vcpus = s->vcpus;
+}
+
+static void
+microvm_teardown(void *drv)
+{
+	struct microvm_state *s = drv;
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < LIVE_MAX; i++) {
+		char cg[96];
+
+		if (!s->live[i][0] || !s->cg_version)
+			continue;
+		snprintf(cg, sizeof(cg), CG_PARENT "/%s", s->live[i]);
+		microvm_cgroup_kill_all(CG_ROOT, s->cg_version, cg);
+	}
+	if (s->cg_version)
+		cgroup_dir_remove(CG_ROOT, s->cg_version, CG_PARENT);
+	pthread_mutex_destroy(&s->lock);
+	state_free(s);
+}
+
+const struct driver_ops driver_microvm = {
+	.name = "microvm",
+	.summary = "joulebench-fn in QEMU microvm virtual machines (KVM, or TCG where KVM does "
+		   "not work), one per instance, co-located on shared cores under a CPU quota",
+	.isolation = "microvm",
+	.probe = microvm_probe,
+	.prepare = microvm_prepare,
+	.start_instance = microvm_start_instance,
+	.invoke = microvm_invoke,
+	.stop_instance = microvm_stop_instance,
+	.teardown = microvm_teardown,
+	.cpu_ns = microvm_cpu_ns,
+	.describe = microvm_describe,
+};

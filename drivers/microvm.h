@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the microvm driver's files share: the guest image (microvm_initramfs.c) and the
+ * per-VM cgroup that holds a QEMU process and gives its CPU time (microvm_cgroup.c).
+ */
+#ifndef JB_MICROVM_H
+#define JB_MICROVM_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "jb_err.h"
+
+#define MICROVM_LIBS_MAX 64
+#define MICROVM_CG_ROOT "/sys/fs/cgroup"
+#define MICROVM_CG_PARENT "/joulebench"
+
+/* What the host offers the driver (microvm_host.c). */
+struct microvm_host {
+	char qemu[PATH_MAX];           /* qemu-system-x86_64 */
+	char kernel[PATH_MAX];         /* <guest dir>/vmlinuz */
+	char guest_version[96];        /* its kernel release, "" when unknown */
+};
+
+/**
+ * microvm_host_check() - can the driver work here with @vmm ("qemu", "firecracker" or
+ * NULL) and the guest kernel in @guest_dir (NULL: $JOULEBENCH_GUEST_DIR, else the cache
+ * scripts/fetch-guest-kernel fills)? Fills @h. Return: 0, or -ENODEV with the reason and
+ * the package or command that fixes it in @why.
+ */
+int microvm_host_check(const char *vmm, const char *guest_dir, struct microvm_host *h,
+		       char *why, size_t why_len);
+
+/** microvm_vminit_find() - joulebench-vminit: $JOULEBENCH_VMINIT, beside @fn_path
+ * (installed), the build tree, or the configured paths. 0 or -ENOENT. */
+int microvm_vminit_find(const char *fn_path, char *out, size_t len);
+
+/** microvm_stale_reap() - kill the QEMUs of harnesses that no longer exist (by their
+ * cgroups under hierarchy @cg_version, 0 = none, and their command lines) and remove
+ * their cgroups and run directories. */
+void microvm_stale_reap(int cg_version);
+
+/** microvm_log_tail() - the last line of the file @path into @out ("" when none). */
+void microvm_log_tail(const char *path, char *out, size_t len);
+
+/** microvm_host_tsc_khz() - the host's TSC rate in kHz (x86-64; 0 elsewhere). */
+uint64_t microvm_host_tsc_khz(void);
+
+/**
+ * microvm_elf_needs() - the files the ELF executable or library @path needs at run time:
+ * its interpreter (PT_INTERP) and its DT_NEEDED libraries, resolved as the loader would
+ * (DT_RUNPATH/DT_RPATH, then the multiarch and classic system directories), recursively.
+ * @out gets up to @max host paths (each malloc'd, caller frees), @n their count; paths
+ * already in @out are not added twice. Return: 0, -ENOENT (a library was not found, named
+ * in @err), -ENOEXEC (not a 64-bit ELF), -E2BIG, -errno.
+ */
+int microvm_elf_needs(const char *path, char **out, size_t *n, size_t max, struct jb_err *err);
+
+/**
+ * microvm_initramfs_build() - write a newc cpio archive (the kernel's initramfs format,
+ * Documentation/driver-api/early-userspace/buffer-format.rst) to @out: /init (@init_path),
+ * /joulebench-fn (@fn_path), the libraries and loader both need at their host paths,
+ * mount points and /dev/console. Return: 0 or -errno with a message in @err.
+ */
+int microvm_initramfs_build(const char *out, const char *init_path, const char *fn_path,
+			    struct jb_err *err);
+
+/**
+ * microvm_cgroup_create() - make cgroup @path ("/joulebench/vm-...") with a CPU quota of
+ * @quota_us per @period_us (0 = none) in hierarchy @version (1: cpu and cpuacct; 2: the
+ * unified tree, +cpu enabled on the way down). Return: 0 or -errno with a message.
+ */
+int microvm_cgroup_create(const char *root, int version, const char *path, uint64_t quota_us,
+			  uint64_t period_us, struct jb_err *err);
+
+/** microvm_cgroup_enter() - move the calling process into @path (between fork and exec).
+ * Return: 0 or a positive errno (for the pre-exec hook). */
+int microvm_cgroup_enter(const char *root, int version, const char *path);
+
+/** microvm_cgroup_kill_all() - SIGKILL every process still in @path (a harness that was
+ * killed left its QEMU behind), then remove it. */
+void microvm_cgroup_kill_all(const char *root, int version, const char *path);
+
+/** microvm_tasks_cpu_ns() - CPU time of all threads of @pid (sum of
+ * /proc/PID/task/x/schedstat run times), for hosts without a usable cgroup. */
+int microvm_tasks_cpu_ns(pid_t pid, uint64_t *cpu_ns, struct jb_err *err);
+
+#endif

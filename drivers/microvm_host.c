@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the microvm driver needs from the host and leaves on it (microvm.h): whether QEMU,
+ * the guest kernel and the guest's init are here (with the package or command that
+ * provides each one that is not), the host's TSC rate for a TCG guest, the last line of a
+ * QEMU log, and the leftovers of harnesses that were killed before they could clean up.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "jb_clock.h"
+#include "microvm.h"
+#include "oci_bundle.h"
+#include "oci_runtime.h"
+
+#define CG_ROOT MICROVM_CG_ROOT
+#define CG_PARENT MICROVM_CG_PARENT
+
+static int
+find_exe(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return access(out, X_OK) == 0 ? 0 : -ENOENT;
+	}
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(out, len, "%.*s/%s", (int)n, path, name);
+		if (n && access(out, X_OK) == 0)
+			return 0;
+		path += n + (path[n] == ':');
+	}
+	return -ENOENT;
+}
+
+static void
+guest_dir_default(const char *given, char *out, size_t len)
+{
+	const char *env = getenv("JOULEBENCH_GUEST_DIR"), *xdg = getenv("XDG_CACHE_HOME");
+
+	if (given && *given)
+		snprintf(out, len, "%s", given);
+	else if (env && *env)
+		snprintf(out, len, "%s", env);
+	else if (xdg && *xdg)
+		snprintf(out, len, "%s/joulebench/guest", xdg);
+	else
+		snprintf(out, len, "%s/.cache/joulebench/guest", getenv("HOME") ? getenv("HOME") : "/root");
+}
+
+/* What this host needs for the driver, with the fix in @why. */
+int
+microvm_host_check(const char *vmm, const char *guest_dir, struct microvm_host *s, char *why,
+		   size_t why_len)
+{
+	struct utsname u;
+	char dir[PATH_MAX], buf[256];
+
+	if (uname(&u) == 0 && strcmp(u.machine, "x86_64")) {
+		snprintf(why, why_len, "QEMU's microvm machine is x86 only; this host is %s "
+				       "(not supported yet)", u.machine);
+		return -ENODEV;
+	}
+	if (vmm && !strcmp(vmm, "firecracker")) {
+		if (find_exe("firecracker", buf, sizeof(buf)))
+			snprintf(why, why_len, "--vmm firecracker: no firecracker binary on $PATH (not "
+					       "packaged by Debian 12: install a release from "
+					       "github.com/firecracker-microvm/firecracker)");
+		else
+			snprintf(why, why_len, "--vmm firecracker: %s is installed, but this build "
+					       "drives QEMU only (Firecracker needs KVM and an "
+					       "uncompressed vmlinux; not implemented)", buf);
+		return -ENODEV;
+	}
+	if (find_exe("qemu-system-x86_64", s->qemu, sizeof(s->qemu))) {
+		snprintf(why, why_len, "qemu-system-x86_64 not found: apt-get install "
+				       "qemu-system-x86 (scripts/install-deps --drivers)");
+		return -ENODEV;
+	}
+	guest_dir_default(guest_dir, dir, sizeof(dir));
+	snprintf(s->kernel, sizeof(s->kernel), "%.*s/vmlinuz", (int)sizeof(s->kernel) - 10, dir);
+	if (access(s->kernel, R_OK) != 0) {
+		snprintf(why, why_len, "no guest kernel at %s: run scripts/fetch-guest-kernel "
+				       "(Debian's linux-image-cloud-amd64, never installed on the host)",
+			 s->kernel);
+		return -ENODEV;
+	}
+	snprintf(buf, sizeof(buf), "%.200s/version", dir);
+	if (cgroup_file_read(buf, s->guest_version, sizeof(s->guest_version)) == 0) {
+		/* "<package> <kernel release>": the release is enough. */
+		char *sp = strchr(s->guest_version, ' ');
+
+		if (sp)
+			memmove(s->guest_version, sp + 1, strlen(sp));
+		s->guest_version[strcspn(s->guest_version, "\n")] = '\0';
+	}
+	snprintf(why, why_len, "%s, guest %s", s->qemu, s->kernel);
+	return 0;
+}
+
+/* joulebench-vminit: beside the runner (installed), in the build tree, or as configured. */
+int
+microvm_vminit_find(const char *fn_path, char *out, size_t len)
+{
+	const char *env = getenv("JOULEBENCH_VMINIT");
+	char dir[PATH_MAX], *slash;
+
+	if (!out || len < 64)
+		return -EINVAL;
+	if (env && *env) {
+		snprintf(out, len, "%s", env);
+		return access(out, X_OK) == 0 ? 0 : -ENOENT;
+	}
+	snprintf(dir, sizeof(dir), "%s", fn_path);
+	slash = strrchr(dir, '/');
+	*(slash ? slash : dir) = '\0';
+	snprintf(out, len, "%.*s/joulebench-vminit", (int)len - 20, dir);
+	if (access(out, X_OK) == 0)
+		return 0;
+	snprintf(out, len, "%.*s/../drivers/joulebench-vminit", (int)len - 30, dir);
+	if (access(out, X_OK) == 0)
+		return 0;
+	snprintf(out, len, "%s", JB_VMINIT_BUILD_PATH);
+	if (access(out, X_OK) == 0)
+		return 0;
+	snprintf(out, len, "%s", JB_VMINIT_INSTALL_PATH);
+	return access(out, X_OK) == 0 ? 0 : -ENOENT;
+}
+
+/* QEMUs of a dead harness @dead: their command line names its run directory (the
+ * initramfs), "/joulebench-vm-<pid>-". For hosts without our cgroups (not root). (A
+ * parent-death signal cannot do this: it fires when the thread that forked exits, and
+ * the co-location scheduler starts instances from per-window threads.) */
+static void
+stale_qemus_kill(long dead)
+{
+	char p[64], cmd[4096], tag[48];
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return;
+	snprintf(tag, sizeof(tag), "/joulebench-vm-%ld-", dead);
+	while ((e = readdir(d))) {
+		long pid = strtol(e->d_name, NULL, 10);
+		ssize_t n;
+		int fd;
+
+		if (pid <= 0)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%ld/cmdline", pid);
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		cmd[n] = '\0';
+		for (ssize_t i = 0; i < n; i++)
+			if (!cmd[i])
+				cmd[i] = ' ';
+		if (strstr(cmd, "qemu-system") && strstr(cmd, tag))
+			kill((pid_t)pid, SIGKILL);
+	}
+	closedir(d);
+}
+
+/* Leftovers of harnesses killed with SIGKILL: their VMs' cgroups (and the QEMUs still in
+ * them) and their run directories. */
+void
+microvm_stale_reap(int cg_version)
+{
+	char p[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	long pid;
+
+	if (cg_version) {
+		snprintf(p, sizeof(p), cg_version == 2 ? CG_ROOT CG_PARENT : CG_ROOT "/cpuacct" CG_PARENT);
+		if ((d = opendir(p))) {
+			while ((e = readdir(d)))
+				if (sscanf(e->d_name, "vm-%ld-", &pid) == 1 && pid > 0 &&
+				    kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+					char cg[96];
+
+					snprintf(cg, sizeof(cg), CG_PARENT "/%.60s", e->d_name);
+					microvm_cgroup_kill_all(CG_ROOT, cg_version, cg);
+				}
+			closedir(d);
+		}
+	}
+	if ((d = opendir(oci_runtime_tmp_dir()))) {
+		while ((e = readdir(d)))
+			if (sscanf(e->d_name, "joulebench-vm-%ld-", &pid) == 1 && pid > 0 &&
+			    kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+				stale_qemus_kill(pid);
+				snprintf(p, sizeof(p), "%.200s/%.200s", oci_runtime_tmp_dir(), e->d_name);
+				(void)oci_bundle_remove(p);
+			}
+		closedir(d);
+	}
+}
+
+void
+microvm_log_tail(const char *path, char *out, size_t len)
+{
+	char buf[4096], *end, *start;
+
+	out[0] = '\0';
+	if (cgroup_file_read(path, buf, sizeof(buf)))
+		return;
+	end = buf + strlen(buf);
+	while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	start = strrchr(buf, '\n');
+	start = start ? start + 1 : buf;
+	snprintf(out, len, "%.*s", (int)len - 1, start);
+}
+
+/* The host's TSC rate, kHz: TSC ticks over 50 ms of CLOCK_MONOTONIC_RAW (x86 only). */
+uint64_t
+microvm_host_tsc_khz(void)
+{
+#if defined(__x86_64__)
+	uint64_t t0 = jb_clock_mono_ns(), c0 = __builtin_ia32_rdtsc(), t1, c1;
+
+	do
+		t1 = jb_clock_mono_ns();
+	while (t1 - t0 < 50000000u);
+	c1 = __builtin_ia32_rdtsc();
+	return (c1 - c0) * 1000000ull / (t1 - t0);
+#else
+	return 0;
+#endif
+}

@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: MIT
+"""The microvm driver with the real QEMU (TCG: KVM does not boot nested guests here):
+  1. a missing QEMU, a missing guest kernel and --vmm firecracker without a firecracker
+     binary are exit 77 with the reason and what to install;
+  2. the protocol round trip through the VM: verified rows, the sidecar names QEMU, the
+     guest kernel and the accelerator;
+  3. two co-located microVMs, inspected while they run (two QEMUs, each in a cgroup of its
+     own with the Lambda quota), their energy split by the cgroups' CPU time; a runner
+     killed inside the guest (the guest init's jb.fault hook) is a `crashed` row and the
+     VM is replaced; SIGINT ends the run with every row written;
+  4. a hang inside the guest is a `timeout` row; an allocation beyond the VM's memory is
+     an `oom-killed` row (the guest kernel's OOM kill, reported by the guest init);
+after each: no QEMU, cgroup or temporary file is left. Skipped (77) when QEMU or the
+guest kernel (scripts/fetch-guest-kernel) is missing."""
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+from jbtest import JOULEBENCH, check, read_csv, read_meta, run, skip
+
+GUEST = os.environ.get("JOULEBENCH_GUEST_DIR") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "joulebench", "guest")
+tmp = tempfile.mkdtemp(prefix="jb-vm-")
+BASE = ["-m", "model", "--idle-s", "0.05", "--no-plot", "--accel", "tcg"]
+
+# 1. What is missing is exit 77 with the package or command that provides it.
+p = run(["run", "-d", "microvm", "-o", os.path.join(tmp, "x.csv")] + BASE,
+        env=dict(os.environ, PATH="/nonexistent"))
+check(p.returncode == 77 and "qemu-system-x86" in p.stderr, f"no qemu: {p.returncode} {p.stderr}")
+p = run(["run", "-d", "microvm", "-o", os.path.join(tmp, "x.csv")] + BASE,
+        env=dict(os.environ, JOULEBENCH_GUEST_DIR="/nonexistent"))
+check(p.returncode == 77 and "fetch-guest-kernel" in p.stderr, f"no kernel: {p.returncode} {p.stderr}")
+if not shutil.which("firecracker"):
+    p = run(["run", "-d", "microvm", "--vmm", "firecracker", "-o", os.path.join(tmp, "x.csv")]
+            + BASE)
+    check(p.returncode == 77 and "firecracker" in p.stderr, f"no firecracker: {p.stderr}")
+p = run(["run", "-d", "pinned", "--accel", "tcg", "-o", os.path.join(tmp, "x.csv")])
+check(p.returncode == 2, f"--accel on pinned: exit {p.returncode}")
+
+if not shutil.which("qemu-system-x86_64"):
+    skip("qemu-system-x86_64 not installed: apt-get install qemu-system-x86 "
+         "(scripts/install-deps --drivers)")
+if not os.path.exists(os.path.join(GUEST, "vmlinuz")):
+    skip(f"no guest kernel in {GUEST}: run scripts/fetch-guest-kernel")
+
+
+def qemus_of(harness_pid):
+    """QEMU processes whose command line names the harness's run directory."""
+    out = subprocess.run(["pgrep", "-f", f"joulebench-vm-{harness_pid}-"], capture_output=True,
+                         text=True).stdout.split()
+    return [int(x) for x in out]
+
+
+def leftovers(harness_pid):
+    left = [f"qemu {q}" for q in qemus_of(harness_pid)]
+    left += glob.glob(f"/sys/fs/cgroup/*/joulebench/vm-{harness_pid}-*")
+    left += glob.glob(f"/sys/fs/cgroup/joulebench/vm-{harness_pid}-*")
+    left += glob.glob(f"/tmp/joulebench-vm-{harness_pid}-*")
+    return left
+
+
+# 2. The protocol round trip through the VM, with --accel auto: KVM when a KVM guest boots
+# within its deadline, else TCG (on nested VMs whose KVM guests hang, after 8 s).
+out = os.path.join(tmp, "rt.csv")
+p = run(["run", "-d", "microvm", "-w", "sha256", "-s", "test", "-r", "2", "--warmup", "1",
+         "--min-window-s", "0.1", "-o", out] + BASE[:-1] + ["auto"])
+check(p.returncode == 0, f"round trip: exit {p.returncode}: {p.stderr}")
+rows = read_csv(out)
+warm = [r for r in rows if r["phase"] == "warm"]
+check(warm and all(r["status"] in ("ok", "untrustworthy") for r in warm),
+      f"warm rows: {[(r['status'], r['message']) for r in warm[:3]]}")
+check(all(r["verified"] == "1" for r in warm), "checksums not verified inside the VM")
+check(all(int(r["wall_ns"]) > 0 for r in warm), "guest wall time missing")
+# The guest keeps a fine clocksource (under TCG, the TSC at the rate the driver measured):
+# wall times are not 4 ms jiffies.
+check(any(int(r["wall_ns"]) % 4000000 not in (0, 250) for r in warm), "jiffies clock in guest")
+cold = [r for r in rows if r["phase"] == "cold"]
+check(len(cold) == 1 and cold[0]["status"] in ("ok", "untrustworthy"), f"cold row: {cold}")
+meta = read_meta(out)["driver"]
+check(meta["runtime"] == "qemu-microvm", f"sidecar runtime {meta}")
+check(("accel tcg" in meta["runtime_version"] or "accel kvm" in meta["runtime_version"])
+      and "guest" in meta["runtime_version"], f"sidecar runtime_version {meta['runtime_version']}")
+check(meta["memory_mb"] == 1769, "memory in the sidecar")
+if "accel tcg" in meta["runtime_version"]:
+    check("emulation, not a microVM's isolation cost" in p.stdout, f"no TCG note: {p.stdout}")
+
+# 3. Two co-located VMs with a crash inside each guest 6 s after its runner started (the
+# VMs share one core, each under the quota of 512 MB: 29% of a core), then SIGINT.
+out = os.path.join(tmp, "colo.csv")
+env = dict(os.environ, JOULEBENCH_MICROVM_FAULT="kill:6000")
+proc = subprocess.Popen([JOULEBENCH, "run", "-d", "microvm", "-w", "matmul", "-s", "test",
+                         "-c", "2", "-r", "100000", "--warmup", "0", "--min-window-s", "0.2",
+                         "--cores", "0", "--memory-mb", "512", "-o", out] + BASE,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+try:
+    deadline = time.time() + 90
+    cgs = []
+    while time.time() < deadline and len(cgs) < 2:
+        time.sleep(0.2)
+        cgs = [c for c in glob.glob(f"/sys/fs/cgroup/cpu/joulebench/vm-{proc.pid}-*")
+               + glob.glob(f"/sys/fs/cgroup/joulebench/vm-{proc.pid}-*")
+               if open(os.path.join(c, "cgroup.procs")).read().strip()]
+    check(len(cgs) >= 2, f"expected 2 VMs at once, saw {cgs}")
+    for c in cgs:
+        # The child enters the cgroup before it execs QEMU: give the exec a moment.
+        deadline = time.time() + 10
+        while True:
+            procs = open(os.path.join(c, "cgroup.procs")).read().split()
+            try:
+                exe = os.path.basename(os.readlink(f"/proc/{procs[0]}/exe"))
+            except (OSError, IndexError):
+                exe = "?"
+            if exe.startswith("qemu-system") or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        check(exe.startswith("qemu-system"), f"{c} holds {exe}")
+        # 512 MB: quota = 100000 us x 512 / 1769 = 28943 us (1 vCPU per 1769 MB).
+        if os.path.exists(os.path.join(c, "cpu.cfs_quota_us")):
+            check(open(os.path.join(c, "cpu.cfs_quota_us")).read().strip() == "28943", "quota")
+        else:
+            check(open(os.path.join(c, "cpu.max")).read().split()[0] == "28943", "cpu.max")
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.5)
+        try:
+            seen = read_csv(out)
+        except (OSError, ValueError):
+            continue
+        crash = [r for r in seen if r["status"] == "crashed"]
+        if crash and any(r["phase"] == "cold" and int(r["start_unix_ns"]) >
+                         int(crash[0]["start_unix_ns"]) for r in seen):
+            break
+    check(proc.poll() is None, "the run ended when a guest's runner died")
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    check(proc.returncode in (1, 130), f"interrupted run exit {proc.returncode}: {err}")
+finally:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+rows = read_csv(out)
+check({r["instance"] for r in rows} >= {"0", "1"}, "rows of two instances")
+crashed = [r for r in rows if r["status"] == "crashed"]
+check(crashed and "killed by signal 9" in crashed[0]["message"] and "microVM" in
+      crashed[0]["message"], f"crash rows: {[r['message'] for r in crashed[:2]]}")
+warm = [r for r in rows if r["phase"] == "warm" and r["energy_j"]]
+check(warm, "no warm rows with energy")
+check(all(r["energy_method"].startswith("window-split-by") for r in warm), "split method")
+check(all(int(r["cpu_ns"]) > 0 for r in warm if r["status"] == "ok"), "VM CPU time missing")
+for rep in {r["rep"] for r in warm}:
+    # Cold starts inside a window (a replaced VM) take their share of it too.
+    win = [r for r in rows if r["rep"] == rep and r["phase"] in ("warm", "cold")
+           and r["energy_j"] and r["window_energy_j"] == [w for w in warm
+                                                          if w["rep"] == rep][0]["window_energy_j"]]
+    tot = sum(float(r["energy_j"]) for r in win)
+    check(abs(tot - float(win[0]["window_energy_j"])) <= 1e-6 * tot + 1e-9, f"shares {rep}")
+check(read_meta(out)["ended"] == "interrupted", "sidecar ended")
+check(not leftovers(proc.pid), f"left behind after SIGINT: {leftovers(proc.pid)}")
+
+# 4. A hang (a slower invocation than --timeout-s) and an OOM kill inside the guest.
+for name, args, status, words in (
+        ("hang", ["-w", "matmul", "-s", "large", "--timeout-s", "0.05"], "timeout", "no reply"),
+        ("oom", ["-w", "float-ops", "-s", "large", "--memory-mb", "128"], "oom-killed",
+         "128 MB")):
+    out = os.path.join(tmp, name + ".csv")
+    proc = subprocess.Popen([JOULEBENCH, "run", "-d", "microvm", "-r", "1", "--warmup", "0",
+                             "-o", out] + args + BASE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    _, err = proc.communicate(timeout=180)
+    check(proc.returncode == 0, f"{name}: exit {proc.returncode}: {err}")
+    rows = read_csv(out)
+    check(any(r["status"] == status and words in r["message"] for r in rows),
+          f"{name}: {[(r['status'], r['message']) for r in rows]}")
+    check(not leftovers(proc.pid), f"left behind after {name}: {leftovers(proc.pid)}")
+
+# 5. compare with a microVM rung: named by its accelerator, the TCG caveat printed.
+pre = os.path.join(tmp, "lad")
+p = run(["compare", "--drivers", "pinned,microvm:tcg", "-w", "sha256", "-s", "test", "-m",
+         "model", "-r", "1", "--cold", "2", "--warmup", "1", "--idle-s", "0.05",
+         "--min-window-s", "0.1", "--bootstrap", "200", "-o", pre])
+check(p.returncode == 0, f"compare: exit {p.returncode}: {p.stderr}")
+check("microvm-tcg vs pinned" in p.stdout and "emulation, not isolation" in p.stdout,
+      f"compare output: {p.stdout}")
+check("cold-time" in p.stdout and os.path.exists(pre + "-server-microvm-tcg.csv"),
+      "cold-start line or server CSV missing")
+shutil.rmtree(tmp, ignore_errors=True)
+print("ok")
