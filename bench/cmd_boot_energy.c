@@ -9,7 +9,7 @@
  * `boot` per boot (results/README.md), which `joulebench overhead --board-csv` reads as
  * board_boot_j and board_boot_s. SIGINT/SIGTERM are blocked and polled with sigtimedwait,
  * so no handler (and no global) is needed, and the board is switched off before exiting.
- * This file: the command line; boot_energy.c: the protocol.
+ * This file: the command line and what it prints; protocol/boot.c: the protocol.
  */
 #include "config.h"
 
@@ -18,8 +18,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "boot_energy.h"
+#include "boot.h"
 #include "cli.h"
 
 static void
@@ -80,8 +81,46 @@ static const struct option boot_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static void
+boot_notice(void *arg, const char *line)
+{
+	if (!*(const int *)arg)
+		fprintf(stderr, "joulebench: %s\n", line);
+}
+
+static void
+boot_error(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "joulebench boot-energy: %s\n", line);
+}
+
+/* The sidecar, and on "completed" the result line on stdout. 0 or -errno (printed). */
 static int
-boot_parse(struct boot_opts *o, int argc, char **argv, int *help)
+boot_meta(struct boot_state *s, int argc, char **argv, const char *ended, int quiet)
+{
+	char json_path[4300];
+	struct jb_err err = { 0 };
+	double mj, ms;
+	int rc = boot_energy_meta_write(s, argv, argc > 0 ? (size_t)argc : 0, ended, json_path,
+					sizeof(json_path), &err);
+
+	if (rc) {
+		fprintf(stderr, "joulebench boot-energy: %s\n", err.msg);
+		return rc;
+	}
+	if (!quiet)
+		fprintf(stderr, "joulebench: metadata %s\n", json_path);
+	if (!strcmp(ended, "completed")) {
+		boot_energy_medians(s, &mj, &ms);
+		printf("boots ok: %u of %u; median %.6g J, %.6g s from power-on to ready\n",
+		       s->n_ok, s->o->runs, mj, ms);
+	}
+	return 0;
+}
+
+static int
+boot_parse(struct boot_opts *o, int argc, char **argv, int *help, int *quiet)
 {
 	unsigned long long u;
 	int c;
@@ -101,7 +140,7 @@ boot_parse(struct boot_opts *o, int argc, char **argv, int *help)
 		case 'A': o->append = 1; break;
 		case 'f': o->force = 1; break;
 		case 'Y': o->ctx.sysfs_root = optarg; break;
-		case 'q': o->quiet = 1; break;
+		case 'q': *quiet = 1; break;
 		case 'r':
 			if (cli_parse_uint(optarg, BOOT_RUNS_MAX, &u) || u == 0)
 				return bad("--runs", optarg, "a count from 1 to 1000");
@@ -165,16 +204,18 @@ cmd_boot_energy(int argc, char **argv)
 	const struct meter_ops *ops;
 	struct jb_err err = { 0 };
 	const char *ended = "completed";
-	int help = 0, code, rc = 0;
+	int help = 0, quiet = 0, code, rc = 0;
 	unsigned i;
 
-	code = boot_parse(&o, argc, argv, &help);
+	o.events = (struct boot_events){ .arg = &quiet, .notice = boot_notice,
+					 .error = boot_error };
+	code = boot_parse(&o, argc, argv, &help, &quiet);
 	if (code || help)
 		return code;
-	ops = cli_meter_pick_external(o.meter, &o.ctx, o.quiet, &code);
+	ops = cli_meter_pick_external(o.meter, &o.ctx, quiet, &code);
 	if (!ops)
 		return code;
-	if (ops->kind == METER_KIND_MODELED && !o.quiet)
+	if (ops->kind == METER_KIND_MODELED && !quiet)
 		fprintf(stderr, "joulebench boot-energy: warning: the %s meter estimates this "
 				"machine, not the board\n", ops->name);
 	s = calloc(1, sizeof(*s));
@@ -194,11 +235,14 @@ cmd_boot_energy(int argc, char **argv)
 		code = CLI_EXIT_USAGE;
 		goto out_meter;
 	}
-	if ((code = boot_energy_open_output(s)))
+	if (boot_energy_open_output(s, &err)) {
+		fprintf(stderr, "joulebench boot-energy: %s\n", err.msg);
+		code = o.out ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
 		goto out_meter;
+	}
 	/* Blocked, then collected by sigtimedwait() while waiting: see the file comment. */
 	sigprocmask(SIG_BLOCK, &s->stop_set, NULL);
-	if (!o.quiet)
+	if (!quiet)
 		fprintf(stderr, "joulebench: boot-energy %s: %u boot(s) of %s, meter %s (%s), "
 				"off %.3g s before each\n", s->run_id, o.runs, o.board, ops->name,
 			s->m.selection, o.off_s);
@@ -228,9 +272,9 @@ cmd_boot_energy(int argc, char **argv)
 		fprintf(stderr, "joulebench boot-energy: %s\n", err.msg);
 		code = CLI_EXIT_FAILED;
 	}
-	if (boot_energy_meta_write(s, argc, argv, ended))
+	if (boot_meta(s, argc, argv, ended, quiet))
 		code = CLI_EXIT_FAILED;
-	if (!o.quiet)
+	if (!quiet)
 		fprintf(stderr, "joulebench: %u row(s) in %s\n", s->n_rows, s->path);
 	sigprocmask(SIG_UNBLOCK, &s->stop_set, NULL);
 out_meter:

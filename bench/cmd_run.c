@@ -429,13 +429,13 @@ run_resume(struct runner_config *cfg, struct run_opts *o, struct resume_info *ri
 		return rc == -ENOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
 	}
 	run_defaults(cfg, o);
-	rc = run_parse(cfg, o, ri->argc, ri->argv, &help);
+	rc = run_parse(cfg, o, ri->n_command, ri->command, &help);
 	if (rc || help) {
 		fprintf(stderr, "joulebench run: --resume: the stored command line does not parse\n");
 		return CLI_EXIT_USAGE;
 	}
-	for (i = 1; i < ri->argc; i++)
-		if (!strcmp(ri->argv[i], "--resume")) {
+	for (i = 1; i < ri->n_command; i++)
+		if (!strcmp(ri->command[i], "--resume")) {
 			/* It was itself a resume: its own argv pointed at the original. */
 			fprintf(stderr, "joulebench run: --resume: sidecar holds a resume command\n");
 			return CLI_EXIT_USAGE;
@@ -457,8 +457,8 @@ run_resume(struct runner_config *cfg, struct run_opts *o, struct resume_info *ri
 	cfg->n_resume = ri->n_wl;
 	cfg->resume_all = ri->all;
 	/* The sidecar keeps the original command line, not this one. */
-	cfg->argc = ri->argc;
-	cfg->argv = ri->argv;
+	cfg->argc = ri->n_command;
+	cfg->argv = ri->command;
 	if (!cfg->quiet)
 		fprintf(stderr, "joulebench: resuming %s: %lu row(s) kept\n", ri->run_id, ri->rows);
 	return 0;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The measurement protocol (DESIGN §4): idle baseline, cold starts, warmup, metered windows
- * of back-to-back warm invocations, one CSV row per invocation, idle baseline again. The
- * runner is the only place that combines a meter, a driver and a workload.
+ * The CLI's side of a measurement run: `run` and `compare` fill a struct runner_config,
+ * and runner_run() hands it to the protocol library (protocol/protocol.h) with the
+ * callbacks that talk to the user: context lines on stderr (unless quiet), a progress line
+ * with an ETA when stderr is a terminal, and the summary of the rows for the table.
  */
 #ifndef JB_BENCH_RUNNER_H
 #define JB_BENCH_RUNNER_H
@@ -13,21 +14,14 @@
 #include "driver.h"
 #include "jb_ctx.h"
 #include "meter.h"
+#include "protocol.h"
 #include "summary.h"
 #include "workload.h"
 
-#define RUNNER_WORKLOADS_MAX 64
-#define RUNNER_RESUMES_MAX 32
+#define RUNNER_WORKLOADS_MAX PROTO_WORKLOADS_MAX
+#define RUNNER_RESUMES_MAX PROTO_RESUMES_MAX
 
-/* What an interrupted run's CSV already holds for one workload (for --resume). */
-struct runner_resume {
-	char workload[64];
-	int has_cold;            /* its cold start(s) were measured */
-	unsigned warm_windows;   /* complete warm windows in the file */
-	uint64_t next_rep;       /* the first unused window index */
-	uint64_t next_invocation;
-};
-
+/* The protocol's configuration (struct proto_config) as the command line gives it. */
 struct runner_config {
 	struct jb_ctx ctx;
 	const struct meter_ops *meter;
@@ -61,20 +55,18 @@ struct runner_config {
 	uint64_t resume_started_unix_ns;
 	uint64_t resumed_unix_ns[RUNNER_RESUMES_MAX]; /* earlier resumes, from the sidecar */
 	size_t n_resumed;
-	const struct runner_resume *resume;
+	const struct proto_resume *resume;
 	size_t n_resume;
-	/* The same over the whole file, for co-located runs, whose windows and invocation
-	 * indices are numbered across workloads. */
-	struct runner_resume resume_all;
+	struct proto_resume resume_all;
 };
 
 /* Where a run that could not proceed stopped, so the CLI can pick the exit code. */
 enum runner_stage {
-	RUNNER_STAGE_METER,        /* opening the meter: absent or unreadable here */
-	RUNNER_STAGE_DOMAINS,      /* --domain names no domain, or overlapping ones */
-	RUNNER_STAGE_DRIVER,       /* preparing the driver */
-	RUNNER_STAGE_OUTPUT,       /* creating the results file */
-	RUNNER_STAGE_RUN,          /* during the run: rows so far are kept */
+	RUNNER_STAGE_METER = PROTO_STAGE_METER,
+	RUNNER_STAGE_DOMAINS = PROTO_STAGE_DOMAINS,
+	RUNNER_STAGE_DRIVER = PROTO_STAGE_DRIVER,
+	RUNNER_STAGE_OUTPUT = PROTO_STAGE_OUTPUT,
+	RUNNER_STAGE_RUN = PROTO_STAGE_RUN,
 };
 
 struct runner_report {
@@ -92,11 +84,9 @@ struct runner_report {
 };
 
 /**
- * runner_run() - run the protocol for every workload in @cfg, writing rows to
- * cfg->out_path and the sidecar next to it; fill @rep (free with runner_report_fini()).
- * Context lines go to stderr unless cfg->quiet.
- * Return: 0 (even if some invocations failed: they are rows), or -errno for a run that
- * could not proceed (meter, driver or output unusable), with a message in @err.
+ * runner_run() - run the protocol (proto_run()) for @cfg; fill @rep, with the summary of
+ * the rows written (free with runner_report_fini()). Context lines go to stderr unless
+ * cfg->quiet. Return: as proto_run().
  */
 int runner_run(const struct runner_config *cfg, struct runner_report *rep, struct jb_err *err);
 

@@ -19,13 +19,13 @@ struct resume_scan {
 	struct jb_err *err;
 	const char *path;
 	/* Per workload, which warm windows were seen (windows are consecutive in the file). */
-	uint64_t last_warm_rep[RUNNER_WORKLOADS_MAX];
-	int have_warm[RUNNER_WORKLOADS_MAX];
+	uint64_t last_warm_rep[PROTO_WORKLOADS_MAX];
+	int have_warm[PROTO_WORKLOADS_MAX];
 	uint64_t last_warm_rep_all;
 	int have_warm_all;
 };
 
-static struct runner_resume *
+static struct proto_resume *
 scan_workload(struct resume_scan *s, const char *name, size_t *idx)
 {
 	struct resume_info *ri = s->ri;
@@ -36,7 +36,7 @@ scan_workload(struct resume_scan *s, const char *name, size_t *idx)
 			*idx = i;
 			return &ri->wl[i];
 		}
-	if (ri->n_wl == RUNNER_WORKLOADS_MAX)
+	if (ri->n_wl == PROTO_WORKLOADS_MAX)
 		return NULL;
 	*idx = ri->n_wl;
 	memset(&ri->wl[ri->n_wl], 0, sizeof(ri->wl[0]));
@@ -60,7 +60,7 @@ static int
 scan_row(void *arg, const char *const *f, unsigned long record)
 {
 	struct resume_scan *s = arg;
-	struct runner_resume *w;
+	struct proto_resume *w;
 	uint64_t rep, inv;
 	size_t i;
 
@@ -118,14 +118,14 @@ load_sidecar(const char *path, struct resume_info *ri, struct jb_err *err)
 	}
 	snprintf(ri->run_id, sizeof(ri->run_id), "%s", m.run_id);
 	ri->started_unix_ns = m.started_unix_ns;
-	_Static_assert(RESULTS_META_RESUMES_MAX <= RUNNER_RESUMES_MAX, "resume slots");
-	_Static_assert(RESULTS_META_ARGV_MAX <= sizeof(ri->argv) / sizeof(ri->argv[0]), "argv");
+	_Static_assert(RESULTS_META_RESUMES_MAX <= PROTO_RESUMES_MAX, "resume slots");
+	_Static_assert(RESULTS_META_ARGV_MAX <= sizeof(ri->command) / sizeof(ri->command[0]), "argv");
 	memcpy(ri->resumed_unix_ns, m.resumed_unix_ns, sizeof(m.resumed_unix_ns));
 	ri->n_resumed = m.n_resumed;
-	/* The argv strings change owner: resume_info_fini() frees them. */
+	/* The strings change owner: resume_info_fini() frees them. */
 	for (i = 0; i < m.argc; i++)
-		ri->argv[i] = m.argv[i];
-	ri->argc = m.argc;
+		ri->command[i] = m.argv[i];
+	ri->n_command = m.argc;
 	return 0;
 }
 
@@ -149,7 +149,7 @@ resume_info_fini(struct resume_info *ri)
 {
 	int i;
 
-	for (i = 0; i < ri->argc; i++)
-		free(ri->argv[i]);
-	ri->argc = 0;
+	for (i = 0; i < ri->n_command; i++)
+		free(ri->command[i]);
+	ri->n_command = 0;
 }

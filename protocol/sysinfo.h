@@ -4,8 +4,8 @@
  * governor, turbo and SMT state, cgroup version. Each value that cannot be read is the
  * string "unknown", never a guess.
  */
-#ifndef JB_BENCH_SYSINFO_H
-#define JB_BENCH_SYSINFO_H
+#ifndef JB_PROTOCOL_SYSINFO_H
+#define JB_PROTOCOL_SYSINFO_H
 
 struct sysinfo_host {
 	char host[256];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The boot-energy protocol (boot_energy.h). Each command runs as `sh -c` in a process group
+ * The boot protocol (boot.h). Each command runs as `sh -c` in a process group
  * of its own (a timeout or a stop kills what it started too, such as an ssh), with the
  * stop signals, which the caller keeps blocked, collected by sigtimedwait while it waits.
  * A boot is metered from the meter read just before --power-on to the one just after the
@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -24,12 +25,31 @@
 
 #include <json-c/json.h>
 
-#include "boot_energy.h"
-#include "cli.h"
+#include "boot.h"
 #include "jb_clock.h"
 #include "sysinfo.h"
+#include "window.h"
 
 extern char **environ;
+
+static void
+boot_say(const struct boot_state *s, int error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+boot_say(const struct boot_state *s, int error, const char *fmt, ...)
+{
+	void (*fn)(void *, const char *) = error ? s->o->events.error : s->o->events.notice;
+	char line[1024];
+	va_list ap;
+
+	if (!fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fn(s->o->events.arg, line);
+}
 
 /* Run `sh -c CMD` in its own process group (so a timeout kills what it started too, such
  * as an ssh), stdin from /dev/null, its stdout on our stderr: data stays off stdout.
@@ -104,8 +124,8 @@ boot_energy_power(struct boot_state *s, const char *what, const char *cmd)
 	int rc = sh_run(s, cmd, jb_clock_mono_ns() + (uint64_t)(s->o->timeout_s * 1e9));
 
 	if (rc && rc != -EINTR)
-		fprintf(stderr, "joulebench boot-energy: %s command '%s' %s %d\n", what, cmd,
-			rc < 0 ? "failed:" : "exited", rc < 0 ? -rc : rc);
+		boot_say(s, 1, "%s command '%s' %s %d", what, cmd, rc < 0 ? "failed:" : "exited",
+			 rc < 0 ? -rc : rc);
 	return rc;
 }
 
@@ -172,35 +192,41 @@ boot_emit(struct boot_state *s, unsigned i, uint64_t start_unix_ns, uint64_t wal
 	if (!rc)
 		rc = results_writer_flush(s->w, &err);
 	if (rc)
-		fprintf(stderr, "joulebench boot-energy: %s\n", err.msg);
+		boot_say(s, 1, "%s", err.msg);
 	s->n_rows++;
 	return rc;
 }
 
-/* One boot: power on, poll --ready, row. Return 0, or -errno for a fatal error. */
+/* One boot: power on, poll --ready, row. The boot is one window of the window engine,
+ * from the read just before --power-on to the one just after the first successful
+ * --ready, checked like every window (a failed read, a counter jump, an implausible energy
+ * or power for the meter's domain). Return 0, or -errno for a fatal error. */
 int
 boot_energy_boot_one(struct boot_state *s, unsigned i)
 {
 	const struct boot_opts *o = s->o;
-	struct meter_sample a, b;
-	uint64_t unix0 = jb_clock_unix_ns(), deadline, prev_try, this_try, next, now;
-	char msg[512] = "";
+	uint64_t unix0 = jb_clock_unix_ns(), deadline, prev_try, this_try, next, now, t0;
+	char msg[WINDOW_WHY_MAX + 256] = "";
 	const char *status = "ok";
-	int rc, m0, m1 = 0, tries = 0;
+	struct window w;
+	int rc, tries = 0;
 	double e, p, unc;
 
-	m0 = meter_sample(&s->m, &a);
-	deadline = a.t_ns + (uint64_t)(o->timeout_s * 1e9);
+	/* No minimum length: a boot lasts what it lasts and is not repeated to fill a window;
+	 * the meter's update interval is in its uncertainty instead. */
+	window_begin(&w, &s->m, 0);
+	t0 = w.first.t_ns; /* stamped even when the read failed */
+	deadline = t0 + (uint64_t)(o->timeout_s * 1e9);
 	rc = boot_energy_power(s, "--power-on", o->on);
 	if (rc == -EINTR)
 		return rc;
 	if (rc) {
 		snprintf(msg, sizeof(msg), "--power-on command failed (%d)", rc);
-		return boot_emit(s, i, unix0, jb_clock_mono_ns() - a.t_ns, NAN, NAN, "error", msg);
+		return boot_emit(s, i, unix0, jb_clock_mono_ns() - t0, NAN, NAN, "error", msg);
 	}
-	this_try = a.t_ns;
+	this_try = t0;
 	for (;;) {
-		prev_try = tries ? this_try : a.t_ns;
+		prev_try = tries ? this_try : t0;
 		this_try = jb_clock_mono_ns();
 		tries++;
 		rc = sh_run(s, o->ready, deadline);
@@ -223,7 +249,8 @@ boot_energy_boot_one(struct boot_state *s, unsigned i)
 	}
 	if (rc == -EINTR)
 		return rc;
-	m1 = meter_sample(&s->m, &b);
+	window_span_end(&w);
+	window_check(&w, "boot");
 	if (rc == -ETIMEDOUT) {
 		status = "timeout";
 		snprintf(msg, sizeof(msg), "not ready after %.3g s (%d readiness check(s))",
@@ -232,29 +259,27 @@ boot_energy_boot_one(struct boot_state *s, unsigned i)
 		status = "error";
 		snprintf(msg, sizeof(msg), "--ready command could not run: %s", strerror(-rc));
 	}
-	if (m0 || m1) {
+	if (w.why[0]) {
 		if (!strcmp(status, "ok"))
-			status = "meter-error";
-		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "%smeter read failed: %s",
-			 msg[0] ? "; " : "", jb_strerror(m0 ? m0 : m1));
-		return boot_emit(s, i, unix0, jb_clock_mono_ns() - a.t_ns, NAN, NAN, status, msg);
+			status = window_status(&w);
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "%s%s", msg[0] ? "; " : "",
+			 w.why);
 	}
-	e = b.energy_j - a.energy_j;
-	p = b.t_ns > a.t_ns ? e / ((double)(b.t_ns - a.t_ns) / 1e9) : 0;
+	if (w.meter_error)
+		return boot_emit(s, i, unix0, w.window_ns, NAN, NAN, status, msg);
+	e = w.energy_j;
+	p = w.window_ns ? e / ((double)w.window_ns / 1e9) : 0;
 	/* The board became ready after the previous failed check started (it was not ready
 	 * then) and before this one returned; that span at the mean power, plus the meter's
-	 * own endpoint error (results/README.md), bounds the energy's error. */
-	unc = 2 * (s->m.info.resolution_j + p * (double)s->m.info.update_interval_ns / 1e9) +
-	      p * (double)(b.t_ns - prev_try) / 1e9;
+	 * own endpoint error (window_uncertainty()), bounds the energy's error. */
+	unc = window_uncertainty(&w) + p * (double)(t0 + w.window_ns - prev_try) / 1e9;
 	if (!strcmp(status, "ok") && s->n_ok < BOOT_RUNS_MAX) {
 		s->boot_j[s->n_ok] = e;
-		s->boot_s[s->n_ok++] = (double)(b.t_ns - a.t_ns) / 1e9;
+		s->boot_s[s->n_ok++] = (double)w.window_ns / 1e9;
 	}
-	if (!o->quiet)
-		fprintf(stderr, "joulebench: boot %u: %s after %.3f s, %.4g J (+- %.2g J), %d "
-				"check(s)\n", i + 1, status, (double)(b.t_ns - a.t_ns) / 1e9, e, unc,
-			tries);
-	return boot_emit(s, i, unix0, b.t_ns - a.t_ns, e, unc, status, msg);
+	boot_say(s, 0, "boot %u: %s after %.3f s, %.4g J (+- %.2g J), %d check(s)", i + 1, status,
+		 (double)w.window_ns / 1e9, e, unc, tries);
+	return boot_emit(s, i, unix0, w.window_ns, e, unc, status, msg);
 }
 
 static int
@@ -280,14 +305,24 @@ num(double x)
 	return isfinite(x) ? json_object_new_double(x) : NULL;
 }
 
+void
+boot_energy_medians(struct boot_state *s, double *boot_j, double *boot_s)
+{
+	*boot_j = median(s->boot_j, s->n_ok);
+	*boot_s = median(s->boot_s, s->n_ok);
+}
+
 int
-boot_energy_meta_write(struct boot_state *s, int argc, char **argv, const char *ended)
+boot_energy_meta_write(struct boot_state *s, char *const *command, size_t n_command,
+		       const char *ended, char *json_path, size_t len, struct jb_err *err)
 {
 	json_object *o = json_object_new_object(), *a = json_object_new_array(), *m, *p;
-	char path[4200], json_path[4300];
-	struct jb_err err = { 0 };
-	int i, rc;
-	double mj = median(s->boot_j, s->n_ok), ms = median(s->boot_s, s->n_ok);
+	char path[4200];
+	size_t i;
+	int rc;
+	double mj, ms;
+
+	boot_energy_medians(s, &mj, &ms);
 
 	json_object_object_add(o, "schema_version", json_object_new_int(RESULTS_SCHEMA_VERSION));
 	json_object_object_add(o, "kind", json_object_new_string("boot-energy"));
@@ -295,8 +330,8 @@ boot_energy_meta_write(struct boot_state *s, int argc, char **argv, const char *
 	json_object_object_add(o, "joulebench_version", json_object_new_string(JB_VERSION));
 	json_object_object_add(o, "git_revision", json_object_new_string(JB_GIT_REVISION));
 	json_object_object_add(o, "ended", json_object_new_string(ended));
-	for (i = 0; i < argc; i++)
-		json_object_array_add(a, json_object_new_string(argv[i]));
+	for (i = 0; i < n_command; i++)
+		json_object_array_add(a, json_object_new_string(command[i]));
 	json_object_object_add(o, "argv", a);
 	json_object_object_add(o, "board", json_object_new_string(s->o->board));
 	m = json_object_new_object();
@@ -325,33 +360,24 @@ boot_energy_meta_write(struct boot_state *s, int argc, char **argv, const char *
 		/* The CSV's own sidecar belongs to the run that made it. */
 		snprintf(path, sizeof(path), "%s.boot", s->path);
 		rc = results_meta_write(path, json_object_to_json_string_ext(o,
-				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), &err);
-		snprintf(json_path, sizeof(json_path), "%s.meta.json", path);
+				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), err);
+		snprintf(json_path, len, "%s.meta.json", path);
 	} else {
 		rc = results_meta_write(s->path, json_object_to_json_string_ext(o,
-				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), &err);
-		results_meta_path(s->path, json_path, sizeof(json_path));
+				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), err);
+		results_meta_path(s->path, json_path, len);
 	}
 	json_object_put(o);
-	if (rc)
-		fprintf(stderr, "joulebench boot-energy: %s\n", err.msg);
-	else if (!s->o->quiet)
-		fprintf(stderr, "joulebench: metadata %s\n", json_path);
-	if (!rc && !strcmp(ended, "completed"))
-		printf("boots ok: %u of %u; median %.6g J, %.6g s from power-on to ready\n",
-		       s->n_ok, s->o->runs, mj, ms);
 	return rc;
 }
 
 int
-boot_energy_open_output(struct boot_state *s)
+boot_energy_open_output(struct boot_state *s, struct jb_err *err)
 {
-	struct jb_err err = { 0 };
 	struct sysinfo_host h;
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
-	int rc;
 
 	sysinfo_read(&h);
 	gmtime_r(&now, &tm);
@@ -361,17 +387,12 @@ boot_energy_open_output(struct boot_state *s)
 		snprintf(s->path, sizeof(s->path), "%s", s->o->out);
 	} else {
 		if (mkdir("runs", 0755) != 0 && errno != EEXIST) {
-			fprintf(stderr, "joulebench boot-energy: cannot create runs/: %s\n",
-				strerror(errno));
-			return CLI_EXIT_FAILED;
+			int e = errno;
+
+			return jb_err_set(err, -e, "cannot create runs/: %s", strerror(e));
 		}
 		snprintf(s->path, sizeof(s->path), "runs/%s-boot-%ld.csv", stamp, (long)getpid());
 	}
-	rc = s->o->append ? results_writer_open_append(s->path, &s->w, &err)
-			  : results_writer_open(s->path, s->o->force, &s->w, &err);
-	if (rc) {
-		fprintf(stderr, "joulebench boot-energy: %s\n", err.msg);
-		return CLI_EXIT_USAGE;
-	}
-	return 0;
+	return s->o->append ? results_writer_open_append(s->path, &s->w, err)
+			    : results_writer_open(s->path, s->o->force, &s->w, err);
 }

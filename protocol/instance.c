@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Instances (instance.h): the requests of the joulebench-fn protocol through a driver.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "instance.h"
+#include "jb_clock.h"
+
+void
+instance_init(struct instance *in, const struct driver_ops *ops, void *drv,
+	      const struct workload_desc *wl, enum workload_size size, uint64_t seed,
+	      unsigned id)
+{
+	memset(in, 0, sizeof(*in));
+	in->ops = ops;
+	in->drv = drv;
+	in->wl = wl;
+	in->size = size;
+	in->seed = seed;
+	in->id = id;
+	in->inst.id = id;
+	in->inst.core = -1;
+}
+
+static struct jb_fn_request
+instance_request(const struct instance *in, enum jb_proto_verb verb)
+{
+	struct jb_fn_request req = { .verb = verb, .seed = in->seed };
+
+	snprintf(req.workload, sizeof(req.workload), "%s", in->wl->name);
+	snprintf(req.size, sizeof(req.size), "%s", workload_size_name(in->size));
+	return req;
+}
+
+int
+instance_start(struct instance *in, struct jb_err *err)
+{
+	int rc = in->ops->start_instance(in->drv, in->id, &in->inst, err);
+
+	in->have = rc == 0;
+	return rc;
+}
+
+int
+instance_prepare(struct instance *in, struct jb_err *err)
+{
+	struct jb_fn_request req = instance_request(in, JB_PROTO_PREPARE);
+	struct jb_fn_result res;
+	int rc = in->ops->invoke(in->drv, &in->inst, &req, &res, err);
+
+	if (!rc && strcmp(res.status, JB_STATUS_OK) != 0)
+		rc = jb_err_set(err, -EINVAL, "prepare: %.200s",
+				res.msg[0] ? res.msg : "prepare failed");
+	return rc;
+}
+
+int
+instance_cpu_ns(struct instance *in, uint64_t *cpu_ns)
+{
+	return in->ops->cpu_ns ? in->ops->cpu_ns(in->drv, &in->inst, cpu_ns, NULL) : -ENOTSUP;
+}
+
+int
+instance_invoke(struct instance *in, struct rows_record *v, int driver_cpu)
+{
+	struct jb_fn_request req = instance_request(in, JB_PROTO_INVOKE);
+	struct jb_err e = { 0 };
+	uint64_t c0 = 0, c1 = 0, t0;
+	int have_c0 = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->kind = ROWS_INVOKE;
+	v->wl = in->wl;
+	v->instance = in->id;
+	v->core = in->inst.core;
+	if (driver_cpu)
+		have_c0 = instance_cpu_ns(in, &c0) == 0;
+	v->start_unix_ns = jb_clock_unix_ns();
+	t0 = jb_clock_mono_ns();
+	v->rc = in->ops->invoke(in->drv, &in->inst, &req, &v->res, &e);
+	v->rt_ns = jb_clock_mono_ns() - t0;
+	v->wall_ns = v->rc ? v->rt_ns : v->res.wall_ns;
+	if (!driver_cpu) {
+		v->cpu_ns = v->res.cpu_ns;
+		v->cpu_ok = !v->rc;
+	} else if (have_c0 && instance_cpu_ns(in, &c1) == 0 && c1 >= c0) {
+		v->cpu_ns = c1 - c0;
+		v->cpu_ok = 1;
+	} else if (!v->rc && !in->ops->cpu_ns) {
+		v->cpu_ns = v->res.cpu_ns; /* no cgroup: the runner's own CPU time */
+		v->cpu_ok = 1;
+	}
+	if (v->rc)
+		snprintf(v->err, sizeof(v->err), "%.*s", (int)sizeof(v->err) - 1, e.msg);
+	return v->rc;
+}
+
+void
+instance_stop(struct instance *in)
+{
+	if (in->have)
+		in->ops->stop_instance(in->drv, &in->inst);
+	in->have = 0;
+}

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The run's sidecar <run>.meta.json (DESIGN §5, results/README.md): host, meter, driver,
+ * protocol parameters, idle baseline and drift, workloads, the caller's command line
+ * (kept verbatim for --resume) and how the run ended. Written at the start ("running"),
+ * so a run killed outright still says what it was, and again at the end.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "jb_clock.h"
+#include "session.h"
+
+/* The driver's own description (runtime, cgroup version, quota, cores, idle SMT siblings). */
+static void
+meta_driver(const struct session *r, json_object *d)
+{
+	struct driver_info info;
+
+	if (!r->cfg->driver->describe || !r->drv)
+		return;
+	r->cfg->driver->describe(r->drv, &info);
+	if (info.runtime[0]) {
+		json_object_object_add(d, "runtime", json_object_new_string(info.runtime));
+		json_object_object_add(d, "runtime_version",
+				       json_object_new_string(info.runtime_version));
+		json_object_object_add(d, "runtime_path", json_object_new_string(info.runtime_path));
+		json_object_object_add(d, "cgroup_version", json_object_new_int(info.cgroup_version));
+		json_object_object_add(d, "memory_mb", json_object_new_int64((int64_t)info.memory_mb));
+		json_object_object_add(d, "cpu_quota_us",
+				       json_object_new_int64((int64_t)info.cpu_quota_us));
+		json_object_object_add(d, "cpu_period_us",
+				       json_object_new_int64((int64_t)info.cpu_period_us));
+	}
+	json_object_object_add(d, "cores", json_object_new_string(info.cores));
+	json_object_object_add(d, "smt_siblings_idle", json_object_new_string(info.smt_idle));
+	json_object_object_add(d, "exclusive", json_object_new_boolean(info.exclusive));
+	json_object_object_add(d, "concurrency",
+			       json_object_new_int((int)(r->cfg->concurrency ? r->cfg->concurrency : 1)));
+	json_object_object_add(d, "rate_per_s", json_object_new_double(r->cfg->rate_per_s));
+	json_object_object_add(d, "keep_alive_s", json_object_new_double(r->cfg->keep_alive_s));
+}
+
+/* JSON has no NaN: a value that was not measured is null. */
+static json_object *
+json_num(double v)
+{
+	return isfinite(v) ? json_object_new_double(v) : NULL;
+}
+
+void
+session_make_run_id(struct session *r)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char stamp[32];
+
+	if (r->cfg->resume_run_id) {
+		snprintf(r->rep->run_id, sizeof(r->rep->run_id), "%s", r->cfg->resume_run_id);
+		return;
+	}
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(r->rep->run_id, sizeof(r->rep->run_id), "%s-%.40s-%ld", stamp, r->host.host,
+		 (long)getpid());
+}
+
+static json_object *
+meta_build(const struct session *r, uint64_t started_ns, const char *ended, const char *why)
+{
+	const struct proto_config *cfg = r->cfg;
+	json_object *o = json_object_new_object(), *h, *m, *d, *doms, *p, *idle, *wls, *a;
+	size_t i;
+
+	json_object_object_add(o, "schema_version", json_object_new_int(RESULTS_SCHEMA_VERSION));
+	json_object_object_add(o, "run_id", json_object_new_string(r->rep->run_id));
+	json_object_object_add(o, "joulebench_version", json_object_new_string(JB_VERSION));
+	json_object_object_add(o, "git_revision", json_object_new_string(JB_GIT_REVISION));
+	json_object_object_add(o, "started_unix_ns", json_object_new_int64((int64_t)started_ns));
+	json_object_object_add(o, "ended_unix_ns",
+			       json_object_new_int64((int64_t)jb_clock_unix_ns()));
+	json_object_object_add(o, "ended", json_object_new_string(ended));
+	json_object_object_add(o, "ended_reason", json_object_new_string(why));
+	a = json_object_new_array();
+	for (i = 0; i < cfg->n_command; i++)
+		json_object_array_add(a, json_object_new_string(cfg->command[i]));
+	json_object_object_add(o, "argv", a);
+	a = json_object_new_array();
+	for (i = 0; i < cfg->n_resumed; i++)
+		json_object_array_add(a, json_object_new_int64((int64_t)cfg->resumed_unix_ns[i]));
+	json_object_object_add(o, "resumed_unix_ns", a);
+
+	h = json_object_new_object();
+	json_object_object_add(h, "host", json_object_new_string(r->host.host));
+	json_object_object_add(h, "arch", json_object_new_string(r->host.arch));
+	json_object_object_add(h, "kernel", json_object_new_string(r->host.kernel));
+	json_object_object_add(h, "cpu_model", json_object_new_string(r->host.cpu_model));
+	json_object_object_add(h, "cpus_online", json_object_new_int64(r->host.cpus_online));
+	json_object_object_add(h, "governor", json_object_new_string(r->host.governor));
+	json_object_object_add(h, "turbo", json_object_new_string(r->host.turbo));
+	json_object_object_add(h, "smt", json_object_new_string(r->host.smt));
+	json_object_object_add(h, "cgroup", json_object_new_string(r->host.cgroup));
+	json_object_object_add(o, "host", h);
+
+	m = json_object_new_object();
+	json_object_object_add(m, "name", json_object_new_string(cfg->meter->name));
+	json_object_object_add(m, "kind", json_object_new_string(r->rep->meter_kind));
+	json_object_object_add(m, "detail", json_object_new_string(r->meter.info.detail));
+	json_object_object_add(m, "domains_summed", json_object_new_string(r->meter.selection));
+	json_object_object_add(m, "resolution_j", json_object_new_double(r->meter.info.resolution_j));
+	json_object_object_add(m, "update_interval_ns",
+			       json_object_new_int64((int64_t)r->meter.info.update_interval_ns));
+	json_object_object_add(m, "min_window_ns", json_object_new_int64((int64_t)r->min_window_ns));
+	json_object_object_add(m, "rejected_counter_jumps", json_object_new_int((int)r->meter.rejected));
+	doms = json_object_new_array();
+	for (i = 0; i < r->meter.info.n_domains; i++) {
+		d = json_object_new_object();
+		json_object_object_add(d, "name", json_object_new_string(r->meter.info.domain[i].name));
+		json_object_object_add(d, "parent",
+				       json_object_new_string(r->meter.info.domain[i].parent));
+		json_object_object_add(d, "max_energy_range_uj",
+				       json_object_new_int64((int64_t)r->meter.info.domain[i].max_energy_range_uj));
+		json_object_object_add(d, "summed", json_object_new_boolean(r->meter.selected[i]));
+		json_object_array_add(doms, d);
+	}
+	json_object_object_add(m, "domains", doms);
+	json_object_object_add(o, "meter", m);
+
+	d = json_object_new_object();
+	json_object_object_add(d, "name", json_object_new_string(cfg->driver->name));
+	json_object_object_add(d, "isolation", json_object_new_string(cfg->driver->isolation));
+	json_object_object_add(d, "fn_path", json_object_new_string(cfg->driver_cfg.fn_path));
+	meta_driver(r, d);
+	json_object_object_add(o, "driver", d);
+
+	p = json_object_new_object();
+	json_object_object_add(p, "size", json_object_new_string(workload_size_name(cfg->size)));
+	json_object_object_add(p, "seed", json_object_new_int64((int64_t)cfg->seed));
+	json_object_object_add(p, "runs", json_object_new_int((int)cfg->runs));
+	json_object_object_add(p, "warmup", json_object_new_int((int)cfg->warmup));
+	json_object_object_add(p, "cold", json_object_new_int((int)cfg->cold));
+	json_object_object_add(p, "batch", json_object_new_int((int)cfg->batch));
+	json_object_object_add(p, "idle_s", json_object_new_double(cfg->idle_s));
+	json_object_object_add(p, "timeout_ns", json_object_new_int64((int64_t)cfg->driver_cfg.timeout_ns));
+	json_object_object_add(o, "protocol", p);
+
+	idle = json_object_new_object();
+	json_object_object_add(idle, "before_w", json_num(r->rep->idle_before_w));
+	json_object_object_add(idle, "after_w", json_num(r->rep->idle_after_w));
+	json_object_object_add(idle, "drift_pct",
+			       json_num(100.0 * (r->rep->idle_after_w - r->rep->idle_before_w) /
+					r->rep->idle_before_w));
+	json_object_object_add(idle, "drift_threshold_pct", json_num(r->drift_threshold_pct));
+	json_object_object_add(idle, "drift_flagged",
+			       json_object_new_boolean(r->rep->drift_flagged));
+	json_object_object_add(o, "idle_baseline", idle);
+
+	wls = json_object_new_array();
+	for (i = 0; i < cfg->n_workloads; i++) {
+		const struct workload_desc *w = cfg->workload[i];
+
+		d = json_object_new_object();
+		json_object_object_add(d, "name", json_object_new_string(w->name));
+		json_object_object_add(d, "modeled_on", json_object_new_string(w->modeled_on));
+		json_object_object_add(d, "work_unit", json_object_new_string(w->work_unit));
+		json_object_object_add(d, "size_param_name", json_object_new_string(w->size_param_name));
+		json_object_object_add(d, "size_param",
+				       json_object_new_int64((int64_t)w->size_param[cfg->size]));
+		json_object_array_add(wls, d);
+	}
+	json_object_object_add(o, "workloads", wls);
+	return o;
+}
+
+int
+session_meta_write(const struct session *r, uint64_t started_ns, const char *ended, const char *why,
+	   struct jb_err *err)
+{
+	json_object *o = meta_build(r, started_ns, ended, why);
+	int rc = results_meta_write(r->cfg->out_path,
+				    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+									      JSON_C_TO_STRING_NOSLASHESCAPE),
+				    err);
+
+	json_object_put(o);
+	return rc;
+}
+
