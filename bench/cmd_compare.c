@@ -546,7 +546,8 @@ cmd_compare(int argc, char **argv)
 		code = CLI_EXIT_USAGE;
 		goto out;
 	}
-	base.meter = cli_meter_pick(meter_name, &base.ctx, base.quiet, &code);
+	base.meter = cli_meter_pick_live(meter_name, &base.ctx, base.domains, base.driver_cfg.cores,
+					 base.driver_cfg.n_cores, base.quiet, &code);
 	if (!base.meter)
 		goto out;
 	if (core < 0)

@@ -599,7 +599,9 @@ cmd_run(int argc, char **argv)
 				"give it with --fn\n", o.fn ? " at " : "", o.fn ? o.fn : "");
 		return CLI_EXIT_USAGE;
 	}
-	cfg.meter = cli_meter_pick(o.meter_name, &cfg.ctx, cfg.quiet, &code);
+	/* The liveness probe loads the run's own cores and checks the domains it will sum. */
+	cfg.meter = cli_meter_pick_live(o.meter_name, &cfg.ctx, cfg.domains, cfg.driver_cfg.cores,
+					cfg.driver_cfg.n_cores, cfg.quiet, &code);
 	if (!cfg.meter)
 		return code;
 	if (!o.out[0] && (code = default_output(o.out, sizeof(o.out))))

@@ -87,6 +87,14 @@ p = run(["run", "-m", "rapl-powercap", "-o", os.path.join(tmp, "y.csv")] + RUN)
 check(p.returncode == 77 and "package-1 did not advance" in p.stderr,
       f"one frozen zone of two: exit {p.returncode}: {p.stderr}")
 check("package-0 did not" not in p.stderr, f"the live zone was blamed: {p.stderr}")
+# The run sums only package-0: its probe checks the domains it will sum, so it runs.
+out_live = os.path.join(tmp, "y0.csv")
+p = run(["run", "-m", "rapl-powercap", "--domain", "package-0", "-o", out_live] + RUN)
+check(p.returncode == 0, f"--domain package-0 beside a frozen package-1: exit {p.returncode}: "
+      f"{p.stderr}")
+rows = [r for r in read_csv(out_live) if r["phase"] == "warm"]
+check(rows and all(r["meter_kind"] == "measured" and r["domain"] == "package-0"
+                   for r in rows), "rows not measured on package-0")
 fake.stop()
 print("one zone of two frozen: ok")
 
