@@ -36,7 +36,8 @@ base_fill(struct session *s)
 
 	s->base = (struct rows_base){
 		.run_id = s->rep->run_id, .host = s->host.host, .arch = s->host.arch,
-		.driver = cfg->driver->name, .isolation = cfg->driver->isolation,
+		.driver = cfg->driver->name,
+		.isolation = driver_isolation_name(cfg->driver, s->drv, &s->drv_info),
 		.meter = cfg->meter->name, .meter_kind = s->rep->meter_kind,
 		.domain = s->meter.selection, .size = workload_size_name(cfg->size),
 		.seed = cfg->seed, .concurrency = 1, .idle_w = s->idle_w,

@@ -23,6 +23,7 @@ struct session {
 	double drift_threshold_pct;
 	int fatal;                 /* the results file could not be written: stop the run */
 	struct rows_base base;
+	struct driver_info drv_info; /* the rung as run, which base.isolation points into */
 	uint64_t t0_ns;            /* start of the measured part, for progress */
 	unsigned windows_total, windows_done;
 };

@@ -85,6 +85,9 @@ check(meta["runtime"] == "qemu-microvm", f"sidecar runtime {meta}")
 check(("accel tcg" in meta["runtime_version"] or "accel kvm" in meta["runtime_version"])
       and "guest" in meta["runtime_version"], f"sidecar runtime_version {meta['runtime_version']}")
 check(meta["memory_mb"] == 1769, "memory in the sidecar")
+accel = "tcg" if "accel tcg" in meta["runtime_version"] else "kvm"
+check(all(r["isolation"] == "microvm-" + accel for r in rows),
+      f"rows' isolation: {sorted(set(r['isolation'] for r in rows))}, want microvm-{accel}")
 if "accel tcg" in meta["runtime_version"]:
     check("emulation, not a microVM's isolation cost" in p.stdout, f"no TCG note: {p.stdout}")
 

@@ -122,6 +122,8 @@ meta = read_meta(out)["driver"]
 check(meta["runtime"] == "runsc" and "platform ptrace" in meta["runtime_version"],
       f"sidecar: {meta}")
 check(any(r["status"] == "crashed" for r in rows), "no crashed row after killing a sandbox")
+check(all(r["isolation"] == "gvisor-ptrace" for r in rows),
+      f"rows' isolation: {sorted(set(r['isolation'] for r in rows))}")
 warm = [r for r in rows if r["phase"] == "warm" and r["status"] == "ok"]
 check(warm and all(r["energy_method"] == "window-split-by-cgroup-cpu-share" for r in warm),
       "energy method")
