@@ -116,7 +116,8 @@ span_union(struct fleet_host *h)
 	long long cs = 0, ce = 0, total = 0;
 	size_t i;
 
-	qsort(h->spans, h->n_spans, sizeof(*h->spans), span_cmp);
+	if (h->n_spans) /* qsort(NULL, 0) is undefined (UBSan: a host with no rows) */
+		qsort(h->spans, h->n_spans, sizeof(*h->spans), span_cmp);
 	for (i = 0; i < h->n_spans; i++) {
 		if (i && h->spans[i].start_ns <= ce) {
 			if (h->spans[i].end_ns > ce)

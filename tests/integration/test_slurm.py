@@ -299,6 +299,10 @@ def main(tmp, state):
     wait_for(lambda: "PENDING" in subprocess.run(["scontrol", "show", "job", job],
              capture_output=True, text=True).stdout, "the requeued job")
     subprocess.run(["scontrol", "update", f"jobid={job}", "StartTime=now"], check=True)
+    # Wait for the task's own record of this start: squeue was seen empty (under ASan)
+    # before the released job had run.
+    wait_for(lambda: task_file(os.path.join(d, "tasks", "nodes-0")).get("restart") == "2",
+             "the task requeued after it completed to run", timeout=90)
     squeue_empty()
     t = task_file(os.path.join(d, "tasks", "nodes-0"))
     check(t["exit"] == "0" and t["restart"] == "2" and read_csv(csv) == before,
