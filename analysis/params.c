@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "params.h"
 
 static const struct params_desc {
@@ -123,10 +125,17 @@ params_load_file(struct params *p, const char *path, struct jb_err *err)
 	size_t cap = 0;
 	unsigned long lineno = 0;
 	struct jb_err e = { 0 };
+	struct stat st;
 	int rc = 0;
 
 	if (!f)
 		return jb_err_set(err, -errno, "cannot open %s: %s", path, strerror(errno));
+	/* fopen() opens a directory for reading; only its first read fails (EISDIR). */
+	if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) &&
+	    !S_ISCHR(st.st_mode)) {
+		fclose(f);
+		return jb_err_set(err, -EINVAL, "%s is not a parameter file (a directory?)", path);
+	}
 	while (!rc && getline(&line, &cap, f) >= 0) {
 		lineno++;
 		hash = line;
