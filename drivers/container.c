@@ -356,7 +356,16 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	argv[a++] = ci->id;
 	argv[a] = NULL;
 	pa.log = ci->log;
-	rc = fn_channel_spawn(&ci->ch, argv, container_pre_exec, &pa, err);
+	/* gVisor imports each donated stdio fd with the host's file status flags, then sets
+	 * O_NONBLOCK on it for its own poller (pkg/sentry/fsimpl/host/host.go, NewFD). On one
+	 * socket for stdin and stdout (one open file description) the second import sees the
+	 * first one's O_NONBLOCK, and the function's stdin came out non-blocking: a read before
+	 * our next request arrived got EAGAIN, getline() failed, joulebench-fn took it for EOF
+	 * and exited 0 (runsc --strace: `read(0x0 host:[3], ...) = 0 errno=11`), a spurious
+	 * `crashed` row whenever the harness was slower than the function. Separate pairs for
+	 * stdin and stdout keep the flags apart. */
+	rc = s->platform[0] ? fn_channel_spawn_split(&ci->ch, argv, container_pre_exec, &pa, err)
+			    : fn_channel_spawn(&ci->ch, argv, container_pre_exec, &pa, err);
 	if (rc)
 		goto fail;
 	rc = runtime_detached(s, ci, err);

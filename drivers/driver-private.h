@@ -36,6 +36,15 @@ int fn_channel_spawn(struct fn_channel *ch, char *const argv[], fn_channel_pre_e
 		     void *arg, struct jb_err *err);
 
 /**
+ * fn_channel_spawn_split() - as fn_channel_spawn(), but stdin and stdout are two socket
+ * pairs, so the child's fd 0 and fd 1 are different open file descriptions: a change to the
+ * file status flags of one (O_NONBLOCK) does not reach the other. gVisor needs this (see
+ * container.c). Return: 0 or -errno (message in @err).
+ */
+int fn_channel_spawn_split(struct fn_channel *ch, char *const argv[], fn_channel_pre_exec pre,
+			   void *arg, struct jb_err *err);
+
+/**
  * fn_channel_read_line() - read one reply line (without '\n') into @line.
  * Return: 0; -ETIMEDOUT after @timeout_ns (0 = none); -EPIPE when the instance closed its
  * end (it died: the message in @err says with which signal or exit code).

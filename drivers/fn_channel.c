@@ -2,7 +2,9 @@
 /*
  * The line channel between a driver and one joulebench-fn process. The instance's stdin and
  * stdout are the two ends of one AF_UNIX socket pair, so writes can use MSG_NOSIGNAL (a dead
- * instance is an -EPIPE, never a SIGPIPE that kills the harness). A failed exec or pre-exec
+ * instance is an -EPIPE, never a SIGPIPE that kills the harness). fn_channel_spawn_split()
+ * gives stdin and stdout a socket pair each, for a child that changes the file status flags
+ * of its stdio (gVisor's Sentry, see container.c). A failed exec or pre-exec
  * step (such as binding to a core) is reported through a close-on-exec pipe, so the caller
  * learns why a cold start failed rather than seeing an instance that never says `ready`.
  */
@@ -22,11 +24,24 @@
 #include "jb_clock.h"
 #include "driver-private.h"
 
-int
-fn_channel_spawn(struct fn_channel *ch, char *const argv[], fn_channel_pre_exec pre, void *arg,
-		 struct jb_err *err)
+static void
+fds_close(int *fds, int n)
 {
-	int sv[2], errpipe[2], child_errno = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* sv[0..1]: the pair carrying stdin (and stdout when !split); sv[2..3]: stdout's pair when
+ * split. Index 0 and 2 are ours, 1 and 3 the child's. */
+static int
+channel_spawn(struct fn_channel *ch, char *const argv[], fn_channel_pre_exec pre, void *arg,
+	      int split, struct jb_err *err)
+{
+	int sv[4] = { -1, -1, -1, -1 }, errpipe[2], child_errno = 0;
+	int in_child, out_child;
 	ssize_t n;
 	pid_t pid;
 
@@ -35,19 +50,25 @@ fn_channel_spawn(struct fn_channel *ch, char *const argv[], fn_channel_pre_exec 
 	ch->status = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return jb_err_set(err, -errno, "socketpair: %s", strerror(errno));
+	if (split && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv + 2) != 0) {
+		int rc = -errno;
+
+		fds_close(sv, 4);
+		return jb_err_set(err, rc, "socketpair: %s", jb_strerror(rc));
+	}
+	in_child = sv[1];
+	out_child = split ? sv[3] : sv[1];
 	if (pipe2(errpipe, O_CLOEXEC) != 0) {
 		int rc = -errno;
 
-		close(sv[0]);
-		close(sv[1]);
+		fds_close(sv, 4);
 		return jb_err_set(err, rc, "pipe: %s", jb_strerror(rc));
 	}
 	pid = fork();
 	if (pid < 0) {
 		int rc = -errno;
 
-		close(sv[0]);
-		close(sv[1]);
+		fds_close(sv, 4);
 		close(errpipe[0]);
 		close(errpipe[1]);
 		return jb_err_set(err, rc, "fork: %s", jb_strerror(rc));
@@ -55,8 +76,8 @@ fn_channel_spawn(struct fn_channel *ch, char *const argv[], fn_channel_pre_exec 
 	if (pid == 0) {
 		int e = 0;
 
-		/* The child: its stdin and stdout are its end of the pair; stderr stays. */
-		if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0)
+		/* The child: its stdin and stdout are its ends of the pair(s); stderr stays. */
+		if (dup2(in_child, 0) < 0 || dup2(out_child, 1) < 0)
 			e = errno;
 		if (!e && pre)
 			e = pre(arg);
@@ -69,17 +90,34 @@ fn_channel_spawn(struct fn_channel *ch, char *const argv[], fn_channel_pre_exec 
 		_exit(127);
 	}
 	close(sv[1]);
+	if (split)
+		close(sv[3]);
 	close(errpipe[1]);
 	n = read(errpipe[0], &child_errno, sizeof(child_errno));
 	close(errpipe[0]);
 	ch->pid = pid;
-	ch->to_fd = ch->from_fd = sv[0];
+	ch->to_fd = sv[0];
+	ch->from_fd = split ? sv[2] : sv[0];
 	if (n == (ssize_t)sizeof(child_errno)) {
 		fn_channel_close(ch, 0);
 		return jb_err_set(err, -child_errno, "cannot start %s: %s", argv[0],
 				  strerror(child_errno));
 	}
 	return 0;
+}
+
+int
+fn_channel_spawn(struct fn_channel *ch, char *const argv[], fn_channel_pre_exec pre, void *arg,
+		 struct jb_err *err)
+{
+	return channel_spawn(ch, argv, pre, arg, 0, err);
+}
+
+int
+fn_channel_spawn_split(struct fn_channel *ch, char *const argv[], fn_channel_pre_exec pre,
+		       void *arg, struct jb_err *err)
+{
+	return channel_spawn(ch, argv, pre, arg, 1, err);
 }
 
 static void
@@ -235,6 +273,8 @@ fn_channel_close(struct fn_channel *ch, uint64_t grace_ns)
 		kill(ch->pid, SIGKILL);
 		channel_reap(ch, 1);
 	}
+	if (ch->from_fd >= 0 && ch->from_fd != ch->to_fd)
+		close(ch->from_fd);
 	if (ch->to_fd >= 0)
 		close(ch->to_fd);
 	ch->to_fd = ch->from_fd = -1;
