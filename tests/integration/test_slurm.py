@@ -139,6 +139,17 @@ def wait_for(cond, what, timeout=30):
         time.sleep(0.1)
 
 
+def task_restart(d):
+    """The restart count in D's task record, or None while there is none (job.sh writes it
+    atomically when the task ends)."""
+    try:
+        with open(os.path.join(d, "task")) as f:
+            return dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line).get(
+                "restart")
+    except FileNotFoundError:
+        return None
+
+
 def task_file(d):
     check(os.path.exists(os.path.join(d, "task")), f"{d}: job.sh wrote no task file")
     with open(os.path.join(d, "task")) as f:
@@ -283,6 +294,10 @@ def main(tmp, state):
                  capture_output=True, text=True).stdout, "the requeued job")
         subprocess.run(["scontrol", "update", f"jobid={j}", "StartTime=now"], check=True)
     d, job, csv = interrupt_test(tmp, "requeue", requeue)
+    # The task's own record of its restarted run, not an empty squeue (seen empty before a
+    # released job ran).
+    wait_for(lambda: task_restart(os.path.join(d, "tasks", "nodes-0")) == "1",
+             "the requeued task to finish", timeout=90)
     squeue_empty()
     t = task_file(os.path.join(d, "tasks", "nodes-0"))
     check(t["exit"] == "0" and t["restart"] == "1", f"requeued task: {t}")
@@ -301,7 +316,7 @@ def main(tmp, state):
     subprocess.run(["scontrol", "update", f"jobid={job}", "StartTime=now"], check=True)
     # Wait for the task's own record of this start: squeue was seen empty (under ASan)
     # before the released job had run.
-    wait_for(lambda: task_file(os.path.join(d, "tasks", "nodes-0")).get("restart") == "2",
+    wait_for(lambda: task_restart(os.path.join(d, "tasks", "nodes-0")) == "2",
              "the task requeued after it completed to run", timeout=90)
     squeue_empty()
     t = task_file(os.path.join(d, "tasks", "nodes-0"))
