@@ -359,7 +359,7 @@ rung_parse(struct rung *r, const char *spec)
 
 /* The driver configuration of rung @r: its variant, the shared core and memory size. */
 static void
-rung_config(const struct rung *r, struct runner_config *cfg, const char *platform,
+rung_config(const struct rung *r, struct proto_config *cfg, const char *platform,
 	    const char *accel)
 {
 	int is_ctr = !strcmp(r->name, "container"), is_vm = !strcmp(r->name, "microvm");
@@ -406,7 +406,7 @@ print_ratios(struct rung *a, struct rung *b, const char *wl, unsigned boot, uint
 int
 cmd_compare(int argc, char **argv)
 {
-	struct runner_config base = {
+	struct proto_config base = {
 		.size = WORKLOAD_SIZE_SMALL, .seed = 42, .runs = 10, .warmup = 3, .cold = 3,
 		.idle_s = 2.0, .concurrency = 1,
 	};
@@ -416,7 +416,7 @@ cmd_compare(int argc, char **argv)
 	struct rung *r = calloc(RUNGS_MAX, sizeof(*r));
 	unsigned boot = BOOT_DEFAULT;
 	unsigned long long u;
-	int core = -1, c, code = 0, i, n = 0;
+	int core = -1, c, code = 0, i, n = 0, quiet = 0;
 
 	if (!r) {
 		fprintf(stderr, "joulebench compare: out of memory\n");
@@ -486,7 +486,7 @@ cmd_compare(int argc, char **argv)
 		case OPT_FN: fn = optarg; break;
 		case 'o': snprintf(prefix, sizeof(prefix), "%.*s", (int)sizeof(prefix) - 1, optarg); break;
 		case OPT_FORCE: base.overwrite = 1; break;
-		case 'q': base.quiet = 1; break;
+		case 'q': quiet = 1; break;
 		case 'h': compare_usage(stdout); free(r); return CLI_EXIT_OK;
 		case ':':
 			fprintf(stderr, "joulebench compare: %s needs a value\n", argv[optind - 1]);
@@ -547,7 +547,7 @@ cmd_compare(int argc, char **argv)
 		goto out;
 	}
 	base.meter = cli_meter_pick_live(meter_name, &base.ctx, base.domains, base.driver_cfg.cores,
-					 base.driver_cfg.n_cores, base.quiet, &code);
+					 base.driver_cfg.n_cores, quiet, &code);
 	if (!base.meter)
 		goto out;
 	if (core < 0)
@@ -571,7 +571,7 @@ cmd_compare(int argc, char **argv)
 	}
 	base.stop = cli_stop_install();
 	for (i = 0; i < n; i++) {
-		struct runner_config cfg = base;
+		struct proto_config cfg = base;
 		struct jb_err err = { 0 };
 		int rc, j;
 
@@ -581,7 +581,7 @@ cmd_compare(int argc, char **argv)
 			if (r[i].out[j] == ':' || r[i].out[j] == '/')
 				r[i].out[j] = '-';
 		cfg.out_path = r[i].out;
-		rc = runner_run(&cfg, &r[i].rep, &err);
+		rc = runner_run(&cfg, quiet, &r[i].rep, &err);
 		if (rc) {
 			fprintf(stderr, "joulebench compare: %s: %s\n", r[i].spec,
 				err.msg[0] ? err.msg : jb_strerror(rc));
@@ -589,7 +589,7 @@ cmd_compare(int argc, char **argv)
 			     : (rc == -ENODEV || rc == -EACCES) ? CLI_EXIT_UNAVAILABLE : CLI_EXIT_FAILED;
 			goto out;
 		}
-		if (r[i].rep.interrupted) {
+		if (r[i].rep.proto.interrupted) {
 			code = CLI_EXIT_FAILED;
 			goto out;
 		}
@@ -614,7 +614,7 @@ cmd_compare(int argc, char **argv)
 	       (unsigned long long)oci_cpu_quota_us(base.driver_cfg.memory_mb
 						? base.driver_cfg.memory_mb : OCI_MB_PER_VCPU,
 						OCI_CPU_PERIOD_US),
-	       OCI_CPU_PERIOD_US, base.meter->name, r[0].rep.meter_kind, boot,
+	       OCI_CPU_PERIOD_US, base.meter->name, r[0].rep.proto.meter_kind, boot,
 	       (unsigned long long)base.seed);
 	for (i = 1; i < n; i++) {
 		char server[4200];
@@ -628,9 +628,9 @@ cmd_compare(int argc, char **argv)
 		struct jb_err perr = { 0 };
 		int rc = compare_ladder_plot(r, n, prefix, &perr);
 
-		if (!base.quiet && rc == 0)
+		if (!quiet && rc == 0)
 			fprintf(stderr, "joulebench: the ladder in %s-ladder.png and .svg\n", prefix);
-		else if (!base.quiet)
+		else if (!quiet)
 			fprintf(stderr, "joulebench: no ladder figure: %s\n", perr.msg);
 	}
 out:
