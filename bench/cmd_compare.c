@@ -287,12 +287,9 @@ server_csv_write(const struct rung *base, const struct rung *r, const char *pref
 static int
 compare_ladder_plot(struct rung *r, int n, const char *prefix, struct jb_err *err)
 {
-	static const char *const terms[2][2] = { { "pngcairo size 900,500", "png" },
-						 { "svg size 900,500", "svg" } };
-	char dat[4200], out[4200], q_dat[8500], q_out[8500], *buf;
-	int i, t, rc, cold = 0;
-	size_t len;
-	FILE *f, *g;
+	char dat[4200], base[4200], q_dat[8500], script[9500];
+	int i, rc, cold = 0;
+	FILE *f;
 
 	snprintf(dat, sizeof(dat), "%s-ladder.dat", prefix);
 	if ((rc = plot_gnuplot_quote(dat, q_dat, sizeof(q_dat), err)))
@@ -308,32 +305,17 @@ compare_ladder_plot(struct rung *r, int n, const char *prefix, struct jb_err *er
 		return jb_err_set(err, -EIO, "writing %s failed", dat);
 	for (i = 1; i < n; i++)
 		cold |= isfinite(r[i].ratio[2]) && r[i].ratio[2] > 0;
-	for (t = 0; t < 2; t++) {
-		snprintf(out, sizeof(out), "%s-ladder.%s", prefix, terms[t][1]);
-		if ((rc = plot_gnuplot_quote(out, q_out, sizeof(q_out), err)))
-			return rc;
-		buf = NULL;
-		if (!(g = open_memstream(&buf, &len)))
-			return jb_err_set(err, -ENOMEM, "out of memory");
-		/* Rung labels are driver names and variants (letters, digits, dashes). */
-		fprintf(g, "set terminal %s\nset output %s\n", terms[t][0], q_out);
-		fprintf(g, "set title 'Isolation ladder: energy relative to %s (median, 95%% bootstrap CI)'\n"
-			   "set logscale y\nset ylabel 'ratio to %s'\nset style data histogram\n"
-			   "set style histogram errorbars gap 1 lw 1\nset style fill solid 0.6 border -1\n"
-			   "set key top left\nset grid ytics\n"
-			   "plot %s using 2:3:4:xtic(1) title 'warm invocation'%s\n",
-			r[0].label, r[0].label, q_dat,
-			cold ? ", '' using 5:6:7 title 'cold start (+ first invocation)'" : "");
-		if (fclose(g) != 0) {
-			free(buf);
-			return jb_err_set(err, -ENOMEM, "out of memory");
-		}
-		rc = plot_gnuplot_run(buf, len, out, err);
-		free(buf);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	/* Rung labels are driver names and variants (letters, digits, dashes). */
+	snprintf(script, sizeof(script),
+		 "set title 'Isolation ladder: energy relative to %s (median, 95%% bootstrap CI)'\n"
+		 "set logscale y\nset ylabel 'ratio to %s'\nset style data histogram\n"
+		 "set style histogram errorbars gap 1 lw 1\nset style fill solid 0.6 border -1\n"
+		 "set key top left\nset grid ytics\n"
+		 "plot %s using 2:3:4:xtic(1) title 'warm invocation'%s\n",
+		 r[0].label, r[0].label, q_dat,
+		 cold ? ", '' using 5:6:7 title 'cold start (+ first invocation)'" : "");
+	snprintf(base, sizeof(base), "%s-ladder", prefix);
+	return plot_gnuplot_figures(base, "size 900,500", script, err);
 }
 /* "container:runsc" -> driver, variant; the variant checked against the driver. */
 static int
