@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The `microvm` driver: each instance is joulebench-fn inside its own virtual machine,
- * QEMU's `microvm` machine (Firecracker's class of VM: no PCI, no firmware to run, a
- * kernel loaded directly; QEMU docs/system/i386/microvm.rst), the hardest rung of software
- * isolation (DESIGN §1). The guest is Debian's cloud kernel (scripts/fetch-guest-kernel)
+ * the hardest rung of software isolation (DESIGN §1). The virtual machine monitor is a
+ * backend (struct microvm_vmm: QEMU's `microvm` machine in microvm_qemu.c, Firecracker in
+ * microvm_firecracker.c). The guest is Debian's cloud kernel (scripts/fetch-guest-kernel)
  * with an initramfs joulebench builds for the run (microvm_initramfs.c): joulebench-vminit
  * as init, which starts the function runner on the first serial port.
  *
- * Why the serial port: the 8250 UART is built into the guest kernel, so the guest needs
- * no module, no virtio transport and no host vhost device, and QEMU connects it to our
- * socket pair with `-serial stdio`: the request/reply lines are the same bytes as for
+ * Why the serial port: the UART is built into the guest kernel, so the guest needs no
+ * module, no virtio transport and no host vhost device, and every VMM can connect it to
+ * its stdio, which is our socket pair: the request/reply lines are the same bytes as for
  * `pinned`, through the same channel code (fn_channel.c). Its cost (a VM exit per byte)
- * is what the drivers benchmark's warm dispatch measures. Kernel messages never reach it:
- * no `console=` is given, so the kernel has no serial console.
+ * is what the drivers benchmark's warm dispatch measures.
  *
  * A cold start is QEMU's start to the runner's `ready` (the whole boot). Memory is the
  * function's memory size and vCPUs one per 1769 MB (as AWS Lambda); the QEMU process gets
@@ -58,9 +57,8 @@
 #define VCPUS_MAX 6 /* Lambda's largest function (10,240 MB) has 6 vCPUs */
 
 struct microvm_state {
-	char vmm[16];                  /* "qemu" */
-	struct microvm_host host;      /* QEMU, the guest kernel and its version */
-	char qemu_version[96];
+	struct microvm_host host;      /* the VMM, the guest kernel and its version */
+	char vmm_version[96];
 	char initramfs[PATH_MAX];
 	char base_dir[256];
 	char accel[8];                 /* "kvm" or "tcg", as decided */
@@ -179,11 +177,11 @@ static int
 vm_boot(struct microvm_state *s, const char *accel, struct microvm_inst *vi,
 	uint64_t timeout_ns, struct jb_err *err)
 {
-	char mem[32], smp[16], append[256], line[JB_PROTO_LINE_MAX], tail[256];
-	char *argv[32];
+	char line[JB_PROTO_LINE_MAX], tail[256], argbuf[4096];
+	char *argv[MICROVM_ARGV_MAX + 1];
 	struct pre_arg pa = { s, vi };
 	unsigned serial, tries;
-	int a = 0, rc;
+	int rc;
 
 	pthread_mutex_lock(&s->lock);
 	serial = s->serial++;
@@ -198,46 +196,22 @@ vm_boot(struct microvm_state *s, const char *accel, struct microvm_inst *vi,
 		live_set(s, vi->id, 0);
 		return rc;
 	}
-	snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)s->memory_mb);
-	snprintf(smp, sizeof(smp), "%u", s->vcpus);
-	/* No console= (the serial port is the protocol's alone); panic and triple-fault
-	 * reboot end the VM; jb.fault is the tests' crash hook (microvm_init.c). */
-	snprintf(append, sizeof(append), "quiet panic=-1 reboot=t%s%s", s->fault ? " jb.fault=" : "",
-		 s->fault ? s->fault : "");
-	argv[a++] = s->host.qemu;
-	argv[a++] = "-M";
-	argv[a++] = "microvm,acpi=off,x-option-roms=off";
-	argv[a++] = "-accel";
-	argv[a++] = (char *)accel;
-	/* KVM: the host's CPU model (and kvmclock). TCG: `max`; its TSC is the host's
-	 * (QEMU's rdtsc helper), but the guest cannot calibrate it (no HPET or PM timer on
-	 * microvm, and the emulated PIT is too irregular: "tsc: Unable to calibrate against
-	 * PIT ... Marking TSC unstable") and falls back to jiffies, 4 ms steps that make the
-	 * runner's wall_ns useless. So the host's TSC rate is given (tsc_early_khz=, kernel
-	 * admin-guide/kernel-parameters.txt) and the guest keeps the TSC clocksource. */
-	argv[a++] = "-cpu";
-	argv[a++] = !strcmp(accel, "kvm") ? "host" : "max";
-	if (!strcmp(accel, "tcg") && s->tsc_khz)
-		snprintf(append + strlen(append), sizeof(append) - strlen(append),
-			 " tsc=reliable tsc_early_khz=%llu", (unsigned long long)s->tsc_khz);
-	argv[a++] = "-m";
-	argv[a++] = mem;
-	argv[a++] = "-smp";
-	argv[a++] = smp;
-	argv[a++] = "-nodefaults";
-	argv[a++] = "-no-user-config";
-	argv[a++] = "-display";
-	argv[a++] = "none";
-	argv[a++] = "-serial";
-	argv[a++] = "stdio";
-	argv[a++] = "-no-reboot";
-	argv[a++] = "-kernel";
-	argv[a++] = s->host.kernel;
-	argv[a++] = "-initrd";
-	argv[a++] = s->initramfs;
-	argv[a++] = "-append";
-	argv[a++] = append;
-	argv[a] = NULL;
+	{
+		char extra[96] = "";
+		struct microvm_boot b = { .accel = accel, .initramfs = s->initramfs,
+					  .run_dir = s->base_dir, .id = vi->id,
+					  .cmdline_extra = extra, .memory_mb = s->memory_mb,
+					  .vcpus = s->vcpus, .tsc_khz = s->tsc_khz };
+
+		/* jb.fault is the tests' crash hook (microvm_init.c). */
+		if (s->fault)
+			snprintf(extra, sizeof(extra), "jb.fault=%.80s", s->fault);
+		rc = s->host.vmm->argv_build(&s->host, &b, argv, argbuf, sizeof(argbuf), err);
+		if (rc) {
+			vi->hung = 1;
+			goto fail;
+		}
+	}
 	rc = fn_channel_spawn(&vi->ch, argv, microvm_pre_exec, &pa, err);
 	if (rc)
 		goto fail;
@@ -253,8 +227,9 @@ vm_boot(struct microvm_state *s, const char *accel, struct microvm_inst *vi,
 		snprintf(why, sizeof(why), "%.199s", rc == -ETIMEDOUT ? "no `ready` in time"
 							    : err ? err->msg : "");
 		microvm_log_tail(vi->log, tail, sizeof(tail));
-		rc = jb_err_set(err, rc, "microVM %s (%s) did not start: %s%s%.200s", vi->id, accel,
-				why, tail[0] ? "; qemu: " : "", tail);
+		rc = jb_err_set(err, rc, "microVM %s (%s, %s) did not start: %s%s%s%s%.200s",
+				vi->id, s->host.vmm->name, accel, why, tail[0] ? "; " : "",
+				tail[0] ? s->host.vmm->name : "", tail[0] ? ": " : "", tail);
 		goto fail;
 	}
 	if (!strncmp(line, "died", 4)) {
@@ -276,7 +251,11 @@ accel_decide(struct microvm_state *s, const char *want, struct jb_err *err)
 	struct microvm_inst probe = { 0 };
 	int fd;
 
+	char why[256];
+
 	s->accel_why[0] = '\0';
+	if (want && strcmp(want, "auto") && s->host.vmm->accel_check(want, why, sizeof(why)))
+		return jb_err_set(err, -ENODEV, "microvm: --accel %s: %s", want, why);
 	if (want && !strcmp(want, "tcg")) {
 		snprintf(s->accel, sizeof(s->accel), "tcg");
 		return 0;
@@ -288,6 +267,14 @@ accel_decide(struct microvm_state *s, const char *want, struct jb_err *err)
 		if (fd < 0)
 			return jb_err_set(err, -ENODEV, "microvm: --accel kvm: /dev/kvm: %s",
 					  strerror(errno));
+		snprintf(s->accel, sizeof(s->accel), "kvm");
+		return 0;
+	}
+	if (s->host.vmm->accel_check("tcg", why, sizeof(why))) {
+		/* A VMM without TCG: KVM or nothing; a KVM that hangs is the start's timeout. */
+		if (fd < 0)
+			return jb_err_set(err, -ENODEV, "microvm: %s needs KVM: /dev/kvm: %s",
+					  s->host.vmm->name, strerror(errno));
 		snprintf(s->accel, sizeof(s->accel), "kvm");
 		return 0;
 	}
@@ -336,18 +323,7 @@ microvm_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 		return jb_err_set(err, -ENOENT, "microvm: joulebench-vminit not found beside %s "
 						"(or set JOULEBENCH_VMINIT)", fn);
 	}
-	snprintf(s->vmm, sizeof(s->vmm), "qemu");
-	{
-		char *argv[] = { s->host.qemu, "--version", NULL };
-
-		char out[256], *v;
-
-		/* "QEMU emulator version 7.2.22 (Debian ...)" -> "QEMU 7.2.22". */
-		(void)driver_capture(argv, out, sizeof(out), 10000000000ull);
-		v = strstr(out, "version ");
-		snprintf(s->qemu_version, sizeof(s->qemu_version), "QEMU %.*s",
-			 v ? (int)strcspn(v + 8, " \n") : 0, v ? v + 8 : "");
-	}
+	s->host.vmm->version(&s->host, s->vmm_version, sizeof(s->vmm_version));
 	s->memory_mb = cfg->memory_mb ? cfg->memory_mb : OCI_MB_PER_VCPU;
 	s->vcpus = (unsigned)((s->memory_mb + OCI_MB_PER_VCPU - 1) / OCI_MB_PER_VCPU);
 	if (s->vcpus > VCPUS_MAX)
@@ -488,10 +464,11 @@ microvm_invoke(void *drv, struct driver_instance *inst, const struct jb_fn_reque
 			if (!strncmp(rest, "died ", 5))
 				return died_parse(s, vi, rest, err);
 		}
-		/* QEMU itself ended: a guest panic, or it was killed. */
+		/* The VMM itself ended: a guest panic, or it was killed. */
 		microvm_log_tail(vi->log, tail, sizeof(tail));
-		return jb_err_set(err, -EPIPE, "microVM %s (QEMU) ended: %.200s%s%s", vi->id, why,
-				  tail[0] ? "; qemu: " : "", tail);
+		return jb_err_set(err, -EPIPE, "microVM %s (%s) ended: %.200s%s%s%s%s", vi->id,
+				  s->host.vmm->name, why, tail[0] ? "; " : "",
+				  tail[0] ? s->host.vmm->name : "", tail[0] ? ": " : "", tail);
 	}
 	if (rc)
 		return rc;
@@ -533,12 +510,12 @@ microvm_describe(void *drv, struct driver_info *info)
 	struct microvm_state *s = drv;
 
 	memset(info, 0, sizeof(*info));
-	snprintf(info->runtime, sizeof(info->runtime), "qemu-microvm");
+	snprintf(info->runtime, sizeof(info->runtime), "%s", s->host.vmm->runtime);
 	/* The sidecar keeps runtime_version: the VMM, the guest and the accelerator. */
 	snprintf(info->runtime_version, sizeof(info->runtime_version), "%.24s; guest %.32s; accel %s%s",
-		 s->qemu_version, s->host.guest_version, s->accel, s->accel_why);
+		 s->vmm_version, s->host.guest_version, s->accel, s->accel_why);
 	snprintf(info->runtime_path, sizeof(info->runtime_path), "%.*s",
-		 (int)sizeof(info->runtime_path) - 1, s->host.qemu);
+		 (int)sizeof(info->runtime_path) - 1, s->host.vmm_path);
 	info->cgroup_version = s->cg_version;
 	info->memory_mb = s->memory_mb;
 	info->cpu_quota_us = s->cg_version ? s->quota_us : 0;

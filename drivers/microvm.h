@@ -17,12 +17,56 @@
 #define MICROVM_CG_ROOT "/sys/fs/cgroup"
 #define MICROVM_CG_PARENT "/joulebench"
 
-/* What the host offers the driver (microvm_host.c). */
+/* What the host offers the driver (microvm_host.c and the VMM's own check). */
 struct microvm_host {
-	char qemu[PATH_MAX];           /* qemu-system-x86_64 */
-	char kernel[PATH_MAX];         /* <guest dir>/vmlinuz */
+	const struct microvm_vmm *vmm; /* the virtual machine monitor that runs the guests */
+	char vmm_path[PATH_MAX];       /* its binary: qemu-system-x86_64, firecracker, ... */
+	char guest_dir[PATH_MAX];      /* where scripts/fetch-guest-kernel put the guest */
+	char kernel[PATH_MAX];         /* the guest kernel in the form the VMM loads */
 	char guest_version[96];        /* its kernel release, "" when unknown */
 };
+
+/* One VM to start: what the VMM's argv_build needs. */
+struct microvm_boot {
+	const char *accel;             /* "kvm" or "tcg" */
+	const char *initramfs;
+	const char *run_dir;           /* the run's private directory, for VMM files */
+	const char *id;                /* the VM's name, "vm-<pid>-<n>" */
+	const char *cmdline_extra;     /* appended to the kernel command line ("" = none) */
+	uint64_t memory_mb;
+	unsigned vcpus;
+	uint64_t tsc_khz;              /* the host's TSC rate, for a TCG guest; 0 = unknown */
+};
+
+#define MICROVM_ARGV_MAX 40
+
+/*
+ * A virtual machine monitor (one file each: microvm_qemu.c, microvm_firecracker.c). The
+ * guest, its init and the protocol on its first serial port are the same for all; a VMM
+ * says how it is found, which kernel form it loads and how one VM is started.
+ */
+struct microvm_vmm {
+	const char *name;              /* --vmm NAME */
+	const char *runtime;           /* the sidecar's runtime, e.g. "qemu-microvm" */
+	/* Find the binary and the guest kernel form it needs in h->guest_dir; fill h.
+	 * 0, or -ENODEV with the reason and its fix in @why. */
+	int (*check)(struct microvm_host *h, char *why, size_t why_len);
+	/* Which accelerators it can use: 0 for a usable one, else -ENODEV with why. */
+	int (*accel_check)(const char *accel, char *why, size_t why_len);
+	/* The VMM's version, for the sidecar ("QEMU 7.2.22"). */
+	void (*version)(const struct microvm_host *h, char *out, size_t len);
+	/* The argv (NULL-terminated, at most MICROVM_ARGV_MAX) that boots @b with the
+	 * guest's first serial port on stdin/stdout and its own log on stderr; strings
+	 * live in @buf. The VM must end when the guest reboots. 0 or -errno. */
+	int (*argv_build)(const struct microvm_host *h, const struct microvm_boot *b,
+			  char **argv, char *buf, size_t buf_len, struct jb_err *err);
+};
+
+extern const struct microvm_vmm microvm_vmm_qemu;
+extern const struct microvm_vmm microvm_vmm_firecracker;
+
+/** microvm_vmm_find() - the VMM called @name (NULL: "qemu"), or NULL. */
+const struct microvm_vmm *microvm_vmm_find(const char *name);
 
 /**
  * microvm_host_check() - can the driver work here with @vmm ("qemu", "firecracker" or
@@ -32,6 +76,13 @@ struct microvm_host {
  */
 int microvm_host_check(const char *vmm, const char *guest_dir, struct microvm_host *h,
 		       char *why, size_t why_len);
+
+/** microvm_exe_find() - @name on $PATH (or @name itself if it has a '/'). 0 or -ENOENT. */
+int microvm_exe_find(const char *name, char *out, size_t len);
+
+/** microvm_guest_file() - "<h->guest_dir>/<name>" into @out; 0 if it is readable, else
+ * -ENOENT. */
+int microvm_guest_file(const struct microvm_host *h, const char *name, char *out, size_t len);
 
 /** microvm_vminit_find() - joulebench-vminit: $JOULEBENCH_VMINIT, beside @fn_path
  * (installed), the build tree, or the configured paths. 0 or -ENOENT. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the microvm driver needs from the host and leaves on it (microvm.h): whether QEMU,
- * the guest kernel and the guest's init are here (with the package or command that
+ * What the microvm driver needs from the host and leaves on it (microvm.h): the VMM
+ * registry, whether the VMM, the guest kernel and the guest's init are here (with the package or command that
  * provides each one that is not), the host's TSC rate for a TCG guest, the last line of a
  * QEMU log, and the leftovers of harnesses that were killed before they could clean up.
  */
@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -27,8 +26,8 @@
 #define CG_ROOT MICROVM_CG_ROOT
 #define CG_PARENT MICROVM_CG_PARENT
 
-static int
-find_exe(const char *name, char *out, size_t len)
+int
+microvm_exe_find(const char *name, char *out, size_t len)
 {
 	const char *path = getenv("PATH");
 
@@ -64,45 +63,48 @@ guest_dir_default(const char *given, char *out, size_t len)
 		snprintf(out, len, "%s/.cache/joulebench/guest", getenv("HOME") ? getenv("HOME") : "/root");
 }
 
+const struct microvm_vmm *
+microvm_vmm_find(const char *name)
+{
+	static const struct microvm_vmm *const vmms[] = { &microvm_vmm_qemu,
+							  &microvm_vmm_firecracker };
+	size_t i;
+
+	if (!name || !*name)
+		name = "qemu";
+	for (i = 0; i < sizeof(vmms) / sizeof(vmms[0]); i++)
+		if (!strcmp(vmms[i]->name, name))
+			return vmms[i];
+	return NULL;
+}
+
+int
+microvm_guest_file(const struct microvm_host *h, const char *name, char *out, size_t len)
+{
+	snprintf(out, len, "%.*s/%s", (int)(len > 40 ? len - 40 : 0), h->guest_dir, name);
+	return access(out, R_OK) == 0 ? 0 : -ENOENT;
+}
+
 /* What this host needs for the driver, with the fix in @why. */
 int
 microvm_host_check(const char *vmm, const char *guest_dir, struct microvm_host *s, char *why,
 		   size_t why_len)
 {
-	struct utsname u;
-	char dir[PATH_MAX], buf[256];
+	char buf[PATH_MAX];
+	int rc;
 
-	if (uname(&u) == 0 && strcmp(u.machine, "x86_64")) {
-		snprintf(why, why_len, "QEMU's microvm machine is x86 only; this host is %s "
-				       "(not supported yet)", u.machine);
-		return -ENODEV;
+	s->vmm = microvm_vmm_find(vmm);
+	if (!s->vmm) {
+		snprintf(why, why_len, "--vmm %s: unknown (qemu or firecracker)", vmm);
+		return -EINVAL;
 	}
-	if (vmm && !strcmp(vmm, "firecracker")) {
-		if (find_exe("firecracker", buf, sizeof(buf)))
-			snprintf(why, why_len, "--vmm firecracker: no firecracker binary on $PATH (not "
-					       "packaged by Debian 12: install a release from "
-					       "github.com/firecracker-microvm/firecracker)");
-		else
-			snprintf(why, why_len, "--vmm firecracker: %s is installed, but this build "
-					       "drives QEMU only (Firecracker needs KVM and an "
-					       "uncompressed vmlinux; not implemented)", buf);
-		return -ENODEV;
-	}
-	if (find_exe("qemu-system-x86_64", s->qemu, sizeof(s->qemu))) {
-		snprintf(why, why_len, "qemu-system-x86_64 not found: apt-get install "
-				       "qemu-system-x86 (scripts/install-deps --drivers)");
-		return -ENODEV;
-	}
-	guest_dir_default(guest_dir, dir, sizeof(dir));
-	snprintf(s->kernel, sizeof(s->kernel), "%.*s/vmlinuz", (int)sizeof(s->kernel) - 10, dir);
-	if (access(s->kernel, R_OK) != 0) {
-		snprintf(why, why_len, "no guest kernel at %s: run scripts/fetch-guest-kernel "
-				       "(Debian's linux-image-cloud-amd64, never installed on the host)",
-			 s->kernel);
-		return -ENODEV;
-	}
-	snprintf(buf, sizeof(buf), "%.200s/version", dir);
-	if (cgroup_file_read(buf, s->guest_version, sizeof(s->guest_version)) == 0) {
+	guest_dir_default(guest_dir, s->guest_dir, sizeof(s->guest_dir));
+	rc = s->vmm->check(s, why, why_len);
+	if (rc)
+		return rc;
+	s->guest_version[0] = '\0';
+	if (microvm_guest_file(s, "version", buf, sizeof(buf)) == 0 &&
+	    cgroup_file_read(buf, s->guest_version, sizeof(s->guest_version)) == 0) {
 		/* "<package> <kernel release>": the release is enough. */
 		char *sp = strchr(s->guest_version, ' ');
 
@@ -110,7 +112,7 @@ microvm_host_check(const char *vmm, const char *guest_dir, struct microvm_host *
 			memmove(s->guest_version, sp + 1, strlen(sp));
 		s->guest_version[strcspn(s->guest_version, "\n")] = '\0';
 	}
-	snprintf(why, why_len, "%s, guest %s", s->qemu, s->kernel);
+	snprintf(why, why_len, "%s, guest %s", s->vmm_path, s->kernel);
 	return 0;
 }
 
@@ -175,7 +177,7 @@ stale_qemus_kill(long dead)
 		for (ssize_t i = 0; i < n; i++)
 			if (!cmd[i])
 				cmd[i] = ' ';
-		if (strstr(cmd, "qemu-system") && strstr(cmd, tag))
+		if ((strstr(cmd, "qemu-system") || strstr(cmd, "firecracker")) && strstr(cmd, tag))
 			kill((pid_t)pid, SIGKILL);
 	}
 	closedir(d);
