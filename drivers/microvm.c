@@ -21,8 +21,9 @@
  * ends; a hang is a timeout and the VM is killed; each becomes a row and the runner
  * replaces the VM with a new cold start. Accelerator: KVM where it works, TCG where it
  * does not (`auto` boots the guest under KVM with a deadline first), always recorded:
- * the isolation is `microvm-kvm` or `microvm-tcg`, and TCG figures are emulation cost,
- * not a microVM's.
+ * the isolation is `microvm-kvm` or `microvm-tcg` (`firecracker-kvm` for Firecracker,
+ * which has no TCG: a first guest boots with a deadline, and a hang is "not available"),
+ * and TCG figures are emulation cost, not a microVM's.
  */
 #include "config.h"
 
@@ -322,8 +323,11 @@ accel_decide(struct microvm_state *s, const char *want, struct jb_err *err)
 		return 0;
 	}
 	snprintf(s->accel, sizeof(s->accel), "tcg");
-	snprintf(s->accel_why, sizeof(s->accel_why), fd < 0 ? " (auto: no usable /dev/kvm)"
-							    : " (auto: KVM guest did not boot in time)");
+	if (fd < 0)
+		snprintf(s->accel_why, sizeof(s->accel_why), " (auto: no usable /dev/kvm)");
+	else
+		snprintf(s->accel_why, sizeof(s->accel_why), " (auto: KVM guest did not boot in "
+							     "%.0f s)", (double)probe_timeout_ns() / 1e9);
 	return 0;
 }
 
@@ -599,7 +603,8 @@ microvm_teardown(void *drv)
 const struct driver_ops driver_microvm = {
 	.name = "microvm",
 	.summary = "joulebench-fn in QEMU microvm virtual machines (KVM, or TCG where KVM does "
-		   "not work), one per instance, co-located on shared cores under a CPU quota",
+		   "not work; or Firecracker with --vmm), one per instance, co-located on shared "
+		   "cores under a CPU quota",
 	.isolation = "microvm",
 	.probe = microvm_probe,
 	.prepare = microvm_prepare,
