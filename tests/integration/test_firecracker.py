@@ -7,6 +7,7 @@ file the backend writes are accepted by that contract, the protocol round trip t
 guest booted from the ELF vmlinux, the labels, the crash row and VM replacement, the
 bounded refusal of a KVM that hangs, cleanup. What it cannot: Firecracker's own device
 model, KVM, and any figure of Firecracker's cost.
+  0. scripts/fetch-guest-kernel's vmlinux from bzImages of gzip, xz, zstd and LZ4;
   1. the double is strict where Firecracker is (unknown field, missing section, no ELF);
   2. missing vmlinux and `--accel tcg` are exit 77 with the reason;
   3. verified rows through the guest; the sidecar records runtime `firecracker` and the
@@ -35,6 +36,55 @@ GUEST = os.environ.get("JOULEBENCH_GUEST_DIR") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "joulebench", "guest")
 tmp = tempfile.mkdtemp(prefix="jb-fc-")
 BASE = ["-m", "model", "--idle-s", "0.05", "--no-plot", "--vmm", "firecracker"]
+
+
+def bzimage(payload_of, path):
+    """A minimal bzImage around an x86-64 ELF (/bin/true): setup header fields of
+    Documentation/arch/x86/boot.rst (setup_sects, HdrS, payload_offset and _length) and
+    the payload as the kernel build makes it (compressed, then the size unless gzip)."""
+    elf = open("/bin/true", "rb").read()
+    comp, size_appended = payload_of(elf)
+    payload = comp + (len(elf).to_bytes(4, "little") if size_appended else b"")
+    img = bytearray(1024 + 16)
+    img[0x1f1] = 1                                     # setup_sects: code at 2 * 512
+    img[0x202:0x206] = b"HdrS"
+    img[0x206:0x208] = (0x020f).to_bytes(2, "little")
+    img[0x248:0x24c] = (16).to_bytes(4, "little")      # payload_offset
+    img[0x24c:0x250] = len(payload).to_bytes(4, "little")
+    with open(path, "wb") as f:
+        f.write(bytes(img) + payload + b"\0" * 64)
+    return elf
+
+
+def compressor(cmd):
+    return lambda data: (subprocess.run(cmd, input=data, capture_output=True, check=True).stdout,
+                         cmd[0] != "gzip")
+
+
+# 0. scripts/fetch-guest-kernel writes vmlinux from a bzImage of each compression it knows.
+tried = []
+for cmd in (["gzip", "-9c"], ["xz", "--check=crc32", "-c"], ["zstd", "-qc"], ["lz4", "-lc"]):
+    if not shutil.which(cmd[0]):
+        continue
+    tried.append(cmd[0])
+    d = os.path.join(tmp, "bz-" + cmd[0])
+    os.mkdir(d)
+    elf = bzimage(compressor(cmd), os.path.join(d, "vmlinuz"))
+    with open(os.path.join(d, "version"), "w") as f:
+        f.write("linux-image-test 6.1.0-test\n")
+    p = subprocess.run([FETCH, d], capture_output=True, text=True)
+    check(p.returncode == 0 and open(os.path.join(d, "vmlinux"), "rb").read() == elf,
+          f"fetch-guest-kernel with {cmd[0]}: {p.stderr}")
+check("gzip" in tried and "xz" in tried, f"compressors tried: {tried}")
+print(f"fetch-guest-kernel: vmlinux from bzImages of {', '.join(tried)}")
+d = os.path.join(tmp, "bz-bad")
+os.mkdir(d)
+with open(os.path.join(d, "vmlinuz"), "wb") as f:
+    f.write(b"not a kernel" * 100)
+open(os.path.join(d, "version"), "w").write("x y\n")
+p = subprocess.run([FETCH, d], capture_output=True, text=True)
+check(not os.path.exists(os.path.join(d, "vmlinux")) and "not a bzImage" in p.stderr,
+      f"fetch-guest-kernel on a non-bzImage: {p.stderr}")
 
 if not shutil.which("qemu-system-x86_64"):
     skip("qemu-system-x86_64 not installed (the double boots in QEMU): apt-get install "
