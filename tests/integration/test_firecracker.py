@@ -13,7 +13,8 @@ model, KVM, and any figure of Firecracker's cost.
   3. verified rows through the guest; the sidecar records runtime `firecracker` and the
      double's version, rows' isolation `firecracker-kvm`; the run notes the double;
   4. a crash in the guest is a `crashed` row and the VM is replaced; SIGINT; no process,
-     per-VM config file, cgroup or directory left;
+     per-VM config file, cgroup or directory left; after a harness killed with SIGKILL,
+     the next run reaps its VM and files;
   5. a KVM guest that hangs (the double's hang mode) is exit 77 within the probe deadline;
   6. compare takes a `microvm:firecracker` rung.
 Skipped (77) without QEMU, the guest kernel, or /dev/kvm (which Firecracker, and so the
@@ -263,6 +264,31 @@ configs = [s["argv"][s["argv"].index("--config-file") + 1] for s in traced()]
 check(len(configs) >= 3, f"starts: {configs}")  # probe, first VM, replacement
 check(not any(os.path.exists(c) for c in configs), "a per-VM config file was left")
 check(not leftovers(proc.pid), f"left behind after SIGINT: {leftovers(proc.pid)}")
+
+# 4b. A harness killed with SIGKILL leaves its VM behind; the next run reaps it (its
+# cgroup, or the run directory on a `firecracker` command line) and removes its files.
+out = os.path.join(tmp, "killed.csv")
+proc = subprocess.Popen([JOULEBENCH, "run", "-d", "microvm", "-w", "matmul", "-s", "test",
+                         "-r", "100000", "--warmup", "0", "-o", out] + BASE,
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+try:
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.5)
+        try:
+            if any(r["phase"] == "warm" for r in read_csv(out)):
+                break
+        except (OSError, ValueError):
+            continue
+    check(proc.poll() is None and vmms_of(proc.pid), "no running VM to leave behind")
+finally:
+    proc.kill()
+    proc.wait()
+check(vmms_of(proc.pid), "the VM did not outlive its harness (nothing to reap)")
+p = run(["run", "-d", "microvm", "--accel", "tcg", "-o", os.path.join(tmp, "x.csv")] + BASE,
+        env=ENV)
+check(p.returncode == 77, f"reaping run: {p.returncode} {p.stderr}")
+check(not leftovers(proc.pid), f"left behind by a killed harness: {leftovers(proc.pid)}")
 
 # 5. A KVM guest that hangs: exit 77 with the reason once the probe's deadline passes.
 t0 = time.time()
