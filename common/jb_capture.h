@@ -2,8 +2,8 @@
 /*
  * Running a helper program and keeping what it says: posix_spawnp(3) with a pipe, no
  * shell between us and it (an argument with blanks, quotes or `$(...)` is never
- * interpreted), and a bounded wait, so a helper that hangs cannot hang its caller. For
- * folders that may not use drivers/' own copy (driver_capture(), drivers/capture.c).
+ * interpreted), and a bounded wait, so a helper that hangs cannot hang its caller: the
+ * version line of a VMM, runsc's flag list, sacct's records.
  */
 #ifndef JB_CAPTURE_H
 #define JB_CAPTURE_H

@@ -73,13 +73,6 @@ int fn_channel_wait(struct fn_channel *ch, uint64_t timeout_ns);
 void fn_channel_close(struct fn_channel *ch, uint64_t grace_ns);
 
 /**
- * driver_capture() - run @argv (argv[0] a path) with stdin /dev/null, its stdout and
- * stderr into @out (NUL-terminated, cut at @len - 1), killed after @timeout_ns.
- * Return: its exit status (128 + signal when killed), or -errno when it could not start.
- */
-int driver_capture(char *const argv[], char *out, size_t len, uint64_t timeout_ns);
-
-/**
  * gvisor_platform_pick() - check @want (NULL = runsc's own default) against the platforms
  * the runsc at @rt_path offers (its `flags` help), and put the one to use in @out.
  * Return: 0, or -EINVAL with the platforms it offers in @why.

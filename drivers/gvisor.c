@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "driver-private.h"
+#include "jb_capture.h"
 
 #define FLAGS_TIMEOUT_NS 10000000000ull
 
@@ -61,7 +62,7 @@ gvisor_platform_pick(const char *rt_path, const char *want, char *out, size_t le
 {
 	char help[16384], list[128], def[32], item[40];
 	char *argv[] = { (char *)rt_path, "flags", NULL };
-	int rc = driver_capture(argv, help, sizeof(help), FLAGS_TIMEOUT_NS);
+	int rc = jb_capture_run(argv, help, sizeof(help), FLAGS_TIMEOUT_NS);
 
 	if (rc < 0) {
 		snprintf(why, why_len, "cannot run %s flags: %s", rt_path, strerror(-rc));

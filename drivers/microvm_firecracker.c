@@ -48,6 +48,7 @@
 #include <json-c/json.h>
 
 #include "driver-private.h"
+#include "jb_capture.h"
 #include "microvm.h"
 
 static int
@@ -99,7 +100,7 @@ fc_version(const struct microvm_host *h, char *out, size_t len)
 	char buf[256] = "";
 
 	/* "Firecracker v1.16.1" (main.rs prints it and an empty line): the first line. */
-	(void)driver_capture(argv, buf, sizeof(buf), 10000000000ull);
+	(void)jb_capture_run(argv, buf, sizeof(buf), 10000000000ull);
 	buf[strcspn(buf, "\n")] = '\0';
 	snprintf(out, len, "%s", buf[0] ? buf : "Firecracker (version unknown)");
 }

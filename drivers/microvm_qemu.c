@@ -16,6 +16,7 @@
 #include <sys/utsname.h>
 
 #include "driver-private.h"
+#include "jb_capture.h"
 #include "microvm.h"
 
 static int
@@ -58,7 +59,7 @@ qemu_version(const struct microvm_host *h, char *out, size_t len)
 	char buf[256] = "", *v;
 
 	/* "QEMU emulator version 7.2.22 (Debian ...)" -> "QEMU 7.2.22". */
-	(void)driver_capture(argv, buf, sizeof(buf), 10000000000ull);
+	(void)jb_capture_run(argv, buf, sizeof(buf), 10000000000ull);
 	v = strstr(buf, "version ");
 	snprintf(out, len, "QEMU %.*s", v ? (int)strcspn(v + 8, " \n") : 0, v ? v + 8 : "");
 }
