@@ -512,7 +512,7 @@ microvm_describe(void *drv, struct driver_info *info)
 	memset(info, 0, sizeof(*info));
 	snprintf(info->runtime, sizeof(info->runtime), "%s", s->host.vmm->runtime);
 	/* The sidecar keeps runtime_version: the VMM, the guest and the accelerator. */
-	snprintf(info->runtime_version, sizeof(info->runtime_version), "%.24s; guest %.32s; accel %s%s",
+	snprintf(info->runtime_version, sizeof(info->runtime_version), "%.32s; guest %.28s; accel %.3s%.47s",
 		 s->vmm_version, s->host.guest_version, s->accel, s->accel_why);
 	snprintf(info->runtime_path, sizeof(info->runtime_path), "%.*s",
 		 (int)sizeof(info->runtime_path) - 1, s->host.vmm_path);

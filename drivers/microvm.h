@@ -20,6 +20,7 @@
 /* What the host offers the driver (microvm_host.c and the VMM's own check). */
 struct microvm_host {
 	const struct microvm_vmm *vmm; /* the virtual machine monitor that runs the guests */
+	char arch[16];                 /* the host's uname -m: "x86_64", "aarch64" (the guest's) */
 	char vmm_path[PATH_MAX];       /* its binary: qemu-system-x86_64, firecracker, ... */
 	char guest_dir[PATH_MAX];      /* where scripts/fetch-guest-kernel put the guest */
 	char kernel[PATH_MAX];         /* the guest kernel in the form the VMM loads */
@@ -48,8 +49,9 @@ struct microvm_boot {
 struct microvm_vmm {
 	const char *name;              /* --vmm NAME */
 	const char *runtime;           /* the sidecar's runtime, e.g. "qemu-microvm" */
-	/* Find the binary and the guest kernel form it needs in h->guest_dir; fill h.
-	 * 0, or -ENODEV with the reason and its fix in @why. */
+	/* Find the binary and the guest kernel form it needs in h->guest_dir for a host
+	 * (and guest) of architecture h->arch; fill h. 0, or -ENODEV with the reason and
+	 * its fix in @why. */
 	int (*check)(struct microvm_host *h, char *why, size_t why_len);
 	/* Which accelerators it can use: 0 for a usable one, else -ENODEV with why. */
 	int (*accel_check)(const char *accel, char *why, size_t why_len);

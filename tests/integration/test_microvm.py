@@ -14,6 +14,7 @@ after each: no QEMU, cgroup or temporary file is left. Skipped (77) when QEMU or
 guest kernel (scripts/fetch-guest-kernel) is missing."""
 import glob
 import os
+import platform
 import shutil
 import signal
 import subprocess
@@ -24,26 +25,46 @@ from jbtest import JOULEBENCH, check, read_csv, read_meta, run, skip
 
 GUEST = os.environ.get("JOULEBENCH_GUEST_DIR") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "joulebench", "guest")
+# The QEMU binary and its Debian package per host architecture (drivers/microvm_qemu.c);
+# another host has no machine at all.
+QEMU, QEMU_PKG = {"x86_64": ("qemu-system-x86_64", "qemu-system-x86"),
+                  "aarch64": ("qemu-system-aarch64", "qemu-system-arm")}.get(
+                      platform.machine(), (None, None))
 tmp = tempfile.mkdtemp(prefix="jb-vm-")
 BASE = ["-m", "model", "--idle-s", "0.05", "--no-plot", "--accel", "tcg"]
 
 # 1. What is missing is exit 77 with the package or command that provides it.
 p = run(["run", "-d", "microvm", "-o", os.path.join(tmp, "x.csv")] + BASE,
         env=dict(os.environ, PATH="/nonexistent"))
-check(p.returncode == 77 and "qemu-system-x86" in p.stderr, f"no qemu: {p.returncode} {p.stderr}")
-p = run(["run", "-d", "microvm", "-o", os.path.join(tmp, "x.csv")] + BASE,
-        env=dict(os.environ, JOULEBENCH_GUEST_DIR="/nonexistent"))
-check(p.returncode == 77 and "fetch-guest-kernel" in p.stderr, f"no kernel: {p.returncode} {p.stderr}")
+check(p.returncode == 77 and (f"apt-get install {QEMU_PKG} " in p.stderr if QEMU else
+                              f"no QEMU machine for a {platform.machine()} host" in p.stderr),
+      f"no qemu: {p.returncode} {p.stderr}")
 if not shutil.which("firecracker"):
     p = run(["run", "-d", "microvm", "--vmm", "firecracker", "-o", os.path.join(tmp, "x.csv")]
             + BASE)
     check(p.returncode == 77 and "firecracker" in p.stderr, f"no firecracker: {p.stderr}")
 p = run(["run", "-d", "pinned", "--accel", "tcg", "-o", os.path.join(tmp, "x.csv")])
 check(p.returncode == 2, f"--accel on pinned: exit {p.returncode}")
+if not QEMU:
+    skip(f"no QEMU machine for a {platform.machine()} host (x86_64 and aarch64 only)")
+if not shutil.which(QEMU):
+    skip(f"{QEMU} not installed: apt-get install {QEMU_PKG} (scripts/install-deps --drivers)")
+p = run(["run", "-d", "microvm", "-o", os.path.join(tmp, "x.csv")] + BASE,
+        env=dict(os.environ, JOULEBENCH_GUEST_DIR="/nonexistent"))
+check(p.returncode == 77 and "fetch-guest-kernel" in p.stderr, f"no kernel: {p.returncode} {p.stderr}")
+# A guest kernel of the other architecture (a cache filled with --arch): 77, not a QEMU
+# that says nothing useful.
+other = "amd64" if platform.machine() == "aarch64" else "arm64"
+mine = "arm64" if other == "amd64" else "amd64"
+wrong = os.path.join(tmp, "wrong-guest")
+os.mkdir(wrong)
+open(os.path.join(wrong, "vmlinuz"), "w").close()
+with open(os.path.join(wrong, "version"), "w") as f:
+    f.write(f"linux-image-6.1.0-1-cloud-{other} 6.1.0-1-cloud-{other}\n")
+p = run(["run", "-d", "microvm", "--guest-dir", wrong, "-o", os.path.join(tmp, "x.csv")] + BASE)
+check(p.returncode == 77 and f"fetch-guest-kernel --arch {mine}" in p.stderr,
+      f"guest of another arch: {p.returncode} {p.stderr}")
 
-if not shutil.which("qemu-system-x86_64"):
-    skip("qemu-system-x86_64 not installed: apt-get install qemu-system-x86 "
-         "(scripts/install-deps --drivers)")
 if not os.path.exists(os.path.join(GUEST, "vmlinuz")):
     skip(f"no guest kernel in {GUEST}: run scripts/fetch-guest-kernel")
 
