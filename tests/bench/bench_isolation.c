@@ -7,8 +7,9 @@
  *   - microVM warm dispatch (a trivial request through the guest's serial port) against
  *     a bare socket-pair round trip to a forked echo loop;
  *   - microVM cold start (QEMU start to joulebench-fn's `ready` in the guest) against a
- *     bare QEMU microvm boot of the same kernel, same command line, to a static init that
- *     only says `ready` (bare_init.c); goal: at most 1.2x;
+ *     bare QEMU boot of the same kernel, same command line (the QEMU backend's own, so
+ *     microvm on x86-64 and virt on aarch64), to a static init that only says `ready`
+ *     (bare_init.c); goal: at most 1.2x;
  *   - gVisor cold start (the container driver with runsc: bundle, `runsc run`, ready)
  *     against `runsc run` of an empty container (its process /bin/true), same bundle
  *     configuration.
@@ -153,50 +154,33 @@ drv_round_trip_s(struct drv *x)
 
 /* ---- the bare QEMU boot ---- */
 
-static uint64_t
-tsc_khz(void)
-{
-#if defined(__x86_64__)
-	uint64_t t0 = jb_clock_mono_ns(), c0 = __builtin_ia32_rdtsc(), t1;
-
-	do
-		t1 = jb_clock_mono_ns();
-	while (t1 - t0 < 50000000u);
-	return (__builtin_ia32_rdtsc() - c0) * 1000000ull / (t1 - t0);
-#else
-	return 0;
-#endif
-}
-
-/* QEMU with the driver's command line (drivers/microvm.c vm_boot) and the bare initramfs:
- * seconds from its start to the `ready` line, then it is killed. */
+/* QEMU with the driver's own command line (the QEMU backend's argv_build for this host's
+ * architecture: microvm on x86-64, virt on aarch64) and the bare initramfs: seconds from
+ * its start to the `ready` line, then it is killed. */
 static double
-bare_boot_s(const char *kernel, const char *initrd, const char *accel, uint64_t khz)
+bare_boot_s(const struct microvm_host *h, const char *initrd, const char *accel, uint64_t khz)
 {
-	char append[160], buf[256];
-	char *argv[] = { "qemu-system-x86_64", "-M", "microvm,acpi=off,x-option-roms=off",
-			 "-accel", (char *)accel, "-cpu", strcmp(accel, "kvm") ? "max" : "host",
-			 "-m", "1769M", "-smp", "1", "-nodefaults", "-no-user-config", "-display",
-			 "none", "-serial", "stdio", "-no-reboot", "-kernel", (char *)kernel,
-			 "-initrd", (char *)initrd, "-append", append, NULL };
+	struct microvm_boot b = { .accel = accel, .initramfs = initrd, .run_dir = "/tmp",
+				  .id = "bare", .cmdline_extra = "", .memory_mb = OCI_MB_PER_VCPU,
+				  .vcpus = 1, .tsc_khz = khz };
+	char *argv[MICROVM_ARGV_MAX + 1], argbuf[4096], buf[256];
 	posix_spawn_file_actions_t fa;
-	uint64_t t0 = jb_clock_mono_ns();
+	uint64_t t0;
 	double s = NAN;
 	size_t used = 0;
 	int sv[2];
 	pid_t pid;
 
-	snprintf(append, sizeof(append), "quiet panic=-1 reboot=t%s", "");
-	if (strcmp(accel, "kvm") && khz)
-		snprintf(append, sizeof(append), "quiet panic=-1 reboot=t tsc=reliable "
-						 "tsc_early_khz=%llu", (unsigned long long)khz);
+	if (h->vmm->argv_build(h, &b, argv, argbuf, sizeof(argbuf), NULL))
+		return NAN;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return NAN;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) {
+	t0 = jb_clock_mono_ns();
+	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ)) {
 		posix_spawn_file_actions_destroy(&fa);
 		close(sv[0]);
 		close(sv[1]);
@@ -259,22 +243,23 @@ bench_microvm(const char *accel)
 {
 	static double pipe_s[WARM_N], vm_s[WARM_N];
 	double cold[COLD_N], bare[COLD_N];
-	char kernel[PATH_MAX], dir[] = "/tmp/jb-bench-vm-XXXXXX", cpio[PATH_MAX];
-	const char *home = getenv("HOME"), *gd = getenv("JOULEBENCH_GUEST_DIR");
+	char dir[] = "/tmp/jb-bench-vm-XXXXXX", cpio[PATH_MAX], why[512];
+	struct microvm_host host = { 0 };
 	struct echo echo = { -1, -1 };
 	struct drv vm;
-	uint64_t khz = tsc_khz();
+	uint64_t khz = microvm_host_tsc_khz();
 	size_t i;
 
-	printf("microvm (QEMU microvm, accel %s%s):\n", accel,
+	printf("microvm (QEMU, accel %s%s):\n", accel,
 	       strcmp(accel, "kvm") ? ": emulation, not a microVM's cost" : "");
 	if (drv_open(&vm, "microvm", NULL, accel))
 		return 0;
-	if (gd)
-		snprintf(kernel, sizeof(kernel), "%.4000s/vmlinuz", gd);
-	else
-		snprintf(kernel, sizeof(kernel), "%.4000s/.cache/joulebench/guest/vmlinuz",
-			 home ? home : "/root");
+	/* The same QEMU, guest kernel and argv the driver uses. */
+	if (microvm_host_check("qemu", NULL, &host, why, sizeof(why))) {
+		printf("  skipped: %s\n", why);
+		vm.d->teardown(vm.drv);
+		return 0;
+	}
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(cpio, sizeof(cpio), "%s/bare.cpio", dir);
@@ -284,7 +269,7 @@ bench_microvm(const char *accel)
 		return 1;
 	}
 	for (i = 0; i < COLD_N; i++) {
-		bare[i] = bare_boot_s(kernel, cpio, accel, khz);
+		bare[i] = bare_boot_s(&host, cpio, accel, khz);
 		cold[i] = drv_start_s(&vm);
 		if (i + 1 < COLD_N)
 			vm.d->stop_instance(vm.drv, &vm.inst);
