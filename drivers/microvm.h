@@ -104,7 +104,8 @@ uint64_t microvm_host_tsc_khz(void);
 /**
  * microvm_elf_needs() - the files the ELF executable or library @path needs at run time:
  * its interpreter (PT_INTERP) and its DT_NEEDED libraries, resolved as the loader would
- * (DT_RUNPATH/DT_RPATH, then the multiarch and classic system directories), recursively.
+ * (DT_RUNPATH/DT_RPATH, then the multiarch and classic system directories, skipping a
+ * library built for another machine than @path's), recursively.
  * @out gets up to @max host paths (each malloc'd, caller frees), @n their count; paths
  * already in @out are not added twice. Return: 0, -ENOENT (a library was not found, named
  * in @err), -ENOEXEC (not a 64-bit ELF), -E2BIG, -errno.
