@@ -30,8 +30,12 @@
  *
  * On both, the first serial port is QEMU's stdio (`-serial stdio`), which the driver
  * connects to its socket pair, and the guest's init is told its name (jb.tty=, read by
- * microvm_init.c). Kernel messages never reach it: no `console=` is given, so the kernel
- * has no serial console. Other hosts (armhf, ...) have no row: exit 77 with the reason.
+ * microvm_init.c). Kernel messages must never reach it (an OOM kill's report in the
+ * middle of a reply line breaks the protocol). x86: without `console=` the kernel's
+ * console is the VT (tty0, a dummy without a display). arm64: without `console=` the
+ * kernel takes the device tree's /chosen/stdout-path, which QEMU's virt sets to the PL011
+ * (drivers/of/base.c of_console_check), so `console=tty0` is given (Debian's kernel has
+ * no ttynull). Other hosts (armhf, ...) have no row: exit 77 with the reason.
  */
 #include "config.h"
 
@@ -52,7 +56,8 @@ struct qemu_arch {
 	const char *qemu_machine_tcg;
 	const char *cpu_tcg;      /* -cpu under TCG (KVM: host) */
 	const char *tty;          /* the guest's name for the first serial port */
-	const char *cmdline;      /* what ends the VM on panic and reboot (with -no-reboot) */
+	const char *cmdline;      /* what ends the VM on panic and reboot (with -no-reboot),
+				   * and keeps kernel messages off the first serial port */
 	int tsc_rate;             /* a TCG guest needs the host's TSC rate (x86) */
 };
 
@@ -62,7 +67,7 @@ static const struct qemu_arch qemu_arches[] = {
 	  "ttyS0", "panic=-1 reboot=t", 1 },
 	{ "aarch64", "qemu-system-aarch64", "qemu-system-arm", "arm64",
 	  "virt,gic-version=host,acpi=off,its=off", "virt,gic-version=3,acpi=off,its=off",
-	  "max,pauth-impdef=on", "ttyAMA0", "panic=-1", 0 },
+	  "max,pauth-impdef=on", "ttyAMA0", "panic=-1 console=tty0", 0 },
 };
 
 static const struct qemu_arch *

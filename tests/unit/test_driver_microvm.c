@@ -157,7 +157,7 @@ Test(microvm, qemu_argv_aarch64)
 	cr_assert_not_null(strstr(a, " -M virt,gic-version=3,acpi=off,its=off -accel tcg "
 				     "-cpu max,pauth-impdef=on "), "%s", a);
 	cr_assert_not_null(strstr(a, "-serial stdio -no-reboot -kernel /g/vmlinuz -initrd "
-				     "/tmp/ir.cpio -append quiet panic=-1 jb.tty=ttyAMA0"), "%s", a);
+				     "/tmp/ir.cpio -append quiet panic=-1 console=tty0 jb.tty=ttyAMA0"), "%s", a);
 	/* The x86 parameters stay x86 (a TSC rate given by mistake is not passed). */
 	cr_assert_eq(qemu_argv_of("aarch64", "tcg", 2400000, a, sizeof(a)), 0);
 	cr_assert_null(strstr(a, "tsc"), "%s", a);
