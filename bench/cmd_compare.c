@@ -10,7 +10,7 @@
  * Introduction to the Bootstrap", 1993, ch. 13), from analysis/stats.c, resampled with
  * GSL's MT19937 seeded by --seed so the interval can be reproduced. A driver may carry a
  * variant: `container:runsc` (gVisor; `--platform` picks its platform), `container:runc`,
- * `microvm:tcg`, `microvm:kvm`. Each isolation is named as it ran (its sidecar: the
+ * `microvm:tcg`, `microvm:kvm`, `microvm:firecracker` (Firecracker, under KVM). Each isolation is named as it ran (its sidecar: the
  * runtime, gVisor platform or accelerator), one figure of the ladder is drawn with
  * gnuplot, and for each isolation a server CSV (baseline rows + its rows) is written for
  * `joulebench overhead --server-csv`, whose container_create_j and isolation_frac it
@@ -51,7 +51,8 @@ compare_usage(FILE *f)
 		"relative to the first, with bootstrap 95%% confidence intervals.\n\n"
 		"      --drivers A,B,...  the baseline then the isolations, 2 to 6 (default:\n"
 		"                         pinned,container); variants: container:RUNTIME (runc,\n"
-		"                         crun, runsc = gVisor), microvm:ACCEL (kvm, tcg, auto)\n"
+		"                         crun, runsc = gVisor), microvm:ACCEL (kvm, tcg, auto),\n"
+		"                         microvm:firecracker (Firecracker instead of QEMU)\n"
 		"  -w, --workload NAME    one workload (default: matmul)\n"
 		"  -s, --size SIZE        test, small or large (default: small)\n"
 		"  -m, --meter NAME       a meter, or 'auto' (default: auto)\n"
@@ -122,6 +123,7 @@ struct rung {
 	size_t n_cold, cap_j, cap_s;
 	size_t n_cold_flagged;         /* of those, flagged untrustworthy (too short a window) */
 	double ratio[4], lo[4], hi[4]; /* warm energy, warm time, cold energy, cold time */
+	int vmm_double;                /* its VMM said it is a test double (--version) */
 };
 
 static const struct summary_group *
@@ -237,10 +239,11 @@ label_of(struct rung *r)
 	if ((p = strstr(ver, "platform ")))
 		snprintf(r->label, sizeof(r->label), "gvisor-%.*s", (int)strcspn(p + 9, "; "), p + 9);
 	else if ((p = strstr(ver, "accel ")))
-		snprintf(r->label, sizeof(r->label), "%s-%.*s", r->name, (int)strcspn(p + 6, "; "),
-			 p + 6);
+		snprintf(r->label, sizeof(r->label), "%s-%.*s",
+			 strcmp(rt, "firecracker") ? r->name : rt, (int)strcspn(p + 6, "; "), p + 6);
 	else if (rt[0] && strcmp(rt, r->name))
 		snprintf(r->label, sizeof(r->label), "%s-%.24s", r->name, rt);
+	r->vmm_double = strstr(ver, "test double") != NULL;
 	json_object_put(o);
 }
 
@@ -352,8 +355,10 @@ rung_parse(struct rung *r, const char *spec)
 	if (r->variant[0] && strcmp(r->name, "container") && strcmp(r->name, "microvm"))
 		return bad("--drivers", spec, "only container:RUNTIME and microvm:ACCEL have variants");
 	if (r->variant[0] && !strcmp(r->name, "microvm") && strcmp(r->variant, "kvm") &&
-	    strcmp(r->variant, "tcg") && strcmp(r->variant, "auto"))
-		return bad("--drivers", spec, "microvm:kvm, microvm:tcg or microvm:auto");
+	    strcmp(r->variant, "tcg") && strcmp(r->variant, "auto") &&
+	    strcmp(r->variant, "firecracker"))
+		return bad("--drivers", spec, "microvm:kvm, microvm:tcg, microvm:auto or "
+					      "microvm:firecracker");
 	return 0;
 }
 
@@ -370,7 +375,10 @@ rung_config(const struct rung *r, struct runner_config *cfg, const char *platfor
 	cfg->driver_cfg.runtime = is_ctr && r->variant[0] ? r->variant : NULL;
 	cfg->driver_cfg.platform = is_ctr && platform && r->variant[0] &&
 					   strstr(r->variant, "runsc") ? platform : NULL;
-	cfg->driver_cfg.accel = is_vm ? (r->variant[0] ? r->variant : accel) : NULL;
+	/* microvm:firecracker: Firecracker (KVM only) instead of QEMU; --accel still applies. */
+	cfg->driver_cfg.vmm = is_vm && !strcmp(r->variant, "firecracker") ? "firecracker" : NULL;
+	cfg->driver_cfg.accel = is_vm ? (r->variant[0] && !cfg->driver_cfg.vmm ? r->variant : accel)
+				      : NULL;
 }
 
 static void
@@ -401,6 +409,9 @@ print_ratios(struct rung *a, struct rung *b, const char *wl, unsigned boot, uint
 		printf("note: %s ran under TCG, QEMU's emulator: its cost is emulation, not "
 		       "isolation, and does not represent a microVM's (use KVM on a real server)\n",
 		       b->label);
+	if (b->vmm_double)
+		printf("note: %s ran on a test double of its VMM (its --version says so), not "
+		       "the real one: its figures are not that VMM's\n", b->label);
 }
 
 int
@@ -416,7 +427,7 @@ cmd_compare(int argc, char **argv)
 	struct rung *r = calloc(RUNGS_MAX, sizeof(*r));
 	unsigned boot = BOOT_DEFAULT;
 	unsigned long long u;
-	int core = -1, c, code = 0, i, n = 0;
+	int core = -1, c, code = 0, i, n = 0, prc;
 
 	if (!r) {
 		fprintf(stderr, "joulebench compare: out of memory\n");
@@ -532,7 +543,12 @@ cmd_compare(int argc, char **argv)
 			setenv("JOULEBENCH_RUNTIME", r[i].variant, 1);
 		else
 			unsetenv("JOULEBENCH_RUNTIME");
-		if (r[i].d->probe(&base.ctx, why, sizeof(why)) != 0) {
+		if (!strcmp(r[i].name, "microvm") && !strcmp(r[i].variant, "firecracker"))
+			setenv("JOULEBENCH_VMM", "firecracker", 1);
+		prc = r[i].d->probe(&base.ctx, why, sizeof(why));
+		if (!strcmp(r[i].name, "microvm") && !strcmp(r[i].variant, "firecracker"))
+			unsetenv("JOULEBENCH_VMM");
+		if (prc != 0) {
 			fprintf(stderr, "joulebench compare: driver %s is not usable here: %s\n",
 				r[i].spec, why);
 			code = CLI_EXIT_UNAVAILABLE;

@@ -523,6 +523,10 @@ note_tcg(const char *meta_path)
 	if (strstr(buf, "; accel tcg"))
 		printf("note: the microVMs ran under TCG, QEMU's emulator: these figures are "
 		       "emulation, not a microVM's isolation cost (use --accel kvm on a server)\n");
+	/* The tests' Firecracker (tests/integration/fake_firecracker) says so in --version. */
+	if (strstr(buf, "test double"))
+		printf("note: the VMM was a test double (its --version, in the sidecar, says so), "
+		       "not the real VMM: these figures are not its cost\n");
 }
 
 int

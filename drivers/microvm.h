@@ -49,6 +49,7 @@ struct microvm_boot {
 struct microvm_vmm {
 	const char *name;              /* --vmm NAME */
 	const char *runtime;           /* the sidecar's runtime, e.g. "qemu-microvm" */
+	const char *isolation;         /* rows' isolation before "-<accel>": "microvm" */
 	/* Find the binary and the guest kernel form it needs in h->guest_dir for a host
 	 * (and guest) of architecture h->arch; fill h. 0, or -ENODEV with the reason and
 	 * its fix in @why. */
@@ -62,6 +63,9 @@ struct microvm_vmm {
 	 * live in @buf. The VM must end when the guest reboots. 0 or -errno. */
 	int (*argv_build)(const struct microvm_host *h, const struct microvm_boot *b,
 			  char **argv, char *buf, size_t buf_len, struct jb_err *err);
+	/* Remove the files argv_build wrote for VM @id in @run_dir (NULL: it writes none);
+	 * called when the VM is gone. */
+	void (*files_remove)(const char *run_dir, const char *id);
 };
 
 extern const struct microvm_vmm microvm_vmm_qemu;

@@ -151,8 +151,9 @@ microvm_vminit_find(const char *fn_path, char *out, size_t len)
 	return access(out, X_OK) == 0 ? 0 : -ENOENT;
 }
 
-/* QEMUs of a dead harness @dead: their command line names its run directory (the
- * initramfs), "/joulebench-vm-<pid>-". For hosts without our cgroups (not root). (A
+/* VMMs of a dead harness @dead: their command line names its run directory (QEMU's
+ * initramfs, Firecracker's --config-file), "/joulebench-vm-<pid>-". For hosts without our
+ * cgroups (not root). (A
  * parent-death signal cannot do this: it fires when the thread that forked exits, and
  * the co-location scheduler starts instances from per-window threads.) */
 static void

@@ -214,6 +214,7 @@ qemu_argv_build(const struct microvm_host *h, const struct microvm_boot *b, char
 const struct microvm_vmm microvm_vmm_qemu = {
 	.name = "qemu",
 	.runtime = "qemu-microvm",
+	.isolation = "microvm",
 	.check = qemu_check,
 	.accel_check = qemu_accel_check,
 	.version = qemu_version,

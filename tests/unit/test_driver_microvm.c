@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "microvm.h"
 
 Test(microvm, elf_needs_of_the_runner)
@@ -110,6 +112,75 @@ Test(microvm, initramfs_is_newc_with_init_and_runner)
 	cr_assert_lt(microvm_initramfs_build(path, JB_FN_BUILD_PATH, JB_FN_BUILD_PATH, NULL), 0);
 	unlink(path);
 	rmdir(dir);
+}
+
+/* The Firecracker backend's command line and per-VM configuration (the VmmConfig of
+ * Firecracker v1.16.1's resources.rs), read back with json-c; and the files it wrote are
+ * gone after files_remove. */
+Test(microvm, firecracker_config)
+{
+	const struct microvm_vmm *fc = microvm_vmm_find("firecracker");
+	struct microvm_host h = { .vmm = fc, .vmm_path = "/opt/fc/firecracker",
+				  .kernel = "/guest/vmlinux" };
+	char dir[] = "/tmp/jb-fc-unit-XXXXXX", json[256], log[256], buf[4096];
+	char *argv[MICROVM_ARGV_MAX + 1];
+	struct microvm_boot b = { .accel = "kvm", .initramfs = "/run/x/initramfs.cpio",
+				  .id = "vm-42-7", .cmdline_extra = "jb.fault=kill:10",
+				  .memory_mb = 3538, .vcpus = 2 };
+	struct jb_err err = { 0, "" };
+	json_object *root, *bs, *mc, *v;
+	char why[256];
+	size_t i;
+	int log_at = -1;
+
+	cr_assert(fc && !strcmp(fc->runtime, "firecracker") && fc->files_remove);
+	cr_assert_neq(fc->accel_check("tcg", why, sizeof(why)), 0);
+	cr_assert(strstr(why, "KVM only"), "%s", why);
+	cr_assert_eq(fc->accel_check("kvm", why, sizeof(why)), 0);
+	cr_assert_not_null(mkdtemp(dir));
+	b.run_dir = dir;
+	cr_assert_eq(fc->argv_build(&h, &b, argv, buf, sizeof(buf), &err), 0, "%s", err.msg);
+	snprintf(json, sizeof(json), "%s/vm-42-7.json", dir);
+	cr_assert_str_eq(argv[0], "/opt/fc/firecracker");
+	cr_assert_str_eq(argv[1], "--no-api");
+	cr_assert_str_eq(argv[2], "--config-file");
+	cr_assert_str_eq(argv[3], json);
+	for (i = 0; argv[i]; i++)
+		if (!strcmp(argv[i], "--log-path"))
+			log_at = (int)i + 1;
+	/* The log goes to a file from the command line on (never stdout, the protocol's). */
+	cr_assert_geq(log_at, 0);
+	snprintf(log, sizeof(log), "%s", argv[log_at]);
+	cr_assert(!strncmp(log, dir, strlen(dir)), "%s", log);
+	root = json_object_from_file(json);
+	cr_assert_not_null(root);
+	cr_assert(json_object_object_get_ex(root, "boot-source", &bs));
+	cr_assert(json_object_object_get_ex(root, "machine-config", &mc));
+	cr_assert(json_object_object_get_ex(root, "drives", &v) &&
+		  json_object_is_type(v, json_type_array) && json_object_array_length(v) == 0);
+	cr_assert_eq(json_object_object_length(bs), 3);
+	cr_assert(json_object_object_get_ex(bs, "kernel_image_path", &v));
+	cr_assert_str_eq(json_object_get_string(v), "/guest/vmlinux");
+	cr_assert(json_object_object_get_ex(bs, "initrd_path", &v));
+	cr_assert_str_eq(json_object_get_string(v), "/run/x/initramfs.cpio");
+	cr_assert(json_object_object_get_ex(bs, "boot_args", &v));
+	/* reboot=k: the i8042 reset ends Firecracker; no console=, no 8250.nr_uarts=0. */
+	cr_assert(strstr(json_object_get_string(v), "reboot=k"));
+	cr_assert(strstr(json_object_get_string(v), "panic=-1"));
+	cr_assert(strstr(json_object_get_string(v), " jb.fault=kill:10"));
+	cr_assert_null(strstr(json_object_get_string(v), "console="));
+	cr_assert_null(strstr(json_object_get_string(v), "8250"));
+	cr_assert(json_object_object_get_ex(mc, "vcpu_count", &v) && json_object_get_int(v) == 2);
+	cr_assert(json_object_object_get_ex(mc, "mem_size_mib", &v) &&
+		  json_object_get_int64(v) == 3538);
+	json_object_put(root);
+	fc->files_remove(dir, b.id);
+	cr_assert_neq(access(json, F_OK), 0);
+	cr_assert_neq(access(log, F_OK), 0);
+	cr_assert_eq(rmdir(dir), 0, "files left in %s", dir);
+	/* TCG is refused at build time too. */
+	b.accel = "tcg";
+	cr_assert_neq(fc->argv_build(&h, &b, argv, buf, sizeof(buf), &err), 0);
 }
 
 /* The QEMU argv for a host of @arch under @accel, joined by spaces into @out. */
@@ -241,4 +312,8 @@ Test(microvm, qemu_check_per_arch)
 	snprintf(h.arch, sizeof(h.arch), "x86_64");
 	cr_assert_eq(microvm_vmm_qemu.check(&h, why, sizeof(why)), -ENODEV);
 	cr_assert_not_null(strstr(why, "apt-get install qemu-system-x86 "), "%s", why);
+	/* Firecracker's backend is x86_64 only: said before looking for its binary. */
+	snprintf(h.arch, sizeof(h.arch), "aarch64");
+	cr_assert_eq(microvm_vmm_firecracker.check(&h, why, sizeof(why)), -ENODEV);
+	cr_assert_not_null(strstr(why, "x86_64 only"), "%s", why);
 }
