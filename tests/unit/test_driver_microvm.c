@@ -299,6 +299,18 @@ Test(microvm, qemu_check_per_arch)
 	snprintf(h.arch, sizeof(h.arch), "x86_64");
 	cr_assert_eq(microvm_vmm_qemu.check(&h, why, sizeof(why)), -ENODEV);
 	cr_assert_not_null(strstr(why, "fetch-guest-kernel --arch amd64"), "%s", why);
+	/* A version that names no architecture of the table (a kernel of one's own): taken. */
+	{
+		char p[256];
+		FILE *f;
+
+		snprintf(p, sizeof(p), "%s/version", dir);
+		f = fopen(p, "w");
+		cr_assert_not_null(f);
+		fputs("linux-image-test 6.1.0-test\n", f);
+		fclose(f);
+		cr_assert_eq(microvm_vmm_qemu.check(&h, why, sizeof(why)), 0, "%s", why);
+	}
 	/* No machine for 32-bit ARM. */
 	snprintf(h.arch, sizeof(h.arch), "armv7l");
 	cr_assert_eq(microvm_vmm_qemu.check(&h, why, sizeof(why)), -ENODEV);
