@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -142,52 +143,41 @@ overhead_out_sweep_csv(const char *key, const struct overhead_sweep_point *pt, s
 	return out_close(f, path, err);
 }
 
-/* Run @script through gnuplot once per terminal, after setting the terminal and output.
- * The data files' paths are embedded in @script as '%s' strings, so a prefix with a quote
- * or a line break is refused with one clear line (a backslash is literal in gnuplot's
- * single quotes and works). gnuplot runs without a shell, its messages captured. */
-static int
-gnuplot_run(const char *prefix, const char *name, const char *script, struct jb_err *err)
+/* Close the data file @f (@path), then draw figure @name from it, @prefix.@name.png and
+ * .svg, with the script that @fmt and its arguments make. The data files' paths are
+ * embedded in the script as '%s' strings, so a prefix with a quote or a line break is
+ * refused with one clear line (a backslash is literal in gnuplot's single quotes and
+ * works). gnuplot runs without a shell, its messages captured (plot.h). */
+static int __attribute__((format(printf, 6, 7)))
+out_figure(FILE *f, const char *path, const char *prefix, const char *name, struct jb_err *err,
+	   const char *fmt, ...)
 {
-	static const char *const term[][2] = { { "pngcairo size 1000,600 font ',11'", "png" },
-					       { "svg size 1000,600 font ',11'", "svg" } };
-	char out[4200], q_out[8500];
-	unsigned t;
-	int rc;
+	char script[8192], base[4200];
+	va_list ap;
+	int rc, n;
 
+	if ((rc = out_close(f, path, err)))
+		return rc;
 	if (strpbrk(prefix, "'\n\r"))
 		return jb_err_set(err, -EINVAL,
 				  "the figures' prefix '%s' holds a quote or a line break, which "
 				  "gnuplot's script cannot take; choose another -o (or --no-plot)",
 				  prefix);
-	for (t = 0; t < 2; t++) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *m;
-
-		snprintf(out, sizeof(out), "%s.%s.%s", prefix, name, term[t][1]);
-		if ((rc = plot_gnuplot_quote(out, q_out, sizeof(q_out), err)))
-			return rc;
-		m = open_memstream(&buf, &len);
-		if (!m)
-			return jb_err_set(err, -ENOMEM, "out of memory");
-		fprintf(m, "set terminal %s\nset output %s\n%s", term[t][0], q_out, script);
-		if (fclose(m) != 0) {
-			free(buf);
-			return jb_err_set(err, -ENOMEM, "out of memory");
-		}
-		rc = plot_gnuplot_run(buf, len, out, err);
-		free(buf);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	va_start(ap, fmt);
+	n = vsnprintf(script, sizeof(script), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(script))
+		return jb_err_set(err, -ENAMETOOLONG, "the %s figure's script is too long", name);
+	n = snprintf(base, sizeof(base), "%s.%s", prefix, name);
+	if (n < 0 || (size_t)n >= sizeof(base))
+		return jb_err_set(err, -ENAMETOOLONG, "path too long for gnuplot");
+	return plot_gnuplot_figures(base, "size 1000,600 font ',11'", script, err);
 }
 
 int
 overhead_out_plot(const struct overhead_result *r, const char *prefix, struct jb_err *err)
 {
-	char path[4096], script[8192];
+	char path[4096];
 	double scale = 3.6e6; /* kWh: a day of a fleet is far beyond joules */
 	unsigned k, j, a;
 	size_t i;
@@ -218,21 +208,19 @@ overhead_out_plot(const struct overhead_result *r, const char *prefix, struct jb
 			}
 			fprintf(f, "\n");
 		}
-	if ((rc = out_close(f, path, err)))
-		return rc;
-	snprintf(script, sizeof(script),
-		 "set title 'joulebench overhead: energy over %.3g h; reduction of overhead "
-		 "%.2f%% (paper accounting), %.2f%% (strict)' noenhanced\n"
-		 "set ylabel 'energy (kWh)'\nset style data histograms\n"
-		 "set style histogram rowstacked\nset style fill solid 0.8 border -1\n"
-		 "set boxwidth 0.5\nset key outside right noenhanced\nset grid ytics\n"
-		 "set label 1 'total energy hardware/software: %.3g' at graph 0.5, graph 0.95 "
-		 "center\n"
-		 "plot for [c=2:%d] '%s' using c:xtic(1) title columnheader(c)\n",
-		 r->horizon_s / 3600, 100 * r->reduction_acc[OVERHEAD_ACC_PAPER],
-		 100 * r->reduction_acc[OVERHEAD_ACC_STRICT], r->total_ratio,
-		 OVERHEAD_N_PARTS + 1, path);
-	if ((rc = gnuplot_run(prefix, "energy", script, err)) || !r->n_steps)
+	rc = out_figure(f, path, prefix, "energy", err,
+			"set title 'joulebench overhead: energy over %.3g h; reduction of overhead "
+			"%.2f%% (paper accounting), %.2f%% (strict)' noenhanced\n"
+			"set ylabel 'energy (kWh)'\nset style data histograms\n"
+			"set style histogram rowstacked\nset style fill solid 0.8 border -1\n"
+			"set boxwidth 0.5\nset key outside right noenhanced\nset grid ytics\n"
+			"set label 1 'total energy hardware/software: %.3g' "
+			"at graph 0.5, graph 0.95 center\n"
+			"plot for [c=2:%d] '%s' using c:xtic(1) title columnheader(c)\n",
+			r->horizon_s / 3600, 100 * r->reduction_acc[OVERHEAD_ACC_PAPER],
+			100 * r->reduction_acc[OVERHEAD_ACC_STRICT], r->total_ratio,
+			OVERHEAD_N_PARTS + 1, path);
+	if (rc || !r->n_steps)
 		return rc;
 
 	if (!(f = out_open(prefix, ".power.dat", path, sizeof(path), err)))
@@ -251,42 +239,37 @@ overhead_out_plot(const struct overhead_result *r, const char *prefix, struct jb
 		}
 		fprintf(f, "%.9g %.9g %.9g\n", i * r->step_s / 3600, o[0] / len, o[1] / len);
 	}
-	if ((rc = out_close(f, path, err)))
-		return rc;
-	snprintf(script, sizeof(script),
-		 "set title 'joulebench overhead: overhead power over time' noenhanced\n"
-		 "set xlabel 'time (h)'\nset ylabel 'overhead power (W)'\nset grid\n"
-		 "set key top left\n"
-		 "plot '%s' using 1:2 with steps lw 2 title 'software isolation (servers)', "
-		 "'' using 1:3 with steps lw 2 title 'hardware isolation (boards)'\n",
-		 path);
-	return gnuplot_run(prefix, "power", script, err);
+	return out_figure(f, path, prefix, "power", err,
+			  "set title 'joulebench overhead: overhead power over time' noenhanced\n"
+			  "set xlabel 'time (h)'\nset ylabel 'overhead power (W)'\nset grid\n"
+			  "set key top left\n"
+			  "plot '%s' using 1:2 with steps lw 2 "
+			  "title 'software isolation (servers)', "
+			  "'' using 1:3 with steps lw 2 title 'hardware isolation (boards)'\n",
+			  path);
 }
 
 int
 overhead_out_sweep_plot(const char *key, const struct overhead_sweep_point *pt, size_t n,
 			const char *prefix, struct jb_err *err)
 {
-	char path[4096], script[8192];
+	char path[4096];
 	FILE *f = out_open(prefix, ".sweep.dat", path, sizeof(path), err);
 	size_t i;
-	int rc;
 
 	if (!f)
 		return err ? err->code : -EIO;
 	fprintf(f, "# %s reduction_percent\n", key);
 	for (i = 0; i < n; i++)
 		fprintf(f, "%.9g %.9g\n", pt[i].value, 100 * pt[i].r.reduction);
-	if ((rc = out_close(f, path, err)))
-		return rc;
-	snprintf(script, sizeof(script),
-		 "set title 'joulebench overhead: reduction of overhead against %s' noenhanced\n"
-		 "set xlabel '%s' noenhanced\nset ylabel 'reduction of overhead (%%)'\n"
-		 "set grid\nunset key\n"
-		 "plot '%s' using 1:2 with linespoints lw 2 pt 7, '' using 1:2:(sprintf('%%.1f%%%%', "
-		 "$2)) with labels offset 0,1\n",
-		 key, key, path);
-	return gnuplot_run(prefix, "sweep", script, err);
+	return out_figure(f, path, prefix, "sweep", err,
+			  "set title 'joulebench overhead: reduction of overhead against %s' "
+			  "noenhanced\n"
+			  "set xlabel '%s' noenhanced\nset ylabel 'reduction of overhead (%%)'\n"
+			  "set grid\nunset key\n"
+			  "plot '%s' using 1:2 with linespoints lw 2 pt 7, "
+			  "'' using 1:2:(sprintf('%%.1f%%%%', $2)) with labels offset 0,1\n",
+			  key, key, path);
 }
 
 int
@@ -322,10 +305,9 @@ int
 overhead_out_map_plot(const char *key1, const char *key2, const struct overhead_sweep_point *pt,
 		      size_t n1, size_t n2, const char *prefix, struct jb_err *err)
 {
-	char path[4096], script[8192];
+	char path[4096];
 	FILE *f = out_open(prefix, ".map.dat", path, sizeof(path), err);
 	size_t i, j;
-	int rc;
 
 	if (!f)
 		return err ? err->code : -EIO;
@@ -337,21 +319,19 @@ overhead_out_map_plot(const char *key1, const char *key2, const struct overhead_
 				100 * pt[i * n2 + j].r.reduction);
 		fprintf(f, "\n");
 	}
-	if ((rc = out_close(f, path, err)))
-		return rc;
-	snprintf(script, sizeof(script),
-		 "set title 'joulebench overhead: reduction of overhead (%%) over %s x %s' "
-		 "noenhanced\n"
-		 "set xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n"
-		 "set view map\nset pm3d at b interpolate 4,4\n"
-		 "set autoscale xfix\nset autoscale yfix\nset palette defined (-100 'red', 0 'white', "
-		 "100 'blue')\nset cbrange [-100:100]\nset cblabel 'reduction (%%)'\n"
-		 "set contour base\nset cntrparam levels discrete 0, %g\nunset clabel\n"
-		 "set key bottom right opaque box\n"
-		 "splot '%s' using 1:2:3 with pm3d notitle, "
-		 "'' using 1:2:3 nosurface with lines lw 2 lc 'black' "
-		 "title 'contours 0%% and %g%% (paper)'\n",
-		 key1, key2, key1, key2, OVERHEAD_PAPER_REDUCTION_PCT, path,
-		 OVERHEAD_PAPER_REDUCTION_PCT);
-	return gnuplot_run(prefix, "map", script, err);
+	return out_figure(f, path, prefix, "map", err,
+			  "set title 'joulebench overhead: reduction of overhead (%%) over "
+			  "%s x %s' noenhanced\n"
+			  "set xlabel '%s' noenhanced\nset ylabel '%s' noenhanced\n"
+			  "set view map\nset pm3d at b interpolate 4,4\n"
+			  "set autoscale xfix\nset autoscale yfix\n"
+			  "set palette defined (-100 'red', 0 'white', 100 'blue')\n"
+			  "set cbrange [-100:100]\nset cblabel 'reduction (%%)'\n"
+			  "set contour base\nset cntrparam levels discrete 0, %g\nunset clabel\n"
+			  "set key bottom right opaque box\n"
+			  "splot '%s' using 1:2:3 with pm3d notitle, "
+			  "'' using 1:2:3 nosurface with lines lw 2 lc 'black' "
+			  "title 'contours 0%% and %g%% (paper)'\n",
+			  key1, key2, key1, key2, OVERHEAD_PAPER_REDUCTION_PCT, path,
+			  OVERHEAD_PAPER_REDUCTION_PCT);
 }

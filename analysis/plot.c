@@ -102,35 +102,6 @@ plot_gnuplot_quote(const char *in, char *out, size_t len, struct jb_err *err)
 	return 0;
 }
 
-static int
-plot_run_gnuplot(const char *dat, const char *out, const char *term, const char *title,
-		 struct jb_err *err)
-{
-	char q_out[8200], q_dat[8200], script[17000];
-	int rc, n;
-
-	if ((rc = plot_gnuplot_quote(out, q_out, sizeof(q_out), err)) ||
-	    (rc = plot_gnuplot_quote(dat, q_dat, sizeof(q_dat), err)))
-		return rc;
-	n = snprintf(script, sizeof(script),
-		     "set terminal %s size 1000,600 font ',11'\n"
-		     "set output %s\n"
-		     "set title '%s' noenhanced\n"
-		     "set ylabel 'energy per invocation (J)'\n"
-		     "set logscale y\n"
-		     "set style fill solid 0.5\n"
-		     "set boxwidth 0.6\n"
-		     "set xtics rotate by -30 noenhanced\n"
-		     "set grid ytics\n"
-		     "unset key\n"
-		     "plot %s using 0:2:xtic(1) with boxes lc rgb '#4477aa', "
-		     "'' using 0:2:3:4 with yerrorbars lc rgb '#222222' pt 0\n",
-		     term, q_out, title, q_dat);
-	if (n < 0 || (size_t)n >= sizeof(script))
-		return jb_err_set(err, -ENAMETOOLONG, "path too long for gnuplot");
-	return plot_gnuplot_run(script, (size_t)n, out, err);
-}
-
 int
 plot_gnuplot_run(const char *script, size_t len, const char *what, struct jb_err *err)
 {
@@ -201,21 +172,66 @@ plot_gnuplot_run(const char *script, size_t len, const char *what, struct jb_err
 }
 
 int
+plot_gnuplot_figures(const char *base, const char *term_opts, const char *script,
+		     struct jb_err *err)
+{
+	static const char *const term[][2] = { { "pngcairo", "png" }, { "svg", "svg" } };
+	char out[4200], q_out[8500];
+	unsigned t;
+	int rc, n;
+
+	for (t = 0; t < 2; t++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m;
+
+		n = snprintf(out, sizeof(out), "%s.%s", base, term[t][1]);
+		if (n < 0 || (size_t)n >= sizeof(out))
+			return jb_err_set(err, -ENAMETOOLONG, "path too long for gnuplot");
+		if ((rc = plot_gnuplot_quote(out, q_out, sizeof(q_out), err)))
+			return rc;
+		if (!(m = open_memstream(&buf, &len)))
+			return jb_err_set(err, -ENOMEM, "out of memory");
+		fprintf(m, "set terminal %s %s\nset output %s\n%s", term[t][0], term_opts, q_out,
+			script);
+		if (fclose(m) != 0) {
+			free(buf);
+			return jb_err_set(err, -ENOMEM, "out of memory");
+		}
+		rc = plot_gnuplot_run(buf, len, out, err);
+		free(buf);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int
 plot_energy(struct summary *s, const char *prefix, struct jb_err *err)
 {
-	char dat[4096], out[4096], title[256];
-	int modeled = 0, rc;
+	char dat[4096], q_dat[8200], script[9000];
+	int modeled = 0, rc, n;
 
 	snprintf(dat, sizeof(dat), "%s.dat", prefix);
 	rc = plot_write_data(s, dat, &modeled, err);
 	if (rc)
 		return rc;
-	snprintf(title, sizeof(title), "joulebench: energy per invocation, median with its 95%% CI%s",
-		 modeled ? " (MODELED, not measured)" : "");
-	snprintf(out, sizeof(out), "%s.png", prefix);
-	rc = plot_run_gnuplot(dat, out, "pngcairo", title, err);
-	if (rc)
+	if ((rc = plot_gnuplot_quote(dat, q_dat, sizeof(q_dat), err)))
 		return rc;
-	snprintf(out, sizeof(out), "%s.svg", prefix);
-	return plot_run_gnuplot(dat, out, "svg", title, err);
+	n = snprintf(script, sizeof(script),
+		     "set title 'joulebench: energy per invocation, median with its 95%% CI%s' "
+		     "noenhanced\n"
+		     "set ylabel 'energy per invocation (J)'\n"
+		     "set logscale y\n"
+		     "set style fill solid 0.5\n"
+		     "set boxwidth 0.6\n"
+		     "set xtics rotate by -30 noenhanced\n"
+		     "set grid ytics\n"
+		     "unset key\n"
+		     "plot %s using 0:2:xtic(1) with boxes lc rgb '#4477aa', "
+		     "'' using 0:2:3:4 with yerrorbars lc rgb '#222222' pt 0\n",
+		     modeled ? " (MODELED, not measured)" : "", q_dat);
+	if (n < 0 || (size_t)n >= sizeof(script))
+		return jb_err_set(err, -ENAMETOOLONG, "path too long for gnuplot");
+	return plot_gnuplot_figures(prefix, "size 1000,600 font ',11'", script, err);
 }

@@ -33,4 +33,13 @@ int plot_gnuplot_quote(const char *in, char *out, size_t len, struct jb_err *err
  */
 int plot_gnuplot_run(const char *script, size_t len, const char *what, struct jb_err *err);
 
+/**
+ * plot_gnuplot_figures() - draw @script as @base.png (pngcairo) and @base.svg: gnuplot runs
+ * once per terminal (plot_gnuplot_run()), the preamble that sets the terminal, with
+ * @term_opts (such as "size 1000,600 font ',11'"), and the quoted output path put before
+ * @script. Return: 0, or as plot_gnuplot_quote() and plot_gnuplot_run(); -ENOMEM.
+ */
+int plot_gnuplot_figures(const char *base, const char *term_opts, const char *script,
+			 struct jb_err *err);
+
 #endif

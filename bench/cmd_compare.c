@@ -290,12 +290,9 @@ server_csv_write(const struct rung *base, const struct rung *r, const char *pref
 static int
 compare_ladder_plot(struct rung *r, int n, const char *prefix, struct jb_err *err)
 {
-	static const char *const terms[2][2] = { { "pngcairo size 900,500", "png" },
-						 { "svg size 900,500", "svg" } };
-	char dat[4200], out[4200], q_dat[8500], q_out[8500], *buf;
-	int i, t, rc, cold = 0;
-	size_t len;
-	FILE *f, *g;
+	char dat[4200], base[4200], q_dat[8500], script[9500];
+	int i, rc, cold = 0;
+	FILE *f;
 
 	snprintf(dat, sizeof(dat), "%s-ladder.dat", prefix);
 	if ((rc = plot_gnuplot_quote(dat, q_dat, sizeof(q_dat), err)))
@@ -311,32 +308,17 @@ compare_ladder_plot(struct rung *r, int n, const char *prefix, struct jb_err *er
 		return jb_err_set(err, -EIO, "writing %s failed", dat);
 	for (i = 1; i < n; i++)
 		cold |= isfinite(r[i].ratio[2]) && r[i].ratio[2] > 0;
-	for (t = 0; t < 2; t++) {
-		snprintf(out, sizeof(out), "%s-ladder.%s", prefix, terms[t][1]);
-		if ((rc = plot_gnuplot_quote(out, q_out, sizeof(q_out), err)))
-			return rc;
-		buf = NULL;
-		if (!(g = open_memstream(&buf, &len)))
-			return jb_err_set(err, -ENOMEM, "out of memory");
-		/* Rung labels are driver names and variants (letters, digits, dashes). */
-		fprintf(g, "set terminal %s\nset output %s\n", terms[t][0], q_out);
-		fprintf(g, "set title 'Isolation ladder: energy relative to %s (median, 95%% bootstrap CI)'\n"
-			   "set logscale y\nset ylabel 'ratio to %s'\nset style data histogram\n"
-			   "set style histogram errorbars gap 1 lw 1\nset style fill solid 0.6 border -1\n"
-			   "set key top left\nset grid ytics\n"
-			   "plot %s using 2:3:4:xtic(1) title 'warm invocation'%s\n",
-			r[0].label, r[0].label, q_dat,
-			cold ? ", '' using 5:6:7 title 'cold start (+ first invocation)'" : "");
-		if (fclose(g) != 0) {
-			free(buf);
-			return jb_err_set(err, -ENOMEM, "out of memory");
-		}
-		rc = plot_gnuplot_run(buf, len, out, err);
-		free(buf);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	/* Rung labels are driver names and variants (letters, digits, dashes). */
+	snprintf(script, sizeof(script),
+		 "set title 'Isolation ladder: energy relative to %s (median, 95%% bootstrap CI)'\n"
+		 "set logscale y\nset ylabel 'ratio to %s'\nset style data histogram\n"
+		 "set style histogram errorbars gap 1 lw 1\nset style fill solid 0.6 border -1\n"
+		 "set key top left\nset grid ytics\n"
+		 "plot %s using 2:3:4:xtic(1) title 'warm invocation'%s\n",
+		 r[0].label, r[0].label, q_dat,
+		 cold ? ", '' using 5:6:7 title 'cold start (+ first invocation)'" : "");
+	snprintf(base, sizeof(base), "%s-ladder", prefix);
+	return plot_gnuplot_figures(base, "size 900,500", script, err);
 }
 /* "container:runsc" -> driver, variant; the variant checked against the driver. */
 static int
@@ -364,7 +346,7 @@ rung_parse(struct rung *r, const char *spec)
 
 /* The driver configuration of rung @r: its variant, the shared core and memory size. */
 static void
-rung_config(const struct rung *r, struct runner_config *cfg, const char *platform,
+rung_config(const struct rung *r, struct proto_config *cfg, const char *platform,
 	    const char *accel)
 {
 	int is_ctr = !strcmp(r->name, "container"), is_vm = !strcmp(r->name, "microvm");
@@ -417,7 +399,7 @@ print_ratios(struct rung *a, struct rung *b, const char *wl, unsigned boot, uint
 int
 cmd_compare(int argc, char **argv)
 {
-	struct runner_config base = {
+	struct proto_config base = {
 		.size = WORKLOAD_SIZE_SMALL, .seed = 42, .runs = 10, .warmup = 3, .cold = 3,
 		.idle_s = 2.0, .concurrency = 1,
 	};
@@ -427,7 +409,7 @@ cmd_compare(int argc, char **argv)
 	struct rung *r = calloc(RUNGS_MAX, sizeof(*r));
 	unsigned boot = BOOT_DEFAULT;
 	unsigned long long u;
-	int core = -1, c, code = 0, i, n = 0, prc;
+	int core = -1, c, code = 0, i, n = 0, prc, quiet = 0;
 
 	if (!r) {
 		fprintf(stderr, "joulebench compare: out of memory\n");
@@ -497,7 +479,7 @@ cmd_compare(int argc, char **argv)
 		case OPT_FN: fn = optarg; break;
 		case 'o': snprintf(prefix, sizeof(prefix), "%.*s", (int)sizeof(prefix) - 1, optarg); break;
 		case OPT_FORCE: base.overwrite = 1; break;
-		case 'q': base.quiet = 1; break;
+		case 'q': quiet = 1; break;
 		case 'h': compare_usage(stdout); free(r); return CLI_EXIT_OK;
 		case ':':
 			fprintf(stderr, "joulebench compare: %s needs a value\n", argv[optind - 1]);
@@ -563,7 +545,7 @@ cmd_compare(int argc, char **argv)
 		goto out;
 	}
 	base.meter = cli_meter_pick_live(meter_name, &base.ctx, base.domains, base.driver_cfg.cores,
-					 base.driver_cfg.n_cores, base.quiet, &code);
+					 base.driver_cfg.n_cores, quiet, &code);
 	if (!base.meter)
 		goto out;
 	if (core < 0)
@@ -587,7 +569,7 @@ cmd_compare(int argc, char **argv)
 	}
 	base.stop = cli_stop_install();
 	for (i = 0; i < n; i++) {
-		struct runner_config cfg = base;
+		struct proto_config cfg = base;
 		struct jb_err err = { 0 };
 		int rc, j;
 
@@ -597,7 +579,7 @@ cmd_compare(int argc, char **argv)
 			if (r[i].out[j] == ':' || r[i].out[j] == '/')
 				r[i].out[j] = '-';
 		cfg.out_path = r[i].out;
-		rc = runner_run(&cfg, &r[i].rep, &err);
+		rc = runner_run(&cfg, quiet, &r[i].rep, &err);
 		if (rc) {
 			fprintf(stderr, "joulebench compare: %s: %s\n", r[i].spec,
 				err.msg[0] ? err.msg : jb_strerror(rc));
@@ -605,7 +587,7 @@ cmd_compare(int argc, char **argv)
 			     : (rc == -ENODEV || rc == -EACCES) ? CLI_EXIT_UNAVAILABLE : CLI_EXIT_FAILED;
 			goto out;
 		}
-		if (r[i].rep.interrupted) {
+		if (r[i].rep.proto.interrupted) {
 			code = CLI_EXIT_FAILED;
 			goto out;
 		}
@@ -630,7 +612,7 @@ cmd_compare(int argc, char **argv)
 	       (unsigned long long)oci_cpu_quota_us(base.driver_cfg.memory_mb
 						? base.driver_cfg.memory_mb : OCI_MB_PER_VCPU,
 						OCI_CPU_PERIOD_US),
-	       OCI_CPU_PERIOD_US, base.meter->name, r[0].rep.meter_kind, boot,
+	       OCI_CPU_PERIOD_US, base.meter->name, r[0].rep.proto.meter_kind, boot,
 	       (unsigned long long)base.seed);
 	for (i = 1; i < n; i++) {
 		char server[4200];
@@ -644,9 +626,9 @@ cmd_compare(int argc, char **argv)
 		struct jb_err perr = { 0 };
 		int rc = compare_ladder_plot(r, n, prefix, &perr);
 
-		if (!base.quiet && rc == 0)
+		if (!quiet && rc == 0)
 			fprintf(stderr, "joulebench: the ladder in %s-ladder.png and .svg\n", prefix);
-		else if (!base.quiet)
+		else if (!quiet)
 			fprintf(stderr, "joulebench: no ladder figure: %s\n", perr.msg);
 	}
 out:

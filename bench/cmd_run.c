@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `joulebench run`: parse the options into a struct runner_config, pick the meter and
+ * `joulebench run`: parse the options into a struct proto_config, pick the meter and
  * driver (exit 77 when the one asked for is unusable here), run the protocol, print the
  * summary table and draw the figure. SIGINT and SIGTERM finish the current window, write
  * its rows and stop; the CSV then holds every completed invocation.
@@ -161,13 +161,13 @@ bad(const char *opt, const char *val, const char *want)
 }
 
 static int
-parse_workloads(struct runner_config *cfg, const char *list)
+parse_workloads(struct proto_config *cfg, const char *list)
 {
 	char buf[1024], *tok, *save = NULL;
 	size_t i;
 
 	if (!strcmp(list, "all")) {
-		for (i = 0; i < workload_count() && i < RUNNER_WORKLOADS_MAX; i++)
+		for (i = 0; i < workload_count() && i < PROTO_WORKLOADS_MAX; i++)
 			cfg->workload[i] = workload_at(i);
 		cfg->n_workloads = i;
 		return 0;
@@ -186,7 +186,7 @@ parse_workloads(struct runner_config *cfg, const char *list)
 		for (i = 0; i < cfg->n_workloads; i++)
 			if (cfg->workload[i] == w)
 				return bad("--workload", tok, "listed twice");
-		if (cfg->n_workloads == RUNNER_WORKLOADS_MAX)
+		if (cfg->n_workloads == PROTO_WORKLOADS_MAX)
 			return bad("--workload", list, "too many workloads");
 		cfg->workload[cfg->n_workloads++] = w;
 	}
@@ -227,11 +227,12 @@ draw_figure(struct runner_report *rep, const char *csv, int quiet)
 	}
 }
 
-/* Options that are not part of struct runner_config. */
+/* Options that are not part of struct proto_config. */
 struct run_opts {
 	const char *meter_name, *driver_name, *fn, *resume;
 	char out[4096];
 	int no_plot;
+	int quiet;
 	double timeout_s;
 	int cores[DRIVER_CORES_MAX];
 };
@@ -239,7 +240,7 @@ struct run_opts {
 /* Parse @argv into @cfg and @o. Return 0, or the exit code for bad usage (or 0 with
  * *help set after printing --help). */
 static int
-run_parse(struct runner_config *cfg, struct run_opts *o, int argc, char **argv, int *help)
+run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, int *help)
 {
 	unsigned long long u;
 	int c, code, n;
@@ -355,7 +356,7 @@ run_parse(struct runner_config *cfg, struct run_opts *o, int argc, char **argv, 
 				return bad("--run-id", optarg, "1 to 100 of A-Z a-z 0-9 . _ -");
 			cfg->resume_run_id = optarg;
 			break;
-		case 'q': cfg->quiet = 1; break;
+		case 'q': o->quiet = 1; break;
 		case 'h':
 			run_usage(stdout);
 			*help = 1;
@@ -394,7 +395,7 @@ run_parse(struct runner_config *cfg, struct run_opts *o, int argc, char **argv, 
 }
 
 static void
-run_defaults(struct runner_config *cfg, struct run_opts *o)
+run_defaults(struct proto_config *cfg, struct run_opts *o)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	memset(o, 0, sizeof(*o));
@@ -416,9 +417,8 @@ run_defaults(struct runner_config *cfg, struct run_opts *o)
  * and the state of each workload from FILE's rows. Only -q, --no-plot and --fn may be
  * given with it (the binaries may have moved). */
 static int
-run_resume(struct runner_config *cfg, struct run_opts *o, struct resume_info *ri)
+run_resume(struct proto_config *cfg, struct run_opts *o, struct resume_info *ri)
 {
-	struct runner_config given = *cfg;
 	struct run_opts given_o = *o;
 	struct jb_err err = { 0 };
 	int rc, help, i;
@@ -445,7 +445,7 @@ run_resume(struct runner_config *cfg, struct run_opts *o, struct resume_info *ri
 	o->no_plot = given_o.no_plot;
 	if (given_o.fn)
 		o->fn = given_o.fn;
-	cfg->quiet = given.quiet;
+	o->quiet = given_o.quiet;
 	cfg->overwrite = 0;
 	cfg->resume_mode = 1;
 	cfg->resume_run_id = ri->run_id;
@@ -457,9 +457,9 @@ run_resume(struct runner_config *cfg, struct run_opts *o, struct resume_info *ri
 	cfg->n_resume = ri->n_wl;
 	cfg->resume_all = ri->all;
 	/* The sidecar keeps the original command line, not this one. */
-	cfg->argc = ri->n_command;
-	cfg->argv = ri->command;
-	if (!cfg->quiet)
+	cfg->command = ri->command;
+	cfg->n_command = (size_t)ri->n_command;
+	if (!o->quiet)
 		fprintf(stderr, "joulebench: resuming %s: %lu row(s) kept\n", ri->run_id, ri->rows);
 	return 0;
 }
@@ -488,19 +488,19 @@ run_only_resume_options(int argc, char **argv)
 
 /* DESIGN §7's exit codes for a run that could not proceed, by where it stopped. */
 static int
-run_exit_code(enum runner_stage stage, int rc)
+run_exit_code(enum proto_stage stage, int rc)
 {
 	switch (stage) {
-	case RUNNER_STAGE_METER:
+	case PROTO_STAGE_METER:
 		/* A meter that vanished or locked up between probe and open is still "not
 		 * available here". */
 		return CLI_EXIT_UNAVAILABLE;
-	case RUNNER_STAGE_DOMAINS:
-	case RUNNER_STAGE_OUTPUT:
+	case PROTO_STAGE_DOMAINS:
+	case PROTO_STAGE_OUTPUT:
 		return CLI_EXIT_USAGE;
-	case RUNNER_STAGE_DRIVER:
+	case PROTO_STAGE_DRIVER:
 		return (rc == -EINVAL || rc == -ENOENT) ? CLI_EXIT_USAGE : CLI_EXIT_UNAVAILABLE;
-	case RUNNER_STAGE_RUN:
+	case PROTO_STAGE_RUN:
 	default:
 		return CLI_EXIT_FAILED;
 	}
@@ -532,7 +532,7 @@ note_tcg(const char *meta_path)
 int
 cmd_run(int argc, char **argv)
 {
-	struct runner_config cfg;
+	struct proto_config cfg;
 	struct run_opts o;
 	struct resume_info ri = { 0 };
 	char why[1024];
@@ -546,8 +546,8 @@ cmd_run(int argc, char **argv)
 	code = run_parse(&cfg, &o, argc, argv, &help);
 	if (code || help)
 		return code;
-	cfg.argc = argc;
-	cfg.argv = argv;
+	cfg.command = argv;
+	cfg.n_command = (size_t)argc;
 	if (o.resume) {
 		code = run_only_resume_options(argc, argv);
 		if (!code)
@@ -605,7 +605,7 @@ cmd_run(int argc, char **argv)
 	}
 	/* The liveness probe loads the run's own cores and checks the domains it will sum. */
 	cfg.meter = cli_meter_pick_live(o.meter_name, &cfg.ctx, cfg.domains, cfg.driver_cfg.cores,
-					cfg.driver_cfg.n_cores, cfg.quiet, &code);
+					cfg.driver_cfg.n_cores, o.quiet, &code);
 	if (!cfg.meter)
 		return code;
 	if (!o.out[0] && (code = default_output(o.out, sizeof(o.out))))
@@ -613,14 +613,14 @@ cmd_run(int argc, char **argv)
 	cfg.out_path = o.out;
 
 	(void)cli_stop_install();
-	code = runner_run(&cfg, &rep, &err);
+	code = runner_run(&cfg, o.quiet, &rep, &err);
 	resume_info_fini(&ri);
 	if (code) {
 		fprintf(stderr, "joulebench run: %s\n", err.msg[0] ? err.msg : jb_strerror(code));
-		code = run_exit_code(rep.stage, code);
-		if (rep.rows)
-			fprintf(stderr, "joulebench run: %lu completed row(s) kept in %s\n", rep.rows,
-				o.out);
+		code = run_exit_code(rep.proto.stage, code);
+		if (rep.proto.rows)
+			fprintf(stderr, "joulebench run: %lu completed row(s) kept in %s\n",
+				rep.proto.rows, o.out);
 		runner_report_fini(&rep);
 		return code;
 	}
@@ -632,13 +632,14 @@ cmd_run(int argc, char **argv)
 	}
 	report_print_summary(stdout, &rep.summary);
 	if (!strcmp(cfg.driver->name, "microvm"))
-		note_tcg(rep.meta_path);
+		note_tcg(rep.proto.meta_path);
 	fflush(stdout);
-	if (!cfg.quiet)
-		fprintf(stderr, "joulebench: %lu row(s) (%lu not ok) in %s; metadata %s%s\n", rep.rows,
-			rep.rows_not_ok, o.out, rep.meta_path, rep.interrupted ? "; INTERRUPTED" : "");
+	if (!o.quiet)
+		fprintf(stderr, "joulebench: %lu row(s) (%lu not ok) in %s; metadata %s%s\n",
+			rep.proto.rows, rep.proto.rows_not_ok, o.out, rep.proto.meta_path,
+			rep.proto.interrupted ? "; INTERRUPTED" : "");
 	if (!o.no_plot)
-		draw_figure(&rep, o.out, cfg.quiet);
+		draw_figure(&rep, o.out, o.quiet);
 	runner_report_fini(&rep);
-	return rep.interrupted ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+	return rep.proto.interrupted ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }

@@ -49,6 +49,7 @@ struct fleet_host {
 	size_t n_spans, cap_spans;
 	pid_t pid;             /* ssh: the process running it, 0 when none */
 	json_object *meta;     /* its run's sidecar, or NULL */
+	int meta_damaged;      /* it left a sidecar that is not a JSON object (warned) */
 };
 
 struct fleet {

@@ -245,6 +245,59 @@ labels_dedupe(struct fleet *f)
 			}
 }
 
+/* A part's sidecar: a JSON object, or NULL with @why (@len bytes) saying what is wrong with
+ * the file. json-c reads it in pieces, so that a file cut short says so rather than
+ * json-c's "continue". As before, what follows a complete document is not read. */
+static json_object *
+meta_load(const char *path, char *why, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	enum json_tokener_error e = json_tokener_continue;
+	json_object *o = NULL;
+	size_t got = 0, total = 0;
+	char buf[4096];
+	FILE *fp;
+
+	if (!tok) {
+		snprintf(why, len, "out of memory");
+		return NULL;
+	}
+	if (!(fp = fopen(path, "re"))) {
+		snprintf(why, len, "%s", strerror(errno));
+		json_tokener_free(tok);
+		return NULL;
+	}
+	while (e == json_tokener_continue && (got = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		total += got;
+		o = json_tokener_parse_ex(tok, buf, (int)got);
+		e = json_tokener_get_error(tok);
+	}
+	if (e == json_tokener_continue && total && !ferror(fp)) {
+		/* The end of the file ends a value that only its end can (a bare number). */
+		o = json_tokener_parse_ex(tok, "", 1);
+		e = json_tokener_get_error(tok);
+	}
+	if (ferror(fp))
+		snprintf(why, len, "read error");
+	else if (!total)
+		snprintf(why, len, "empty");
+	else if (e == json_tokener_continue || e == json_tokener_error_parse_eof)
+		snprintf(why, len, "cut short: the JSON ends at byte %zu, unfinished", total);
+	else if (e != json_tokener_success)
+		snprintf(why, len, "not JSON: %s near byte %zu", json_tokener_error_desc(e),
+			 total - got + json_tokener_get_parse_end(tok));
+	else if (!json_object_is_type(o, json_type_object))
+		snprintf(why, len, "a JSON %s, not an object",
+			 json_type_to_name(json_object_get_type(o)));
+	fclose(fp);
+	json_tokener_free(tok);
+	if (e != json_tokener_success || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_object *
 jstr(const char *s)
 {
@@ -329,7 +382,8 @@ failed_print(const struct fleet *f, const struct fleet_host *h)
 		fprintf(stderr, "left %lu row(s), its run %s%s%s\n", h->rows, ended,
 			*why ? ": " : "", why);
 	else
-		fprintf(stderr, "left %lu row(s) and no sidecar\n", h->rows);
+		fprintf(stderr, "left %lu row(s) and %s\n", h->rows,
+			h->meta_damaged ? "a damaged sidecar" : "no sidecar");
 }
 
 static void
@@ -359,7 +413,7 @@ int
 fleet__gather(struct fleet *f, int argc, char **argv)
 {
 	struct jb_err err = { 0 };
-	char path[PATH_MAX + 16];
+	char path[PATH_MAX + 16], why[160];
 	size_t i, n_ok = 0, n_unavail = 0;
 	int code = 0, rc;
 
@@ -376,8 +430,14 @@ fleet__gather(struct fleet *f, int argc, char **argv)
 		struct stat st;
 
 		snprintf(path, sizeof(path), "%s/run.meta.json", h->dir);
-		if (!h->meta && stat(path, &st) == 0)
-			h->meta = json_object_from_file(path);
+		if (!h->meta && stat(path, &st) == 0 &&
+		    !(h->meta = meta_load(path, why, sizeof(why)))) {
+			/* Its rows are still valid rows: only the fleet's sidecar loses its run. */
+			h->meta_damaged = 1;
+			fprintf(stderr, "joulebench: fleet: warning: host %s: %s is damaged "
+					"(%s); its rows are kept, the fleet's sidecar has no run "
+					"for it\n", h->name, path, why);
+		}
 		snprintf(path, sizeof(path), "%s/run.csv", h->dir);
 		if (stat(path, &st) == 0 && gather_file(f, h, path) && !h->code)
 			h->code = CLI_EXIT_FAILED;

@@ -11,11 +11,13 @@
  * The two are printed with their ratio. Where the cluster keeps no accounting or no energy,
  * one line says so. Slurm's rapl plugin reads package and DRAM only, ipmi the whole node
  * at 30-s steps by default (research/isolation-and-slurm.md §4): the meters differ in what
- * they cover, so the ratio is a plausibility check, not a calibration.
+ * they cover, so the ratio is a plausibility check, not a calibration. sacct runs without
+ * a shell (common/jb_capture.h) and is killed after 60 s.
  */
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,13 @@
 #include <json-c/json.h>
 
 #include "fleet-private.h"
+#include "jb_capture.h"
+
+/* sacct's answer: a line of at most ~330 bytes per task (FLEET_HOSTS_MAX of them), and
+ * room for its messages. */
+#define SACCT_OUT_MAX (256u * 1024)
+/* sacct waits on slurmdbd; one that does not answer in a minute is not going to. */
+#define SACCT_TIMEOUT_NS (60ull * 1000000000ull)
 
 struct sacct_row {
 	char job_id[64], nodes[256];
@@ -31,7 +40,7 @@ struct sacct_row {
 };
 
 /* Job ids are "<array job>_<task>" from Slurm's environment; anything else is not passed
- * to the shell. */
+ * to sacct. */
 static int
 job_id_ok(const char *s)
 {
@@ -71,34 +80,40 @@ compare_print(const struct fleet_host *h, const struct sacct_row *s)
 void
 fleet__sacct_print(struct fleet *f)
 {
-	char cmd[16384] = "sacct -n -P -X --format=JobID,NodeList,ConsumedEnergyRaw,ElapsedRaw -j ";
-	char line[1024], first[512] = "";
+	char ids[16384] = "", *out, *line, *save = NULL, first[512] = "";
+	char *argv[] = { "sacct", "-n", "-P", "-X",
+			 "--format=JobID,NodeList,ConsumedEnergyRaw,ElapsedRaw", "-j", ids, NULL };
 	struct sacct_row *rows = NULL;
-	size_t i, j, n = 0, cap = 0, n_ids = 0, n_energy = 0;
-	FILE *p;
+	size_t i, j, n = 0, cap = 0, n_ids = 0, n_energy = 0, used = 0;
 	int st;
 
 	for (i = 0; i < f->n; i++) {
-		if (!job_id_ok(f->host[i].job_id) || strlen(cmd) + 80 > sizeof(cmd))
+		if (!job_id_ok(f->host[i].job_id) || used + 80 > sizeof(ids))
 			continue;
-		strcat(cmd, n_ids++ ? "," : "");
-		strcat(cmd, f->host[i].job_id);
+		used += (size_t)snprintf(ids + used, sizeof(ids) - used, "%s%s", n_ids++ ? "," : "",
+					 f->host[i].job_id);
 	}
 	if (!n_ids)
 		return;
-	strcat(cmd, " 2>&1");
-	fflush(stdout);
-	p = popen(cmd, "r");
-	if (!p) {
-		printf("slurm energy: not compared: cannot run sacct\n");
+	out = malloc(SACCT_OUT_MAX);
+	if (!out) {
+		printf("slurm energy: not compared: out of memory\n");
 		return;
 	}
-	while (fgets(line, sizeof(line), p)) {
+	/* Its stderr with its stdout, as its first line is the reason when it fails. */
+	st = jb_capture_run(argv, out, SACCT_OUT_MAX, SACCT_TIMEOUT_NS);
+	if (st < 0) {
+		printf("slurm energy: not compared: cannot run sacct: %s\n",
+		       st == -ETIMEDOUT ? "no answer in 60 s" : strerror(-st));
+		free(out);
+		return;
+	}
+	for (line = strtok_r(out, "\r\n", &save); line;
+	     line = strtok_r(NULL, "\r\n", &save)) {
 		struct sacct_row r = { 0 };
 		char *fld[4], *t = line;
 		int k;
 
-		line[strcspn(line, "\r\n")] = '\0';
 		if (!first[0])
 			snprintf(first, sizeof(first), "%.500s", line);
 		for (k = 0; k < 4; k++) {
@@ -122,7 +137,7 @@ fleet__sacct_print(struct fleet *f)
 		rows[n++] = r;
 		n_energy += r.energy_j > 0;
 	}
-	st = pclose(p);
+	free(out);
 	if (st != 0 && !n) {
 		printf("slurm energy: none to compare: sacct failed: %s\n", first[0] ? first : "?");
 	} else if (!n_energy) {

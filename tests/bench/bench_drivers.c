@@ -19,18 +19,13 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_scaffold.h"
 #include "driver.h"
 #include "jb_clock.h"
 #include "jb_proto.h"
@@ -42,8 +37,6 @@
 
 static size_t warm_n = WARM_N, cold_n = COLD_N;
 static int missed, implausible;
-
-extern char **environ;
 
 static int
 cmp_u64(const void *a, const void *b)
@@ -60,9 +53,6 @@ median_us(uint64_t *v, size_t n)
 	return (double)v[n / 2] / 1e3;
 }
 
-static const struct jb_fn_request trivial = { .verb = JB_PROTO_INVOKE, .workload = "none",
-					      .size = "test", .seed = 1 };
-
 static double
 bench_inprocess(void)
 {
@@ -76,7 +66,7 @@ bench_inprocess(void)
 	for (i = 0; i < warm_n; i++) {
 		uint64_t t0 = jb_clock_mono_ns();
 
-		(void)jb_proto_request_format(&trivial, line, sizeof(line));
+		(void)jb_proto_request_format(&bench_trivial, line, sizeof(line));
 		(void)jb_proto_request_parse(line, &req, NULL);
 		(void)jb_proto_result_format(&res, 0, line, sizeof(line));
 		(void)jb_proto_result_parse(line, &back, NULL);
@@ -160,71 +150,6 @@ round_ratios(const uint64_t *a, const uint64_t *b, size_t n, double *out)
 	return r;
 }
 
-/* A forked echo loop on a socket pair: the bare round trip. */
-struct echo {
-	int fd;
-	pid_t pid;
-};
-
-/* Bind the calling process (or a child before it loops) to @core; -1 = leave it. */
-static void
-bind_to(int core)
-{
-	cpu_set_t set;
-
-	if (core < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(core, &set);
-	(void)sched_setaffinity(0, sizeof(set), &set);
-}
-
-static int
-echo_start(struct echo *e, int core)
-{
-	char buf[256];
-	int sv[2];
-
-	/* Close-on-exec: an instance started later must not hold the echo's end open. */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-		return -errno;
-	e->pid = fork();
-	if (e->pid == 0) {
-		bind_to(core); /* where the instances run: the same scheduling as theirs */
-		close(sv[0]);
-		while (read(sv[1], buf, sizeof(buf)) > 0)
-			if (write(sv[1], "result status=error\n", 20) != 20)
-				break;
-		_exit(0);
-	}
-	close(sv[1]);
-	e->fd = sv[0];
-	return 0;
-}
-
-static int
-echo_round_trip(struct echo *e)
-{
-	char buf[256];
-
-	return (write(e->fd, "invoke workload=none size=test seed=1\n", 38) == 38 &&
-		read(e->fd, buf, sizeof(buf)) > 0) ? 0 : -EPIPE;
-}
-
-static void
-echo_stop(struct echo *e)
-{
-	close(e->fd);
-	waitpid(e->pid, NULL, 0);
-}
-
-struct drv {
-	const struct driver_ops *d;
-	void *drv;
-	struct driver_instance inst;
-	int up;
-};
-
 static int
 drv_open(struct drv *x, const char *name, const int *core)
 {
@@ -233,9 +158,7 @@ drv_open(struct drv *x, const char *name, const int *core)
 	struct jb_err err = { 0 };
 	char why[512] = "";
 
-	x->d = driver_find(name);
-	x->up = 0;
-	if (x->d->probe(NULL, why, sizeof(why)) || x->d->prepare(&cfg, &x->drv, &err)) {
+	if (drv_prepare(x, name, &cfg, why, sizeof(why), &err)) {
 		fprintf(stderr, "%s: not usable here: %s%s\n", name, why, err.msg);
 		return -1;
 	}
@@ -246,15 +169,10 @@ drv_open(struct drv *x, const char *name, const int *core)
 static int
 drv_cycle(struct drv *x, int keep, uint64_t *start_ns, uint64_t *stop_ns)
 {
-	struct jb_err err = { 0 };
-	uint64_t t0 = jb_clock_mono_ns();
+	uint64_t t0;
 
-	if (x->d->start_instance(x->drv, 0, &x->inst, &err)) {
-		fprintf(stderr, "%s: %s\n", x->d->name, err.msg);
+	if (drv_start(x, start_ns))
 		return -1;
-	}
-	*start_ns = jb_clock_mono_ns() - t0;
-	x->up = 1;
 	if (keep)
 		return 0;
 	t0 = jb_clock_mono_ns();
@@ -264,44 +182,15 @@ drv_cycle(struct drv *x, int keep, uint64_t *start_ns, uint64_t *stop_ns)
 	return 0;
 }
 
-static int
-drv_round_trip(struct drv *x)
-{
-	struct jb_fn_result res;
-
-	return x->d->invoke(x->drv, &x->inst, &trivial, &res, NULL);
-}
-
-static void
-drv_close(struct drv *x)
-{
-	if (x->up)
-		x->d->stop_instance(x->drv, &x->inst);
-	x->d->teardown(x->drv);
-}
-
 /* `runc run` of an empty container (its process /bin/true), same configuration. */
 static int
 runc_empty(const char *bundle, size_t i, uint64_t *ns)
 {
 	char id[64];
 	char *argv[] = { "runc", "run", "--bundle", (char *)bundle, id, NULL };
-	posix_spawn_file_actions_t fa;
-	uint64_t t0 = jb_clock_mono_ns();
-	pid_t pid;
-	int st = 0, rc;
 
 	snprintf(id, sizeof(id), "jb-bench-%ld-%zu", (long)getpid(), i);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	rc = posix_spawnp(&pid, "runc", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc)
-		return -rc;
-	waitpid(pid, &st, 0);
-	*ns = jb_clock_mono_ns() - t0;
-	return (WIFEXITED(st) && !WEXITSTATUS(st)) ? 0 : -ECHILD;
+	return spawn_timed(argv, 0, ns);
 }
 
 int

@@ -20,7 +20,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -34,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_scaffold.h"
 #include "cgroup.h"
 #include "driver.h"
 #include "jb_clock.h"
@@ -52,9 +52,6 @@
 
 extern char **environ;
 
-static const struct jb_fn_request trivial = { .verb = JB_PROTO_INVOKE, .workload = "none",
-					      .size = "test", .seed = 1 };
-
 static void
 report(const char *what, const char *base, const double *a, size_t na, const double *b,
        size_t nb, const char *goal)
@@ -69,51 +66,17 @@ report(const char *what, const char *base, const double *a, size_t na, const dou
 
 /* ---- the bare socket-pair round trip ---- */
 
-struct echo {
-	int fd;
-	pid_t pid;
-};
-
-static int
-echo_start(struct echo *e)
-{
-	char buf[256];
-	int sv[2];
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-		return -errno;
-	e->pid = fork();
-	if (e->pid == 0) {
-		close(sv[0]);
-		while (read(sv[1], buf, sizeof(buf)) > 0)
-			if (write(sv[1], "result status=error\n", 20) != 20)
-				break;
-		_exit(0);
-	}
-	close(sv[1]);
-	e->fd = sv[0];
-	return 0;
-}
-
 static double
 echo_round_trip_s(struct echo *e)
 {
-	char buf[256];
 	uint64_t t0 = jb_clock_mono_ns();
 
-	if (write(e->fd, "invoke workload=none size=test seed=1\n", 38) != 38 ||
-	    read(e->fd, buf, sizeof(buf)) <= 0)
+	if (echo_round_trip(e))
 		return NAN;
 	return (double)(jb_clock_mono_ns() - t0) / 1e9;
 }
 
 /* ---- a driver ---- */
-
-struct drv {
-	const struct driver_ops *d;
-	void *drv;
-	struct driver_instance inst;
-};
 
 static int
 drv_open(struct drv *x, const char *name, const char *runtime, const char *accel)
@@ -124,10 +87,9 @@ drv_open(struct drv *x, const char *name, const char *runtime, const char *accel
 	struct jb_err err = { 0 };
 	char why[512] = "";
 
-	x->d = driver_find(name);
 	if (runtime)
 		setenv("JOULEBENCH_RUNTIME", runtime, 1);
-	if (x->d->probe(NULL, why, sizeof(why)) || x->d->prepare(&cfg, &x->drv, &err)) {
+	if (drv_prepare(x, name, &cfg, why, sizeof(why), &err)) {
 		printf("  %s%s%s: skipped: %s%s\n", name, runtime ? ":" : "", runtime ? runtime : "",
 		       why, err.msg);
 		return -1;
@@ -138,23 +100,19 @@ drv_open(struct drv *x, const char *name, const char *runtime, const char *accel
 static double
 drv_start_s(struct drv *x)
 {
-	struct jb_err err = { 0 };
-	uint64_t t0 = jb_clock_mono_ns();
+	uint64_t ns;
 
-	if (x->d->start_instance(x->drv, 0, &x->inst, &err)) {
-		fprintf(stderr, "%s: %s\n", x->d->name, err.msg);
+	if (drv_start(x, &ns))
 		return NAN;
-	}
-	return (double)(jb_clock_mono_ns() - t0) / 1e9;
+	return (double)ns / 1e9;
 }
 
 static double
 drv_round_trip_s(struct drv *x)
 {
-	struct jb_fn_result res;
 	uint64_t t0 = jb_clock_mono_ns();
 
-	if (x->d->invoke(x->drv, &x->inst, &trivial, &res, NULL))
+	if (drv_round_trip(x))
 		return NAN;
 	return (double)(jb_clock_mono_ns() - t0) / 1e9;
 }
@@ -236,23 +194,10 @@ runsc_empty_s(const char *bundle, size_t i)
 {
 	char id[64];
 	char *argv[] = { "runsc", "--network=none", "run", "--bundle", (char *)bundle, id, NULL };
-	posix_spawn_file_actions_t fa;
-	uint64_t t0 = jb_clock_mono_ns();
-	pid_t pid;
-	int st = 0;
+	uint64_t ns;
 
 	snprintf(id, sizeof(id), "jb-bench-%ld-%zu", (long)getpid(), i);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	if (posix_spawnp(&pid, "runsc", &fa, NULL, argv, environ)) {
-		posix_spawn_file_actions_destroy(&fa);
-		return NAN;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	waitpid(pid, &st, 0);
-	return (WIFEXITED(st) && !WEXITSTATUS(st)) ? (double)(jb_clock_mono_ns() - t0) / 1e9 : NAN;
+	return spawn_timed(argv, 1, &ns) ? NAN : (double)ns / 1e9;
 }
 
 /* The goal, judged on the wall-time ratio's CI: met, missed, or not decided by this run. */
@@ -333,14 +278,13 @@ bench_microvm(const char *accel, size_t cold_n, int *missed)
 		if (i + 1 < cold_n)
 			vm.d->stop_instance(vm.drv, &vm.inst);
 	}
-	if (echo_start(&echo))
+	if (echo_start(&echo, -1))
 		return 1;
 	for (i = 0; i < WARM_N; i++) {
 		pipe_s[i] = echo_round_trip_s(&echo);
 		vm_s[i] = drv_round_trip_s(&vm);
 	}
-	close(echo.fd);
-	waitpid(echo.pid, NULL, 0);
+	echo_stop(&echo);
 	vm.d->stop_instance(vm.drv, &vm.inst);
 	vm.d->teardown(vm.drv);
 	(void)unlink(cpio);

@@ -11,8 +11,10 @@ end) may also run, but never crashes. The seed is JB_DAMAGE_SEED.
 The fleet's gathered files (bench/fleet_gather.c): a stand-in for ssh (JOULEBENCH_SSH, no
 sshd, no root) runs each remote command here but sends a damaged run.csv or run.meta.json
 back; a CSV that cannot be read must fail that host with a line naming it (exit 1, the run
-failed), and no damage may crash the fleet."""
+failed); a sidecar that is not a JSON object is a warning naming the host, the file and
+what is wrong, and the host's rows are kept; no damage may crash the fleet."""
 import glob
+import json
 import os
 import random
 import re
@@ -163,7 +165,8 @@ data = open(good, "rb").read()
 meta = open(good[:-4] + ".meta.json", "rb").read()
 head, rows = data.split(b"\n", 1)
 noise = bytes(rng.randrange(256) for _ in range(2000))
-# (name, csv bytes or None, meta bytes or None, the host must fail)
+# (name, csv bytes or None, meta bytes or None, the host must fail; for a damaged sidecar,
+# what its warning must say)
 # A cut after the fifth field of a record in the middle of the file (a record short of
 # fields must be refused), and one inside a record's last field (reported: see the docs).
 rec = data.index(b"\n", len(data) // 2) + 1
@@ -171,6 +174,13 @@ mid_record = rec
 for _ in range(5):
     mid_record = data.index(b",", mid_record) + 1
 last_field = data.index(b"\n", rec) - 1
+
+
+def nulled(o):
+    """@o with every value null, its keys kept."""
+    return {k: nulled(v) for k, v in o.items()} if isinstance(o, dict) else None
+
+
 fleet_cases = [
     ("csv empty", b"", None, True),
     ("csv cut mid-record", data[:mid_record], None, True),
@@ -185,15 +195,24 @@ fleet_cases = [
     ("csv NUL in a field", data.replace(b",model,", b",mo\0el,", 1), None, False),
     ("csv 1 MiB field", data.replace(b",matmul,", b"," + b"m" * (1 << 20) + b",", 1), None,
      False),
-    ("meta empty", None, b"", False),
-    ("meta null", None, b"null", False),
-    ("meta an array", None, b"[1, 2]", False),
-    ("meta cut", None, meta[:len(meta) // 2], False),
-    ("meta random bytes", None, noise[:500], False),
-    ("meta every field null", None, re.sub(rb'":\s*[^,{}\[\]\s]+', b'": null', meta), False),
+    ("meta empty", None, b"", False, "(empty)"),
+    ("meta null", None, b"null", False, "(a JSON null, not an object)"),
+    ("meta an array", None, b"[1, 2]", False, "(a JSON array, not an object)"),
+    # The sidecar is padded with blanks (written in place, results/meta.c): cut the JSON.
+    ("meta cut", None, meta.rstrip()[:len(meta.rstrip()) // 2], False, "(cut short"),
+    ("meta random bytes", None, b"\x01" + noise[:500], False, "(not JSON: "),
+    # Valid JSON, every value null: embedded as it is, no warning.
+    ("meta every field null", None, json.dumps(nulled(json.loads(meta))).encode(), False),
 ]
+# A damaged sidecar's host must keep all its rows: with --batch the count is fixed, so
+# a run here says how many.
+BATCH = ["--batch", "20"]
+p = run(["run"] + QUICK + BATCH + ["-o", good])
+check(p.returncode == 0, f"a host's run with {BATCH}: {p.stderr}")
+with open(good, "rb") as f:
+    good_rows = len(f.read().strip().split(b"\n")) - 1
 fleet_out = os.path.join(tmp, "fleet.csv")
-for name, c, m, must_fail in fleet_cases:
+for name, c, m, must_fail, *warning in fleet_cases:
     env = dict(os.environ, JOULEBENCH_SSH=fake_ssh)
     for var, content in (("FAKE_CSV", c), ("FAKE_META", m)):
         if content is not None:
@@ -201,13 +220,27 @@ for name, c, m, must_fail in fleet_cases:
             with open(env[var], "wb") as f:
                 f.write(content)
     check(c != data and m != meta, f"fleet, {name}: the damage changed nothing")
-    p = run(["run", "--hosts", hosts, "-o", fleet_out] + QUICK, env=env, cwd=tmp)
+    p = run(["run", "--hosts", hosts, "-o", fleet_out] + QUICK + (BATCH if warning else []),
+            env=env, cwd=tmp)
     last = (p.stderr.strip().split("\n") or [""])[-1]
     check(p.returncode >= 0, f"fleet, {name}: killed by signal {-p.returncode}: {p.stderr}")
     check(p.returncode in (0, 1), f"fleet, {name}: exit {p.returncode}: {p.stderr[-400:]}")
     if must_fail:
         check(p.returncode == 1 and "fakehost" in p.stderr,
               f"fleet, {name}: not failed with the host named: {p.returncode} {p.stderr!r}")
-    print(f"fleet, {name}: exit {p.returncode}" + (f": {last[:160]}" if p.returncode else ""))
+    if warning:
+        w = [l for l in p.stderr.split("\n") if "warning" in l]
+        check(p.returncode == 0 and len(w) == 1 and "host fakehost" in w[0] and
+              "run.meta.json" in w[0] and warning[0] in w[0],
+              f"fleet, {name}: no one warning naming the host, the file and {warning[0]!r}: "
+              f"{p.returncode} {p.stderr!r}")
+        with open(fleet_out, "rb") as f:
+            kept = [l for l in f.read().split(b"\n")[1:] if b",fakehost," in l]
+        check(len(kept) == good_rows, f"fleet, {name}: {len(kept)} of {good_rows} rows kept")
+        last = w[0] if w else last
+    elif m is not None:
+        check("warning" not in p.stderr, f"fleet, {name}: warned: {p.stderr!r}")
+    print(f"fleet, {name}: exit {p.returncode}" +
+          (f": {last[:200]}" if p.returncode or warning else ""))
 shutil.rmtree(tmp, ignore_errors=True)
 print("ok")

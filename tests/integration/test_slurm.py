@@ -289,9 +289,14 @@ def main(tmp, state):
     # scontrol requeue mid-run: job.sh starts again and resumes by itself.
     def requeue(j):
         subprocess.run(["scontrol", "requeue", j], check=True)
-        # Slurm holds a requeued job back for a while (its BeginTime); release it now.
+        # Slurm holds a requeued job back for a while (its BeginTime); release it now, but
+        # in a later second than its kill or end: slurmd revokes a job's credential with
+        # a one-second clock and refuses a launch whose credential is from that same
+        # second ("Job N already killed, do not launch batch job"; slurmctld.log: "Job
+        # credential revoked"), which the hold is there to avoid.
         wait_for(lambda: "PENDING" in subprocess.run(["scontrol", "show", "job", j],
                  capture_output=True, text=True).stdout, "the requeued job")
+        time.sleep(1.1)
         subprocess.run(["scontrol", "update", f"jobid={j}", "StartTime=now"], check=True)
     d, job, csv = interrupt_test(tmp, "requeue", requeue)
     # The task's own record of its restarted run, not an empty squeue (seen empty before a
@@ -310,10 +315,7 @@ def main(tmp, state):
     check("resuming" in log and "JOB REQUEUE" in log, f"task log: {log[-1500:]}")
     # Requeued once more after it completed: job.sh leaves the finished run as it is.
     before = read_csv(csv)
-    subprocess.run(["scontrol", "requeue", job], check=True)
-    wait_for(lambda: "PENDING" in subprocess.run(["scontrol", "show", "job", job],
-             capture_output=True, text=True).stdout, "the requeued job")
-    subprocess.run(["scontrol", "update", f"jobid={job}", "StartTime=now"], check=True)
+    requeue(job)
     # Wait for the task's own record of this start: squeue was seen empty (under ASan)
     # before the released job had run.
     wait_for(lambda: task_restart(os.path.join(d, "tasks", "nodes-0")) == "2",
