@@ -2,8 +2,8 @@
 /*
  * The `microvm` driver: each instance is joulebench-fn inside its own virtual machine,
  * the hardest rung of software isolation (DESIGN §1). The virtual machine monitor is a
- * backend (struct microvm_vmm: QEMU's `microvm` machine in microvm_qemu.c, Firecracker in
- * microvm_firecracker.c). The guest is Debian's cloud kernel (scripts/fetch-guest-kernel)
+ * backend (struct microvm_vmm: QEMU in microvm_qemu.c, its `microvm` machine on x86-64 and
+ * `virt` on aarch64; Firecracker in microvm_firecracker.c). The guest is Debian's cloud kernel (scripts/fetch-guest-kernel)
  * with an initramfs joulebench builds for the run (microvm_initramfs.c): joulebench-vminit
  * as init, which starts the function runner on the first serial port.
  *
@@ -602,9 +602,9 @@ microvm_teardown(void *drv)
 
 const struct driver_ops driver_microvm = {
 	.name = "microvm",
-	.summary = "joulebench-fn in QEMU microvm virtual machines (KVM, or TCG where KVM does "
-		   "not work; or Firecracker with --vmm), one per instance, co-located on shared "
-		   "cores under a CPU quota",
+	.summary = "joulebench-fn in QEMU virtual machines (microvm on x86-64, virt on aarch64; "
+		   "KVM, or TCG where KVM does not work; or Firecracker with --vmm), one per "
+		   "instance, co-located on shared cores under a CPU quota",
 	.isolation = "microvm",
 	.probe = microvm_probe,
 	.prepare = microvm_prepare,

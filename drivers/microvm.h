@@ -20,6 +20,7 @@
 /* What the host offers the driver (microvm_host.c and the VMM's own check). */
 struct microvm_host {
 	const struct microvm_vmm *vmm; /* the virtual machine monitor that runs the guests */
+	char arch[16];                 /* the host's uname -m: "x86_64", "aarch64" (the guest's) */
 	char vmm_path[PATH_MAX];       /* its binary: qemu-system-x86_64, firecracker, ... */
 	char guest_dir[PATH_MAX];      /* where scripts/fetch-guest-kernel put the guest */
 	char kernel[PATH_MAX];         /* the guest kernel in the form the VMM loads */
@@ -49,8 +50,9 @@ struct microvm_vmm {
 	const char *name;              /* --vmm NAME */
 	const char *runtime;           /* the sidecar's runtime, e.g. "qemu-microvm" */
 	const char *isolation;         /* rows' isolation before "-<accel>": "microvm" */
-	/* Find the binary and the guest kernel form it needs in h->guest_dir; fill h.
-	 * 0, or -ENODEV with the reason and its fix in @why. */
+	/* Find the binary and the guest kernel form it needs in h->guest_dir for a host
+	 * (and guest) of architecture h->arch; fill h. 0, or -ENODEV with the reason and
+	 * its fix in @why. */
 	int (*check)(struct microvm_host *h, char *why, size_t why_len);
 	/* Which accelerators it can use: 0 for a usable one, else -ENODEV with why. */
 	int (*accel_check)(const char *accel, char *why, size_t why_len);
@@ -106,7 +108,8 @@ uint64_t microvm_host_tsc_khz(void);
 /**
  * microvm_elf_needs() - the files the ELF executable or library @path needs at run time:
  * its interpreter (PT_INTERP) and its DT_NEEDED libraries, resolved as the loader would
- * (DT_RUNPATH/DT_RPATH, then the multiarch and classic system directories), recursively.
+ * (DT_RUNPATH/DT_RPATH, then the multiarch and classic system directories, skipping a
+ * library built for another machine than @path's), recursively.
  * @out gets up to @max host paths (each malloc'd, caller frees), @n their count; paths
  * already in @out are not added twice. Return: 0, -ENOENT (a library was not found, named
  * in @err), -ENOEXEC (not a 64-bit ELF), -E2BIG, -errno.

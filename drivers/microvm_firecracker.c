@@ -58,6 +58,13 @@ fc_check(struct microvm_host *h, char *why, size_t why_len)
 	unsigned char magic[4] = { 0 };
 	FILE *f;
 
+	/* Firecracker on aarch64 loads a PE/Image kernel and has no i8042 to end the VM on
+	 * reboot: this backend's x86_64 contract (above) does not hold there. */
+	if (strcmp(h->arch, "x86_64")) {
+		snprintf(why, why_len, "--vmm firecracker: this backend is x86_64 only (the host is "
+				       "%s): use --vmm qemu", h->arch[0] ? h->arch : "unknown");
+		return -ENODEV;
+	}
 	if (microvm_exe_find("firecracker", h->vmm_path, sizeof(h->vmm_path))) {
 		snprintf(why, why_len, "--vmm firecracker: no firecracker binary on $PATH (not "
 				       "packaged by Debian 12: install a release from "

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -91,6 +92,7 @@ microvm_host_check(const char *vmm, const char *guest_dir, struct microvm_host *
 		   size_t why_len)
 {
 	char buf[PATH_MAX];
+	struct utsname u;
 	int rc;
 
 	s->vmm = microvm_vmm_find(vmm);
@@ -99,6 +101,10 @@ microvm_host_check(const char *vmm, const char *guest_dir, struct microvm_host *
 		return -EINVAL;
 	}
 	guest_dir_default(guest_dir, s->guest_dir, sizeof(s->guest_dir));
+	/* The host's architecture at run time, not the build's: the same as the build's,
+	 * except that qemu-user reports the emulated one (how scripts/cross-check runs the
+	 * aarch64 path on x86-64). The guest is of the same architecture. */
+	snprintf(s->arch, sizeof(s->arch), "%.15s", uname(&u) == 0 ? u.machine : "");
 	rc = s->vmm->check(s, why, why_len);
 	if (rc)
 		return rc;

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * joulebench-vminit: PID 1 of a microvm driver guest. It mounts /dev (devtmpfs), /proc,
- * /sys and a /tmp, puts the first serial port (ttyS0: the 8250 UART, built into Debian's
- * cloud kernel) in raw mode (no echo, no CR/LF mapping: the protocol's lines pass
- * unchanged) as the function runner's stdin and stdout, and starts /joulebench-fn on it.
+ * /sys and a /tmp, puts the first serial port in raw mode (no echo, no CR/LF mapping: the
+ * protocol's lines pass unchanged) as the function runner's stdin and stdout, and starts
+ * /joulebench-fn on it. Which port that is depends on the machine the VMM emulates, not
+ * on the guest's architecture alone, so the VMM backend names it on the kernel command
+ * line, `jb.tty=NAME` (microvm_qemu.c: ttyS0, the 8250 UART of x86's microvm machine;
+ * ttyAMA0, the PL011 of arm's virt machine; both built into Debian's cloud kernels);
+ * without it, ttyS0. (A dotted parameter is the kernel's "module parameter" form, so the
+ * kernel keeps it out of init's arguments and environment, init-main.c.)
  * The runner is a child, not PID 1 itself, for two reasons: the kernel never OOM-kills
  * init (it panics instead), and a dead PID 1 panics the guest without saying how it died.
  * So when the runner dies, this init reports on the same line, in the protocol's
@@ -30,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TTY "/dev/ttyS0"
+#define TTY_DEFAULT "ttyS0"
 #define FN "/joulebench-fn"
 
 static void
@@ -50,8 +55,9 @@ say(int fd, const char *line)
 	}
 }
 
-static long
-fault_kill_ms(void)
+/* The value of kernel parameter @key ("jb.tty=") into @out; 0, or -1 when absent. */
+static int
+cmdline_get(const char *key, char *out, size_t len)
 {
 	char buf[2048] = "";
 	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
@@ -65,8 +71,35 @@ fault_kill_ms(void)
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
-	p = strstr(buf, "jb.fault=kill:");
-	return p ? strtol(p + 14, NULL, 10) : -1;
+	for (p = strstr(buf, key); p && p != buf && p[-1] != ' '; p = strstr(p + 1, key))
+		;
+	if (!p)
+		return -1;
+	p += strlen(key);
+	snprintf(out, len, "%.*s", (int)strcspn(p, " \n"), p);
+	return 0;
+}
+
+static long
+fault_kill_ms(void)
+{
+	char v[32];
+
+	return cmdline_get("jb.fault=", v, sizeof(v)) == 0 && !strncmp(v, "kill:", 5)
+		       ? strtol(v + 5, NULL, 10) : -1;
+}
+
+/* /dev/<jb.tty>, a plain device name only (no path in it). */
+static void
+tty_path(char *out, size_t len)
+{
+	char name[32];
+
+	if (cmdline_get("jb.tty=", name, sizeof(name)) || !name[0] ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
+		    strlen(name))
+		snprintf(name, sizeof(name), "%s", TTY_DEFAULT);
+	snprintf(out, len, "/dev/%s", name);
 }
 
 static unsigned long
@@ -104,7 +137,7 @@ int
 main(void)
 {
 	struct termios t;
-	char line[160];
+	char line[160], tty_dev[48];
 	long kill_ms;
 	pid_t fn;
 	int tty, fd, st = 0;
@@ -121,7 +154,8 @@ main(void)
 		say(fd, "1");
 		close(fd);
 	}
-	tty = open(TTY, O_RDWR | O_NOCTTY);
+	tty_path(tty_dev, sizeof(tty_dev));
+	tty = open(tty_dev, O_RDWR | O_NOCTTY);
 	if (tty < 0)
 		halt_vm();
 	if (tcgetattr(tty, &t) == 0) {

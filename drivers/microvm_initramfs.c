@@ -24,7 +24,11 @@
 
 #include "microvm.h"
 
-/* Where glibc's loader looks after the runpath, without an ld.so.cache (ld.so(8)). */
+/* Where glibc's loader looks after the runpath, without an ld.so.cache (ld.so(8)). A
+ * library of another machine found there is skipped, as the loader skips it ("skipping
+ * incompatible"): an x86-64 host may hold arm64 libraries (multiarch) and the reverse, and
+ * under qemu-user (scripts/cross-check) the aarch64 build sees the sysroot's libraries
+ * (QEMU_LD_PREFIX) where it has them and the host's x86-64 ones everywhere else. */
 static const char *const lib_dirs[] = {
 	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
 	"/usr/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib",
@@ -70,8 +74,25 @@ va_to_off(const unsigned char *m, const Elf64_Ehdr *eh, uint64_t va, uint64_t *o
 	return -ENOEXEC;
 }
 
+/* Whether @path is a 64-bit ELF file for @machine (e_machine). */
 static int
-resolve(const char *name, const char *runpath, const char *origin, char *out, size_t len)
+elf_is_for(const char *path, unsigned machine)
+{
+	Elf64_Ehdr eh;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = read(fd, &eh, sizeof(eh)) == (ssize_t)sizeof(eh) &&
+	     !memcmp(eh.e_ident, ELFMAG, SELFMAG) && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+	     eh.e_machine == machine;
+	close(fd);
+	return ok;
+}
+
+static int
+resolve(const char *name, const char *runpath, const char *origin, unsigned machine, char *out,
+	size_t len)
 {
 	size_t i;
 
@@ -86,13 +107,13 @@ resolve(const char *name, const char *runpath, const char *origin, char *out, si
 			snprintf(out, len, "%.2000s%.*s/%.255s", origin, (int)(k - 7), runpath + 7, name);
 		else
 			snprintf(out, len, "%.*s/%.255s", (int)k, runpath, name);
-		if (access(out, R_OK) == 0)
+		if (elf_is_for(out, machine))
 			return 0;
 		runpath += k + (runpath[k] == ':');
 	}
 	for (i = 0; i < sizeof(lib_dirs) / sizeof(lib_dirs[0]); i++) {
 		snprintf(out, len, "%s/%.255s", lib_dirs[i], name);
-		if (access(out, R_OK) == 0)
+		if (elf_is_for(out, machine))
 			return 0;
 	}
 	return -ENOENT;
@@ -153,9 +174,10 @@ elf_scan(const unsigned char *m, size_t size, const char *path, char **out, size
 		name = (const char *)m + stroff + dyn[i].d_un.d_val;
 		if (resolve(name, runpath != (uint64_t)-1 && stroff + runpath < size
 					  ? (const char *)m + stroff + runpath : NULL,
-			    origin, found, sizeof(found)))
-			return jb_err_set(err, -ENOENT, "initramfs: %s needs %s, which is not found",
-					  path, name);
+			    origin, eh->e_machine, found, sizeof(found)))
+			return jb_err_set(err, -ENOENT, "initramfs: %s needs %s, which is not found "
+							"(for its machine, ELF e_machine %u)",
+					  path, name, (unsigned)eh->e_machine);
 		rc = list_add(out, n, max, found, err);
 		if (rc < 0)
 			return rc;

@@ -1,43 +1,124 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The microvm driver's QEMU backend: QEMU's `microvm` machine (Firecracker's class of VM:
- * no PCI, no firmware to run, a kernel loaded directly; QEMU docs/system/i386/microvm.rst)
- * booting Debian's cloud kernel, the bzImage scripts/fetch-guest-kernel keeps as
- * <guest dir>/vmlinuz, with the run's initramfs. The guest's first serial port, the 8250
- * UART, is QEMU's stdio (`-serial stdio`), which the driver connects to its socket pair.
- * Kernel messages never reach it: no `console=` is given, so the kernel has no serial
- * console. `panic=-1 reboot=t` with `-no-reboot` makes a guest panic or reboot end QEMU.
+ * The microvm driver's QEMU backend. What differs between host architectures is data, one
+ * row of qemu_arches[] per architecture, chosen at run time from uname(2)'s machine
+ * (struct microvm_host.arch), so an aarch64 build run under qemu-user on x86-64 takes
+ * the aarch64 path, as it would on an ARM server:
+ *
+ * x86-64: QEMU's `microvm` machine (Firecracker's class of VM: no PCI, no firmware to
+ * run, a kernel loaded directly; QEMU docs/system/i386/microvm.rst) booting Debian's
+ * linux-image-cloud-amd64 bzImage. Its first serial port is the 8250 UART, the guest's
+ * ttyS0.
+ *
+ * aarch64: QEMU has no arm `microvm` (the machine is i386 only); the closest is `virt`
+ * (QEMU docs/system/arm/virt.rst), the generic paravirtual board: a GIC, one PL011 UART,
+ * a PL031 RTC, a PL061 GPIO with the power key, fw_cfg, two empty flash banks, 32 empty
+ * virtio-mmio transports and an empty PCIe host bridge (which virt cannot leave out);
+ * with -nodefaults no device sits on any bus. The boards QEMU models instead (raspi*,
+ * sbsa-ref) need firmware or emulate a whole SoC. `-kernel` boots Debian's
+ * linux-image-cloud-arm64 Image directly (QEMU's arm loader, hw/arm/boot.c: no firmware,
+ * the device tree QEMU generates; PSCI for CPUs and reset). acpi=off: no firmware would
+ * pass the tables anyway; its=off: the GIC's ITS only serves PCI MSIs, and there is no
+ * PCI device. GIC: the host's under KVM (a Raspberry Pi 4's GIC-400 is a GICv2, servers
+ * have GICv3), a GICv3 under TCG. CPU: the host's under KVM, `max` under TCG with
+ * pauth-impdef=on (QEMU docs/system/arm/cpu-features.rst: QEMU's own pointer-auth hash
+ * instead of the architected QARMA, which is slow to emulate; the guest cannot tell).
+ * The first serial port is the PL011, the guest's ttyAMA0 (CONFIG_SERIAL_AMBA_PL011=y in
+ * Debian's cloud-arm64 kernel). A reboot or `panic=-1` is a PSCI SYSTEM_RESET, which
+ * -no-reboot turns into QEMU's exit. The guest's clock is the architected timer
+ * (arch_sys_counter), which needs no rate from the host, unlike the x86 TSC under TCG.
+ *
+ * On both, the first serial port is QEMU's stdio (`-serial stdio`), which the driver
+ * connects to its socket pair, and the guest's init is told its name (jb.tty=, read by
+ * microvm_init.c). Kernel messages must never reach it (an OOM kill's report in the
+ * middle of a reply line breaks the protocol). x86: without `console=` the kernel's
+ * console is the VT (tty0, a dummy without a display). arm64: without `console=` the
+ * kernel takes the device tree's /chosen/stdout-path, which QEMU's virt sets to the PL011
+ * (drivers/of/base.c of_console_check), so `console=tty0` is given (Debian's kernel has
+ * no ttynull). Other hosts (armhf, ...) have no row: exit 77 with the reason.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 
+#include "cgroup.h"
 #include "driver-private.h"
 #include "jb_capture.h"
 #include "microvm.h"
 
+struct qemu_arch {
+	const char *machine;      /* uname -m */
+	const char *binary;       /* the QEMU system emulator */
+	const char *package;      /* the Debian package that has it */
+	const char *guest_arch;   /* the Debian architecture of the guest kernel */
+	const char *qemu_machine; /* -M under KVM, then under TCG */
+	const char *qemu_machine_tcg;
+	const char *cpu_tcg;      /* -cpu under TCG (KVM: host) */
+	const char *tty;          /* the guest's name for the first serial port */
+	const char *cmdline;      /* what ends the VM on panic and reboot (with -no-reboot),
+				   * and keeps kernel messages off the first serial port */
+	int tsc_rate;             /* a TCG guest needs the host's TSC rate (x86) */
+};
+
+static const struct qemu_arch qemu_arches[] = {
+	{ "x86_64", "qemu-system-x86_64", "qemu-system-x86", "amd64",
+	  "microvm,acpi=off,x-option-roms=off", "microvm,acpi=off,x-option-roms=off", "max",
+	  "ttyS0", "panic=-1 reboot=t", 1 },
+	{ "aarch64", "qemu-system-aarch64", "qemu-system-arm", "arm64",
+	  "virt,gic-version=host,acpi=off,its=off", "virt,gic-version=3,acpi=off,its=off",
+	  "max,pauth-impdef=on", "ttyAMA0", "panic=-1 console=tty0", 0 },
+};
+
+static const struct qemu_arch *
+qemu_arch_find(const char *machine)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(qemu_arches) / sizeof(qemu_arches[0]); i++)
+		if (!strcmp(qemu_arches[i].machine, machine))
+			return &qemu_arches[i];
+	return NULL;
+}
+
 static int
 qemu_check(struct microvm_host *h, char *why, size_t why_len)
 {
-	struct utsname u;
+	const struct qemu_arch *a = qemu_arch_find(h->arch);
+	char path[PATH_MAX], version[128] = "", other[32];
+	size_t i;
 
-	if (uname(&u) == 0 && strcmp(u.machine, "x86_64")) {
-		snprintf(why, why_len, "QEMU's microvm machine is x86 only; this host is %s "
-				       "(not supported yet)", u.machine);
+	if (!a) {
+		snprintf(why, why_len, "no QEMU machine for a %s host (x86_64: microvm, aarch64: "
+				       "virt)", h->arch[0] ? h->arch : "unknown");
 		return -ENODEV;
 	}
-	if (microvm_exe_find("qemu-system-x86_64", h->vmm_path, sizeof(h->vmm_path))) {
-		snprintf(why, why_len, "qemu-system-x86_64 not found: apt-get install "
-				       "qemu-system-x86 (scripts/install-deps --drivers)");
+	if (microvm_exe_find(a->binary, h->vmm_path, sizeof(h->vmm_path))) {
+		snprintf(why, why_len, "%s not found: apt-get install %s (scripts/install-deps "
+				       "--drivers)", a->binary, a->package);
 		return -ENODEV;
 	}
 	if (microvm_guest_file(h, "vmlinuz", h->kernel, sizeof(h->kernel))) {
 		snprintf(why, why_len, "no guest kernel at %s: run scripts/fetch-guest-kernel "
-				       "(Debian's linux-image-cloud-amd64, never installed on the host)",
-			 h->kernel);
+				       "(Debian's linux-image-cloud-%s, never installed on the host)",
+			 h->kernel, a->guest_arch);
+		return -ENODEV;
+	}
+	/* "linux-image-6.1.0-N-cloud-arm64 6.1.0-N-cloud-arm64": a guest of another
+	 * architecture in the table would not boot (QEMU would say little about why). A
+	 * version that names none (a kernel of one's own) is taken as it is. */
+	if (microvm_guest_file(h, "version", path, sizeof(path)) ||
+	    cgroup_file_read(path, version, sizeof(version)))
+		return 0;
+	for (i = 0; i < sizeof(qemu_arches) / sizeof(qemu_arches[0]); i++) {
+		snprintf(other, sizeof(other), "-%s ", qemu_arches[i].guest_arch);
+		if (&qemu_arches[i] == a || !strstr(version, other))
+			continue;
+		version[strcspn(version, " \n")] = '\0';
+		snprintf(why, why_len, "the guest kernel in %s is %s, not an %s kernel: run "
+				       "scripts/fetch-guest-kernel --arch %s DIR and give --guest-dir DIR",
+			 h->guest_dir, version, a->guest_arch, a->guest_arch);
 		return -ENODEV;
 	}
 	return 0;
@@ -55,13 +136,16 @@ qemu_accel_check(const char *accel, char *why, size_t why_len)
 static void
 qemu_version(const struct microvm_host *h, char *out, size_t len)
 {
+	const struct qemu_arch *a = qemu_arch_find(h->arch);
 	char *argv[] = { (char *)h->vmm_path, "--version", NULL };
 	char buf[256] = "", *v;
 
-	/* "QEMU emulator version 7.2.22 (Debian ...)" -> "QEMU 7.2.22". */
+	/* "QEMU emulator version 7.2.22 (Debian ...)" -> "QEMU 7.2.22 -M virt". */
 	(void)jb_capture_run(argv, buf, sizeof(buf), 10000000000ull);
 	v = strstr(buf, "version ");
-	snprintf(out, len, "QEMU %.*s", v ? (int)strcspn(v + 8, " \n") : 0, v ? v + 8 : "");
+	snprintf(out, len, "QEMU %.*s -M %.*s", v ? (int)strcspn(v + 8, " \n") : 0,
+		 v ? v + 8 : "", a ? (int)strcspn(a->qemu_machine, ",") : 1,
+		 a ? a->qemu_machine : "?");
 }
 
 /* Copy @str into @buf at *@used; NULL when it does not fit. */
@@ -82,31 +166,34 @@ static int
 qemu_argv_build(const struct microvm_host *h, const struct microvm_boot *b, char **argv,
 		char *buf, size_t buf_len, struct jb_err *err)
 {
+	const struct qemu_arch *arch = qemu_arch_find(h->arch);
 	char mem[32], smp[16], append[384];
 	const char *args[MICROVM_ARGV_MAX];
 	size_t a = 0, used = 0, i;
 	int kvm = !strcmp(b->accel, "kvm");
 
+	if (!arch)
+		return jb_err_set(err, -ENODEV, "microvm: no QEMU machine for a %s host", h->arch);
 	snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)b->memory_mb);
 	snprintf(smp, sizeof(smp), "%u", b->vcpus);
-	snprintf(append, sizeof(append), "quiet panic=-1 reboot=t%s%s",
+	snprintf(append, sizeof(append), "quiet %s jb.tty=%s%s%s", arch->cmdline, arch->tty,
 		 b->cmdline_extra[0] ? " " : "", b->cmdline_extra);
-	/* KVM: the host's CPU model (and kvmclock). TCG: `max`; its TSC is the host's
+	/* x86, KVM: the host's CPU model (and kvmclock). TCG: `max`; its TSC is the host's
 	 * (QEMU's rdtsc helper), but the guest cannot calibrate it (no HPET or PM timer on
 	 * microvm, and the emulated PIT is too irregular: "tsc: Unable to calibrate against
 	 * PIT ... Marking TSC unstable") and falls back to jiffies, 4 ms steps that make the
 	 * runner's wall_ns useless. So the host's TSC rate is given (tsc_early_khz=, kernel
 	 * admin-guide/kernel-parameters.txt) and the guest keeps the TSC clocksource. */
-	if (!kvm && b->tsc_khz)
+	if (!kvm && arch->tsc_rate && b->tsc_khz)
 		snprintf(append + strlen(append), sizeof(append) - strlen(append),
 			 " tsc=reliable tsc_early_khz=%llu", (unsigned long long)b->tsc_khz);
 	args[a++] = h->vmm_path;
 	args[a++] = "-M";
-	args[a++] = "microvm,acpi=off,x-option-roms=off";
+	args[a++] = kvm ? arch->qemu_machine : arch->qemu_machine_tcg;
 	args[a++] = "-accel";
 	args[a++] = b->accel;
 	args[a++] = "-cpu";
-	args[a++] = kvm ? "host" : "max";
+	args[a++] = kvm ? "host" : arch->cpu_tcg;
 	args[a++] = "-m";
 	args[a++] = mem;
 	args[a++] = "-smp";

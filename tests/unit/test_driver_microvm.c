@@ -3,7 +3,9 @@
  * The microvm driver's guest image, without a VM: the ELF needs of the real function
  * runner (its loader and libc among them, each an existing file), a file that is not an
  * ELF, and the newc archive (header magic, the entries the guest needs, the trailer),
- * read back independently of the writer by walking its headers.
+ * read back independently of the writer by walking its headers. The QEMU backend's
+ * command line per host architecture (x86-64: microvm; aarch64: virt) and its check on
+ * an unsupported host and on a guest kernel of the wrong architecture.
  */
 #include "config.h"
 
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -178,4 +181,151 @@ Test(microvm, firecracker_config)
 	/* TCG is refused at build time too. */
 	b.accel = "tcg";
 	cr_assert_neq(fc->argv_build(&h, &b, argv, buf, sizeof(buf), &err), 0);
+}
+
+/* The QEMU argv for a host of @arch under @accel, joined by spaces into @out. */
+static int
+qemu_argv_of(const char *arch, const char *accel, uint64_t tsc_khz, char *out, size_t len)
+{
+	struct microvm_host h = { .vmm = &microvm_vmm_qemu };
+	struct microvm_boot b = { .accel = accel, .initramfs = "/tmp/ir.cpio", .run_dir = "/tmp",
+				  .id = "vm-1-0", .cmdline_extra = "", .memory_mb = 1769,
+				  .vcpus = 1, .tsc_khz = tsc_khz };
+	char *argv[MICROVM_ARGV_MAX + 1], buf[4096];
+	struct jb_err err = { 0, "" };
+	size_t i;
+	int rc;
+
+	snprintf(h.arch, sizeof(h.arch), "%s", arch);
+	snprintf(h.vmm_path, sizeof(h.vmm_path), "/usr/bin/qemu-system-x");
+	snprintf(h.kernel, sizeof(h.kernel), "/g/vmlinuz");
+	out[0] = '\0';
+	rc = microvm_vmm_qemu.argv_build(&h, &b, argv, buf, sizeof(buf), &err);
+	for (i = 0; !rc && argv[i]; i++)
+		snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? " " : "", argv[i]);
+	return rc;
+}
+
+Test(microvm, qemu_argv_x86_64)
+{
+	char a[2048];
+
+	cr_assert_eq(qemu_argv_of("x86_64", "tcg", 2400000, a, sizeof(a)), 0);
+	cr_assert_not_null(strstr(a, " -M microvm,acpi=off,x-option-roms=off -accel tcg -cpu max "),
+			   "%s", a);
+	cr_assert_not_null(strstr(a, "panic=-1 reboot=t jb.tty=ttyS0 tsc=reliable "
+				     "tsc_early_khz=2400000"), "%s", a);
+	cr_assert_eq(qemu_argv_of("x86_64", "kvm", 2400000, a, sizeof(a)), 0);
+	cr_assert_not_null(strstr(a, "-accel kvm -cpu host "), "%s", a);
+	cr_assert_null(strstr(a, "tsc"), "%s", a); /* kvmclock under KVM */
+}
+
+Test(microvm, qemu_argv_aarch64)
+{
+	char a[2048];
+
+	cr_assert_eq(qemu_argv_of("aarch64", "tcg", 0, a, sizeof(a)), 0);
+	cr_assert_not_null(strstr(a, " -M virt,gic-version=3,acpi=off,its=off -accel tcg "
+				     "-cpu max,pauth-impdef=on "), "%s", a);
+	cr_assert_not_null(strstr(a, "-serial stdio -no-reboot -kernel /g/vmlinuz -initrd "
+				     "/tmp/ir.cpio -append quiet panic=-1 console=tty0 jb.tty=ttyAMA0"), "%s", a);
+	/* The x86 parameters stay x86 (a TSC rate given by mistake is not passed). */
+	cr_assert_eq(qemu_argv_of("aarch64", "tcg", 2400000, a, sizeof(a)), 0);
+	cr_assert_null(strstr(a, "tsc"), "%s", a);
+	cr_assert_null(strstr(a, "reboot=t"), "%s", a);
+	cr_assert_eq(qemu_argv_of("aarch64", "kvm", 0, a, sizeof(a)), 0);
+	cr_assert_not_null(strstr(a, " -M virt,gic-version=host,acpi=off,its=off -accel kvm "
+				     "-cpu host "), "%s", a);
+	cr_assert_lt(qemu_argv_of("armv7l", "tcg", 0, a, sizeof(a)), 0);
+}
+
+/* A scratch guest directory with a vmlinuz, the given version file and a stand-in for
+ * each QEMU binary on $PATH. */
+static void
+guest_dir_make(char *dir, const char *version)
+{
+	static const char *const bins[] = { "qemu-system-x86_64", "qemu-system-aarch64" };
+	char p[256];
+	size_t i;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/vmlinuz", dir);
+	f = fopen(p, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/version", dir);
+	f = fopen(p, "w");
+	cr_assert_not_null(f);
+	fputs(version, f);
+	fclose(f);
+	for (i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, bins[i]);
+		f = fopen(p, "w");
+		cr_assert_not_null(f);
+		fclose(f);
+		cr_assert_eq(chmod(p, 0755), 0);
+	}
+	cr_assert_eq(setenv("PATH", dir, 1), 0);
+}
+
+static void
+guest_dir_remove(const char *dir)
+{
+	static const char *const names[] = { "vmlinuz", "version", "qemu-system-x86_64",
+					     "qemu-system-aarch64" };
+	char p[256];
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+Test(microvm, qemu_check_per_arch)
+{
+	struct microvm_host h = { .vmm = &microvm_vmm_qemu };
+	char dir[] = "/tmp/jb-unit-guest-XXXXXX", why[512];
+
+	guest_dir_make(dir, "linux-image-6.1.0-57-cloud-arm64 6.1.0-57-cloud-arm64\n");
+	snprintf(h.guest_dir, sizeof(h.guest_dir), "%s", dir);
+	snprintf(h.arch, sizeof(h.arch), "aarch64");
+	cr_assert_eq(microvm_vmm_qemu.check(&h, why, sizeof(why)), 0, "%s", why);
+	cr_assert_not_null(strstr(h.vmm_path, "/qemu-system-aarch64"), "%s", h.vmm_path);
+	/* An arm64 guest on an x86-64 host: exit 77 with the command that fetches the
+	 * right one. */
+	snprintf(h.arch, sizeof(h.arch), "x86_64");
+	cr_assert_eq(microvm_vmm_qemu.check(&h, why, sizeof(why)), -ENODEV);
+	cr_assert_not_null(strstr(why, "fetch-guest-kernel --arch amd64"), "%s", why);
+	/* A version that names no architecture of the table (a kernel of one's own): taken. */
+	{
+		char p[256];
+		FILE *f;
+
+		snprintf(p, sizeof(p), "%s/version", dir);
+		f = fopen(p, "w");
+		cr_assert_not_null(f);
+		fputs("linux-image-test 6.1.0-test\n", f);
+		fclose(f);
+		cr_assert_eq(microvm_vmm_qemu.check(&h, why, sizeof(why)), 0, "%s", why);
+	}
+	/* No machine for 32-bit ARM. */
+	snprintf(h.arch, sizeof(h.arch), "armv7l");
+	cr_assert_eq(microvm_vmm_qemu.check(&h, why, sizeof(why)), -ENODEV);
+	cr_assert_not_null(strstr(why, "armv7l"), "%s", why);
+	guest_dir_remove(dir);
+	/* No QEMU: the package of the host's architecture. */
+	cr_assert_eq(setenv("PATH", "/nonexistent", 1), 0);
+	snprintf(h.arch, sizeof(h.arch), "aarch64");
+	cr_assert_eq(microvm_vmm_qemu.check(&h, why, sizeof(why)), -ENODEV);
+	cr_assert_not_null(strstr(why, "apt-get install qemu-system-arm"), "%s", why);
+	snprintf(h.arch, sizeof(h.arch), "x86_64");
+	cr_assert_eq(microvm_vmm_qemu.check(&h, why, sizeof(why)), -ENODEV);
+	cr_assert_not_null(strstr(why, "apt-get install qemu-system-x86 "), "%s", why);
+	/* Firecracker's backend is x86_64 only: said before looking for its binary. */
+	snprintf(h.arch, sizeof(h.arch), "aarch64");
+	cr_assert_eq(microvm_vmm_firecracker.check(&h, why, sizeof(why)), -ENODEV);
+	cr_assert_not_null(strstr(why, "x86_64 only"), "%s", why);
 }
