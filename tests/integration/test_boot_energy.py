@@ -108,20 +108,30 @@ def main():
     # --append onto the board's own run CSV: one file gives power and boot parameters.
     run_csv = os.path.join(tmp, "board-run.csv")
     # (The model meter here: a constant fake power has no dynamic part to measure. A fixed
-    # batch of ~0.2 s against a 0.05 s minimum keeps the window trustworthy, so ok.)
-    p = run(["run", "-m", "model", "-w", "matmul", "-s", "test", "-r", "1", "--warmup", "1",
-             "--batch", "2000", "--min-window-s", "0.05", "--idle-s", "0.1", "-o", run_csv,
-             "-q", "--no-plot"])
-    check(p.returncode == 0, f"run: {p.stderr}")
-    p = run(["boot-energy"] + meter + board_cmds(0.1) +
-            ["--poll-s", "0.02", "--off-s", "0", "-r", "1", "-o", run_csv, "--append", "-q"])
-    check(p.returncode == 0, f"--append: {p.stderr}")
-    check(os.path.exists(os.path.join(tmp, "board-run.csv.boot.meta.json")) and
-          read_meta(run_csv)["ended"] == "completed", "--append replaced the run's sidecar")
-    phases = [r["phase"] for r in read_csv(run_csv)]
-    check(phases[-1] == "boot" and "warm" in phases, f"phases {phases}")
-    p = run(["overhead", "--board-csv", run_csv, "--functions", "5", "--hours", "0.1",
-             "-o", ovh])
+    # batch of ~0.2 s against a 0.05 s minimum keeps the window trustworthy, so ok. The
+    # model reads the whole machine's CPU time, so other work during the 0.1 s idle
+    # baseline can leave no dynamic power, which overhead rightly refuses: that one
+    # outcome is retried, up to 3 times; any other failure fails at once.)
+    for attempt in range(3):
+        for f in (run_csv, run_csv + ".meta.json", run_csv + ".boot.meta.json"):
+            if os.path.exists(f):
+                os.unlink(f)
+        p = run(["run", "-m", "model", "-w", "matmul", "-s", "test", "-r", "1", "--warmup", "1",
+                 "--batch", "2000", "--min-window-s", "0.05", "--idle-s", "0.1", "-o", run_csv,
+                 "-q", "--no-plot"])
+        check(p.returncode == 0, f"run: {p.stderr}")
+        p = run(["boot-energy"] + meter + board_cmds(0.1) +
+                ["--poll-s", "0.02", "--off-s", "0", "-r", "1", "-o", run_csv, "--append", "-q"])
+        check(p.returncode == 0, f"--append: {p.stderr}")
+        check(os.path.exists(os.path.join(tmp, "board-run.csv.boot.meta.json")) and
+              read_meta(run_csv)["ended"] == "completed", "--append replaced the run's sidecar")
+        phases = [r["phase"] for r in read_csv(run_csv)]
+        check(phases[-1] == "boot" and "warm" in phases, f"phases {phases}")
+        p = run(["overhead", "--board-csv", run_csv, "--functions", "5", "--hours", "0.1",
+                 "-o", ovh])
+        if p.returncode == 0 or "did not separate the work from idle" not in p.stderr:
+            break
+        print(f"attempt {attempt + 1}: {p.stderr.strip()} (machine-wide load); again")
     check(p.returncode == 0, f"overhead on the appended CSV: {p.stderr}")
     for key in ("board_idle_w", "board_active_w", "board_boot_j", "board_boot_s"):
         check(any(key in l and "measured: " in l for l in p.stdout.splitlines()),
