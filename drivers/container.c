@@ -235,23 +235,6 @@ container_pre_exec(void *arg)
 	return 0;
 }
 
-/* The last line of the runtime's log, for a row's message. */
-static void
-log_tail(const char *path, char *out, size_t len)
-{
-	char buf[4096], *end, *start;
-
-	out[0] = '\0';
-	if (cgroup_file_read(path, buf, sizeof(buf)))
-		return;
-	end = buf + strlen(buf);
-	while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
-		*--end = '\0';
-	start = strrchr(buf, '\n');
-	start = start ? start + 1 : buf;
-	snprintf(out, len, "%.*s", (int)len - 1, start);
-}
-
 static void
 inst_destroy(struct container_state *s, struct container_inst *ci)
 {
@@ -290,7 +273,7 @@ runtime_detached(struct container_state *s, struct container_inst *ci, struct jb
 				  s->rt.name, ci->id, START_TIMEOUT_NS / 1000000000ull);
 	}
 	if (!WIFEXITED(ci->ch.status) || WEXITSTATUS(ci->ch.status) != 0) {
-		log_tail(ci->log, tail, sizeof(tail));
+		driver_log_tail(ci->log, tail, sizeof(tail));
 		return jb_err_set(err, -ECHILD, "%s run of %s failed (status %d): %.300s", s->rt.name,
 				  ci->id, ci->ch.status, tail[0] ? tail : "no message");
 	}
@@ -379,7 +362,7 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 		char why[200]; /* err->msg cannot be both a source and the destination */
 
 		snprintf(why, sizeof(why), "%.199s", err ? err->msg : jb_strerror(rc));
-		log_tail(ci->log, tail, sizeof(tail));
+		driver_log_tail(ci->log, tail, sizeof(tail));
 		rc = jb_err_set(err, rc, "container %s did not start: %s%s%.200s", ci->id, why,
 				tail[0] ? "; runtime: " : "", tail);
 		goto fail;

@@ -72,6 +72,14 @@ int fn_channel_wait(struct fn_channel *ch, uint64_t timeout_ns);
  * reap it. Safe to call twice. */
 void fn_channel_close(struct fn_channel *ch, uint64_t grace_ns);
 
+/** driver_exe_find() - @name on $PATH (or @name itself if it has a '/') into @out, which
+ * is written only on success. Return: 0 or -ENOENT. */
+int driver_exe_find(const char *name, char *out, size_t len);
+
+/** driver_log_tail() - the last line of the file @path into @out ("" when none): a
+ * runtime's or VMM's log, for a row's message. */
+void driver_log_tail(const char *path, char *out, size_t len);
+
 /**
  * gvisor_platform_pick() - check @want (NULL = runsc's own default) against the platforms
  * the runsc at @rt_path offers (its `flags` help), and put the one to use in @out.

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The driver registry and the core-list parser shared by every driver that places
- * instances on cores.
+ * The driver registry and what the drivers share: the core-list parser for every driver
+ * that places instances on cores, finding a runtime or VMM binary on $PATH, and the last
+ * line of a runtime's or VMM's log for a row's message.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cgroup.h"
 #include "driver.h"
 #include "driver-private.h"
 
@@ -134,4 +138,46 @@ driver_cores_parse(const char *list, int *cores, size_t max)
 			return -EINVAL;
 	}
 	return (int)n;
+}
+
+/* Find @name on $PATH (or take it as a path); @out is written only on success. */
+int
+driver_exe_find(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return access(out, X_OK) == 0 ? 0 : -ENOENT;
+	}
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, name);
+		if (n && access(buf, X_OK) == 0) {
+			snprintf(out, len, "%s", buf);
+			return 0;
+		}
+		path += n + (path[n] == ':');
+	}
+	return -ENOENT;
+}
+
+void
+driver_log_tail(const char *path, char *out, size_t len)
+{
+	char buf[4096], *end, *start;
+
+	out[0] = '\0';
+	if (cgroup_file_read(path, buf, sizeof(buf)))
+		return;
+	end = buf + strlen(buf);
+	while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	start = strrchr(buf, '\n');
+	start = start ? start + 1 : buf;
+	snprintf(out, len, "%.*s", (int)len - 1, start);
 }

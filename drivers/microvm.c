@@ -229,7 +229,7 @@ vm_boot(struct microvm_state *s, const char *accel, struct microvm_inst *vi,
 
 		snprintf(why, sizeof(why), "%.199s", rc == -ETIMEDOUT ? "no `ready` in time"
 							    : err ? err->msg : "");
-		microvm_log_tail(vi->log, tail, sizeof(tail));
+		driver_log_tail(vi->log, tail, sizeof(tail));
 		rc = jb_err_set(err, rc, "microVM %s (%s, %s) did not start: %s%s%s%s%.200s",
 				vi->id, s->host.vmm->name, accel, why, tail[0] ? "; " : "",
 				tail[0] ? s->host.vmm->name : "", tail[0] ? ": " : "", tail);
@@ -506,7 +506,7 @@ microvm_invoke(void *drv, struct driver_instance *inst, const struct jb_fn_reque
 				return died_parse(s, vi, rest, err);
 		}
 		/* The VMM itself ended: a guest panic, or it was killed. */
-		microvm_log_tail(vi->log, tail, sizeof(tail));
+		driver_log_tail(vi->log, tail, sizeof(tail));
 		return jb_err_set(err, -EPIPE, "microVM %s (%s) ended: %.200s%s%s%s%s", vi->id,
 				  s->host.vmm->name, why, tail[0] ? "; " : "",
 				  tail[0] ? s->host.vmm->name : "", tail[0] ? ": " : "", tail);

@@ -83,9 +83,6 @@ const struct microvm_vmm *microvm_vmm_find(const char *name);
 int microvm_host_check(const char *vmm, const char *guest_dir, struct microvm_host *h,
 		       char *why, size_t why_len);
 
-/** microvm_exe_find() - @name on $PATH (or @name itself if it has a '/'). 0 or -ENOENT. */
-int microvm_exe_find(const char *name, char *out, size_t len);
-
 /** microvm_guest_file() - "<h->guest_dir>/<name>" into @out; 0 if it is readable, else
  * -ENOENT. */
 int microvm_guest_file(const struct microvm_host *h, const char *name, char *out, size_t len);
@@ -98,9 +95,6 @@ int microvm_vminit_find(const char *fn_path, char *out, size_t len);
  * cgroups under hierarchy @cg_version, 0 = none, and their command lines) and remove
  * their cgroups and run directories. */
 void microvm_stale_reap(int cg_version);
-
-/** microvm_log_tail() - the last line of the file @path into @out ("" when none). */
-void microvm_log_tail(const char *path, char *out, size_t len);
 
 /** microvm_host_tsc_khz() - the host's TSC rate in kHz (x86-64; 0 elsewhere). */
 uint64_t microvm_host_tsc_khz(void);

@@ -65,7 +65,7 @@ fc_check(struct microvm_host *h, char *why, size_t why_len)
 				       "%s): use --vmm qemu", h->arch[0] ? h->arch : "unknown");
 		return -ENODEV;
 	}
-	if (microvm_exe_find("firecracker", h->vmm_path, sizeof(h->vmm_path))) {
+	if (driver_exe_find("firecracker", h->vmm_path, sizeof(h->vmm_path))) {
 		snprintf(why, why_len, "--vmm firecracker: no firecracker binary on $PATH (not "
 				       "packaged by Debian 12: install a release from "
 				       "github.com/firecracker-microvm/firecracker)");

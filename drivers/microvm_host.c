@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the microvm driver needs from the host and leaves on it (microvm.h): the VMM
- * registry, whether the VMM, the guest kernel and the guest's init are here (with the package or command that
- * provides each one that is not), the host's TSC rate for a TCG guest, the last line of a
- * QEMU log, and the leftovers of harnesses that were killed before they could clean up.
+ * registry, whether the VMM, the guest kernel and the guest's init are here (with the
+ * package or command that provides each one that is not), the host's TSC rate for a TCG
+ * guest, and the leftovers of harnesses that were killed before they could clean up.
  */
 #include "config.h"
 
@@ -26,28 +26,6 @@
 
 #define CG_ROOT MICROVM_CG_ROOT
 #define CG_PARENT MICROVM_CG_PARENT
-
-int
-microvm_exe_find(const char *name, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-
-	if (strchr(name, '/')) {
-		snprintf(out, len, "%s", name);
-		return access(out, X_OK) == 0 ? 0 : -ENOENT;
-	}
-	if (!path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-
-		snprintf(out, len, "%.*s/%s", (int)n, path, name);
-		if (n && access(out, X_OK) == 0)
-			return 0;
-		path += n + (path[n] == ':');
-	}
-	return -ENOENT;
-}
 
 static void
 guest_dir_default(const char *given, char *out, size_t len)
@@ -224,22 +202,6 @@ microvm_stale_reap(int cg_version)
 			}
 		closedir(d);
 	}
-}
-
-void
-microvm_log_tail(const char *path, char *out, size_t len)
-{
-	char buf[4096], *end, *start;
-
-	out[0] = '\0';
-	if (cgroup_file_read(path, buf, sizeof(buf)))
-		return;
-	end = buf + strlen(buf);
-	while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
-		*--end = '\0';
-	start = strrchr(buf, '\n');
-	start = start ? start + 1 : buf;
-	snprintf(out, len, "%.*s", (int)len - 1, start);
 }
 
 /* The host's TSC rate, kHz: TSC ticks over 50 ms of CLOCK_MONOTONIC_RAW (x86 only). */

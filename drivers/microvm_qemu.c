@@ -94,7 +94,7 @@ qemu_check(struct microvm_host *h, char *why, size_t why_len)
 				       "virt)", h->arch[0] ? h->arch : "unknown");
 		return -ENODEV;
 	}
-	if (microvm_exe_find(a->binary, h->vmm_path, sizeof(h->vmm_path))) {
+	if (driver_exe_find(a->binary, h->vmm_path, sizeof(h->vmm_path))) {
 		snprintf(why, why_len, "%s not found: apt-get install %s (scripts/install-deps "
 				       "--drivers)", a->binary, a->package);
 		return -ENODEV;

@@ -22,36 +22,11 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "driver-private.h"
 #include "oci_bundle.h"
 #include "oci_runtime.h"
 
 extern char **environ;
-
-/* Find @name on $PATH (or take it as a path). 0 or -ENOENT. */
-static int
-find_exe(const char *name, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-	char buf[PATH_MAX];
-
-	if (strchr(name, '/')) {
-		snprintf(out, len, "%s", name);
-		return access(out, X_OK) == 0 ? 0 : -ENOENT;
-	}
-	if (!path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, name);
-		if (n && access(buf, X_OK) == 0) {
-			snprintf(out, len, "%s", buf);
-			return 0;
-		}
-		path += n + (path[n] == ':');
-	}
-	return -ENOENT;
-}
 
 /* Start @path with @argv, its stdout on a pipe (*out), stdin and stderr on /dev/null.
  * 0 or -errno. */
@@ -169,7 +144,7 @@ oci_runtime_pick(const char *want, const char *cg_root, struct oci_runtime *rt, 
 			cand = want;
 		}
 		base = strrchr(cand, '/') ? strrchr(cand, '/') + 1 : cand;
-		if (find_exe(cand, path, plen)) {
+		if (driver_exe_find(cand, path, plen)) {
 			n = snprintf(reasons + used, sizeof(reasons) - used, "%s%s: not found",
 				     used ? "; " : "", cand);
 		} else if (!strcmp(base, "crun") && rt->cg_version != 2) {
