@@ -95,3 +95,21 @@ def mount_tmpfs_over_sys_class():
                        capture_output=True, text=True)
     if r.returncode != 0:
         skip(f"cannot mount a tmpfs over /sys/class: {r.stderr.strip()}")
+
+
+def vm_processes_of(harness_pid):
+    """The microvm driver's VMM processes (QEMU, Firecracker) whose command line names the
+    harness's run directory, /tmp/joulebench-vm-<pid>-..."""
+    out = subprocess.run(["pgrep", "-f", f"joulebench-vm-{harness_pid}-"], capture_output=True,
+                         text=True).stdout.split()
+    return [int(x) for x in out]
+
+
+def vm_leftovers(harness_pid):
+    """What a microvm run of @harness_pid left: VMM processes, VM cgroups, run directories."""
+    import glob
+    left = [f"vmm {q}" for q in vm_processes_of(harness_pid)]
+    left += glob.glob(f"/sys/fs/cgroup/*/joulebench/vm-{harness_pid}-*")
+    left += glob.glob(f"/sys/fs/cgroup/joulebench/vm-{harness_pid}-*")
+    left += glob.glob(f"/tmp/joulebench-vm-{harness_pid}-*")
+    return left

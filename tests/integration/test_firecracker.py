@@ -28,7 +28,8 @@ import subprocess
 import tempfile
 import time
 
-from jbtest import JOULEBENCH, check, read_csv, read_meta, run, skip
+from jbtest import (JOULEBENCH, check, read_csv, read_meta, run, skip,  # noqa: E402
+                    vm_leftovers, vm_processes_of)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE = os.path.join(HERE, "fake_firecracker")
@@ -165,21 +166,6 @@ if not os.access("/dev/kvm", os.R_OK | os.W_OK):
     skip("no usable /dev/kvm: Firecracker (and its double) need KVM")
 
 
-def vmms_of(harness_pid):
-    """VMM processes (the double execs QEMU) whose command line names the run directory."""
-    out = subprocess.run(["pgrep", "-f", f"joulebench-vm-{harness_pid}-"], capture_output=True,
-                         text=True).stdout.split()
-    return [int(x) for x in out]
-
-
-def leftovers(harness_pid):
-    left = [f"vmm {q}" for q in vmms_of(harness_pid)]
-    left += glob.glob(f"/sys/fs/cgroup/*/joulebench/vm-{harness_pid}-*")
-    left += glob.glob(f"/sys/fs/cgroup/joulebench/vm-{harness_pid}-*")
-    left += glob.glob(f"/tmp/joulebench-vm-{harness_pid}-*")
-    return left
-
-
 def traced():
     with open(TRACE) as f:
         return [json.loads(line) for line in f]
@@ -263,7 +249,7 @@ check(live_json is not None and len(live_json) == 1, f"per-VM configs while runn
 configs = [s["argv"][s["argv"].index("--config-file") + 1] for s in traced()]
 check(len(configs) >= 3, f"starts: {configs}")  # probe, first VM, replacement
 check(not any(os.path.exists(c) for c in configs), "a per-VM config file was left")
-check(not leftovers(proc.pid), f"left behind after SIGINT: {leftovers(proc.pid)}")
+check(not vm_leftovers(proc.pid), f"left behind after SIGINT: {vm_leftovers(proc.pid)}")
 
 # 4b. A harness killed with SIGKILL leaves its VM behind; the next run reaps it (its
 # cgroup, or the run directory on a `firecracker` command line) and removes its files.
@@ -280,15 +266,15 @@ try:
                 break
         except (OSError, ValueError):
             continue
-    check(proc.poll() is None and vmms_of(proc.pid), "no running VM to leave behind")
+    check(proc.poll() is None and vm_processes_of(proc.pid), "no running VM to leave behind")
 finally:
     proc.kill()
     proc.wait()
-check(vmms_of(proc.pid), "the VM did not outlive its harness (nothing to reap)")
+check(vm_processes_of(proc.pid), "the VM did not outlive its harness (nothing to reap)")
 p = run(["run", "-d", "microvm", "--accel", "tcg", "-o", os.path.join(tmp, "x.csv")] + BASE,
         env=ENV)
 check(p.returncode == 77, f"reaping run: {p.returncode} {p.stderr}")
-check(not leftovers(proc.pid), f"left behind by a killed harness: {leftovers(proc.pid)}")
+check(not vm_leftovers(proc.pid), f"left behind by a killed harness: {vm_leftovers(proc.pid)}")
 
 # 5. A KVM guest that hangs: exit 77 with the reason once the probe's deadline passes.
 t0 = time.time()

@@ -26,7 +26,8 @@ import sys
 import tempfile
 import time
 
-from jbtest import JOULEBENCH, check, read_csv, read_meta, run, skip
+from jbtest import (JOULEBENCH, check, read_csv, read_meta, run, skip,  # noqa: E402
+                    vm_leftovers, vm_processes_of)
 
 GUEST = os.environ.get("JOULEBENCH_GUEST_DIR") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "joulebench", "guest")
@@ -72,21 +73,6 @@ check(p.returncode == 77 and f"fetch-guest-kernel --arch {mine}" in p.stderr,
 
 if not os.path.exists(os.path.join(GUEST, "vmlinuz")):
     skip(f"no guest kernel in {GUEST}: run scripts/fetch-guest-kernel")
-
-
-def qemus_of(harness_pid):
-    """QEMU processes whose command line names the harness's run directory."""
-    out = subprocess.run(["pgrep", "-f", f"joulebench-vm-{harness_pid}-"], capture_output=True,
-                         text=True).stdout.split()
-    return [int(x) for x in out]
-
-
-def leftovers(harness_pid):
-    left = [f"qemu {q}" for q in qemus_of(harness_pid)]
-    left += glob.glob(f"/sys/fs/cgroup/*/joulebench/vm-{harness_pid}-*")
-    left += glob.glob(f"/sys/fs/cgroup/joulebench/vm-{harness_pid}-*")
-    left += glob.glob(f"/tmp/joulebench-vm-{harness_pid}-*")
-    return left
 
 
 # 2. The protocol round trip through the VM, with --accel auto: KVM when a KVM guest boots
@@ -189,7 +175,7 @@ for rep in {r["rep"] for r in warm}:
     tot = sum(float(r["energy_j"]) for r in win)
     check(abs(tot - float(win[0]["window_energy_j"])) <= 1e-6 * tot + 1e-9, f"shares {rep}")
 check(read_meta(out)["ended"] == "interrupted", "sidecar ended")
-check(not leftovers(proc.pid), f"left behind after SIGINT: {leftovers(proc.pid)}")
+check(not vm_leftovers(proc.pid), f"left behind after SIGINT: {vm_leftovers(proc.pid)}")
 
 # 4. A hang (a slower invocation than --timeout-s) and an OOM kill inside the guest.
 for name, args, status, words in (
@@ -205,7 +191,7 @@ for name, args, status, words in (
     rows = read_csv(out)
     check(any(r["status"] == status and words in r["message"] for r in rows),
           f"{name}: {[(r['status'], r['message']) for r in rows]}")
-    check(not leftovers(proc.pid), f"left behind after {name}: {leftovers(proc.pid)}")
+    check(not vm_leftovers(proc.pid), f"left behind after {name}: {vm_leftovers(proc.pid)}")
 
 if ARCH != platform.machine():
     shutil.rmtree(tmp, ignore_errors=True)
