@@ -3,9 +3,10 @@
  * The `microvm` driver: each instance is joulebench-fn inside its own virtual machine,
  * the hardest rung of software isolation (DESIGN §1). The virtual machine monitor is a
  * backend (struct microvm_vmm: QEMU in microvm_qemu.c, its `microvm` machine on x86-64 and
- * `virt` on aarch64; Firecracker in microvm_firecracker.c). The guest is Debian's cloud kernel (scripts/fetch-guest-kernel)
- * with an initramfs joulebench builds for the run (microvm_initramfs.c): joulebench-vminit
- * as init, which starts the function runner on the first serial port.
+ * `virt` on aarch64; Firecracker in microvm_firecracker.c). The guest is Debian's cloud
+ * kernel (scripts/fetch-guest-kernel) with an initramfs joulebench builds for the run
+ * (microvm_initramfs.c): joulebench-vminit as init, which starts the function runner on
+ * the first serial port.
  *
  * Why the serial port: the UART is built into the guest kernel, so the guest needs no
  * module, no virtio transport and no host vhost device, and every VMM can connect it to
@@ -13,8 +14,8 @@
  * `pinned`, through the same channel code (fn_channel.c). Its cost (a VM exit per byte)
  * is what the drivers benchmark's warm dispatch measures.
  *
- * A cold start is QEMU's start to the runner's `ready` (the whole boot). Memory is the
- * function's memory size and vCPUs one per 1769 MB (as AWS Lambda); the QEMU process gets
+ * A cold start is the VMM's start to the runner's `ready` (the whole boot). Memory is the
+ * function's memory size and vCPUs one per 1769 MB (as AWS Lambda); the VMM process gets
  * a cgroup of its own with the same CPU quota as a container (microvm_cgroup.c), and the
  * cgroup's CPU time splits a co-located window's energy. A runner that dies in the guest
  * (crash, OOM) is reported by the guest's init (`died ... oom_kills=K`) before the VM
@@ -293,9 +294,8 @@ static int
 accel_decide(struct microvm_state *s, const char *want, struct jb_err *err)
 {
 	struct microvm_inst probe = { 0 };
-	int fd;
-
 	char why[256];
+	int fd;
 
 	s->accel_why[0] = '\0';
 	if (want && strcmp(want, "auto") && s->host.vmm->accel_check(want, why, sizeof(why)))
