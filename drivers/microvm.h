@@ -83,6 +83,11 @@ const struct microvm_vmm *microvm_vmm_find(const char *name);
 int microvm_host_check(const char *vmm, const char *guest_dir, struct microvm_host *h,
 		       char *why, size_t why_len);
 
+/** microvm_argv_pack() - copy the @n strings of @args into @buf and point @argv at the
+ * copies, NULL-terminated (an argv_build's result outlives its locals). 0 or -E2BIG. */
+int microvm_argv_pack(const char *const *args, size_t n, char **argv, char *buf,
+		      size_t buf_len);
+
 /** microvm_guest_file() - "<h->guest_dir>/<name>" into @out; 0 if it is readable, else
  * -ENOENT. */
 int microvm_guest_file(const struct microvm_host *h, const char *name, char *out, size_t len);

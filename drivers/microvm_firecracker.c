@@ -171,7 +171,7 @@ fc_argv_build(const struct microvm_host *h, const struct microvm_boot *b, char *
 {
 	char json[PATH_MAX], log[PATH_MAX];
 	const char *args[16];
-	size_t a = 0, used = 0, i;
+	size_t a = 0;
 	int rc;
 
 	if (strcmp(b->accel, "kvm"))
@@ -194,17 +194,10 @@ fc_argv_build(const struct microvm_host *h, const struct microvm_boot *b, char *
 	args[a++] = "--level";
 	args[a++] = "Warning";
 	args[a++] = "--show-level";
-	for (i = 0; i < a; i++) {
-		size_t n = strlen(args[i]) + 1;
-
-		if (used + n > buf_len) {
-			fc_files_remove(b->run_dir, b->id);
-			return jb_err_set(err, -E2BIG, "microvm: Firecracker command line too long");
-		}
-		argv[i] = memcpy(buf + used, args[i], n);
-		used += n;
+	if (microvm_argv_pack(args, a, argv, buf, buf_len)) {
+		fc_files_remove(b->run_dir, b->id);
+		return jb_err_set(err, -E2BIG, "microvm: Firecracker command line too long");
 	}
-	argv[a] = NULL;
 	return 0;
 }
 

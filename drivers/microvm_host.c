@@ -58,6 +58,23 @@ microvm_vmm_find(const char *name)
 }
 
 int
+microvm_argv_pack(const char *const *args, size_t n, char **argv, char *buf, size_t buf_len)
+{
+	size_t used = 0, i;
+
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(args[i]) + 1;
+
+		if (used + len > buf_len)
+			return -E2BIG;
+		argv[i] = memcpy(buf + used, args[i], len);
+		used += len;
+	}
+	argv[n] = NULL;
+	return 0;
+}
+
+int
 microvm_guest_file(const struct microvm_host *h, const char *name, char *out, size_t len)
 {
 	snprintf(out, len, "%.*s/%s", (int)(len > 40 ? len - 40 : 0), h->guest_dir, name);

@@ -148,20 +148,6 @@ qemu_version(const struct microvm_host *h, char *out, size_t len)
 		 a ? a->qemu_machine : "?");
 }
 
-/* Copy @str into @buf at *@used; NULL when it does not fit. */
-static char *
-str_put(char *buf, size_t len, size_t *used, const char *str)
-{
-	size_t n = strlen(str) + 1;
-	char *p;
-
-	if (*used + n > len)
-		return NULL;
-	p = memcpy(buf + *used, str, n);
-	*used += n;
-	return p;
-}
-
 static int
 qemu_argv_build(const struct microvm_host *h, const struct microvm_boot *b, char **argv,
 		char *buf, size_t buf_len, struct jb_err *err)
@@ -169,7 +155,7 @@ qemu_argv_build(const struct microvm_host *h, const struct microvm_boot *b, char
 	const struct qemu_arch *arch = qemu_arch_find(h->arch);
 	char mem[32], smp[16], append[384];
 	const char *args[MICROVM_ARGV_MAX];
-	size_t a = 0, used = 0, i;
+	size_t a = 0;
 	int kvm = !strcmp(b->accel, "kvm");
 
 	if (!arch)
@@ -211,10 +197,8 @@ qemu_argv_build(const struct microvm_host *h, const struct microvm_boot *b, char
 	args[a++] = b->initramfs;
 	args[a++] = "-append";
 	args[a++] = append;
-	for (i = 0; i < a; i++)
-		if (!(argv[i] = str_put(buf, buf_len, &used, args[i])))
-			return jb_err_set(err, -E2BIG, "microvm: QEMU command line too long");
-	argv[a] = NULL;
+	if (microvm_argv_pack(args, a, argv, buf, buf_len))
+		return jb_err_set(err, -E2BIG, "microvm: QEMU command line too long");
 	return 0;
 }
 
