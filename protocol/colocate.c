@@ -504,8 +504,10 @@ colo_run(struct colo *c, unsigned runs, struct jb_err *err)
 		rc = colo_threads_start(c, err);
 	if (!rc && cfg->warmup && !session_stopping(c->s))
 		rc = colo_window(c, "warmup", 0, cfg->warmup, err);
-	for (w = 0; w < runs && !rc && !session_stopping(c->s); w++)
+	for (w = 0; w < runs && !rc && !session_stopping(c->s); w++) {
 		rc = colo_window(c, "warm", cfg->batch ? 0 : length_ns, cfg->batch, err);
+		c->s->windows_done += !rc; /* for the sidecar of a stopped run */
+	}
 	colo_threads_stop(c);
 	for (i = 0; i < c->n; i++)
 		if (!rc)

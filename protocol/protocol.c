@@ -87,23 +87,31 @@ run_measured(struct session *s, struct jb_err *err)
 	size_t i;
 	int rc;
 
-	/* A sidecar from the start: a run killed outright still says what it was. */
+	/* A stop that came before the run started (JOULEBENCH_STOPPED, or a signal while the
+	 * meter and driver were opened) ends it here, with its sidecar and CSV header. */
+	if (session_stopping(s))
+		return 0;
+	s->stage = SESSION_STAGE_BASELINE;
 	session_notice(s, "idle baseline: %.1f s", cfg->idle_s);
 	rc = session_idle_power(s, &s->idle_w, err);
-	if (rc)
+	/* A baseline cut short by a stop is no baseline: before_w stays unmeasured. */
+	if (rc || session_stopping(s))
 		return rc;
 	s->rep->idle_before_w = s->idle_w;
 	s->base.idle_w = s->idle_w;
 	session_notice(s, "idle power %.3f W", s->idle_w);
 	s->windows_total = windows_total(s);
 	s->t0_ns = jb_clock_mono_ns();
+	s->stage = SESSION_STAGE_WINDOWS;
 	if (sched_colocate_wanted(cfg))
 		rc = sched_colocate_run(s, err);
 	for (i = 0; i < cfg->n_workloads && !rc && !sched_colocate_wanted(cfg) &&
 		    !session_stopping(s); i++)
 		rc = sched_single_run(s, i, err);
-	if (!rc && !session_stopping(s))
+	if (!rc && !session_stopping(s)) {
+		s->stage = SESSION_STAGE_BASELINE_AFTER;
 		rc = idle_after(s, err);
+	}
 	return rc;
 }
 
@@ -150,12 +158,14 @@ finish(struct session *s, uint64_t started_ns, int rc, struct jb_err *err)
 {
 	const char *ended = "completed", *why = "";
 	struct jb_err e2 = { 0 };
+	char stopped[256];
 	int rc2;
 
 	if (session_stopping(s)) {
 		s->rep->interrupted = 1;
 		ended = "interrupted";
-		why = "SIGINT or SIGTERM: stopped after the window in progress";
+		why = session_stop_describe(s, stopped, sizeof(stopped));
+		session_notice(s, "interrupted: %s", why);
 	}
 	if (rc) {
 		ended = "error";

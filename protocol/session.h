@@ -11,6 +11,14 @@
 #include "rows.h"
 #include "sysinfo.h"
 
+/* How far a run got: the sidecar of a stopped run says where the stop found it. */
+enum session_stage {
+	SESSION_STAGE_START,          /* opening the meter, driver and files */
+	SESSION_STAGE_BASELINE,       /* the idle baseline before the run */
+	SESSION_STAGE_WINDOWS,        /* cold starts, warmup and the metered windows */
+	SESSION_STAGE_BASELINE_AFTER, /* the idle baseline after the last window */
+};
+
 struct session {
 	const struct proto_config *cfg;
 	struct proto_report *rep;
@@ -26,6 +34,7 @@ struct session {
 	struct driver_info drv_info; /* the rung as run, which base.isolation points into */
 	uint64_t t0_ns;            /* start of the measured part, for progress */
 	unsigned windows_total, windows_done;
+	enum session_stage stage;
 };
 
 /** session_notice() - a context line to the caller. */
@@ -59,6 +68,10 @@ void session_make_run_id(struct session *s);
  * 1 when it is above @threshold_pct or not a number (a baseline of 0 W), else 0. */
 int session_drift_flagged(double before_w, double after_w, double threshold_pct,
 			  double *drift_pct);
+
+/** session_stop_describe() - why a stopped run ended, for the sidecar's ended_reason: where
+ * the stop found it (before the start, in the idle baseline, after N windows). Returns @buf. */
+const char *session_stop_describe(const struct session *s, char *buf, size_t len);
 
 /** session_meta_write() - the sidecar: "running", "completed", "interrupted" or "error". */
 int session_meta_write(const struct session *s, uint64_t started_ns, const char *ended,

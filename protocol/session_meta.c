@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,6 +72,37 @@ session_make_run_id(struct session *r)
 		 (long)getpid());
 }
 
+/* The sidecar's stopped_at: where a stop found the run (results/README.md). */
+static const char *const stage_name[] = {
+	[SESSION_STAGE_START] = "start",
+	[SESSION_STAGE_BASELINE] = "idle_baseline",
+	[SESSION_STAGE_WINDOWS] = "windows",
+	[SESSION_STAGE_BASELINE_AFTER] = "idle_baseline_after",
+};
+
+const char *
+session_stop_describe(const struct session *r, char *buf, size_t len)
+{
+	switch (r->stage) {
+	case SESSION_STAGE_START:
+		snprintf(buf, len, "SIGINT or SIGTERM before the run started: no window measured");
+		break;
+	case SESSION_STAGE_BASELINE:
+		snprintf(buf, len, "SIGINT or SIGTERM during the idle baseline: no window measured");
+		break;
+	case SESSION_STAGE_WINDOWS:
+		snprintf(buf, len, "SIGINT or SIGTERM after %u window(s): stopped after the window "
+			 "in progress", r->windows_done);
+		break;
+	case SESSION_STAGE_BASELINE_AFTER:
+	default:
+		snprintf(buf, len, "SIGINT or SIGTERM during the idle baseline after the last of "
+			 "%u window(s)", r->windows_done);
+		break;
+	}
+	return buf;
+}
+
 static json_object *
 meta_build(const struct session *r, uint64_t started_ns, const char *ended, const char *why)
 {
@@ -87,6 +119,10 @@ meta_build(const struct session *r, uint64_t started_ns, const char *ended, cons
 			       json_object_new_int64((int64_t)jb_clock_unix_ns()));
 	json_object_object_add(o, "ended", json_object_new_string(ended));
 	json_object_object_add(o, "ended_reason", json_object_new_string(why));
+	/* How far a stopped run got; resumed runs count only their own windows here. */
+	json_object_object_add(o, "stopped_at", strcmp(ended, "interrupted") ? NULL
+				: json_object_new_string(stage_name[r->stage]));
+	json_object_object_add(o, "windows_measured", json_object_new_int((int)r->windows_done));
 	a = json_object_new_array();
 	for (i = 0; i < cfg->n_command; i++)
 		json_object_array_add(a, json_object_new_string(cfg->command[i]));
