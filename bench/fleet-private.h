@@ -41,7 +41,7 @@ struct fleet_host {
 	char dir[PATH_MAX];    /* the local directory of its run.csv, run.meta.json, task */
 	long long start_unix_s, end_unix_s; /* Slurm: the task's span, from its task file */
 	int code;              /* exit code of its run; -1 not run or not finished */
-	unsigned long rows;
+	unsigned long rows, rows_warm; /* rows_warm: of metered windows (phase warm) */
 	/* Our own energy over the task's span, for fleet_sacct.c: the rows' energy, the time
 	 * their invocations cover (the union of [start, start + wall]) and their idle power. */
 	double energy_j, idle_power_w, metered_s;

@@ -153,6 +153,7 @@ gather_row(void *arg, const char *const *fields, unsigned long line)
 	row.run_id = g->f->run_id;
 	row.host = g->h->name;
 	g->h->rows++;
+	g->h->rows_warm += !strcmp(row.phase, "warm");
 	span_add(g->h, &row);
 	return results_writer_write(g->f->w, &row, g->err);
 }
@@ -370,15 +371,20 @@ failed_print(const struct fleet *f, const struct fleet_host *h)
 	struct stat st;
 
 	(void)f;
-	fprintf(stderr, "joulebench: fleet: FAILED %s%s%s: ", h->entry, h->node[0] ? " on " : "",
-		h->node);
+	fprintf(stderr, "joulebench: fleet: %s %s%s%s: ", ended && !strcmp(ended, "interrupted") ?
+		"INTERRUPTED" : "FAILED", h->entry, h->node[0] ? " on " : "", h->node);
 	if (h->code >= 0)
 		fprintf(stderr, "exit %d; ", h->code);
 	else if (stat(h->dir, &st))
 		fprintf(stderr, "never started (no %s); ", h->dir);
 	else
 		fprintf(stderr, "did not finish (no task file: killed, or still running); ");
-	if (ended)
+	/* A stop before the first window (an early Slurm signal, a scancel) left a sidecar
+	 * and a CSV header: the part is not missing, and --resume or a requeue starts it. */
+	if (ended && !strcmp(ended, "interrupted") && !h->rows_warm)
+		fprintf(stderr, "interrupted before its first window (%s); left %lu row(s); a "
+				"requeue or `run --resume` of its run.csv starts it\n", why, h->rows);
+	else if (ended)
 		fprintf(stderr, "left %lu row(s), its run %s%s%s\n", h->rows, ended,
 			*why ? ": " : "", why);
 	else
