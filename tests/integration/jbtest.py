@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 SKIP = 77
 JOULEBENCH = os.environ.get("JOULEBENCH", "joulebench")
@@ -26,6 +27,21 @@ def fail(msg):
 def check(cond, msg):
     if not cond:
         fail(msg)
+
+
+def wait_for(cond, what, timeout=30, interval=0.1):
+    """Poll COND() until it returns a true value, and return that value; after TIMEOUT
+    seconds fail, naming WHAT (a string, or a function giving one, called then: e.g. the
+    state seen last). For a state that another process (slurmctld, a VM, a container
+    runtime, ssh) reaches in its own time: never a fixed sleep taken as enough."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = cond()
+        if got:
+            return got
+        if time.monotonic() >= deadline:
+            fail(f"timed out after {timeout:g} s waiting for {what() if callable(what) else what}")
+        time.sleep(interval)
 
 
 # `meson test --setup valgrind` sets JB_VALGRIND=1: every joulebench (and the function

@@ -16,10 +16,15 @@ one CSV with the failed task named; gather by hand; Slurm's energy where it acco
 (one line) and, from a stand-in `sacct` on PATH, the agreement line's arithmetic; `scancel`
 mid-run leaving a valid CSV that `run --resume` completes; `scontrol requeue` mid-run, after
 which job.sh resumes the task itself, and again once it completed (left as it is);
---signal=B:TERM@55 under a one-minute --time, stopping the run after its window before the
-limit; and the same batch-shell SIGTERM sent at once with `scancel --batch --signal=TERM`.
+a SIGTERM to the batch shell before the run started (job.sh held at its test gate) and one
+during its idle baseline, each leaving a sidecar that says so and a CSV header, named by
+gather, completed by --resume; --signal=B:TERM@55 for real, its time limit brought near
+(scontrol update) once the run is in its windows, stopping the run after its window
+before the limit; and the same batch-shell SIGTERM sent by hand with `scancel --batch
+--signal=TERM`. Every wait is for a state (a file, a sidecar, squeue), bounded and named:
+none depends on when slurmctld looks at its limits.
 Skipped (exit 77) when not root or when Slurm or munge is not installed."""
-import json
+import math
 import os
 import shutil
 import signal
@@ -30,8 +35,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from jbtest import (JOULEBENCH, check, check_complete_windows, read_csv, read_meta, run,  # noqa: E402
-                    skip)
+from jbtest import (check, check_complete_windows, read_csv, read_meta, run, skip,  # noqa: E402
+                    wait_for)
 
 if os.geteuid() != 0:
     skip("needs root: slurmd runs jobs as root (SlurmUser=root)")
@@ -96,14 +101,10 @@ PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
     state["pids"] = [os.path.join(tmp, "slurmd.pid"), os.path.join(tmp, "slurmctld.pid")]
     subprocess.run([sbin("slurmctld"), "-i"], check=True)
     subprocess.run([sbin("slurmd")], check=True)
-    deadline = time.monotonic() + 30
-    while True:
-        p = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True)
-        if p.stdout.strip() == "idle":
-            return
-        check(time.monotonic() < deadline, f"the node never came up: {p.stdout} {p.stderr}"
-              f"{open(os.path.join(tmp, 'log', 'slurmctld.log')).read()[-2000:]}")
-        time.sleep(0.2)
+    wait_for(lambda: subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True,
+                                    text=True).stdout.strip() == "idle",
+             lambda: "the node to come up (sinfo: idle): " +
+             open(os.path.join(tmp, "log", "slurmctld.log")).read()[-2000:])
 
 
 def cluster_stop(state):
@@ -125,18 +126,10 @@ def cluster_stop(state):
 
 
 def squeue_empty(timeout=60):
-    deadline = time.monotonic() + timeout
-    while subprocess.run(["squeue", "-h"], capture_output=True, text=True).stdout.strip():
-        check(time.monotonic() < deadline, "jobs never finished: " +
-              subprocess.run(["squeue"], capture_output=True, text=True).stdout)
-        time.sleep(0.2)
-
-
-def wait_for(cond, what, timeout=30):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        check(time.monotonic() < deadline, f"timed out waiting for {what}")
-        time.sleep(0.1)
+    wait_for(lambda: not subprocess.run(["squeue", "-h"], capture_output=True,
+                                        text=True).stdout.strip(),
+             lambda: "every job to finish: " +
+             subprocess.run(["squeue"], capture_output=True, text=True).stdout, timeout)
 
 
 def task_restart(d):
@@ -160,8 +153,8 @@ def warm_rows(path):
     return [r for r in read_csv(path) if r["phase"] == "warm"]
 
 
-def submit(args):
-    p = run(["slurm"] + args)
+def submit(args, env=None):
+    p = run(["slurm"] + args, env=env)
     check(p.returncode == 0, f"joulebench slurm {args}: exit {p.returncode}: {p.stderr}")
     return p.stdout
 
@@ -242,6 +235,100 @@ def fleet_test(tmp):
     check(p.returncode == 2 and "fleet.json" in p.stderr, f"gather of a non-fleet: {p.stderr}")
 
 
+def job_field(job, key):
+    """KEY's value in `scontrol show job -o JOB`, or None."""
+    out = subprocess.run(["scontrol", "show", "job", "-o", job], capture_output=True,
+                         text=True).stdout
+    return next((w.split("=", 1)[1] for w in out.split() if w.startswith(key + "=")), None)
+
+
+def slurm_seconds(t):
+    """Slurm's [D-]HH:MM:SS in seconds."""
+    days, _, hms = t.rpartition("-")
+    h, m, sec = (int(x) for x in hms.split(":"))
+    return int(days or 0) * 86400 + h * 3600 + m * 60 + sec
+
+
+def sidecar_ended(csv):
+    """The `ended` of CSV's sidecar, or None while there is none (it is written by rename,
+    so never seen half-written)."""
+    try:
+        return read_meta(csv)["ended"]
+    except FileNotFoundError:
+        return None
+
+
+def sidecar(csv, what):
+    check(os.path.exists(csv[:-4] + ".meta.json"), f"{what}: the task left no sidecar")
+    return read_meta(csv)
+
+
+def early_test(tmp):
+    """A signal that comes before the run started, and one during its idle baseline, each
+    sent by hand at a state waited for: the task ends with a sidecar that says where the
+    stop found it and a CSV of its header alone; gather says it was interrupted before its
+    first window; --resume then runs it whole."""
+    # Before the start: job.sh waits at its test gate (JOULEBENCH_JOB_GATE), whose file
+    # never comes; the task directory, made after job.sh set its trap, says it is there.
+    d = os.path.join(tmp, "early")
+    env = dict(os.environ, JOULEBENCH_JOB_GATE=os.path.join(tmp, "no-such-gate"))
+    out = submit(["--dir", d, "--nodes", "1", "--no-gather", "-q", "--", "-r", "3"] + RUN,
+                 env=env)
+    job = array_job(out) + "_0"
+    task = os.path.join(d, "tasks", "nodes-0")
+    csv = os.path.join(task, "run.csv")
+    wait_for(lambda: os.path.isdir(task), "job.sh to make its task directory (trap set)", 60)
+    subprocess.run(["scancel", "--batch", "--signal=TERM", job], check=True)
+    wait_for(lambda: task_restart(task) is not None, "the task signalled before its start "
+             "to end", 60)
+    squeue_empty()
+    t = task_file(task)
+    meta = sidecar(csv, "signalled before the start")
+    check(t["exit"] == "1" and meta["ended"] == "interrupted" and meta["stopped_at"] == "start"
+          and meta["windows_measured"] == 0, f"signalled before the start: {t} {meta}")
+    check(read_csv(csv) == [] and open(csv).readline().startswith("schema_version,run_id,"),
+          "signalled before the start: the CSV is not its header alone")
+    log = open(task + ".out").read()
+    check("interrupted: SIGINT or SIGTERM before the run started" in log, f"log: {log[-1500:]}")
+    p = run(["gather", "-o", os.path.join(tmp, "early.csv"), d])
+    check(p.returncode == 1 and f"INTERRUPTED nodes-0 on {NODE}: exit 1; interrupted before "
+          "its first window (SIGINT or SIGTERM before the run started" in p.stderr,
+          f"gather of a task signalled before its start: {p.returncode} {p.stderr}")
+    p = run(["run", "--resume", csv, "-q", "--no-plot"])
+    check(p.returncode == 0, f"--resume of a run signalled before its start: {p.stderr}")
+    rows = read_csv(csv)
+    check_complete_windows(rows, "resumed after a stop before the start")
+    check(len({r["rep"] for r in rows if r["phase"] == "warm"}) == 3 and
+          any(r["phase"] == "cold" for r in rows), "resumed: not the whole run")
+    check(read_meta(csv)["ended"] == "completed", "resumed: not completed")
+
+    # During the idle baseline: 300 s of it, and the signal once the first sidecar is
+    # there (written as the baseline begins).
+    d = os.path.join(tmp, "baseline")
+    out = submit(["--dir", d, "--nodes", "1", "--no-gather", "-q", "--", "-r", "2"] + RUN +
+                 ["--idle-s", "300"])
+    job = array_job(out) + "_0"
+    task = os.path.join(d, "tasks", "nodes-0")
+    csv = os.path.join(task, "run.csv")
+    wait_for(lambda: sidecar_ended(csv) == "running", "the run's first sidecar, written as "
+             "its idle baseline begins", 60)
+    subprocess.run(["scancel", "--batch", "--signal=TERM", job], check=True)
+    wait_for(lambda: task_restart(task) is not None, "the task signalled in its idle "
+             "baseline to end", 60)
+    squeue_empty()
+    t = task_file(task)
+    meta = sidecar(csv, "signalled in the baseline")
+    check(t["exit"] == "1" and meta["ended"] == "interrupted" and
+          meta["stopped_at"] == "idle_baseline" and meta["idle_baseline"]["before_w"] is None,
+          f"signalled in the baseline: {t} {meta['ended_reason']} {meta['idle_baseline']}")
+    check(int(t["end_unix_s"]) - int(t["start_unix_s"]) < 150,
+          f"the baseline was not cut short: {t}")
+    check(read_csv(csv) == [], "signalled in the baseline: rows in the CSV")
+    p = run(["gather", "-o", os.path.join(tmp, "baseline.csv"), d])
+    check(p.returncode == 1 and "interrupted before its first window (SIGINT or SIGTERM "
+          "during the idle baseline" in p.stderr, f"gather: {p.returncode} {p.stderr}")
+
+
 def interrupt_test(tmp, name, stop):
     """A long task stopped mid-run by @stop(job id); return its task directory."""
     d = os.path.join(tmp, name)
@@ -270,6 +357,7 @@ def main(tmp, state):
     p = run(["run", "--run-id", "a b", "-o", os.path.join(tmp, "x.csv")])
     check(p.returncode == 2 and "--run-id" in p.stderr, f"run --run-id 'a b': {p.stderr}")
     fleet_test(tmp)
+    early_test(tmp)
 
     # scancel mid-run: the run ends after its window, a valid CSV that --resume completes.
     d, job, csv = interrupt_test(tmp, "cancel", lambda j: subprocess.run(["scancel", j]))
@@ -325,19 +413,36 @@ def main(tmp, state):
     check(t["exit"] == "0" and t["restart"] == "2" and read_csv(csv) == before,
           f"a completed task requeued: {t}")
 
-    # --signal=B:TERM@S for real: a one-minute limit and S = 55 s. slurmctld checks the
-    # limits every 30 s, so SIGTERM reaches the batch shell 5 to ~35 s in (sbatch(1): "up
-    # to 60 seconds earlier"); the shell passes it on and the run stops after its window,
-    # well before the limit, when Slurm would end the job itself.
+    # --signal=B:TERM@S for real, mid-run. slurmctld looks at time limits every 30 s and
+    # sends --signal's SIGTERM up to that much early (sbatch(1): "up to 60 seconds
+    # earlier"), which no fixed --time can place in the run's windows on a loaded machine.
+    # So the task starts under a distant limit, and once it is in its windows, its limit
+    # is brought near (scontrol update TimeLimit, in minutes), leaving at least 50 s: the
+    # signal then comes at a check within 30 s, in the windows and 20 s or more before the
+    # limit, and the run stops itself before Slurm would.
     d = os.path.join(tmp, "timelimit")
-    submit(["--dir", d, "--nodes", "1", "--no-gather", "-q", "--time", "1",
-            "--stop-before-s", "55", "--", "-r", "100000"] + RUN)
-    squeue_empty(timeout=90)
-    t = task_file(os.path.join(d, "tasks", "nodes-0"))
-    took = int(t["end_unix_s"]) - int(t["start_unix_s"])
-    csv = os.path.join(d, "tasks", "nodes-0", "run.csv")
-    check(t["exit"] == "1" and read_meta(csv)["ended"] == "interrupted" and took < 57,
-          f"--signal=B:TERM@55 with --time 1: {t}, {took} s")
+    out = submit(["--dir", d, "--nodes", "1", "--no-gather", "-q", "--time", "30",
+                  "--stop-before-s", "55", "--", "-r", "100000"] + RUN)
+    job = array_job(out) + "_0"
+    task = os.path.join(d, "tasks", "nodes-0")
+    csv = os.path.join(task, "run.csv")
+    wait_for(lambda: os.path.exists(csv) and len(warm_rows(csv)) >= 200,
+             "the time-limit task's metered windows", 60)
+    limit_min = math.ceil((slurm_seconds(job_field(job, "RunTime")) + 50) / 60)
+    subprocess.run(["scontrol", "update", f"JobId={job}", f"TimeLimit={limit_min}"],
+                   check=True)
+    wait_for(lambda: task_restart(task) is not None,
+             f"the --signal=B:TERM@55 SIGTERM to end the task (limit now {limit_min} min)",
+             60 * limit_min + 30)
+    squeue_empty()
+    t = task_file(task)
+    meta = sidecar(csv, "after --signal")
+    log = open(task + ".out").read()
+    check(t["exit"] == "1" and meta["ended"] == "interrupted" and
+          meta["stopped_at"] == "windows" and meta["windows_measured"] > 0,
+          f"--signal=B:TERM@55 under a {limit_min} min limit: {t} {meta['ended_reason']}")
+    check(job_field(job, "JobState") != "TIMEOUT" and "TIME LIMIT" not in log,
+          f"Slurm ended the task at its limit, not the run itself: {log[-1500:]}")
     check_complete_windows(read_csv(csv), "after --signal")
 
     # The same signal now, by hand: SIGTERM to the batch shell only, which passes it on.
