@@ -66,6 +66,15 @@ def read_csv(path):
         return list(csv.DictReader(f))
 
 
+def rows_so_far(path):
+    """The rows a running joulebench has written to PATH so far; [] while there is no file
+    yet (or, read mid-write, none that parses)."""
+    try:
+        return read_csv(path)
+    except (OSError, ValueError):
+        return []
+
+
 def read_meta(csv_path):
     base = csv_path[:-4] if csv_path.endswith(".csv") else csv_path
     with open(base + ".meta.json") as f:

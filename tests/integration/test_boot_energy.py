@@ -15,10 +15,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from jbtest import JOULEBENCH, check, read_csv, read_meta, run  # noqa: E402
+from jbtest import JOULEBENCH, check, read_csv, read_meta, run, wait_for  # noqa: E402
 
 P_W, DELAY_S, POLL_S = 2.5, 0.5, 0.05
 tmp = tempfile.mkdtemp(prefix="jb-boot-")
@@ -96,7 +95,8 @@ def main():
     proc = subprocess.Popen([JOULEBENCH, "boot-energy"] + meter + board_cmds(30) +
                             ["--off-s", "0", "-r", "3", "-o", out3, "-q"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+    wait_for(lambda: os.path.exists(os.path.join(tmp, "pid")) or proc.poll() is not None,
+             "the stand-in board switched on (its pid file)", 30)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=10)
     check(proc.returncode == 1 and "interrupted" in err, f"SIGTERM: {proc.returncode} {err}")

@@ -13,9 +13,9 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 
-from jbtest import JOULEBENCH, check, fail, read_csv, read_meta, run, skip
+from jbtest import (JOULEBENCH, check, fail, read_csv, read_meta, rows_so_far, run, skip,
+                    wait_for)
 
 if os.geteuid() != 0:
     skip("the container driver needs root")
@@ -77,11 +77,9 @@ args = [JOULEBENCH, "run", "-d", "container", "-w", "matmul", "-s", "small", "-c
 proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 prefix = f"jb-{proc.pid}-"
 try:
-    deadline = time.time() + 20
-    ids = []
-    while time.time() < deadline and len(ids) < 2:
-        time.sleep(0.05)
-        ids = [i for _, i in runtime_ids(prefix)]
+    wait_for(lambda: len(runtime_ids(prefix)) >= 2 or proc.poll() is not None,
+             "two containers of the run at once (the runtime's list)", 60)
+    ids = [i for _, i in runtime_ids(prefix)]
     check(len(ids) >= 2, f"expected 2 containers at once, saw {ids}")
     r0 = RUNTIMES[0] if runtime_ids(prefix)[0][0] == RUNTIMES[0] else RUNTIMES[-1]
     state = json.loads(subprocess.run([r0, "state", ids[0]], capture_output=True,
@@ -114,17 +112,12 @@ try:
     os.kill(pid, signal.SIGKILL)
     # Rows are written per window: wait for the crash and a later window (a loaded CI
     # machine can take seconds), then stop the run.
-    deadline = time.time() + 30
-    while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.1)
-        try:
-            seen = read_csv(out)
-        except (OSError, ValueError):
-            continue
+    def crash_then_window():
+        seen = rows_so_far(out)
         crash = [r for r in seen if r["status"] == "crashed"]
-        if crash and any(int(r["rep"]) > int(crash[0]["rep"]) for r in seen
-                         if r["phase"] == "warm"):
-            break
+        return proc.poll() is not None or crash and any(
+            int(r["rep"]) > int(crash[0]["rep"]) for r in seen if r["phase"] == "warm")
+    wait_for(crash_then_window, "the crashed row and a window after it in the CSV", 60)
     check(proc.poll() is None, "the run ended when one function died")
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)

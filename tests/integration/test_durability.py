@@ -16,7 +16,7 @@ import tempfile
 import time
 
 from jbtest import (JOULEBENCH, check, check_complete_windows, fail, read_csv, read_meta,
-                    run)
+                    run, wait_for)
 
 seed = int(os.environ.get("JB_DURABILITY_SEED", "20261127"))
 rng = random.Random(seed)
@@ -36,15 +36,14 @@ def start_and_signal(args, out, sig, first_rows, max_delay):
     or None when the run finished before the signal landed (a miss)."""
     proc = subprocess.Popen([JOULEBENCH] + args + ["-o", out], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
-    t0 = time.monotonic()
-    while proc.poll() is None and time.monotonic() - t0 < 60:
+    def measuring():
         try:
             with open(out, "rb") as f:
-                if f.read().count(b"\n") > first_rows:  # the header plus FIRST_ROWS rows
-                    break
+                return f.read().count(b"\n") > first_rows  # the header plus FIRST_ROWS rows
         except FileNotFoundError:
-            pass
-        time.sleep(0.02)
+            return False
+    wait_for(lambda: measuring() or proc.poll() is not None, f"{first_rows} rows in {out}", 60,
+             0.02)
     delay = rng.uniform(0, max_delay)
     time.sleep(delay)
     if proc.poll() is not None:

@@ -28,8 +28,8 @@ import subprocess
 import tempfile
 import time
 
-from jbtest import (JOULEBENCH, check, read_csv, read_meta, run, skip,  # noqa: E402
-                    vm_leftovers, vm_processes_of)
+from jbtest import (JOULEBENCH, check, read_csv, read_meta, rows_so_far, run, skip,  # noqa: E402
+                    vm_leftovers, vm_processes_of, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE = os.path.join(HERE, "fake_firecracker")
@@ -214,20 +214,17 @@ proc = subprocess.Popen([JOULEBENCH, "run", "-d", "microvm", "-w", "matmul", "-s
                         env=dict(ENV, JOULEBENCH_MICROVM_FAULT="kill:3000"))
 live_json = None
 try:
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.5)
-        try:
-            seen = read_csv(out)
-        except (OSError, ValueError):
-            continue
+    def crash_then_ok():
+        seen = rows_so_far(out)
         crash = [r for r in seen if r["status"] == "crashed"]
         # One instance is replaced unmetered (protocol/single.c): the new VM answers.
-        if crash and any(r["phase"] == "warm" and r["status"] == "ok" and
-                         int(r["start_unix_ns"]) > int(crash[0]["start_unix_ns"]) for r in seen):
-            # The crashed VM's configuration is gone; the replacement's is there.
-            live_json = glob.glob(f"/tmp/joulebench-vm-{proc.pid}-*/vm-*.json")
-            break
+        return proc.poll() is not None or crash and any(
+            r["phase"] == "warm" and r["status"] == "ok" and
+            int(r["start_unix_ns"]) > int(crash[0]["start_unix_ns"]) for r in seen)
+    wait_for(crash_then_ok, "a crashed row and an ok warm row of the replacement VM", 120)
+    if proc.poll() is None:
+        # The crashed VM's configuration is gone; the replacement's is there.
+        live_json = glob.glob(f"/tmp/joulebench-vm-{proc.pid}-*/vm-*.json")
     check(proc.poll() is None, f"the run ended when the guest's runner died: "
                                f"{proc.communicate()[1] if proc.poll() is not None else ''}")
     proc.send_signal(signal.SIGINT)
@@ -258,14 +255,9 @@ proc = subprocess.Popen([JOULEBENCH, "run", "-d", "microvm", "-w", "matmul", "-s
                          "-r", "100000", "--warmup", "0", "-o", out] + BASE,
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
 try:
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.5)
-        try:
-            if any(r["phase"] == "warm" for r in read_csv(out)):
-                break
-        except (OSError, ValueError):
-            continue
+    wait_for(lambda: proc.poll() is not None or any(r["phase"] == "warm" for r in
+                                                    rows_so_far(out)),
+             "the run's first warm window", 120)
     check(proc.poll() is None and vm_processes_of(proc.pid), "no running VM to leave behind")
 finally:
     proc.kill()

@@ -23,7 +23,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from jbtest import JOULEBENCH, check, read_csv, read_meta, run, skip  # noqa: E402
+from jbtest import JOULEBENCH, check, read_csv, read_meta, rows_so_far, run, skip, wait_for  # noqa: E402
 
 SSHD = "/usr/sbin/sshd"
 if os.geteuid() != 0:
@@ -72,14 +72,15 @@ PidFile {tmp}/sshd.pid
         os.makedirs("/run/sshd", mode=0o755)
     state["sshd"] = subprocess.Popen([SSHD, "-D", "-e", "-f", os.path.join(tmp, "sshd_config"),
                                       "-p", str(port)], stderr=open(os.path.join(tmp, "sshd.log"), "w"))
-    for _ in range(100):
+    def sshd_listens():
+        check(state["sshd"].poll() is None,
+              f"sshd exited: {open(os.path.join(tmp, 'sshd.log')).read()}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
+            return True
         except OSError:
-            check(state["sshd"].poll() is None,
-                  f"sshd exited: {open(os.path.join(tmp, 'sshd.log')).read()}")
-            time.sleep(0.05)
+            return False
+    wait_for(sshd_listens, f"sshd to listen on port {port}", 30, 0.05)
     os.environ["JOULEBENCH_SSH"] = f"ssh -F {tmp}/ssh_config"
     # Other fleet tests may run at the same time: only the directories named in our own
     # runs' stderr are ours to check ("copying ... to /tmp/jb-fleet.XXXXXX"), and our local
@@ -107,15 +108,16 @@ PidFile {tmp}/sshd.pid
 
         def remote_pid(self):
             """The remote directory and the pid of the run in it, once it started."""
-            deadline = time.monotonic() + 30
-            while True:
+            def started():
+                check(self.proc.poll() is None, f"the fleet run ended: {''.join(self.err)}")
                 dirs = re.findall(r" to (/tmp/jb-fleet\.[A-Za-z0-9]+)\n", "".join(self.err))
                 if dirs and os.path.exists(f"{dirs[0]}/pid") and open(f"{dirs[0]}/pid").read().strip():
-                    ours.add(dirs[0])
-                    return dirs[0], int(open(f"{dirs[0]}/pid").read())
-                check(time.monotonic() < deadline and self.proc.poll() is None,
-                      f"the remote run never started: {''.join(self.err)}")
-                time.sleep(0.05)
+                    return dirs[0]
+                return None
+            rdir = wait_for(started, lambda: "the remote run to start (its pid file): " +
+                            "".join(self.err), 30, 0.05)
+            ours.add(rdir)
+            return rdir, int(open(f"{rdir}/pid").read())
 
         def wait(self, timeout):
             self.proc.wait(timeout=timeout)
@@ -168,7 +170,8 @@ PidFile {tmp}/sshd.pid
     long_args[long_args.index("-r") + 1] = "200"
     started = Started(long_args)
     rdir, rpid = started.remote_pid()
-    time.sleep(1.0)  # past the remote joulebench's start, into its windows
+    wait_for(lambda: any(r["phase"] == "warm" for r in rows_so_far(f"{rdir}/run.csv")),
+             "the remote run's first window (a warm row in its run.csv)", 60)
     started.proc.send_signal(signal.SIGINT)
     code, err = started.wait(30)
     check(code == 1 and "interrupted" in err, f"SIGINT: {code}: {err}")
@@ -254,11 +257,13 @@ PidFile {tmp}/sshd.pid
         os.kill(remote_pid, signal.SIGTERM)
     except ProcessLookupError:
         pass
-    deadline = time.monotonic() + 20
-    while os.path.exists(f"/proc/{remote_pid}") and \
-            rdir in open(f"/proc/{remote_pid}/cmdline").read():
-        check(time.monotonic() < deadline, "the dropped host's run did not end")
-        time.sleep(0.1)
+
+    def remote_ended():
+        try:
+            return rdir not in open(f"/proc/{remote_pid}/cmdline").read()
+        except OSError:
+            return True
+    wait_for(remote_ended, "the dropped host's run to end after SIGTERM", 20)
     shutil.rmtree(rdir, ignore_errors=True)
     p = run(args + ["--parallel", "0"])
     check(p.returncode == 2 and "--parallel" in p.stderr, f"--parallel 0: {p.stderr}")

@@ -24,10 +24,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
-from jbtest import (JOULEBENCH, check, read_csv, read_meta, run, skip,  # noqa: E402
-                    vm_leftovers, vm_processes_of)
+from jbtest import (JOULEBENCH, check, read_csv, read_meta, rows_so_far, run, skip,  # noqa: E402
+                    vm_leftovers, vm_processes_of, wait_for)
 
 GUEST = os.environ.get("JOULEBENCH_GUEST_DIR") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "joulebench", "guest")
@@ -113,43 +112,36 @@ proc = subprocess.Popen([JOULEBENCH, "run", "-d", "microvm", "-w", "matmul", "-s
                          "--cores", "0", "--memory-mb", "512", "-o", out] + BASE,
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 try:
-    deadline = time.time() + 90
-    cgs = []
-    while time.time() < deadline and len(cgs) < 2:
-        time.sleep(0.2)
-        cgs = [c for c in glob.glob(f"/sys/fs/cgroup/cpu/joulebench/vm-{proc.pid}-*")
-               + glob.glob(f"/sys/fs/cgroup/joulebench/vm-{proc.pid}-*")
-               if open(os.path.join(c, "cgroup.procs")).read().strip()]
+    def vm_cgroups():
+        return [c for c in glob.glob(f"/sys/fs/cgroup/cpu/joulebench/vm-{proc.pid}-*")
+                + glob.glob(f"/sys/fs/cgroup/joulebench/vm-{proc.pid}-*")
+                if open(os.path.join(c, "cgroup.procs")).read().strip()]
+    wait_for(lambda: len(vm_cgroups()) >= 2 or proc.poll() is not None,
+             "two VMs of the run at once (their cgroups with a process)", 90)
+    cgs = vm_cgroups()
     check(len(cgs) >= 2, f"expected 2 VMs at once, saw {cgs}")
     for c in cgs:
-        # The child enters the cgroup before it execs QEMU: give the exec a moment.
-        deadline = time.time() + 10
-        while True:
+        def exe_in(c=c):
             procs = open(os.path.join(c, "cgroup.procs")).read().split()
             try:
-                exe = os.path.basename(os.readlink(f"/proc/{procs[0]}/exe"))
+                return os.path.basename(os.readlink(f"/proc/{procs[0]}/exe"))
             except (OSError, IndexError):
-                exe = "?"
-            if exe.startswith("qemu-system") or time.time() > deadline:
-                break
-            time.sleep(0.1)
-        check(exe.startswith("qemu-system"), f"{c} holds {exe}")
+                return "?"
+        # The child enters the cgroup before it execs QEMU: wait for the exec.
+        wait_for(lambda: exe_in().startswith("qemu-system"),
+                 lambda: f"QEMU in {c} (it holds {exe_in()})", 30)
         # 512 MB: quota = 100000 us x 512 / 1769 = 28943 us (1 vCPU per 1769 MB).
         if os.path.exists(os.path.join(c, "cpu.cfs_quota_us")):
             check(open(os.path.join(c, "cpu.cfs_quota_us")).read().strip() == "28943", "quota")
         else:
             check(open(os.path.join(c, "cpu.max")).read().split()[0] == "28943", "cpu.max")
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.5)
-        try:
-            seen = read_csv(out)
-        except (OSError, ValueError):
-            continue
+    def crash_then_cold():
+        seen = rows_so_far(out)
         crash = [r for r in seen if r["status"] == "crashed"]
-        if crash and any(r["phase"] == "cold" and int(r["start_unix_ns"]) >
-                         int(crash[0]["start_unix_ns"]) for r in seen):
-            break
+        return proc.poll() is not None or crash and any(
+            r["phase"] == "cold" and int(r["start_unix_ns"]) > int(crash[0]["start_unix_ns"])
+            for r in seen)
+    wait_for(crash_then_cold, "a crashed row and the cold start of its replacement VM", 120)
     check(proc.poll() is None, "the run ended when a guest's runner died")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)

@@ -16,9 +16,8 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 
-from jbtest import JOULEBENCH, check, read_csv, read_meta, run, skip
+from jbtest import JOULEBENCH, check, read_csv, read_meta, rows_so_far, run, skip, wait_for
 
 tmp = tempfile.mkdtemp(prefix="jb-runsc-")
 BASE = ["-m", "model", "--idle-s", "0.05", "--no-plot", "--runtime", "runsc"]
@@ -55,13 +54,6 @@ def cleanup(prefix):
         subprocess.run(["runsc", "delete", "--force", i], capture_output=True)
 
 
-def comm(pid):
-    try:
-        return open(f"/proc/{pid}/comm").read().strip()
-    except OSError:
-        return ""
-
-
 # 2. Two co-located sandboxes.
 out = os.path.join(tmp, "colo.csv")
 proc = subprocess.Popen([JOULEBENCH, "run", "-d", "container", "-w", "matmul", "-s", "small",
@@ -70,44 +62,40 @@ proc = subprocess.Popen([JOULEBENCH, "run", "-d", "container", "-w", "matmul", "
                          out] + BASE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 prefix = f"jb-{proc.pid}-"
 try:
-    deadline = time.time() + 30
-    ids = []
-    while time.time() < deadline and len(ids) < 2:
-        time.sleep(0.1)
-        ids = sandboxes(prefix)
+    wait_for(lambda: len(sandboxes(prefix)) >= 2 or proc.poll() is not None,
+             "two gVisor sandboxes of the run at once (runsc list)", 60)
+    ids = sandboxes(prefix)
     check(len(ids) >= 2, f"expected 2 sandboxes at once, saw {ids}")
-    time.sleep(0.5)
     cg = f"/sys/fs/cgroup/cpuacct/joulebench/{ids[0]}"
     if not os.path.exists(cg):
         cg = f"/sys/fs/cgroup/joulebench/{ids[0]}"
-    procs = open(os.path.join(cg, "cgroup.procs")).read().split()
-    names = {comm(p_) for p_ in procs}
+
+    def argv0s():
+        """argv[0] of each process in the sandbox's cgroup."""
+        argv0 = set()
+        for p_ in open(os.path.join(cg, "cgroup.procs")).read().split():
+            try:
+                argv0.add(open(f"/proc/{p_}/cmdline").read().split("\0")[0])
+            except OSError:
+                pass
+        return argv0
     # The Sentry runs as "exe" re-executed from /proc/self/exe, argv0 runsc-sandbox;
-    # the Gofer's argv0 is runsc-gofer (runsc/sandbox/sandbox.go, container.go).
-    argv0 = set()
-    for p_ in procs:
-        try:
-            argv0.add(open(f"/proc/{p_}/cmdline").read().split("\0")[0])
-        except OSError:
-            pass
-    check("runsc-sandbox" in argv0 and "runsc-gofer" in argv0,
-          f"sandbox processes in {cg}: {argv0} {names}")
+    # the Gofer's argv0 is runsc-gofer (runsc/sandbox/sandbox.go, container.go). Both
+    # join the cgroup as runsc starts them, after `runsc list` shows the sandbox.
+    wait_for(lambda: {"runsc-sandbox", "runsc-gofer"} <= argv0s(),
+             lambda: f"the Sentry and the Gofer in {cg}: {argv0s()}", 30)
+    procs = open(os.path.join(cg, "cgroup.procs")).read().split()
     quota = f"/sys/fs/cgroup/cpu/joulebench/{ids[0]}/cpu.cfs_quota_us"
     if os.path.exists(quota):
         check(open(quota).read().strip() == "28943", "quota")
     pid = [p_ for p_ in procs if open(f"/proc/{p_}/cmdline").read().startswith("runsc-sandbox")][0]
     os.kill(int(pid), signal.SIGKILL)
-    deadline = time.time() + 30
-    while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.2)
-        try:
-            seen = read_csv(out)
-        except (OSError, ValueError):
-            continue
+    def crash_then_window():
+        seen = rows_so_far(out)
         crash = [r for r in seen if r["status"] == "crashed"]
-        if crash and any(int(r["rep"]) > int(crash[0]["rep"]) for r in seen
-                         if r["phase"] == "warm"):
-            break
+        return proc.poll() is not None or crash and any(
+            int(r["rep"]) > int(crash[0]["rep"]) for r in seen if r["phase"] == "warm")
+    wait_for(crash_then_window, "the crashed row and a window after it in the CSV", 60)
     check(proc.poll() is None, "the run ended when one sandbox died")
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
