@@ -270,20 +270,10 @@ def early_test(tmp):
     first window; --resume then runs it whole."""
     # Before the start: job.sh waits at its test gate (JOULEBENCH_JOB_GATE), whose file
     # never comes; the task directory, made after job.sh set its trap, says it is there.
-    d = os.path.join(tmp, "early")
     env = dict(os.environ, JOULEBENCH_JOB_GATE=os.path.join(tmp, "no-such-gate"))
-    out = submit(["--dir", d, "--nodes", "1", "--no-gather", "-q", "--", "-r", "3"] + RUN,
-                 env=env)
-    job = array_job(out) + "_0"
-    task = os.path.join(d, "tasks", "nodes-0")
-    csv = os.path.join(task, "run.csv")
-    wait_for(lambda: os.path.isdir(task), "job.sh to make its task directory (trap set)", 60)
-    subprocess.run(["scancel", "--batch", "--signal=TERM", job], check=True)
-    wait_for(lambda: task_restart(task) is not None, "the task signalled before its start "
-             "to end", 60)
-    squeue_empty()
-    t = task_file(task)
-    meta = sidecar(csv, "signalled before the start")
+    d, task, csv, t, meta = signal_at(tmp, "early", ["-r", "3"], lambda task, csv:
+                                      os.path.isdir(task), "job.sh to make its task "
+                                      "directory (trap set)", env)
     check(t["exit"] == "1" and meta["ended"] == "interrupted" and meta["stopped_at"] == "start"
           and meta["windows_measured"] == 0, f"signalled before the start: {t} {meta}")
     check(read_csv(csv) == [] and open(csv).readline().startswith("schema_version,run_id,"),
@@ -304,20 +294,10 @@ def early_test(tmp):
 
     # During the idle baseline: 300 s of it, and the signal once the first sidecar is
     # there (written as the baseline begins).
-    d = os.path.join(tmp, "baseline")
-    out = submit(["--dir", d, "--nodes", "1", "--no-gather", "-q", "--", "-r", "2"] + RUN +
-                 ["--idle-s", "300"])
-    job = array_job(out) + "_0"
-    task = os.path.join(d, "tasks", "nodes-0")
-    csv = os.path.join(task, "run.csv")
-    wait_for(lambda: sidecar_ended(csv) == "running", "the run's first sidecar, written as "
-             "its idle baseline begins", 60)
-    subprocess.run(["scancel", "--batch", "--signal=TERM", job], check=True)
-    wait_for(lambda: task_restart(task) is not None, "the task signalled in its idle "
-             "baseline to end", 60)
-    squeue_empty()
-    t = task_file(task)
-    meta = sidecar(csv, "signalled in the baseline")
+    d, task, csv, t, meta = signal_at(tmp, "baseline", ["-r", "2", "--idle-s", "300"],
+                                      lambda task, csv: sidecar_ended(csv) == "running",
+                                      "the run's first sidecar, written as its idle "
+                                      "baseline begins")
     check(t["exit"] == "1" and meta["ended"] == "interrupted" and
           meta["stopped_at"] == "idle_baseline" and meta["idle_baseline"]["before_w"] is None,
           f"signalled in the baseline: {t} {meta['ended_reason']} {meta['idle_baseline']}")
@@ -327,6 +307,24 @@ def early_test(tmp):
     p = run(["gather", "-o", os.path.join(tmp, "baseline.csv"), d])
     check(p.returncode == 1 and "interrupted before its first window (SIGINT or SIGTERM "
           "during the idle baseline" in p.stderr, f"gather: {p.returncode} {p.stderr}")
+
+
+def signal_at(tmp, name, run_args, ready, what, env=None):
+    """A one-task submission under DIR tmp/NAME running RUN then RUN_ARGS; once
+    READY(task directory, its run.csv) (waited for, named WHAT), SIGTERM to its batch
+    shell by hand. Returns the directory, the task directory, its CSV, its task record and
+    its sidecar once it ended."""
+    d = os.path.join(tmp, name)
+    out = submit(["--dir", d, "--nodes", "1", "--no-gather", "-q", "--"] + RUN + run_args,
+                 env=env)
+    job = array_job(out) + "_0"
+    task = os.path.join(d, "tasks", "nodes-0")
+    csv = os.path.join(task, "run.csv")
+    wait_for(lambda: ready(task, csv), what, 60)
+    subprocess.run(["scancel", "--batch", "--signal=TERM", job], check=True)
+    wait_for(lambda: task_restart(task) is not None, f"the task {name}, signalled, to end", 60)
+    squeue_empty()
+    return d, task, csv, task_file(task), sidecar(csv, f"{name}, signalled")
 
 
 def interrupt_test(tmp, name, stop):
