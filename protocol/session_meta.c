@@ -91,6 +91,11 @@ session_stop_describe(const struct session *r, char *buf, size_t len)
 		snprintf(buf, len, "SIGINT or SIGTERM during the idle baseline: no window measured");
 		break;
 	case SESSION_STAGE_WINDOWS:
+		if (!r->windows_done) {
+			snprintf(buf, len, "SIGINT or SIGTERM during the cold starts or warmup: no "
+				 "window measured");
+			break;
+		}
 		snprintf(buf, len, "SIGINT or SIGTERM after %u window(s): stopped after the window "
 			 "in progress", r->windows_done);
 		break;
