@@ -3,8 +3,8 @@
  * `joulebench run`: parse the options into a struct proto_config, pick the meter and
  * driver (exit 77 when the one asked for is unusable here), run the protocol, print the
  * summary table and draw the figure. SIGINT and SIGTERM finish the current window, write
- * its rows and stop; the CSV then holds every completed invocation. One that comes before
- * the first window still ends the run with its sidecar ("interrupted") and CSV header.
+ * its rows and stop (caught from the start: one before the first window still leaves a
+ * sidecar and CSV header); the CSV then holds every completed invocation.
  */
 #include "config.h"
 
@@ -543,11 +543,8 @@ cmd_run(int argc, char **argv)
 
 	if (fleet_hosts_arg(argc, argv)) /* the same run on several hosts over ssh (fleet.c) */
 		return fleet_run(fleet_hosts_arg(argc, argv), argc, argv);
-	/* Caught from the start, not from the first window: a stop while the meter and driver
-	 * are probed still ends with a sidecar that says so. Slurm's job.sh sets
-	 * JOULEBENCH_STOPPED when its signal came before this run started (docs/fleet.md). */
-	(void)cli_stop_install();
-	if (getenv("JOULEBENCH_STOPPED") && *getenv("JOULEBENCH_STOPPED"))
+	/* job.sh sets JOULEBENCH_STOPPED for a signal before it started us (docs/fleet.md). */
+	if (*cli_stop_install() == 0 && getenv("JOULEBENCH_STOPPED"))
 		run_stop = 1;
 	run_defaults(&cfg, &o);
 	code = run_parse(&cfg, &o, argc, argv, &help);
@@ -618,7 +615,6 @@ cmd_run(int argc, char **argv)
 	if (!o.out[0] && (code = default_output(o.out, sizeof(o.out))))
 		return code;
 	cfg.out_path = o.out;
-
 	code = runner_run(&cfg, o.quiet, &rep, &err);
 	resume_info_fini(&ri);
 	if (code) {

@@ -383,7 +383,8 @@ failed_print(const struct fleet *f, const struct fleet_host *h)
 	 * and a CSV header: the part is not missing, and --resume or a requeue starts it. */
 	if (ended && !strcmp(ended, "interrupted") && !h->rows_warm)
 		fprintf(stderr, "interrupted before its first window (%s); left %lu row(s); a "
-				"requeue or `run --resume` of its run.csv starts it\n", why, h->rows);
+				"requeue or `run --resume` of its run.csv starts it\n",
+			why, h->rows);
 	else if (ended)
 		fprintf(stderr, "left %lu row(s), its run %s%s%s\n", h->rows, ended,
 			*why ? ": " : "", why);

@@ -88,7 +88,8 @@ session_stop_describe(const struct session *r, char *buf, size_t len)
 		snprintf(buf, len, "SIGINT or SIGTERM before the run started: no window measured");
 		break;
 	case SESSION_STAGE_BASELINE:
-		snprintf(buf, len, "SIGINT or SIGTERM during the idle baseline: no window measured");
+		snprintf(buf, len, "SIGINT or SIGTERM during the idle baseline: no window "
+			 "measured");
 		break;
 	case SESSION_STAGE_WINDOWS:
 		if (!r->windows_done) {
