@@ -4,13 +4,19 @@ run against the built binaries:
   compare-meter-opts  compare shares run's option table: --meter-opts, --domain, --batch
                       and --timeout-s reach its runs (a profile chosen by --meter-opts is the
                       one the sidecars name; a wrong one is the meter's exit 2, not an
-                      unknown option)."""
+                      unknown option).
+  resume-cold         --cold 1 --warmup 0, interrupted after the cold start, then --resume:
+                      the resumed windows are sized to the minimum window (they were sized
+                      from an uninitialised record: 1 invocation per window, or 10^6)."""
 import os
+import signal
+import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from jbtest import check, read_csv, read_meta, run  # noqa: E402
+from jbtest import JOULEBENCH, check, check_complete_windows, read_csv, read_meta, run  # noqa: E402,E501
 
 SHORT = ["-s", "test", "--idle-s", "0.1", "--min-window-s", "0.2"]
 
@@ -39,7 +45,64 @@ def compare_meter_opts(tmp):
     print("compare: --meter-opts, --batch, --timeout-s and --domain reach its runs")
 
 
-MODES = {"compare-meter-opts": compare_meter_opts}
+def start_until_rows(args, out, n_rows, **kw):
+    """Start joulebench ARGS; return the process once OUT holds N_ROWS rows (or it ended)."""
+    proc = subprocess.Popen([JOULEBENCH] + args, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+    t0 = time.monotonic()
+    while proc.poll() is None and time.monotonic() - t0 < 60:
+        try:
+            with open(out, "rb") as f:
+                if f.read().count(b"\n") > n_rows:
+                    break
+        except FileNotFoundError:
+            pass
+        time.sleep(0.01)
+    return proc
+
+
+def resume_cold(tmp):
+    out = os.path.join(tmp, "cold.csv")
+    min_s = 0.3
+    proc = start_until_rows(["run", "-w", "sha256", "-m", "model", "--cold", "1", "--warmup",
+                             "0", "-r", "8", "-o", out, "--no-plot"] + SHORT[:-1] +
+                            [str(min_s)], out, 1)
+    check(proc.poll() is None, "the run ended before it could be interrupted")
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    check(proc.returncode == 1 and "INTERRUPTED" in err, f"interrupt: {proc.returncode} {err}")
+    before = len(read_csv(out))
+    try:
+        p = run(["run", "--resume", out, "--no-plot"], timeout=120)
+    except subprocess.TimeoutExpired:
+        p = None
+    check(p is not None, "resume ran past 120 s (a window of 10^6 invocations?)")
+    check(p.returncode == 0, f"resume: exit {p.returncode}: {p.stderr}")
+    rows = read_csv(out)
+    check_complete_windows(rows, "resumed run")
+    warm = [r for r in rows[before:] if r["phase"] == "warm"]
+    check(warm, "the resume measured no warm window")
+    # The first resumed window is sized by one invocation of this process (a fresh run's is
+    # sized by its cold invocation, as slow): a first invocation is slower than a warm one,
+    # so it may fall short, and is then flagged. Later windows are re-sized by the previous.
+    first = warm[0]
+    n_first = int(first["window_invocations"])
+    check(10 < n_first < 100000,
+          f"first resumed window: {n_first} invocation(s) over "
+          f"{int(first['window_wall_ns']) / 1e9:.3f} s against a {min_s} s minimum")
+    for r in warm:
+        short = int(r["window_wall_ns"]) < min_s * 1e9
+        check(not short or r["status"] != "ok",
+              f"window rep {r['rep']} of {int(r['window_wall_ns']) / 1e9:.3f} s is short but ok")
+    walls = sorted(int(r["window_wall_ns"]) for r in {r["rep"]: r for r in warm}.values())
+    check(walls[len(walls) // 2] >= min_s * 1e9,
+          f"the resumed windows' median is {walls[len(walls) // 2] / 1e9:.3f} s < {min_s} s")
+    check(len({r["rep"] for r in rows if r["phase"] == "warm"}) == 8, "not 8 warm windows")
+    print(f"resume after --cold 1 --warmup 0: {len(warm)} resumed warm rows, windows of "
+          f"{sorted({int(r['window_invocations']) for r in warm})} invocations")
+
+
+MODES = {"compare-meter-opts": compare_meter_opts, "resume-cold": resume_cold}
 
 if __name__ == "__main__":
     check(len(sys.argv) == 2 and sys.argv[1] in MODES, f"usage: {sys.argv[0]} {'|'.join(MODES)}")
