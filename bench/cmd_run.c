@@ -195,11 +195,13 @@ run_resume(struct proto_config *cfg, struct run_opts *o, struct resume_info *ri)
 	cfg->resume = ri->wl;
 	cfg->n_resume = ri->n_wl;
 	cfg->resume_all = ri->all;
+	cfg->resume_identity = &ri->id;
+	cfg->resume_allow_host_change = given_o.allow_host_change;
+	cfg->resume_host_changes = (const char (*)[RESULTS_META_HOST_CHANGE_LEN])ri->host_changes;
+	cfg->n_resume_host_changes = ri->n_host_changes;
 	/* The sidecar keeps the original command line, not this one. */
 	cfg->command = ri->command;
 	cfg->n_command = (size_t)ri->n_command;
-	if (!o->quiet)
-		fprintf(stderr, "joulebench: resuming %s: %lu row(s) kept\n", ri->run_id, ri->rows);
 	return 0;
 }
 
@@ -216,7 +218,8 @@ run_only_resume_options(int argc, char **argv)
 			continue;
 		}
 		if (!strncmp(a, "--resume=", 9) || !strncmp(a, "--fn=", 5) || !strcmp(a, "-q") ||
-		    !strcmp(a, "--quiet") || !strcmp(a, "--no-plot"))
+		    !strcmp(a, "--quiet") || !strcmp(a, "--no-plot") ||
+		    !strcmp(a, "--resume-allow-host-change"))
 			continue;
 		fprintf(stderr, "joulebench run: --resume takes the run's own options from its "
 				"sidecar; '%s' cannot be given with it\n", a);
@@ -267,6 +270,10 @@ cmd_run(int argc, char **argv)
 		return code;
 	cfg.command = argv;
 	cfg.n_command = (size_t)argc;
+	if (o.allow_host_change && !o.resume) {
+		fprintf(stderr, "joulebench run: --resume-allow-host-change goes with --resume\n");
+		return CLI_EXIT_USAGE;
+	}
 	if (o.resume) {
 		code = run_only_resume_options(argc, argv);
 		if (!code)

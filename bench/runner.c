@@ -84,6 +84,7 @@ runner_exit_code(const struct runner_report *rep, int rc)
 		 * available here". */
 		return CLI_EXIT_UNAVAILABLE;
 	case PROTO_STAGE_DOMAINS:
+	case PROTO_STAGE_RESUME:
 	case PROTO_STAGE_OUTPUT:
 		return CLI_EXIT_USAGE;
 	case PROTO_STAGE_DRIVER:

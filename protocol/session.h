@@ -26,6 +26,7 @@ struct session {
 	struct driver_info drv_info; /* the rung as run, which base.isolation points into */
 	uint64_t t0_ns;            /* start of the measured part, for progress */
 	unsigned windows_total, windows_done;
+	char host_change[RESULTS_META_HOST_CHANGE_LEN]; /* this resume's "from -> to", or "" */
 };
 
 /** session_notice() - a context line to the caller. */

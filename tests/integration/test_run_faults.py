@@ -7,8 +7,13 @@ run against the built binaries:
                       unknown option).
   resume-cold         --cold 1 --warmup 0, interrupted after the cold start, then --resume:
                       the resumed windows are sized to the minimum window (they were sized
-                      from an uninitialised record: 1 invocation per window, or 10^6)."""
+                      from an uninitialised record: 1 invocation per window, or 10^6).
+  resume-host         --resume on another host (a UTS namespace with another host name,
+                      root) or with another function runner is refused, exit 2, one line
+                      naming the difference; --resume-allow-host-change continues and the
+                      sidecar records the change."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from jbtest import JOULEBENCH, check, check_complete_windows, read_csv, read_meta, run  # noqa: E402,E501
+from jbtest import JOULEBENCH, JOULEBENCH_FN, check, check_complete_windows, read_csv, read_meta, run, skip  # noqa: E402,E501
 
 SHORT = ["-s", "test", "--idle-s", "0.1", "--min-window-s", "0.2"]
 
@@ -64,13 +69,8 @@ def start_until_rows(args, out, n_rows, **kw):
 def resume_cold(tmp):
     out = os.path.join(tmp, "cold.csv")
     min_s = 0.3
-    proc = start_until_rows(["run", "-w", "sha256", "-m", "model", "--cold", "1", "--warmup",
-                             "0", "-r", "8", "-o", out, "--no-plot"] + SHORT[:-1] +
-                            [str(min_s)], out, 1)
-    check(proc.poll() is None, "the run ended before it could be interrupted")
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    check(proc.returncode == 1 and "INTERRUPTED" in err, f"interrupt: {proc.returncode} {err}")
+    interrupted_run(out, ["-w", "sha256", "-m", "model", "--cold", "1", "--warmup", "0",
+                          "-r", "8"] + SHORT[:-1] + [str(min_s)])
     before = len(read_csv(out))
     try:
         p = run(["run", "--resume", out, "--no-plot"], timeout=120)
@@ -102,7 +102,57 @@ def resume_cold(tmp):
           f"{sorted({int(r['window_invocations']) for r in warm})} invocations")
 
 
-MODES = {"compare-meter-opts": compare_meter_opts, "resume-cold": resume_cold}
+def interrupted_run(out, args):
+    """A run of ARGS writing OUT, interrupted by SIGINT after its first row."""
+    proc = start_until_rows(["run", "-o", out, "--no-plot"] + args, out, 1)
+    check(proc.poll() is None, "the run ended before it could be interrupted")
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    check(proc.returncode == 1 and "INTERRUPTED" in err, f"interrupt: {proc.returncode} {err}")
+
+
+def resume_host(tmp):
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        skip("needs root and unshare(1) for a UTS namespace with another host name")
+    if subprocess.run(["unshare", "-u", "true"]).returncode != 0:
+        skip("unshare -u is refused here")
+    out = os.path.join(tmp, "host.csv")
+    interrupted_run(out, ["-w", "sha256", "-m", "model", "-r", "6"] + SHORT)
+    here = read_meta(out)["host"]["host"]
+    other = "jb-requeued-node"
+    n_rows = len(read_csv(out))
+
+    def resume_on(host, *extra):
+        cmd = [JOULEBENCH, "run", "--resume", out, "--no-plot"] + list(extra)
+        return subprocess.run(["unshare", "-u", "sh", "-c", 'hostname "$0" && exec "$@"', host]
+                              + cmd, capture_output=True, text=True, timeout=120)
+
+    p = resume_on(other)
+    lines = p.stderr.strip().splitlines()
+    check(p.returncode == 2, f"resume on {other}: exit {p.returncode}, want 2: {p.stderr}")
+    check(len(lines) == 1 and here in lines[0] and other in lines[0] and "host" in lines[0],
+          f"resume on {other}: want one line naming both hosts: {p.stderr}")
+    check(len(read_csv(out)) == n_rows, "a refused resume changed the CSV")
+    fn_copy = os.path.join(tmp, "other-fn")
+    shutil.copy(JOULEBENCH_FN, fn_copy)
+    p = run(["run", "--resume", out, "--no-plot", "--fn", fn_copy])
+    lines = p.stderr.strip().splitlines()
+    check(p.returncode == 2 and len(lines) == 1 and "function runner" in lines[0]
+          and fn_copy in lines[0], f"resume with another --fn: exit {p.returncode}: {p.stderr}")
+    p = resume_on(other, "--resume-allow-host-change", "-q")
+    check(p.returncode == 0, f"resume with --resume-allow-host-change: {p.returncode} {p.stderr}")
+    meta = read_meta(out)
+    check(meta.get("host_changes") == [f"{here} -> {other}"],
+          f"the sidecar's host_changes: {meta.get('host_changes')}")
+    rows = read_csv(out)
+    check_complete_windows(rows, "resumed on another host")
+    check({r["host"] for r in rows} == {here, other}, f"hosts in rows: {({r['host'] for r in rows})}")
+    print(f"resume: another host and another --fn refused (exit 2, one line); "
+          f"--resume-allow-host-change recorded {meta['host_changes']}")
+
+
+MODES = {"compare-meter-opts": compare_meter_opts, "resume-cold": resume_cold,
+         "resume-host": resume_host}
 
 if __name__ == "__main__":
     check(len(sys.argv) == 2 and sys.argv[1] in MODES, f"usage: {sys.argv[0]} {'|'.join(MODES)}")
