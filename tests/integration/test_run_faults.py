@@ -11,7 +11,11 @@ run against the built binaries:
   resume-host         --resume on another host (a UTS namespace with another host name,
                       root) or with another function runner is refused, exit 2, one line
                       naming the difference; --resume-allow-host-change continues and the
-                      sidecar records the change."""
+                      sidecar records the change.
+  sigint-pinned       SIGINT to the process group of a pinned run (a terminal's Ctrl-C,
+                      `timeout -s INT`): the runners have their own process group, so the
+                      run stops after the window in progress with a valid CSV and no crash
+                      rows (they were killed by the signal and blamed)."""
 import os
 import shutil
 import signal
@@ -151,8 +155,28 @@ def resume_host(tmp):
           f"--resume-allow-host-change recorded {meta['host_changes']}")
 
 
+def sigint_pinned(tmp):
+    out = os.path.join(tmp, "int.csv")
+    args = ["run", "-w", "sha256", "-m", "model", "-r", "40", "-o", out, "--no-plot"] + SHORT
+    # Its own session, so the group signalled is the run's alone (as a terminal's is).
+    proc = start_until_rows(args, out, 20, start_new_session=True)
+    check(proc.poll() is None, "the run ended before it could be interrupted")
+    time.sleep(0.3)  # well inside a window
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    check(proc.returncode == 1 and "INTERRUPTED" in err,
+          f"SIGINT to the group: exit {proc.returncode}: {err}")
+    rows = read_csv(out)
+    check_complete_windows(rows, "interrupted pinned run")
+    bad = [r for r in rows if r["status"] not in ("ok", "untrustworthy")]
+    check(not bad, f"{len(bad)} row(s) not ok after Ctrl-C, e.g. {bad[0]['status'] if bad else ''}"
+                   f": {bad[0]['message'] if bad else ''}")
+    check(read_meta(out)["ended"] == "interrupted", "the sidecar does not say interrupted")
+    print(f"SIGINT to the process group: {len(rows)} rows, none crashed, ended interrupted")
+
+
 MODES = {"compare-meter-opts": compare_meter_opts, "resume-cold": resume_cold,
-         "resume-host": resume_host}
+         "resume-host": resume_host, "sigint-pinned": sigint_pinned}
 
 if __name__ == "__main__":
     check(len(sys.argv) == 2 and sys.argv[1] in MODES, f"usage: {sys.argv[0]} {'|'.join(MODES)}")
