@@ -55,14 +55,16 @@ void
 rows_shares_check(struct window *w, const struct rows_policy *policy,
 		  const struct rows_batch *b, size_t n_batch)
 {
-	size_t i, j, missing = 0, total = 0;
+	size_t i, j, missing = 0, total = 0, teardowns = 0;
 
 	if (policy->by != ROWS_SPLIT_CPU)
 		return;
 	for (i = 0; i < n_batch; i++)
 		for (j = 0; j < b[i].n; j++) {
-			if (b[i].rec[j].kind == ROWS_TEARDOWN)
+			if (b[i].rec[j].kind == ROWS_TEARDOWN) {
+				teardowns++;
 				continue;
+			}
 			total++;
 			missing += !b[i].rec[j].cpu_ok;
 		}
@@ -70,6 +72,12 @@ rows_shares_check(struct window *w, const struct rows_policy *policy,
 		window_flag(w, "%zu of %zu request(s) in this window have no CPU time: their "
 			       "energy share is unknown, so the others' shares are too", missing,
 			    total);
+	/* A keep-alive retirement's work (the runtime's delete, cgroup and bundle removal)
+	 * is not in any instance's CPU time, so it has no share; its energy is in the window
+	 * and would go to the invocations unseen (issue 23). */
+	if (teardowns)
+		window_flag(w, "%zu teardown(s) in this window have no CPU share: their energy is "
+			       "in the invocations' shares", teardowns);
 }
 
 double
