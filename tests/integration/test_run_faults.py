@@ -15,7 +15,10 @@ run against the built binaries:
   sigint-pinned       SIGINT to the process group of a pinned run (a terminal's Ctrl-C,
                       `timeout -s INT`): the runners have their own process group, so the
                       run stops after the window in progress with a valid CSV and no crash
-                      rows (they were killed by the signal and blamed)."""
+                      rows (they were killed by the signal and blamed).
+  tmp-symlink         report and run's sidecar write through a mkstemp file in the
+                      target's folder: a symlink planted at the old guessable temporary
+                      path (<out>.tmp-<pid>, <sidecar>.tmp) is not followed."""
 import os
 import shutil
 import signal
@@ -175,8 +178,35 @@ def sigint_pinned(tmp):
     print(f"SIGINT to the process group: {len(rows)} rows, none crashed, ended interrupted")
 
 
+def tmp_symlink(tmp):
+    victim = os.path.join(tmp, "victim")
+    with open(victim, "w") as f:
+        f.write("precious\n")
+    csv_path = os.path.join(tmp, "s.csv")
+    # The sidecar's old temporary path was fixed: <sidecar>.tmp.
+    os.symlink(victim, os.path.join(tmp, "s.meta.json.tmp"))
+    p = run(["run", "-w", "sha256", "-m", "model", "-r", "2", "-o", csv_path, "--no-plot",
+             "-q"] + SHORT)
+    check(p.returncode == 0, f"run: {p.returncode} {p.stderr}")
+    check(open(victim).read() == "precious\n", "the run's sidecar was written through a symlink")
+    check(read_meta(csv_path)["ended"] == "completed", "the sidecar is not the run's")
+    # report's was <out>.tmp-<pid>: a shell plants it for its own pid, then execs report.
+    out = os.path.join(tmp, "r.html")
+    wrap = ["valgrind", "-q", "--error-exitcode=99"] if os.environ.get("JB_VALGRIND") == "1" else []
+    p = subprocess.run(["sh", "-c", 'ln -s "$0" "$1.tmp-$$" && shift && exec "$@"', victim, out] + wrap
+                       + [JOULEBENCH, "report", csv_path, "-o", out],
+                       capture_output=True, text=True, timeout=300)
+    check(p.returncode == 0, f"report: {p.returncode} {p.stderr}")
+    check(open(victim).read() == "precious\n", "report wrote through the planted symlink")
+    check(not os.path.islink(out) and "<html" in open(out).read().lower(), "no report written")
+    left = [n for n in os.listdir(tmp) if n.startswith(".")]
+    check(not left, f"temporary files left behind: {left}")
+    print("tmp-symlink: report and the sidecar left the planted symlinks' target alone")
+
+
 MODES = {"compare-meter-opts": compare_meter_opts, "resume-cold": resume_cold,
-         "resume-host": resume_host, "sigint-pinned": sigint_pinned}
+         "resume-host": resume_host, "sigint-pinned": sigint_pinned,
+         "tmp-symlink": tmp_symlink}
 
 if __name__ == "__main__":
     check(len(sys.argv) == 2 and sys.argv[1] in MODES, f"usage: {sys.argv[0]} {'|'.join(MODES)}")
