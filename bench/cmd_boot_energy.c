@@ -188,15 +188,18 @@ boot_parse(struct boot_opts *o, int argc, char **argv, int *help, int *quiet)
 	while ((c = getopt_long(argc, argv, ":m:r:o:qh", boot_options, NULL)) != -1) {
 		switch (c) {
 		case 'N': case 'n':
-			if ((code = boot_cmd_set(&o->on, argv[optind - 1], optarg, c == 'N')))
+			if ((code = boot_cmd_set(&o->on, c == 'N' ? "--power-on" : "--power-on-argv",
+						 optarg, c == 'N')))
 				return code;
 			break;
 		case 'F': case 'x':
-			if ((code = boot_cmd_set(&o->off, argv[optind - 1], optarg, c == 'F')))
+			if ((code = boot_cmd_set(&o->off, c == 'F' ? "--power-off" : "--power-off-argv",
+						 optarg, c == 'F')))
 				return code;
 			break;
 		case 'R': case 'y':
-			if ((code = boot_cmd_set(&o->ready, argv[optind - 1], optarg, c == 'R')))
+			if ((code = boot_cmd_set(&o->ready, c == 'R' ? "--ready" : "--ready-argv",
+						 optarg, c == 'R')))
 				return code;
 			break;
 		case 'm': o->meter = optarg; break;
