@@ -142,7 +142,7 @@ rows_window_write(const struct rows_base *base, struct window *w,
 				       v->kind == ROWS_START_FAILED;
 			double share = rows_share(policy, v, b, n_batch);
 			struct results_row row;
-			char checksum[24];
+			char checksum[24], msg[sizeof(v->err) + WINDOW_WHY_MAX + 2];
 
 			rows_row_init(base, v->wl, &row, record_phase(v, phase));
 			row.instance = v->instance;
@@ -166,7 +166,13 @@ rows_window_write(const struct rows_base *base, struct window *w,
 					      ? v->err : v->res.msg;
 			if (!strcmp(row.status, "ok") && w->why[0]) {
 				row.status = window_status(w);
-				row.message = w->why;
+				/* A teardown keeps its own note (e.g. retired by keep-alive). */
+				if (v->kind == ROWS_TEARDOWN && row.message[0]) {
+					snprintf(msg, sizeof(msg), "%s; %s", row.message, w->why);
+					row.message = msg;
+				} else {
+					row.message = w->why;
+				}
 			}
 			snprintf(checksum, sizeof(checksum), "0x%016" PRIx64, v->res.checksum);
 			row.checksum = no_reply ? "" : checksum;

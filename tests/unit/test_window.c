@@ -261,6 +261,7 @@ Test(window_split, a_teardown_in_a_cpu_split_window_flags_the_window)
 	size_t i;
 
 	r[2].kind = ROWS_TEARDOWN;
+	snprintf(r[2].err, sizeof(r[2].err), "retired after 0.02 s idle (keep-alive)");
 	open_script(&m, &s);
 	window_begin(&w, &m, 100 * MS);
 	window_span_end(&w);
@@ -273,6 +274,8 @@ Test(window_split, a_teardown_in_a_cpu_split_window_flags_the_window)
 	for (i = 0; i < 3; i++) {
 		cr_assert_str_eq(k.status[i], "untrustworthy", "%s", k.message[i]);
 		cr_assert(strstr(k.message[i], "1 teardown(s)") != NULL, "%s", k.message[i]);
+		if (i == 2)
+			cr_assert(strstr(k.message[i], "retired") == k.message[i], "%s", k.message[i]);
 	}
 	meter_close(&m);
 }
