@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "boot.h"
 #include "cli.h"
 
@@ -31,10 +33,16 @@ boot_usage(FILE *f)
 		"                              [OPTIONS]\n\n"
 		"Energy and time from power-on to ready of a board, metered on its supply; one\n"
 		"CSV row of phase boot per boot (for joulebench overhead --board-csv).\n\n"
-		"      --power-on CMD     shell command that switches the board's power on\n"
+		"      --power-on CMD     shell command (/bin/sh -c CMD) that switches the board's\n"
+		"                         power on\n"
 		"      --power-off CMD    shell command that switches it off\n"
 		"      --ready CMD        shell command that succeeds once the board is ready,\n"
 		"                         e.g. 'ssh -o ConnectTimeout=1 board true'\n"
+		"      --power-on-argv JSON  --power-on without a shell: a JSON array of strings,\n"
+		"                         the program (found on PATH) and its arguments, run as\n"
+		"                         they are, e.g. '[\"relayctl\",\"on\",\"3\"]'\n"
+		"      --power-off-argv JSON  --power-off without a shell\n"
+		"      --ready-argv JSON  --ready without a shell, e.g. '[\"ssh\",\"board\",\"true\"]'\n"
 		"  -m, --meter NAME       the meter on the board's supply (ina219, hwmon)\n"
 		"      --meter-opts K=V,...  its options (docs/meters.md, docs/boards.md)\n"
 		"      --domain LIST      its domains to sum (default: the meter's)\n"
@@ -63,6 +71,9 @@ static const struct option boot_options[] = {
 	{ "power-on", required_argument, NULL, 'N' },
 	{ "power-off", required_argument, NULL, 'F' },
 	{ "ready", required_argument, NULL, 'R' },
+	{ "power-on-argv", required_argument, NULL, 'n' },
+	{ "power-off-argv", required_argument, NULL, 'x' },
+	{ "ready-argv", required_argument, NULL, 'y' },
 	{ "meter", required_argument, NULL, 'm' },
 	{ "meter-opts", required_argument, NULL, 'O' },
 	{ "domain", required_argument, NULL, 'D' },
@@ -119,19 +130,78 @@ boot_meta(struct boot_state *s, int argc, char **argv, const char *ended, int qu
 	return 0;
 }
 
+/* --power-on CMD (@shell) or --power-on-argv JSON (!@shell) into @cmd, once. */
+static int
+boot_cmd_set(struct boot_cmd *cmd, const char *opt, const char *arg, int shell)
+{
+	json_object *a;
+	size_t i, n;
+
+	if (cmd->text)
+		return bad(opt, arg, "given twice (or with its other form)");
+	if (shell) {
+		if (!*arg)
+			return bad(opt, arg, "an empty command");
+		cmd->text = arg;
+		return 0;
+	}
+	a = json_tokener_parse(arg);
+	n = a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(e, json_type_string) || !*json_object_get_string(e))
+			break;
+	}
+	if (!n || i < n) {
+		json_object_put(a);
+		return bad(opt, arg, "a JSON array of non-empty strings, such as "
+				     "'[\"relayctl\",\"on\",\"3\"]'");
+	}
+	cmd->argv = calloc(n + 1, sizeof(*cmd->argv));
+	for (i = 0; cmd->argv && i < n; i++)
+		cmd->argv[i] = strdup(json_object_get_string(json_object_array_get_idx(a, i)));
+	json_object_put(a);
+	cmd->text = arg;
+	return cmd->argv && (!n || cmd->argv[n - 1]) ? 0 : CLI_EXIT_FAILED;
+}
+
+static void
+boot_cmd_fini(struct boot_cmd *cmd)
+{
+	size_t i;
+
+	for (i = 0; cmd->argv && cmd->argv[i]; i++)
+		free(cmd->argv[i]);
+	free(cmd->argv);
+	cmd->argv = NULL;
+}
+
 static int
 boot_parse(struct boot_opts *o, int argc, char **argv, int *help, int *quiet)
 {
 	unsigned long long u;
-	int c;
+	int c, code;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":m:r:o:qh", boot_options, NULL)) != -1) {
 		switch (c) {
-		case 'N': o->on = optarg; break;
-		case 'F': o->off = optarg; break;
-		case 'R': o->ready = optarg; break;
+		case 'N': case 'n':
+			if ((code = boot_cmd_set(&o->on, c == 'N' ? "--power-on" : "--power-on-argv",
+						 optarg, c == 'N')))
+				return code;
+			break;
+		case 'F': case 'x':
+			if ((code = boot_cmd_set(&o->off, c == 'F' ? "--power-off" : "--power-off-argv",
+						 optarg, c == 'F')))
+				return code;
+			break;
+		case 'R': case 'y':
+			if ((code = boot_cmd_set(&o->ready, c == 'R' ? "--ready" : "--ready-argv",
+						 optarg, c == 'R')))
+				return code;
+			break;
 		case 'm': o->meter = optarg; break;
 		case 'O': o->ctx.meter_opts = optarg; break;
 		case 'D': o->domains = optarg; break;
@@ -175,9 +245,9 @@ boot_parse(struct boot_opts *o, int argc, char **argv, int *help, int *quiet)
 		fprintf(stderr, "joulebench boot-energy: unexpected argument '%s'\n", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
-	if (!o->on || !o->off || !o->ready || !*o->on || !*o->off || !*o->ready) {
-		fprintf(stderr, "joulebench boot-energy: --power-on, --power-off and --ready are "
-				"required (see --help)\n");
+	if (!o->on.text || !o->off.text || !o->ready.text) {
+		fprintf(stderr, "joulebench boot-energy: --power-on, --power-off and --ready (or "
+				"their -argv forms) are required (see --help)\n");
 		return CLI_EXIT_USAGE;
 	}
 	if (!o->meter) {
@@ -211,16 +281,18 @@ cmd_boot_energy(int argc, char **argv)
 					 .error = boot_error };
 	code = boot_parse(&o, argc, argv, &help, &quiet);
 	if (code || help)
-		return code;
+		goto out_cmds;
 	ops = cli_meter_pick_external(o.meter, &o.ctx, quiet, &code);
 	if (!ops)
-		return code;
+		goto out_cmds;
 	if (ops->kind == METER_KIND_MODELED && !quiet)
 		fprintf(stderr, "joulebench boot-energy: warning: the %s meter estimates this "
 				"machine, not the board\n", ops->name);
 	s = calloc(1, sizeof(*s));
-	if (!s)
-		return CLI_EXIT_FAILED;
+	if (!s) {
+		code = CLI_EXIT_FAILED;
+		goto out_cmds;
+	}
 	s->o = &o;
 	sigemptyset(&s->stop_set);
 	sigaddset(&s->stop_set, SIGINT);
@@ -228,7 +300,8 @@ cmd_boot_energy(int argc, char **argv)
 	if (meter_open(&s->m, ops, &o.ctx, &err)) {
 		fprintf(stderr, "joulebench boot-energy: %s\n", err.msg);
 		free(s);
-		return CLI_EXIT_UNAVAILABLE;
+		code = CLI_EXIT_UNAVAILABLE;
+		goto out_cmds;
 	}
 	if (o.domains && meter_select(&s->m, o.domains, &err)) {
 		fprintf(stderr, "joulebench boot-energy: %s\n", err.msg);
@@ -256,7 +329,7 @@ cmd_boot_energy(int argc, char **argv)
 		/* Whatever was interrupted, leave the board switched off; a second signal
 		 * does not cut that short (it stays pending and is discarded at exit). */
 		s->finishing = 1;
-		(void)boot_energy_power(s, "--power-off", o.off);
+		(void)boot_energy_power(s, "--power-off", &o.off);
 		ended = "interrupted";
 		fprintf(stderr, "joulebench boot-energy: interrupted; %u row(s) kept in %s\n",
 			s->n_rows, s->path);
@@ -280,5 +353,9 @@ cmd_boot_energy(int argc, char **argv)
 out_meter:
 	meter_close(&s->m);
 	free(s);
+out_cmds:
+	boot_cmd_fini(&o.on);
+	boot_cmd_fini(&o.off);
+	boot_cmd_fini(&o.ready);
 	return code;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "jb_file.h"
 #include "profile.h"
 #include "sysinfo.h"
 
@@ -64,30 +65,9 @@ calibrate_name(const char *path, char *name, size_t len)
 }
 
 static int
-calibrate_write(const char *path, const char *text)
+calibrate_put(FILE *f, void *text)
 {
-	char tmp[4200];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fputs(text, f);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || ferror(f)) {
-		int rc = -errno;
-
-		fclose(f);
-		unlink(tmp);
-		return rc ? rc : -EIO;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		int rc = -errno;
-
-		unlink(tmp);
-		return rc;
-	}
-	return 0;
+	return fputs(text, f) < 0 ? -EIO : 0;
 }
 
 int
@@ -203,7 +183,7 @@ cmd_calibrate(int argc, char **argv)
 				"%s\n", err.msg);
 		goto out;
 	}
-	rc = calibrate_write(o.out, text);
+	rc = jb_file_replace(o.out, 0644, calibrate_put, text);
 	if (rc) {
 		fprintf(stderr, "joulebench calibrate: cannot write %s: %s\n", o.out, jb_strerror(rc));
 		goto out;

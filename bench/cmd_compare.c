@@ -35,6 +35,7 @@
 #include "oci_bundle.h"
 #include "plot.h"
 #include "results.h"
+#include "run_options.h"
 #include "runner.h"
 #include "stats.h"
 
@@ -44,72 +45,35 @@
 static void
 compare_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: joulebench compare [OPTIONS]\n\n"
-		"Run one workload under each driver on the same core and report, for every driver\n"
-		"after the first, the energy and time per warm invocation and per cold start\n"
-		"relative to the first, with bootstrap 95%% confidence intervals.\n\n"
-		"      --drivers A,B,...  the baseline then the isolations, 2 to 6 (default:\n"
-		"                         pinned,container); variants: container:RUNTIME (runc,\n"
-		"                         crun, runsc = gVisor), microvm:ACCEL (kvm, tcg, auto),\n"
-		"                         microvm:firecracker (Firecracker instead of QEMU)\n"
-		"  -w, --workload NAME    one workload (default: matmul)\n"
-		"  -s, --size SIZE        test, small or large (default: small)\n"
-		"  -m, --meter NAME       a meter, or 'auto' (default: auto)\n"
-		"      --core N           the core all run on (default: the last usable one)\n"
-		"      --memory-mb M      container and microVM memory; quota = M / 1769 vCPU\n"
-		"                         (default: 1769)\n"
-		"      --platform P       gVisor platform for container:runsc (default: runsc's)\n"
-		"      --accel A          microvm accelerator without a variant (default: auto)\n"
-		"  -r, --runs N           metered windows per driver (default: 10)\n"
-		"      --cold N           cold starts per driver, each measured (default: 3)\n"
-		"      --warmup N         warm invocations before the windows (default: 3)\n"
-		"      --min-window-s S   shortest window (default: the meter's)\n"
-		"      --idle-s S         idle baseline before and after each run (default: 2)\n"
-		"      --seed N           input seed and bootstrap seed (default: 42)\n"
-		"      --bootstrap N      bootstrap resamples (default: 2000)\n"
-		"      --fn PATH          the joulebench-fn function runner\n"
-		"  -o, --output PREFIX    PREFIX-<driver>.csv per driver, PREFIX-server-<isolation>.csv\n"
-		"                         for overhead --server-csv, PREFIX-ladder.{dat,png,svg}\n"
-		"                         (default: runs/compare-<time>)\n"
-		"      --force            overwrite them\n"
-		"  -q, --quiet            no context lines on stderr\n"
-		"  -h, --help             this text\n\n"
-		"Exit: 0 ok, 1 a run failed, 2 bad usage, 77 a driver or meter is not available.\n");
+	fputs("usage: joulebench compare [OPTIONS]\n\n"
+	      "Run one workload under each driver on the same core and report, for every driver\n"
+	      "after the first, the energy and time per warm invocation and per cold start\n"
+	      "relative to the first, with bootstrap 95% confidence intervals.\n\n"
+	      "      --drivers A,B,...  the baseline then the isolations, 2 to 6 (default:\n"
+	      "                         pinned,container); variants: container:RUNTIME (runc,\n"
+	      "                         crun, runsc = gVisor), microvm:ACCEL (kvm, tcg, auto),\n"
+	      "                         microvm:firecracker (Firecracker instead of QEMU)\n"
+	      "      --core N           the core all run on (default: the last usable one)\n"
+	      "      --bootstrap N      bootstrap resamples (default: 2000)\n", f);
+	run_opts_usage(f, RUN_OPT_COMPARE);
+	fputs("\nExit: 0 ok, 1 a run failed, 2 bad usage, 77 a driver or meter is not available.\n",
+	      f);
 }
 
-enum { OPT_DRIVERS = 256, OPT_CORE, OPT_MEMORY, OPT_WARMUP, OPT_MIN_WINDOW, OPT_IDLE, OPT_SEED,
-       OPT_BOOT, OPT_FN, OPT_FORCE, OPT_COLD, OPT_PLATFORM, OPT_ACCEL };
+/* compare's own options; the rest are run's (run_options.c). */
+enum { OPT_DRIVERS = RUN_OPT_OWN_FIRST, OPT_CORE, OPT_BOOT };
 
-static const struct option compare_options[] = {
+static const struct option compare_own_options[] = {
 	{ "drivers", required_argument, NULL, OPT_DRIVERS },
-	{ "workload", required_argument, NULL, 'w' },
-	{ "size", required_argument, NULL, 's' },
-	{ "meter", required_argument, NULL, 'm' },
 	{ "core", required_argument, NULL, OPT_CORE },
-	{ "memory-mb", required_argument, NULL, OPT_MEMORY },
-	{ "platform", required_argument, NULL, OPT_PLATFORM },
-	{ "accel", required_argument, NULL, OPT_ACCEL },
-	{ "runs", required_argument, NULL, 'r' },
-	{ "cold", required_argument, NULL, OPT_COLD },
-	{ "warmup", required_argument, NULL, OPT_WARMUP },
-	{ "min-window-s", required_argument, NULL, OPT_MIN_WINDOW },
-	{ "idle-s", required_argument, NULL, OPT_IDLE },
-	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "bootstrap", required_argument, NULL, OPT_BOOT },
-	{ "fn", required_argument, NULL, OPT_FN },
-	{ "output", required_argument, NULL, 'o' },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 static int
 bad(const char *opt, const char *val, const char *want)
 {
-	fprintf(stderr, "joulebench compare: bad value '%s' for %s: %s\n", val, opt, want);
-	return CLI_EXIT_USAGE;
+	return run_opts_bad("compare", opt, val, want);
 }
 
 /* One rung of the ladder: a driver with its variant, its run, its cold starts. */
@@ -396,106 +360,89 @@ print_ratios(struct rung *a, struct rung *b, const char *wl, unsigned boot, uint
 		       "the real one: its figures are not that VMM's\n", b->label);
 }
 
+/* Parse compare's options: its own into the arguments, run's into @base and @o. Return 0,
+ * or an exit code (CLI_EXIT_OK with *help set after --help). */
+static int
+compare_parse(int argc, char **argv, struct proto_config *base, struct run_opts *o,
+	      const char **drivers, int *core, unsigned *boot, int *help)
+{
+	struct option table[64];
+	char shortopts[64];
+	unsigned long long u;
+	int c, code;
+
+	*help = 0;
+	optind = 1;
+	opterr = 0;
+	if (run_opts_table(RUN_OPT_COMPARE, compare_own_options, NULL, table, 64, shortopts,
+			   sizeof(shortopts)))
+		return CLI_EXIT_FAILED;
+	while ((c = getopt_long(argc, argv, shortopts, table, NULL)) != -1) {
+		switch (c) {
+		case OPT_DRIVERS: *drivers = optarg; continue;
+		case OPT_CORE:
+			if (cli_parse_uint(optarg, DRIVER_CORES_MAX - 1, &u))
+				return bad("--core", optarg, "a core number");
+			*core = (int)u;
+			continue;
+		case OPT_BOOT:
+			if (cli_parse_uint(optarg, 1000000, &u) || u < 100)
+				return bad("--bootstrap", optarg, "resamples from 100 to 1000000");
+			*boot = (unsigned)u;
+			continue;
+		case 'h': compare_usage(stdout); *help = 1; return CLI_EXIT_OK;
+		case ':':
+			fprintf(stderr, "joulebench compare: %s needs a value\n", argv[optind - 1]);
+			return CLI_EXIT_USAGE;
+		}
+		code = run_opts_apply("compare", c, optarg, base, o);
+		if (code > 0)
+			return code;
+		if (code < 0) {
+			fprintf(stderr, "joulebench compare: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "joulebench compare: unexpected argument '%s'\n", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if (base->n_workloads != 1)
+		return bad("--workload", "(a list)", "compare runs one workload");
+	if (!base->cold)
+		return bad("--cold", "0", "compare measures cold starts: 1 or more");
+	return 0;
+}
+
 int
 cmd_compare(int argc, char **argv)
 {
-	struct proto_config base = {
-		.size = WORKLOAD_SIZE_SMALL, .seed = 42, .runs = 10, .warmup = 3, .cold = 3,
-		.idle_s = 2.0, .concurrency = 1,
-	};
-	const char *drivers = "pinned,container", *wl = "matmul", *meter_name = NULL, *fn = NULL;
-	const char *platform = NULL, *accel = NULL;
+	struct proto_config base;
+	struct run_opts o;
+	const char *drivers = "pinned,container", *wl, *platform, *accel;
 	char prefix[3800] = "", why[1024], list[256], *tok, *save = NULL;
 	struct rung *r = calloc(RUNGS_MAX, sizeof(*r));
 	unsigned boot = BOOT_DEFAULT;
-	unsigned long long u;
-	int core = -1, c, code = 0, i, n = 0, prc, quiet = 0;
+	int core = -1, code = 0, i, n = 0, prc, quiet, help;
 
 	if (!r) {
 		fprintf(stderr, "joulebench compare: out of memory\n");
 		return CLI_EXIT_FAILED;
 	}
-	base.ctx.sysfs_root = "/sys";
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:s:m:r:o:qh", compare_options, NULL)) != -1) {
-		switch (c) {
-		case OPT_DRIVERS: drivers = optarg; break;
-		case 'w': wl = optarg; break;
-		case 's':
-			if (workload_size_parse(optarg, &base.size))
-				code = bad("--size", optarg, "test, small or large");
-			break;
-		case 'm': meter_name = optarg; break;
-		case OPT_CORE:
-			if (cli_parse_uint(optarg, DRIVER_CORES_MAX - 1, &u))
-				code = bad("--core", optarg, "a core number");
-			core = (int)u;
-			break;
-		case OPT_MEMORY:
-			if (cli_parse_uint(optarg, 10240, &u) || u < 128)
-				code = bad("--memory-mb", optarg, "megabytes from 128 to 10240");
-			base.driver_cfg.memory_mb = u;
-			break;
-		case OPT_PLATFORM: platform = optarg; break;
-		case OPT_ACCEL:
-			if (strcmp(optarg, "kvm") && strcmp(optarg, "tcg") && strcmp(optarg, "auto"))
-				code = bad("--accel", optarg, "kvm, tcg or auto");
-			accel = optarg;
-			break;
-		case 'r':
-			if (cli_parse_uint(optarg, 1000000, &u) || !u)
-				code = bad("--runs", optarg, "a count from 1 to 1000000");
-			base.runs = (unsigned)u;
-			break;
-		case OPT_COLD:
-			if (cli_parse_uint(optarg, 1000, &u) || !u)
-				code = bad("--cold", optarg, "a count from 1 to 1000");
-			base.cold = (unsigned)u;
-			break;
-		case OPT_WARMUP:
-			if (cli_parse_uint(optarg, 1000000, &u))
-				code = bad("--warmup", optarg, "a count from 0 to 1000000");
-			base.warmup = (unsigned)u;
-			break;
-		case OPT_MIN_WINDOW:
-			if (cli_parse_double(optarg, 0, 3600, &base.min_window_s))
-				code = bad("--min-window-s", optarg, "seconds from 0 to 3600");
-			break;
-		case OPT_IDLE:
-			if (cli_parse_double(optarg, 0.01, 3600, &base.idle_s))
-				code = bad("--idle-s", optarg, "seconds from 0.01 to 3600");
-			break;
-		case OPT_SEED:
-			if (cli_parse_uint(optarg, UINT64_MAX, &u))
-				code = bad("--seed", optarg, "a non-negative integer");
-			base.seed = u;
-			break;
-		case OPT_BOOT:
-			if (cli_parse_uint(optarg, 1000000, &u) || u < 100)
-				code = bad("--bootstrap", optarg, "resamples from 100 to 1000000");
-			boot = (unsigned)u;
-			break;
-		case OPT_FN: fn = optarg; break;
-		case 'o': snprintf(prefix, sizeof(prefix), "%.*s", (int)sizeof(prefix) - 1, optarg); break;
-		case OPT_FORCE: base.overwrite = 1; break;
-		case 'q': quiet = 1; break;
-		case 'h': compare_usage(stdout); free(r); return CLI_EXIT_OK;
-		case ':':
-			fprintf(stderr, "joulebench compare: %s needs a value\n", argv[optind - 1]);
-			code = CLI_EXIT_USAGE;
-			break;
-		default:
-			fprintf(stderr, "joulebench compare: unknown option '%s' (see --help)\n",
-				argv[optind - 1]);
-			code = CLI_EXIT_USAGE;
-		}
-		if (code)
-			goto out;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "joulebench compare: unexpected argument '%s'\n", argv[optind]);
-		code = CLI_EXIT_USAGE;
+	run_opts_defaults(&base, &o, NULL);
+	base.cold = 3;
+	(void)run_opts_workloads("compare", &base, "matmul");
+	code = compare_parse(argc, argv, &base, &o, &drivers, &core, &boot, &help);
+	if (code || help)
+		goto out;
+	wl = base.workload[0]->name;
+	platform = base.driver_cfg.platform;
+	accel = base.driver_cfg.accel;
+	quiet = o.quiet;
+	if (o.out[0] &&
+	    snprintf(prefix, sizeof(prefix), "%s", o.out) >= (int)sizeof(prefix) - 100) {
+		code = bad("--output", o.out, "too long");
 		goto out;
 	}
 	snprintf(list, sizeof(list), "%s", drivers);
@@ -509,14 +456,6 @@ cmd_compare(int argc, char **argv)
 	}
 	if (n < 2) {
 		code = bad("--drivers", drivers, "two or more drivers, such as pinned,container");
-		goto out;
-	}
-	base.workload[0] = workload_find(wl);
-	base.n_workloads = 1;
-	if (!base.workload[0]) {
-		fprintf(stderr, "joulebench compare: unknown workload '%s' (see joulebench list "
-				"workloads)\n", wl);
-		code = CLI_EXIT_USAGE;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -538,13 +477,13 @@ cmd_compare(int argc, char **argv)
 		}
 	}
 	unsetenv("JOULEBENCH_RUNTIME");
-	base.driver_cfg.fn_path = cli_fn_path(fn);
+	base.driver_cfg.fn_path = cli_fn_path(o.fn);
 	if (!base.driver_cfg.fn_path) {
 		fprintf(stderr, "joulebench compare: cannot find joulebench-fn; give it with --fn\n");
 		code = CLI_EXIT_USAGE;
 		goto out;
 	}
-	base.meter = cli_meter_pick_live(meter_name, &base.ctx, base.domains, base.driver_cfg.cores,
+	base.meter = cli_meter_pick_live(o.meter_name, &base.ctx, base.domains, base.driver_cfg.cores,
 					 base.driver_cfg.n_cores, quiet, &code);
 	if (!base.meter)
 		goto out;
@@ -552,7 +491,8 @@ cmd_compare(int argc, char **argv)
 		core = last_core();
 	base.driver_cfg.cores = &core;
 	base.driver_cfg.n_cores = 1;
-	base.driver_cfg.timeout_ns = 60000000000ull;
+	base.driver_cfg.timeout_ns = (uint64_t)(o.timeout_s * 1e9);
+	base.driver_cfg.sysfs_root = base.ctx.sysfs_root;
 	if (!prefix[0]) {
 		char stamp[32];
 		time_t now = time(NULL);
@@ -574,7 +514,11 @@ cmd_compare(int argc, char **argv)
 		int rc, j;
 
 		rung_config(&r[i], &cfg, platform, accel);
-		snprintf(r[i].out, sizeof(r[i].out), "%s-%s.csv", prefix, r[i].spec);
+		/* A driver given twice (pinned,pinned: the A/A noise floor) gets its own file. */
+		for (j = 0; j < i && strcmp(r[j].spec, r[i].spec); j++)
+			;
+		snprintf(r[i].out, sizeof(r[i].out), j < i ? "%s-%s-%d.csv" : "%s-%s.csv", prefix,
+			 r[i].spec, i + 1);
 		for (j = (int)strlen(prefix) + 1; r[i].out[j]; j++)
 			if (r[i].out[j] == ':' || r[i].out[j] == '/')
 				r[i].out[j] = '-';
@@ -583,8 +527,7 @@ cmd_compare(int argc, char **argv)
 		if (rc) {
 			fprintf(stderr, "joulebench compare: %s: %s\n", r[i].spec,
 				err.msg[0] ? err.msg : jb_strerror(rc));
-			code = rc == -EEXIST || rc == -EINVAL ? CLI_EXIT_USAGE
-			     : (rc == -ENODEV || rc == -EACCES) ? CLI_EXIT_UNAVAILABLE : CLI_EXIT_FAILED;
+			code = runner_exit_code(&r[i].rep, rc);
 			goto out;
 		}
 		if (r[i].rep.proto.interrupted) {

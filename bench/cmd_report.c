@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "jb_file.h"
 #include "report_html.h"
 
 #define REPORT_MAX_RUNS 64
@@ -44,30 +45,32 @@ report_bad(const char *opt, const char *val)
 	return CLI_EXIT_USAGE;
 }
 
+struct report_page {
+	struct report_run *runs;
+	size_t n;
+	struct summary *pooled;
+	const struct report_opts *o;
+	struct jb_err err;
+};
+
+static int
+report_put(FILE *f, void *arg)
+{
+	struct report_page *p = arg;
+
+	return report_html_write(f, p->runs, p->n, p->pooled, p->o, &p->err);
+}
+
 static int
 report_write(const char *out, struct report_run *runs, size_t n, struct summary *pooled,
 	     const struct report_opts *o)
 {
-	struct jb_err err = { 0 };
-	char tmp[4200];
-	FILE *f;
-	int rc;
+	struct report_page page = { runs, n, pooled, o, { 0 } };
+	int rc = jb_file_replace(out, 0644, report_put, &page);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", out, (long)getpid());
-	f = fopen(tmp, "we");
-	if (!f) {
-		fprintf(stderr, "joulebench report: cannot create %s: %s\n", tmp, strerror(errno));
-		return CLI_EXIT_FAILED;
-	}
-	rc = report_html_write(f, runs, n, pooled, o, &err);
-	if (fclose(f) != 0 && !rc)
-		rc = jb_err_set(&err, -errno, "writing %s failed: %s", tmp, strerror(errno));
-	if (!rc && rename(tmp, out) != 0)
-		rc = jb_err_set(&err, -errno, "cannot rename %s to %s: %s", tmp, out,
-				strerror(errno));
 	if (rc) {
-		unlink(tmp);
-		fprintf(stderr, "joulebench report: %s\n", err.msg);
+		fprintf(stderr, "joulebench report: cannot write %s: %s\n", out,
+			page.err.msg[0] ? page.err.msg : strerror(-rc));
 		return CLI_EXIT_FAILED;
 	}
 	return CLI_EXIT_OK;

@@ -24,6 +24,7 @@
 #include "jb_clock.h"
 #include "report.h"
 #include "resume.h"
+#include "run_options.h"
 #include "runner.h"
 
 static volatile sig_atomic_t run_stop;
@@ -50,148 +51,15 @@ cli_stop_install(void)
 static void
 run_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: joulebench run [OPTIONS]\n\n"
-		"Measure joules per invocation: idle baseline, cold start(s), warmup, then metered\n"
-		"windows of warm invocations; one CSV row per invocation.\n\n"
-		"  -w, --workload LIST    comma-separated workloads, or 'all' (default: all)\n"
-		"  -s, --size SIZE        test, small or large (default: small)\n"
-		"  -d, --driver NAME      pinned or container (default: pinned)\n"
-		"  -m, --meter NAME       a meter, or 'auto' for the best usable one (default: auto)\n"
-		"      --domain LIST      energy domains to sum (default: every package; see list)\n"
-		"  -r, --runs N           metered windows per workload (default: 10)\n"
-		"      --warmup N         warm invocations before the windows (default: 3)\n"
-		"      --cold N           cold starts measured per workload (default: 1)\n"
-		"      --batch N          invocations per window (default: enough to fill the window)\n"
-		"      --min-window-s S   shortest window (default: the meter's, e.g. 1 s for model)\n"
-		"      --idle-s S         idle baseline before and after the run (default: 2)\n"
-		"      --seed N           seed of the generated inputs (default: 42)\n"
-		"      --cores LIST       pinned: cores to use, one instance per core; container: the\n"
-		"                         cpuset all containers share (default: all)\n"
-		"  -c, --concurrency N    instances running at once, workloads assigned round-robin\n"
-		"                         (default: 1)\n"
-		"      --rate R           Poisson arrivals per second over all instances, seeded by\n"
-		"                         --seed (default: closed loop, back-to-back)\n"
-		"      --keep-alive-s S   retire an instance idle for S seconds (default: never)\n"
-		"      --memory-mb M      container, microvm: memory limit; CPU quota = M / 1769 vCPU,\n"
-		"                         as on AWS Lambda (default: 1769)\n"
-		"      --runtime NAME     container: runc, crun, runsc (gVisor) or a path\n"
-		"                         (default: probed)\n"
-		"      --platform P       container with runsc: gVisor platform (ptrace, kvm, systrap,\n"
-		"                         as the installed runsc offers; default: runsc's own)\n"
-		"      --accel A          microvm: kvm, tcg or auto (default: auto, KVM probed by a\n"
-		"                         bounded boot, else TCG with a warning)\n"
-		"      --vmm V            microvm: qemu or firecracker (default: qemu)\n"
-		"      --guest-dir DIR    microvm: guest kernel (default: scripts/fetch-guest-kernel's)\n"
-		"      --exclusive        pinned: one instance on the whole machine\n"
-		"      --timeout-s S      per invocation; a slower one is a timeout row (default: 60)\n"
-		"      --profile NAME     power profile of the model meter (default: by architecture)\n"
-		"      --meter-opts K=V,...  backend options, e.g. bus=1,addr=0x40,shunt_uohm=100000\n"
-		"                         for ina219 (docs/meters.md lists each meter's)\n"
-		"      --fn PATH          the joulebench-fn function runner (default: found)\n"
-		"  -o, --output FILE      results CSV (default: runs/<run id>.csv)\n"
-		"      --force            overwrite FILE if it exists\n"
-		"      --no-plot          do not draw the figure (default: FILE minus .csv + .png/.svg)\n"
-		"      --drift-threshold-pct P  flag idle-power drift above P%% (default: 5)\n"
-		"      --resume FILE      continue the interrupted run in FILE (same options,\n"
-		"                         read from its sidecar; no row is written twice)\n"
-		"      --run-id ID        the run id of the rows (default: time, host, pid); a fleet's\n"
-		"                         nodes share one (docs/fleet.md)\n"
-		"      --hosts FILE       run on each '[user@]host[:port] [arch] [group=G]' of FILE\n"
-		"                         over ssh and gather the rows into one CSV (docs/fleet.md);\n"
-		"                         --parallel N hosts at once (default: 1)\n"
-		"  -q, --quiet            no context lines on stderr\n"
-		"  -h, --help             this text\n\n"
-		"Exit: 0 ok (failed invocations are rows), 1 run failed, 2 bad usage,\n"
-		"77 the requested meter or driver is not available here.\n");
-}
-
-enum {
-	OPT_DOMAIN = 256, OPT_WARMUP, OPT_COLD, OPT_BATCH, OPT_MIN_WINDOW, OPT_IDLE, OPT_SEED,
-	OPT_CORES, OPT_TIMEOUT, OPT_PROFILE, OPT_FN, OPT_FORCE, OPT_NO_PLOT, OPT_DRIFT,
-	OPT_RESUME, OPT_METER_OPTS, OPT_SYSFS_ROOT, OPT_RATE, OPT_KEEP_ALIVE, OPT_MEMORY,
-	OPT_RUNTIME, OPT_EXCLUSIVE, OPT_PLATFORM, OPT_ACCEL, OPT_VMM, OPT_GUEST_DIR, OPT_RUN_ID,
-};
-
-static const struct option run_options[] = {
-	{ "workload", required_argument, NULL, 'w' },
-	{ "size", required_argument, NULL, 's' },
-	{ "driver", required_argument, NULL, 'd' },
-	{ "meter", required_argument, NULL, 'm' },
-	{ "domain", required_argument, NULL, OPT_DOMAIN },
-	{ "runs", required_argument, NULL, 'r' },
-	{ "warmup", required_argument, NULL, OPT_WARMUP },
-	{ "cold", required_argument, NULL, OPT_COLD },
-	{ "batch", required_argument, NULL, OPT_BATCH },
-	{ "min-window-s", required_argument, NULL, OPT_MIN_WINDOW },
-	{ "idle-s", required_argument, NULL, OPT_IDLE },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "cores", required_argument, NULL, OPT_CORES },
-	{ "concurrency", required_argument, NULL, 'c' },
-	{ "rate", required_argument, NULL, OPT_RATE },
-	{ "keep-alive-s", required_argument, NULL, OPT_KEEP_ALIVE },
-	{ "memory-mb", required_argument, NULL, OPT_MEMORY },
-	{ "runtime", required_argument, NULL, OPT_RUNTIME },
-	{ "exclusive", no_argument, NULL, OPT_EXCLUSIVE },
-	{ "platform", required_argument, NULL, OPT_PLATFORM },
-	{ "accel", required_argument, NULL, OPT_ACCEL },
-	{ "vmm", required_argument, NULL, OPT_VMM },
-	{ "guest-dir", required_argument, NULL, OPT_GUEST_DIR },
-	{ "timeout-s", required_argument, NULL, OPT_TIMEOUT },
-	{ "profile", required_argument, NULL, OPT_PROFILE },
-	{ "fn", required_argument, NULL, OPT_FN },
-	{ "output", required_argument, NULL, 'o' },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "no-plot", no_argument, NULL, OPT_NO_PLOT },
-	{ "drift-threshold-pct", required_argument, NULL, OPT_DRIFT },
-	{ "resume", required_argument, NULL, OPT_RESUME },
-	{ "meter-opts", required_argument, NULL, OPT_METER_OPTS },
-	{ "run-id", required_argument, NULL, OPT_RUN_ID },
-	/* For tests: read hwmon and perf sysfs files under another root (not in --help). */
-	{ "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static int
-bad(const char *opt, const char *val, const char *want)
-{
-	fprintf(stderr, "joulebench run: bad value '%s' for %s: %s\n", val, opt, want);
-	return CLI_EXIT_USAGE;
-}
-
-static int
-parse_workloads(struct proto_config *cfg, const char *list)
-{
-	char buf[1024], *tok, *save = NULL;
-	size_t i;
-
-	if (!strcmp(list, "all")) {
-		for (i = 0; i < workload_count() && i < PROTO_WORKLOADS_MAX; i++)
-			cfg->workload[i] = workload_at(i);
-		cfg->n_workloads = i;
-		return 0;
-	}
-	if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf))
-		return bad("--workload", list, "too long");
-	cfg->n_workloads = 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const struct workload_desc *w = workload_find(tok);
-
-		if (!w) {
-			fprintf(stderr, "joulebench run: unknown workload '%s' (see joulebench list "
-					"workloads)\n", tok);
-			return CLI_EXIT_USAGE;
-		}
-		for (i = 0; i < cfg->n_workloads; i++)
-			if (cfg->workload[i] == w)
-				return bad("--workload", tok, "listed twice");
-		if (cfg->n_workloads == PROTO_WORKLOADS_MAX)
-			return bad("--workload", list, "too many workloads");
-		cfg->workload[cfg->n_workloads++] = w;
-	}
-	return cfg->n_workloads ? 0 : bad("--workload", list, "no workload named");
+	fputs("usage: joulebench run [OPTIONS]\n\n"
+	      "Measure joules per invocation: idle baseline, cold start(s), warmup, then metered\n"
+	      "windows of warm invocations; one CSV row per invocation.\n\n", f);
+	run_opts_usage(f, RUN_OPT_RUN);
+	fputs("      --hosts FILE       run on each '[user@]host[:port] [arch] [group=G]' of FILE\n"
+	      "                         over ssh and gather the rows into one CSV (docs/fleet.md);\n"
+	      "                         --parallel N hosts at once (default: 1)\n\n"
+	      "Exit: 0 ok (failed invocations are rows), 1 run failed, 2 bad usage,\n"
+	      "77 the requested meter or driver is not available here.\n", f);
 }
 
 static int
@@ -228,144 +96,34 @@ draw_figure(struct runner_report *rep, const char *csv, int quiet)
 	}
 }
 
-/* Options that are not part of struct proto_config. */
-struct run_opts {
-	const char *meter_name, *driver_name, *fn, *resume;
-	char out[4096];
-	int no_plot;
-	int quiet;
-	double timeout_s;
-	int cores[DRIVER_CORES_MAX];
-};
-
 /* Parse @argv into @cfg and @o. Return 0, or the exit code for bad usage (or 0 with
  * *help set after printing --help). */
 static int
 run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, int *help)
 {
-	unsigned long long u;
-	int c, code, n;
+	struct option table[64];
+	char shortopts[64];
+	int c, code;
 
 	*help = 0;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:s:d:m:r:o:c:qh", run_options, NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			if ((code = parse_workloads(cfg, optarg)))
-				return code;
-			break;
-		case 's':
-			if (workload_size_parse(optarg, &cfg->size))
-				return bad("--size", optarg, "test, small or large");
-			break;
-		case 'd': o->driver_name = optarg; break;
-		case 'm': o->meter_name = optarg; break;
-		case OPT_DOMAIN: cfg->domains = optarg; break;
-		case 'r':
-			if (cli_parse_uint(optarg, 1000000, &u) || u == 0)
-				return bad("--runs", optarg, "a count from 1 to 1000000");
-			cfg->runs = (unsigned)u;
-			break;
-		case OPT_WARMUP:
-			if (cli_parse_uint(optarg, 1000000, &u))
-				return bad("--warmup", optarg, "a count from 0 to 1000000");
-			cfg->warmup = (unsigned)u;
-			break;
-		case OPT_COLD:
-			if (cli_parse_uint(optarg, 10000, &u))
-				return bad("--cold", optarg, "a count from 0 to 10000");
-			cfg->cold = (unsigned)u;
-			break;
-		case OPT_BATCH:
-			if (cli_parse_uint(optarg, 1000000, &u) || u == 0)
-				return bad("--batch", optarg, "a count from 1 to 1000000");
-			cfg->batch = (unsigned)u;
-			break;
-		case OPT_MIN_WINDOW:
-			if (cli_parse_double(optarg, 0, 3600, &cfg->min_window_s))
-				return bad("--min-window-s", optarg, "seconds from 0 to 3600");
-			break;
-		case OPT_IDLE:
-			if (cli_parse_double(optarg, 0.01, 3600, &cfg->idle_s))
-				return bad("--idle-s", optarg, "seconds from 0.01 to 3600");
-			break;
-		case OPT_SEED:
-			if (cli_parse_uint(optarg, UINT64_MAX, &u))
-				return bad("--seed", optarg, "a non-negative integer");
-			cfg->seed = u;
-			break;
-		case OPT_CORES:
-			n = driver_cores_parse(optarg, o->cores, DRIVER_CORES_MAX);
-			if (n <= 0)
-				return bad("--cores", optarg, "a list such as 0-3,6, each core once");
-			cfg->driver_cfg.cores = o->cores;
-			cfg->driver_cfg.n_cores = (size_t)n;
-			break;
-		case 'c':
-			if (cli_parse_uint(optarg, 256, &u) || u == 0)
-				return bad("--concurrency", optarg, "a count from 1 to 256");
-			cfg->concurrency = (unsigned)u;
-			break;
-		case OPT_RATE:
-			if (cli_parse_double(optarg, 0.001, 1e6, &cfg->rate_per_s))
-				return bad("--rate", optarg, "arrivals per second from 0.001 to 1e6");
-			break;
-		case OPT_KEEP_ALIVE:
-			if (cli_parse_double(optarg, 0.001, 86400, &cfg->keep_alive_s))
-				return bad("--keep-alive-s", optarg, "seconds from 0.001 to 86400");
-			break;
-		case OPT_MEMORY:
-			/* Lambda's range: 128 MB to 10,240 MB (configuration-memory.html). */
-			if (cli_parse_uint(optarg, 10240, &u) || u < 128)
-				return bad("--memory-mb", optarg, "megabytes from 128 to 10240");
-			cfg->driver_cfg.memory_mb = u;
-			break;
-		case OPT_RUNTIME: cfg->driver_cfg.runtime = optarg; break;
-		case OPT_EXCLUSIVE: cfg->driver_cfg.exclusive = 1; break;
-		case OPT_PLATFORM: cfg->driver_cfg.platform = optarg; break;
-		case OPT_ACCEL:
-			if (strcmp(optarg, "kvm") && strcmp(optarg, "tcg") && strcmp(optarg, "auto"))
-				return bad("--accel", optarg, "kvm, tcg or auto");
-			cfg->driver_cfg.accel = optarg;
-			break;
-		case OPT_VMM:
-			if (strcmp(optarg, "qemu") && strcmp(optarg, "firecracker"))
-				return bad("--vmm", optarg, "qemu or firecracker");
-			cfg->driver_cfg.vmm = optarg;
-			break;
-		case OPT_GUEST_DIR: cfg->driver_cfg.guest_dir = optarg; break;
-		case OPT_TIMEOUT:
-			if (cli_parse_double(optarg, 0.001, 86400, &o->timeout_s))
-				return bad("--timeout-s", optarg, "seconds from 0.001 to 86400");
-			break;
-		case OPT_DRIFT:
-			if (cli_parse_double(optarg, 0.001, 1000, &cfg->drift_threshold_pct))
-				return bad("--drift-threshold-pct", optarg, "a percentage above 0");
-			break;
-		case OPT_PROFILE: cfg->ctx.profile = optarg; break;
-		case OPT_METER_OPTS: cfg->ctx.meter_opts = optarg; break;
-		case OPT_SYSFS_ROOT: cfg->ctx.sysfs_root = optarg; break;
-		case OPT_FN: o->fn = optarg; break;
-		case 'o': snprintf(o->out, sizeof(o->out), "%s", optarg); break;
-		case OPT_FORCE: cfg->overwrite = 1; break;
-		case OPT_NO_PLOT: o->no_plot = 1; break;
-		case OPT_RESUME: o->resume = optarg; break;
-		case OPT_RUN_ID: /* the runner takes a given run id from here (--resume sets it too) */
-			if (!*optarg || strlen(optarg) > 100 || optarg[strspn(optarg,
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")])
-				return bad("--run-id", optarg, "1 to 100 of A-Z a-z 0-9 . _ -");
-			cfg->resume_run_id = optarg;
-			break;
-		case 'q': o->quiet = 1; break;
-		case 'h':
+	if (run_opts_table(RUN_OPT_RUN, NULL, NULL, table, 64, shortopts, sizeof(shortopts)))
+		return CLI_EXIT_FAILED;
+	while ((c = getopt_long(argc, argv, shortopts, table, NULL)) != -1) {
+		if (c == 'h') {
 			run_usage(stdout);
 			*help = 1;
 			return 0;
-		case ':':
+		}
+		if (c == ':') {
 			fprintf(stderr, "joulebench run: %s needs a value\n", argv[optind - 1]);
 			return CLI_EXIT_USAGE;
-		default:
+		}
+		code = run_opts_apply("run", c, optarg, cfg, o);
+		if (code > 0)
+			return code;
+		if (code < 0) {
 			fprintf(stderr, "joulebench run: unknown option '%s' (see --help)\n",
 				argv[optind - 1]);
 			return CLI_EXIT_USAGE;
@@ -395,25 +153,6 @@ run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, i
 	return 0;
 }
 
-static void
-run_defaults(struct proto_config *cfg, struct run_opts *o)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	memset(o, 0, sizeof(*o));
-	cfg->size = WORKLOAD_SIZE_SMALL;
-	cfg->seed = 42;
-	cfg->runs = 10;
-	cfg->warmup = 3;
-	cfg->cold = 1;
-	cfg->idle_s = 2.0;
-	cfg->stop = &run_stop;
-	cfg->concurrency = 1;
-	cfg->ctx.sysfs_root = "/sys";
-	o->driver_name = "pinned";
-	o->timeout_s = 60;
-	(void)parse_workloads(cfg, "all");
-}
-
 /* --resume FILE: rebuild the configuration from the command line kept in FILE's sidecar,
  * and the state of each workload from FILE's rows. Only -q, --no-plot and --fn may be
  * given with it (the binaries may have moved). */
@@ -429,7 +168,7 @@ run_resume(struct proto_config *cfg, struct run_opts *o, struct resume_info *ri)
 		fprintf(stderr, "joulebench run: --resume: %s\n", err.msg);
 		return rc == -ENOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
 	}
-	run_defaults(cfg, o);
+	run_opts_defaults(cfg, o, &run_stop);
 	rc = run_parse(cfg, o, ri->n_command, ri->command, &help);
 	if (rc || help) {
 		fprintf(stderr, "joulebench run: --resume: the stored command line does not parse\n");
@@ -457,11 +196,13 @@ run_resume(struct proto_config *cfg, struct run_opts *o, struct resume_info *ri)
 	cfg->resume = ri->wl;
 	cfg->n_resume = ri->n_wl;
 	cfg->resume_all = ri->all;
+	cfg->resume_identity = &ri->id;
+	cfg->resume_allow_host_change = given_o.allow_host_change;
+	cfg->resume_host_changes = (const char (*)[RESULTS_META_HOST_CHANGE_LEN])ri->host_changes;
+	cfg->n_resume_host_changes = ri->n_host_changes;
 	/* The sidecar keeps the original command line, not this one. */
 	cfg->command = ri->command;
 	cfg->n_command = (size_t)ri->n_command;
-	if (!o->quiet)
-		fprintf(stderr, "joulebench: resuming %s: %lu row(s) kept\n", ri->run_id, ri->rows);
 	return 0;
 }
 
@@ -478,33 +219,14 @@ run_only_resume_options(int argc, char **argv)
 			continue;
 		}
 		if (!strncmp(a, "--resume=", 9) || !strncmp(a, "--fn=", 5) || !strcmp(a, "-q") ||
-		    !strcmp(a, "--quiet") || !strcmp(a, "--no-plot"))
+		    !strcmp(a, "--quiet") || !strcmp(a, "--no-plot") ||
+		    !strcmp(a, "--resume-allow-host-change"))
 			continue;
 		fprintf(stderr, "joulebench run: --resume takes the run's own options from its "
 				"sidecar; '%s' cannot be given with it\n", a);
 		return CLI_EXIT_USAGE;
 	}
 	return 0;
-}
-
-/* DESIGN §7's exit codes for a run that could not proceed, by where it stopped. */
-static int
-run_exit_code(enum proto_stage stage, int rc)
-{
-	switch (stage) {
-	case PROTO_STAGE_METER:
-		/* A meter that vanished or locked up between probe and open is still "not
-		 * available here". */
-		return CLI_EXIT_UNAVAILABLE;
-	case PROTO_STAGE_DOMAINS:
-	case PROTO_STAGE_OUTPUT:
-		return CLI_EXIT_USAGE;
-	case PROTO_STAGE_DRIVER:
-		return (rc == -EINVAL || rc == -ENOENT) ? CLI_EXIT_USAGE : CLI_EXIT_UNAVAILABLE;
-	case PROTO_STAGE_RUN:
-	default:
-		return CLI_EXIT_FAILED;
-	}
 }
 
 /* Under the summary of a microvm run under TCG (the sidecar says which accelerator ran):
@@ -546,12 +268,16 @@ cmd_run(int argc, char **argv)
 	/* job.sh sets JOULEBENCH_STOPPED for a signal before it started us (docs/fleet.md). */
 	if (*cli_stop_install() == 0 && getenv("JOULEBENCH_STOPPED"))
 		run_stop = 1;
-	run_defaults(&cfg, &o);
+	run_opts_defaults(&cfg, &o, &run_stop);
 	code = run_parse(&cfg, &o, argc, argv, &help);
 	if (code || help)
 		return code;
 	cfg.command = argv;
 	cfg.n_command = (size_t)argc;
+	if (o.allow_host_change && !o.resume) {
+		fprintf(stderr, "joulebench run: --resume-allow-host-change goes with --resume\n");
+		return CLI_EXIT_USAGE;
+	}
 	if (o.resume) {
 		code = run_only_resume_options(argc, argv);
 		if (!code)
@@ -568,7 +294,8 @@ cmd_run(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	if (cfg.driver_cfg.runtime && strcmp(cfg.driver->name, "container"))
-		return bad("--runtime", cfg.driver_cfg.runtime, "only the container driver has one");
+		return run_opts_bad("run", "--runtime", cfg.driver_cfg.runtime,
+				    "only the container driver has one");
 	if ((cfg.driver_cfg.accel || cfg.driver_cfg.vmm || cfg.driver_cfg.guest_dir) &&
 	    strcmp(cfg.driver->name, "microvm")) {
 		fprintf(stderr, "joulebench run: --accel, --vmm and --guest-dir are the microvm "
@@ -619,7 +346,7 @@ cmd_run(int argc, char **argv)
 	resume_info_fini(&ri);
 	if (code) {
 		fprintf(stderr, "joulebench run: %s\n", err.msg[0] ? err.msg : jb_strerror(code));
-		code = run_exit_code(rep.proto.stage, code);
+		code = runner_exit_code(&rep, code);
 		if (rep.proto.rows)
 			fprintf(stderr, "joulebench run: %lu completed row(s) kept in %s\n",
 				rep.proto.rows, o.out);

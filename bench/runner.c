@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "runner.h"
 
 struct runner_sink {
@@ -71,4 +72,25 @@ void
 runner_report_fini(struct runner_report *rep)
 {
 	summary_fini(&rep->summary);
+}
+
+/* DESIGN §7's exit codes for a run that could not proceed, by where it stopped. */
+int
+runner_exit_code(const struct runner_report *rep, int rc)
+{
+	switch (rep->proto.stage) {
+	case PROTO_STAGE_METER:
+		/* A meter that vanished or locked up between probe and open is still "not
+		 * available here". */
+		return CLI_EXIT_UNAVAILABLE;
+	case PROTO_STAGE_DOMAINS:
+	case PROTO_STAGE_RESUME:
+	case PROTO_STAGE_OUTPUT:
+		return CLI_EXIT_USAGE;
+	case PROTO_STAGE_DRIVER:
+		return (rc == -EINVAL || rc == -ENOENT) ? CLI_EXIT_USAGE : CLI_EXIT_UNAVAILABLE;
+	case PROTO_STAGE_RUN:
+	default:
+		return CLI_EXIT_FAILED;
+	}
 }

@@ -30,4 +30,9 @@ int runner_run(const struct proto_config *cfg, int quiet, struct runner_report *
 
 void runner_report_fini(struct runner_report *rep);
 
+/** runner_exit_code() - DESIGN §7's exit code for runner_run()'s error @rc, by the stage
+ * where the run stopped (rep->proto.stage): 77 meter, 2 domains or output, 2 or 77 driver,
+ * else 1. */
+int runner_exit_code(const struct runner_report *rep, int rc);
+
 #endif

@@ -139,12 +139,18 @@ pinned_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 	return 0;
 }
 
-/* In the child, before exec: bind to one core and read the binding back. */
+/* In the child, before exec: its own process group, so that a terminal's Ctrl-C (SIGINT
+ * to the foreground group) reaches only the harness, which finishes the window and stops
+ * the runners itself (as the container and microvm drivers do); then bind to one core and
+ * read the binding back. */
 static int
 pinned_bind(void *arg)
 {
 	int core = *(int *)arg;
 	cpu_set_t set, got;
+
+	if (setpgid(0, 0) != 0)
+		return errno;
 
 	CPU_ZERO(&set);
 	CPU_SET(core, &set);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The boot protocol (boot.h). Each command runs as `sh -c` in a process group
+ * The boot protocol (boot.h). Each command runs as `sh -c` (or, in its argv form, as the
+ * program itself, found on PATH, with no shell) in a process group
  * of its own (a timeout or a stop kills what it started too, such as an ssh), with the
  * stop signals, which the caller keeps blocked, collected by sigtimedwait while it waits.
  * A boot is metered from the meter read just before --power-on to the one just after the
@@ -51,18 +52,19 @@ boot_say(const struct boot_state *s, int error, const char *fmt, ...)
 	fn(s->o->events.arg, line);
 }
 
-/* Run `sh -c CMD` in its own process group (so a timeout kills what it started too, such
- * as an ssh), stdin from /dev/null, its stdout on our stderr: data stays off stdout.
+/* Run `sh -c CMD`, or CMD's argv without a shell, in its own process group (so a timeout
+ * kills what it started too, such as an ssh), stdin from /dev/null, its stdout on our
+ * stderr: data stays off stdout. A program that cannot be started exits 127, as sh says.
  * Wait until it exits, @deadline_ns (CLOCK_MONOTONIC) passes, or a stop signal comes.
  * Return: the exit status (0-255, 128+N for a signal), -ETIMEDOUT, -EINTR (stopped), or
  * -errno when it could not start. */
 static int
-sh_run(struct boot_state *s, const char *cmd, uint64_t deadline_ns)
+sh_run(struct boot_state *s, const struct boot_cmd *cmd, uint64_t deadline_ns)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none;
-	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
+	char *sh_argv[] = { "sh", "-c", (char *)cmd->text, NULL };
 	pid_t pid;
 	int rc, st;
 
@@ -76,9 +78,12 @@ sh_run(struct boot_state *s, const char *cmd, uint64_t deadline_ns)
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &s->stop_set);
-	rc = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ);
+	rc = cmd->argv ? posix_spawnp(&pid, cmd->argv[0], &fa, &at, cmd->argv, environ)
+		       : posix_spawn(&pid, "/bin/sh", &fa, &at, sh_argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
+	if (rc && cmd->argv)
+		return 127; /* not found or not executable: what sh -c would have said */
 	if (rc)
 		return -rc;
 	for (;;) {
@@ -118,13 +123,13 @@ nap(struct boot_state *s, uint64_t ns)
 }
 
 int
-boot_energy_power(struct boot_state *s, const char *what, const char *cmd)
+boot_energy_power(struct boot_state *s, const char *what, const struct boot_cmd *cmd)
 {
 	/* A power switch that hangs for longer than a boot may take is broken. */
 	int rc = sh_run(s, cmd, jb_clock_mono_ns() + (uint64_t)(s->o->timeout_s * 1e9));
 
 	if (rc && rc != -EINTR)
-		boot_say(s, 1, "%s command '%s' %s %d", what, cmd, rc < 0 ? "failed:" : "exited",
+		boot_say(s, 1, "%s command %s %s %d", what, cmd->text, rc < 0 ? "failed:" : "exited",
 			 rc < 0 ? -rc : rc);
 	return rc;
 }
@@ -134,7 +139,7 @@ int
 boot_energy_power_off(struct boot_state *s)
 {
 	struct meter_sample a, b;
-	int rc = boot_energy_power(s, "--power-off", s->o->off);
+	int rc = boot_energy_power(s, "--power-off", &s->o->off);
 
 	if (rc)
 		return rc == -EINTR ? rc : -EIO;
@@ -217,7 +222,7 @@ boot_energy_boot_one(struct boot_state *s, unsigned i)
 	window_begin(&w, &s->m, 0);
 	t0 = w.first.t_ns; /* stamped even when the read failed */
 	deadline = t0 + (uint64_t)(o->timeout_s * 1e9);
-	rc = boot_energy_power(s, "--power-on", o->on);
+	rc = boot_energy_power(s, "--power-on", &o->on);
 	if (rc == -EINTR)
 		return rc;
 	if (rc) {
@@ -229,7 +234,7 @@ boot_energy_boot_one(struct boot_state *s, unsigned i)
 		prev_try = tries ? this_try : t0;
 		this_try = jb_clock_mono_ns();
 		tries++;
-		rc = sh_run(s, o->ready, deadline);
+		rc = sh_run(s, &o->ready, deadline);
 		if (rc == 0 || rc == -EINTR || rc == -ETIMEDOUT || rc == -ENOENT)
 			break;
 		next = this_try + (uint64_t)(o->poll_s * 1e9);
@@ -312,6 +317,21 @@ boot_energy_medians(struct boot_state *s, double *boot_j, double *boot_s)
 	*boot_s = median(s->boot_s, s->n_ok);
 }
 
+/* A command in the sidecar: a shell line as a string, an argv as an array of strings. */
+static json_object *
+meta_cmd(const struct boot_cmd *c)
+{
+	json_object *a;
+	size_t i;
+
+	if (!c->argv)
+		return json_object_new_string(c->text);
+	a = json_object_new_array();
+	for (i = 0; c->argv[i]; i++)
+		json_object_array_add(a, json_object_new_string(c->argv[i]));
+	return a;
+}
+
 int
 boot_energy_meta_write(struct boot_state *s, char *const *command, size_t n_command,
 		       const char *ended, char *json_path, size_t len, struct jb_err *err)
@@ -343,9 +363,9 @@ boot_energy_meta_write(struct boot_state *s, char *const *command, size_t n_comm
 			       json_object_new_int64((int64_t)s->m.info.update_interval_ns));
 	json_object_object_add(o, "meter", m);
 	p = json_object_new_object();
-	json_object_object_add(p, "power_on", json_object_new_string(s->o->on));
-	json_object_object_add(p, "power_off", json_object_new_string(s->o->off));
-	json_object_object_add(p, "ready", json_object_new_string(s->o->ready));
+	json_object_object_add(p, "power_on", meta_cmd(&s->o->on));
+	json_object_object_add(p, "power_off", meta_cmd(&s->o->off));
+	json_object_object_add(p, "ready", meta_cmd(&s->o->ready));
 	json_object_object_add(p, "runs", json_object_new_int((int)s->o->runs));
 	json_object_object_add(p, "poll_s", json_object_new_double(s->o->poll_s));
 	json_object_object_add(p, "timeout_s", json_object_new_double(s->o->timeout_s));

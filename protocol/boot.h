@@ -23,9 +23,19 @@ struct boot_events {
 	void (*error)(void *arg, const char *line);  /* a command or write that failed */
 };
 
+/* A command of the user's, in one of two forms: a shell command line, run by
+ * `/bin/sh -c` (--power-on CMD), or an argument vector run as it is, with no shell
+ * (--power-on-argv '["relayctl","on","3"]'), so nothing in it is split, expanded or
+ * quoted. */
+struct boot_cmd {
+	const char *text;  /* as the user wrote it (the line or the JSON array): messages */
+	char **argv;       /* NULL-terminated; NULL: @text is a shell command line */
+};
+
 /* What the caller asks for (cmd_boot_energy.c fills it); durations in seconds. */
 struct boot_opts {
-	const char *on, *off, *ready, *meter, *domains, *out, *board;
+	struct boot_cmd on, off, ready;
+	const char *meter, *domains, *out, *board;
 	double poll_s, timeout_s, off_s;
 	unsigned runs;
 	int force, append;
@@ -48,7 +58,7 @@ struct boot_state {
 
 /** boot_energy_power() - run the power command @cmd (@what names it in messages), at most
  * --timeout-s. Return: its exit status, -ETIMEDOUT, -EINTR (a stop signal), or -errno. */
-int boot_energy_power(struct boot_state *s, const char *what, const char *cmd);
+int boot_energy_power(struct boot_state *s, const char *what, const struct boot_cmd *cmd);
 
 /** boot_energy_power_off() - switch the board off and wait --off-s, metering the switched-
  * off board meanwhile. Return: 0, -EINTR, or -EIO when the command failed. */

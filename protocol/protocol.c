@@ -6,6 +6,8 @@
  * the file and write the final sidecar, which says why the run ended even after a write
  * error.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "jb_clock.h"
+#include "resume.h"
 #include "session.h"
 
 static void
@@ -115,6 +118,38 @@ run_measured(struct session *s, struct jb_err *err)
 	return rc;
 }
 
+/* --resume: refuse to add to a run measured with anything else (resume.h). */
+static int
+resume_check(struct session *s, struct jb_err *err)
+{
+	const struct proto_config *cfg = s->cfg;
+	struct results_meta_identity now = { 0 };
+	struct driver_info info = { 0 };
+	int rc;
+
+	s->rep->stage = PROTO_STAGE_RESUME;
+	if (cfg->driver->describe)
+		cfg->driver->describe(s->drv, &info);
+	snprintf(now.host, sizeof(now.host), "%s", s->host.host);
+	snprintf(now.meter, sizeof(now.meter), "%s", cfg->meter->name);
+	snprintf(now.domains, sizeof(now.domains), "%s", s->meter.selection);
+	snprintf(now.driver, sizeof(now.driver), "%s", cfg->driver->name);
+	snprintf(now.runtime, sizeof(now.runtime), "%s", info.runtime);
+	snprintf(now.runtime_path, sizeof(now.runtime_path), "%s",
+		 info.runtime[0] ? info.runtime_path : "");
+	snprintf(now.fn_path, sizeof(now.fn_path), "%s", cfg->driver_cfg.fn_path);
+	snprintf(now.version, sizeof(now.version), "%s (git %s)", JB_VERSION, JB_GIT_REVISION);
+	rc = resume_identity_check(cfg->resume_identity, &now, cfg->resume_allow_host_change, err);
+	if (rc != 1)
+		return rc;
+	snprintf(s->host_change, sizeof(s->host_change), "%.280s -> %.280s",
+		 cfg->resume_identity->host, now.host);
+	session_notice(s, "warning: continuing on host %s the run begun on %s "
+		       "(--resume-allow-host-change; the sidecar's host_changes records it)",
+		       now.host, cfg->resume_identity->host);
+	return 0;
+}
+
 static int
 open_all(struct session *s, struct jb_err *err)
 {
@@ -141,6 +176,8 @@ open_all(struct session *s, struct jb_err *err)
 		return rc;
 	}
 	if ((rc = sched_colocate_check(s, err)))
+		return rc;
+	if (cfg->resume_identity && (rc = resume_check(s, err)))
 		return rc;
 	rep->stage = PROTO_STAGE_OUTPUT;
 	rc = cfg->resume_mode ? results_writer_open_append(cfg->out_path, &s->w, err)

@@ -88,6 +88,13 @@ struct proto_config {
 	/* The same over the whole file, for co-located runs, whose windows and invocation
 	 * indices are numbered across workloads. */
 	struct proto_resume resume_all;
+	/* What the run measured with so far (its sidecar): a resume with any other host,
+	 * meter, domains, driver, runtime or binary is refused (PROTO_STAGE_RESUME), except a
+	 * host change when resume_allow_host_change; earlier changes, "from -> to". */
+	const struct results_meta_identity *resume_identity;
+	int resume_allow_host_change;
+	const char (*resume_host_changes)[RESULTS_META_HOST_CHANGE_LEN];
+	size_t n_resume_host_changes;
 	struct proto_events events;
 };
 
@@ -96,6 +103,7 @@ enum proto_stage {
 	PROTO_STAGE_METER,        /* opening the meter: absent or unreadable here */
 	PROTO_STAGE_DOMAINS,      /* --domain names no domain, or overlapping ones */
 	PROTO_STAGE_DRIVER,       /* preparing the driver */
+	PROTO_STAGE_RESUME,       /* --resume with another host, meter, driver or binary */
 	PROTO_STAGE_OUTPUT,       /* creating the results file */
 	PROTO_STAGE_RUN,          /* during the run: rows so far are kept */
 };

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +127,10 @@ load_sidecar(const char *path, struct resume_info *ri, struct jb_err *err)
 	for (i = 0; i < m.argc; i++)
 		ri->command[i] = m.argv[i];
 	ri->n_command = m.argc;
+	ri->id = m.id;
+	_Static_assert(RESULTS_META_RESUMES_MAX <= PROTO_RESUMES_MAX, "host changes");
+	memcpy(ri->host_changes, m.host_changes, sizeof(m.host_changes));
+	ri->n_host_changes = m.n_host_changes;
 	return 0;
 }
 
@@ -152,4 +157,40 @@ resume_info_fini(struct resume_info *ri)
 	for (i = 0; i < ri->n_command; i++)
 		free(ri->command[i]);
 	ri->n_command = 0;
+}
+
+int
+resume_identity_check(const struct results_meta_identity *was,
+		      const struct results_meta_identity *now, int allow_host,
+		      struct jb_err *err)
+{
+	static const struct {
+		const char *what;
+		size_t off;
+	} field[] = {
+		{ "meter", offsetof(struct results_meta_identity, meter) },
+		{ "domains", offsetof(struct results_meta_identity, domains) },
+		{ "driver", offsetof(struct results_meta_identity, driver) },
+		{ "runtime", offsetof(struct results_meta_identity, runtime) },
+		{ "runtime binary", offsetof(struct results_meta_identity, runtime_path) },
+		{ "function runner (--fn)", offsetof(struct results_meta_identity, fn_path) },
+		{ "joulebench version", offsetof(struct results_meta_identity, version) },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(field) / sizeof(field[0]); i++) {
+		const char *a = (const char *)was + field[i].off, *b = (const char *)now + field[i].off;
+
+		if (strcmp(a, b))
+			return jb_err_set(err, -EINVAL, "--resume: the run measured with %s '%s'; "
+					  "this one would use '%s': refused (one file, one setup)",
+					  field[i].what, a, b);
+	}
+	if (!strcmp(was->host, now->host))
+		return 0;
+	if (allow_host)
+		return 1;
+	return jb_err_set(err, -EINVAL, "--resume: the run began on host '%s'; this is host '%s': "
+			  "refused (give --resume-allow-host-change to continue it here on purpose)",
+			  was->host, now->host);
 }

@@ -24,6 +24,10 @@ struct resume_info {
 	size_t n_wl;
 	struct proto_resume all; /* over every workload: windows, next rep and invocation */
 	unsigned long rows;
+	/* What the run measured with, and its deliberate changes of host so far. */
+	struct results_meta_identity id;
+	char host_changes[PROTO_RESUMES_MAX][RESULTS_META_HOST_CHANGE_LEN];
+	size_t n_host_changes;
 };
 
 /**
@@ -34,5 +38,16 @@ struct resume_info {
 int resume_load(const char *path, struct resume_info *ri, struct jb_err *err);
 
 void resume_info_fini(struct resume_info *ri);
+
+/**
+ * resume_identity_check() - compare what a resumed run would measure with (@now) to what
+ * the run measured with so far (@was): host, meter, domains, driver, runtime and
+ * binaries. A different host is allowed when @allow_host (a fleet's deliberate move).
+ * Return: 0 the same; 1 only the host differs and @allow_host; -EINVAL with one line
+ * naming the first difference in @err.
+ */
+int resume_identity_check(const struct results_meta_identity *was,
+			  const struct results_meta_identity *now, int allow_host,
+			  struct jb_err *err);
 
 #endif

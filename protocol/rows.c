@@ -55,14 +55,16 @@ void
 rows_shares_check(struct window *w, const struct rows_policy *policy,
 		  const struct rows_batch *b, size_t n_batch)
 {
-	size_t i, j, missing = 0, total = 0;
+	size_t i, j, missing = 0, total = 0, teardowns = 0;
 
 	if (policy->by != ROWS_SPLIT_CPU)
 		return;
 	for (i = 0; i < n_batch; i++)
 		for (j = 0; j < b[i].n; j++) {
-			if (b[i].rec[j].kind == ROWS_TEARDOWN)
+			if (b[i].rec[j].kind == ROWS_TEARDOWN) {
+				teardowns++;
 				continue;
+			}
 			total++;
 			missing += !b[i].rec[j].cpu_ok;
 		}
@@ -70,6 +72,12 @@ rows_shares_check(struct window *w, const struct rows_policy *policy,
 		window_flag(w, "%zu of %zu request(s) in this window have no CPU time: their "
 			       "energy share is unknown, so the others' shares are too", missing,
 			    total);
+	/* A keep-alive retirement's work (the runtime's delete, cgroup and bundle removal)
+	 * is not in any instance's CPU time, so it has no share; its energy is in the window
+	 * and would go to the invocations unseen (issue 23). */
+	if (teardowns)
+		window_flag(w, "%zu teardown(s) in this window have no CPU share: their energy is "
+			       "in the invocations' shares", teardowns);
 }
 
 double
@@ -134,7 +142,7 @@ rows_window_write(const struct rows_base *base, struct window *w,
 				       v->kind == ROWS_START_FAILED;
 			double share = rows_share(policy, v, b, n_batch);
 			struct results_row row;
-			char checksum[24];
+			char checksum[24], msg[sizeof(v->err) + WINDOW_WHY_MAX + 2];
 
 			rows_row_init(base, v->wl, &row, record_phase(v, phase));
 			row.instance = v->instance;
@@ -158,7 +166,13 @@ rows_window_write(const struct rows_base *base, struct window *w,
 					      ? v->err : v->res.msg;
 			if (!strcmp(row.status, "ok") && w->why[0]) {
 				row.status = window_status(w);
-				row.message = w->why;
+				/* A teardown keeps its own note (e.g. retired by keep-alive). */
+				if (v->kind == ROWS_TEARDOWN && row.message[0]) {
+					snprintf(msg, sizeof(msg), "%s; %s", row.message, w->why);
+					row.message = msg;
+				} else {
+					row.message = w->why;
+				}
 			}
 			snprintf(checksum, sizeof(checksum), "0x%016" PRIx64, v->res.checksum);
 			row.checksum = no_reply ? "" : checksum;

@@ -35,6 +35,7 @@ struct session {
 	uint64_t t0_ns;            /* start of the measured part, for progress */
 	unsigned windows_total, windows_done;
 	enum session_stage stage;
+	char host_change[RESULTS_META_HOST_CHANGE_LEN]; /* this resume's "from -> to", or "" */
 };
 
 /** session_notice() - a context line to the caller. */

@@ -137,6 +137,13 @@ meta_build(const struct session *r, uint64_t started_ns, const char *ended, cons
 	for (i = 0; i < cfg->n_resumed; i++)
 		json_object_array_add(a, json_object_new_int64((int64_t)cfg->resumed_unix_ns[i]));
 	json_object_object_add(o, "resumed_unix_ns", a);
+	/* Deliberate changes of host by --resume-allow-host-change, "from -> to". */
+	a = json_object_new_array();
+	for (i = 0; i < cfg->n_resume_host_changes; i++)
+		json_object_array_add(a, json_object_new_string(cfg->resume_host_changes[i]));
+	if (r->host_change[0])
+		json_object_array_add(a, json_object_new_string(r->host_change));
+	json_object_object_add(o, "host_changes", a);
 
 	h = json_object_new_object();
 	json_object_object_add(h, "host", json_object_new_string(r->host.host));

@@ -25,6 +25,7 @@ struct single {
 	struct instance in;
 	struct rows_record *rec;
 	size_t cap;
+	size_t n_seen;   /* rec[0..n_seen) hold invocations of this process, to size by */
 	uint64_t invocation, rep;
 };
 
@@ -40,6 +41,8 @@ single_reserve(struct single *g, size_t n, struct jb_err *err)
 		g->s->fatal = 1;
 		return jb_err_set(err, -ENOMEM, "cannot hold %zu invocations", n);
 	}
+	/* Zeroed, so that nothing reads a record no invocation filled. */
+	memset(p + g->cap, 0, (n - g->cap) * sizeof(*p));
 	g->rec = p;
 	g->cap = n;
 	return 0;
@@ -78,6 +81,7 @@ single_window(struct single *g, const char *phase, size_t n, int *failed, struct
 		}
 	}
 	window_span_end(&w);
+	g->n_seen = done;
 	window_check(&w, "window");
 	if (*failed)
 		window_flag(&w, "window cut short by an instance failure");
@@ -135,6 +139,7 @@ single_cold(struct single *g, struct jb_err *err)
 	instance_invoke(&g->in, v, 0);
 	window_span_end(&w);
 	window_check(&w, "cold start");
+	g->n_seen = 1;
 	v->kind = ROWS_COLD;
 	rc = single_write(g, &w, &rows_cold_start, "cold", v, 1, err);
 	if (rc)
@@ -244,21 +249,28 @@ static int
 single_windows(struct single *g, size_t wl_index, unsigned runs, struct jb_err *err)
 {
 	const struct proto_config *cfg = g->s->cfg;
-	size_t batch, seen = 1; /* without warmup: the cold invocation's round trip in rec[0] */
+	/* Without warmup, the windows are sized by the cold invocation in rec[0]. A resumed
+	 * run measures no cold start (the file has it): with neither, one warmup invocation
+	 * gives the round trip to size by (the CLI's guard against --warmup 0 --cold 0 does
+	 * not see a resume's cold = 0). */
+	unsigned warmup = cfg->warmup || cfg->batch || g->n_seen ? cfg->warmup : 1;
+	size_t batch;
 	unsigned k;
 	int failed, rc;
 
-	if (cfg->warmup) {
-		rc = single_reserve(g, cfg->warmup, err);
+	if (warmup > cfg->warmup)
+		session_notice(g->s, "%s: no invocation yet to size the windows by: one warmup "
+			       "invocation first", g->in.wl->name);
+	if (warmup) {
+		rc = single_reserve(g, warmup, err);
 		if (!rc)
-			rc = single_window(g, "warmup", cfg->warmup, &failed, err);
+			rc = single_window(g, "warmup", warmup, &failed, err);
 		if (rc)
 			return rc;
 		if (failed && (rc = single_restart(g, err)))
 			return g->s->fatal ? rc : 1;
-		seen = cfg->warmup;
 	}
-	batch = single_batch_size(g, seen);
+	batch = single_batch_size(g, g->n_seen);
 	if ((rc = single_reserve(g, batch, err)))
 		return rc;
 	session_notice(g->s, "%s: %zu invocation(s) per window (minimum window %.3f s)",

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jb_file.h"
 #include "results.h"
 
 int
@@ -66,26 +67,34 @@ meta_put(int fd, const char *json, size_t len)
 	return 0;
 }
 
+struct meta_doc {
+	const char *json;
+	size_t len;
+};
+
+static int
+meta_put_file(FILE *f, void *arg)
+{
+	const struct meta_doc *d = arg;
+
+	return meta_put(fileno(f), d->json, d->len);
+}
+
 int
 results_meta_write(const char *csv_path, const char *json, struct jb_err *err)
 {
-	char path[4096], tmp[4200];
-	size_t len = strlen(json);
+	struct meta_doc doc = { json, strlen(json) };
+	size_t len = doc.len;
+	char path[4096];
 	int fd, rc;
 
 	if (results_meta_path(csv_path, path, sizeof(path)))
 		return jb_err_set(err, -ENAMETOOLONG, "path too long: %s", csv_path);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	/* Normally: a new file renamed into place, so a reader never sees half a sidecar. */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	rc = fd < 0 ? -errno : meta_put(fd, json, len);
-	if (fd >= 0)
-		close(fd);
-	if (!rc && rename(tmp, path) != 0)
-		rc = -errno;
+	/* Normally: a new file (mkstemp: no planted "<sidecar>.tmp" is followed) renamed into
+	 * place, so a reader never sees half a sidecar. */
+	rc = jb_file_replace(path, 0644, meta_put_file, &doc);
 	if (!rc)
 		return 0;
-	unlink(tmp);
 	/* No room for a new file (a full disk): overwrite the old sidecar in place, within
 	 * the blocks it already holds. */
 	fd = open(path, O_WRONLY | O_CLOEXEC);

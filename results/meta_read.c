@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Reading back what --resume needs from a run's `.meta.json` sidecar: how the run ended,
- * its id, start and resume times, and the command line it was started with. A sidecar is
+ * its id, start and resume times, the command line it was started with, and what it
+ * measured with (host, meter, domains, driver, runtime, binaries) so a resume can refuse
+ * anything else. A sidecar is
  * our own file, but an editor, a full disk or a crash mid-write can damage it, so every
  * field used is checked for presence, type and range before it is used: a damaged sidecar
  * is one message naming the file and the field (-EINVAL), never a NULL dereference.
@@ -115,6 +117,83 @@ parse_argv(json_object *o, const char *name, struct results_meta_resume *out,
 	return 0;
 }
 
+/* String @key of object @sect ("" for the top level) into @buf; absent is "" unless
+ * @required. */
+static int
+field_copy(json_object *o, const char *name, const char *sect, const char *key, int required,
+	   char *buf, size_t len, struct jb_err *err)
+{
+	char what[64];
+	const char *s;
+	json_object *sub = o;
+	int rc;
+
+	buf[0] = '\0';
+	if (*sect && (!json_object_object_get_ex(o, sect, &sub) ||
+		      !json_object_is_type(sub, json_type_object)))
+		return jb_err_set(err, -EINVAL, "%s: field \"%s\" is missing or not an object", name,
+				  sect);
+	snprintf(what, sizeof(what), "%s%s%s", sect, *sect ? "." : "", key);
+	rc = field_string(sub, name, key, required, &s, err);
+	if (rc)
+		return jb_err_set(err, rc, "%s: field \"%s\" is missing, null or not a string", name,
+				  what);
+	if (s && strlen(s) >= len)
+		return jb_err_set(err, -EINVAL, "%s: field \"%s\" is too long", name, what);
+	if (s)
+		snprintf(buf, len, "%s", s);
+	return 0;
+}
+
+static int
+parse_identity(json_object *o, const char *name, struct results_meta_resume *out,
+	       struct jb_err *err)
+{
+	struct results_meta_identity *id = &out->id;
+	char ver[64], git[64];
+	json_object *v;
+	size_t i, n;
+	int rc;
+
+	if ((rc = field_copy(o, name, "host", "host", 1, id->host, sizeof(id->host), err)) ||
+	    (rc = field_copy(o, name, "meter", "name", 1, id->meter, sizeof(id->meter), err)) ||
+	    (rc = field_copy(o, name, "meter", "domains_summed", 1, id->domains,
+			     sizeof(id->domains), err)) ||
+	    (rc = field_copy(o, name, "driver", "name", 1, id->driver, sizeof(id->driver), err)) ||
+	    (rc = field_copy(o, name, "driver", "runtime", 0, id->runtime, sizeof(id->runtime),
+			     err)) ||
+	    (rc = field_copy(o, name, "driver", "runtime_path", 0, id->runtime_path,
+			     sizeof(id->runtime_path), err)) ||
+	    (rc = field_copy(o, name, "driver", "fn_path", 1, id->fn_path, sizeof(id->fn_path),
+			     err)) ||
+	    (rc = field_copy(o, name, "", "joulebench_version", 1, ver, sizeof(ver), err)) ||
+	    (rc = field_copy(o, name, "", "git_revision", 0, git, sizeof(git), err)))
+		return rc;
+	snprintf(id->version, sizeof(id->version), "%s (git %s)", ver, git);
+	/* Optional: sidecars before issue 23 have none. */
+	if (!json_object_object_get_ex(o, "host_changes", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_array))
+		return jb_err_set(err, -EINVAL, "%s: field \"host_changes\" is not an array", name);
+	n = json_object_array_length(v);
+	if (n >= RESULTS_META_RESUMES_MAX)
+		return jb_err_set(err, -E2BIG, "%s: field \"host_changes\": over %d", name,
+				  RESULTS_META_RESUMES_MAX - 1);
+	for (i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(v, i);
+
+		if (!json_object_is_type(a, json_type_string) ||
+		    strlen(json_object_get_string(a)) >= RESULTS_META_HOST_CHANGE_LEN)
+			return jb_err_set(err, -EINVAL, "%s: field \"host_changes\": element %zu is "
+					  "not a string of under %d bytes", name, i,
+					  RESULTS_META_HOST_CHANGE_LEN);
+		snprintf(out->host_changes[i], RESULTS_META_HOST_CHANGE_LEN, "%s",
+			 json_object_get_string(a));
+	}
+	out->n_host_changes = n;
+	return 0;
+}
+
 int
 results_meta_parse_resume(const char *json, size_t len, const char *name,
 			  struct results_meta_resume *out, struct jb_err *err)
@@ -161,6 +240,8 @@ results_meta_parse_resume(const char *json, size_t len, const char *name,
 	}
 	snprintf(out->run_id, sizeof(out->run_id), "%s", s);
 	if ((rc = parse_times(o, name, out, err)))
+		goto out;
+	if ((rc = parse_identity(o, name, out, err)))
 		goto out;
 	rc = parse_argv(o, name, out, err);
 out:

@@ -107,8 +107,28 @@ int results_meta_write(const char *csv_path, const char *json, struct jb_err *er
 #define RESULTS_META_RESUMES_MAX 32
 #define RESULTS_META_ARGV_MAX 256
 
+#define RESULTS_META_HOST_CHANGE_LEN 600
+
+/* What a run measured with, kept in its sidecar, for --resume to refuse to go on with
+ * anything else (a requeued job on another node mixed two machines in one CSV: issue 23).
+ * "" where the sidecar has none (runtime: not a container). */
+struct results_meta_identity {
+	char host[256];
+	char meter[64];
+	char domains[256];        /* meter.domains_summed */
+	char driver[32];
+	char runtime[64];
+	char runtime_path[512];
+	char fn_path[4096];
+	char version[160];        /* "joulebench_version (git git_revision)" */
+};
+
 /* What --resume reads back from a sidecar (meta_read.c). */
 struct results_meta_resume {
+	struct results_meta_identity id;
+	/* "from -> to" of each deliberate change of host so far (--resume-allow-host-change). */
+	char host_changes[RESULTS_META_RESUMES_MAX][RESULTS_META_HOST_CHANGE_LEN];
+	size_t n_host_changes;  /* at most RESULTS_META_RESUMES_MAX - 1 */
 	int completed;              /* "ended" was "completed": nothing to resume */
 	char run_id[128];
 	uint64_t started_unix_ns;   /* 0 when absent */

@@ -9,6 +9,7 @@ Also: a board that never gets ready (a timeout row), SIGTERM mid-boot (exit 1, t
 switched off, the rows so far kept), --append onto a `joulebench run` CSV so that
 `joulebench overhead --board-csv` takes both the board's power and its boot energy, and
 bad input (exit 2)."""
+import json
 import os
 import shutil
 import signal
@@ -137,6 +138,33 @@ def main():
         check(any(key in l and "measured: " in l for l in p.stdout.splitlines()),
               f"{key} not measured from the appended CSV: {p.stdout}")
 
+    # The argv form: no shell, so a file name holding spaces, quotes, $(...) and ; is
+    # passed as it is (a shell would have run `id` and split the name).
+    odd = os.path.join(tmp, "up it's $(id) ; x")
+    argv_cmds = ["--power-on-argv", json.dumps(["touch", odd]),
+                 "--power-off-argv", json.dumps(["rm", "-f", odd]),
+                 "--ready-argv", json.dumps(["test", "-e", odd])]
+    out4 = os.path.join(tmp, "argv.csv")
+    p = run(["boot-energy"] + meter + argv_cmds + ["--poll-s", "0.02", "--off-s", "0", "-r", "2",
+                                                   "-o", out4, "-q"])
+    check(p.returncode == 0, f"argv form: exit {p.returncode}: {p.stderr}")
+    rows = read_csv(out4)
+    check(len(rows) == 2 and all(r["status"] == "ok" for r in rows),
+          f"argv form rows: {[(r['status'], r['message']) for r in rows]}")
+    check(not os.path.exists(odd), "--power-off-argv did not remove the file")
+    check(not [n for n in os.listdir(tmp) if n.startswith("up it") or "uid=" in n],
+          f"a shell split or expanded the name: {os.listdir(tmp)}")
+    params = read_meta(out4)["protocol"]
+    check(params["power_on"] == ["touch", odd] and params["ready"] == ["test", "-e", odd],
+          f"the sidecar's commands: {params}")
+    # A program that is not there is a failed power command (127, as sh says), exit 1.
+    p = run(["boot-energy"] + meter + argv_cmds[2:] +
+            ["--power-on-argv", json.dumps([os.path.join(tmp, "no-such-relay")]),
+             "--off-s", "0", "-r", "1", "-o", os.path.join(tmp, "norelay.csv"), "-q"])
+    rows = read_csv(os.path.join(tmp, "norelay.csv"))
+    check(p.returncode == 0 and rows[0]["status"] == "error" and "127" in rows[0]["message"],
+          f"missing relay program: {p.returncode} {p.stderr} {rows}")
+
     # Bad input: one line, exit 2.
     base = meter + board_cmds(0.1)
     for args, want in ((meter, "required"),
@@ -147,6 +175,10 @@ def main():
                        (base + ["--append", "--force"], "--append"),
                        (base + ["--append"], "cannot open"),
                        (base + ["--bogus"], "unknown option"),
+                       (base + ["--power-on-argv", '["a"]'], "given twice"),
+                       (base[:-2] + ["--ready-argv", '"test -e x"'], "JSON array"),
+                       (base[:-2] + ["--ready-argv", "[]"], "JSON array"),
+                       (base[:-2] + ["--ready-argv", '["test", 3]'], "JSON array"),
                        (["-m", "nosuch"] + board_cmds(0.1), "unknown meter")):
         p = run(["boot-energy"] + args + ["-o", os.path.join(tmp, "never.csv")])
         check(p.returncode == 2 and want in p.stderr and p.stderr.count("\n") == 1,

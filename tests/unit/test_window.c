@@ -247,6 +247,39 @@ Test(window_split, round_trip_split_ignores_cpu_times)
 	meter_close(&m);
 }
 
+Test(window_split, a_teardown_in_a_cpu_split_window_flags_the_window)
+{
+	/* A co-located window where keep-alive retired an instance: its teardown has no CPU
+	 * share, so the two invocations' shares hold its energy, and must say so. */
+	struct script s = { .n = 2, .t_ns = { 0, 1000 * MS }, .uj = { 0, 12000000 } };
+	struct rows_record r[3] = { rec(0, 30 * MS, 1), rec(1, 10 * MS, 1), rec(2, 0, 0) };
+	struct rows_batch b = { r, 3 };
+	struct sink k = { 0 };
+	struct meter m;
+	struct window w;
+	uint64_t inv = 0;
+	size_t i;
+
+	r[2].kind = ROWS_TEARDOWN;
+	snprintf(r[2].err, sizeof(r[2].err), "retired after 0.02 s idle (keep-alive)");
+	open_script(&m, &s);
+	window_begin(&w, &m, 100 * MS);
+	window_span_end(&w);
+	window_check(&w, "window");
+	cr_assert_eq(rows_window_write(&test_base, &w, &rows_split_cgroup_cpu, "warm", &b, 1, 0,
+				       &inv, sink_emit, &k, NULL), 0);
+	cr_assert_eq(k.n, 3);
+	cr_assert(isnan(k.row[2].energy_j));
+	cr_assert_str_eq(k.row[2].phase, "teardown");
+	for (i = 0; i < 3; i++) {
+		cr_assert_str_eq(k.status[i], "untrustworthy", "%s", k.message[i]);
+		cr_assert(strstr(k.message[i], "1 teardown(s)") != NULL, "%s", k.message[i]);
+		if (i == 2)
+			cr_assert(strstr(k.message[i], "retired") == k.message[i], "%s", k.message[i]);
+	}
+	meter_close(&m);
+}
+
 Test(window_meter_error, a_window_straddling_a_failed_read_has_no_energy)
 {
 	/* Window 1: its closing read fails. Window 2 starts at that failed read (a new
