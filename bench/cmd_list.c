@@ -114,6 +114,11 @@ list_meters(const struct jb_ctx *ctx)
 			if (lrc == -ENODATA) {
 				state = "dead";
 				snprintf(why, sizeof(why), "%s", live);
+			} else if (lrc == METER_LIVE_NO_LOAD) {
+				size_t used = strlen(why);
+
+				/* Usable, with the warning the run's pick prints too. */
+				snprintf(why + used, sizeof(why) - used, "; warning: %.900s", live);
 			} else if (lrc) {
 				state = "UNAVAILABLE";
 				snprintf(why, sizeof(why), "%s", live);
