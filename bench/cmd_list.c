@@ -112,8 +112,12 @@ list_meters(const struct jb_ctx *ctx)
 			int lrc = cli_meter_alive(m, ctx, NULL, NULL, 0, live, sizeof(live));
 
 			if (lrc == -ENODATA) {
+				char found[1024];
+
+				/* Why it is dead first, then what the probe found. */
 				state = "dead";
-				snprintf(why, sizeof(why), "%s", live);
+				snprintf(found, sizeof(found), "%s", why);
+				snprintf(why, sizeof(why), "%.500s; found: %.500s", live, found);
 			} else if (lrc == METER_LIVE_NO_LOAD) {
 				size_t used = strlen(why);
 

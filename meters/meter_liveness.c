@@ -115,11 +115,12 @@ liveness_phase_run(struct meter *m, const int *judged, uint64_t phase_ns,
 	return 0;
 }
 
-/* Is each judged domain alive over the loaded phase? 0, or -ENODATA with the reason. */
+/* Is each judged domain alive over the loaded phase of @dt_s (of a @probe_s probe)? 0, or
+ * -ENODATA with the reason. */
 static int
 liveness_domains_judge(const struct meter *m, const int *judged, const double *before_j,
-		       const uint64_t *changes0, double dt_s, size_t n_cores, char *why,
-		       size_t why_len)
+		       const uint64_t *changes0, double dt_s, double probe_s, size_t n_cores,
+		       char *why, size_t why_len)
 {
 	size_t i;
 
@@ -159,7 +160,7 @@ liveness_domains_judge(const struct meter *m, const int *judged, const double *b
 			snprintf(why, why_len,
 				 "%s read the same power (%.4g W) all through the %.2f s probe, idle "
 				 "and with %zu core%s busy: a stuck sensor",
-				 name, p_w, 2 * dt_s, n_cores, n_cores == 1 ? "" : "s");
+				 name, p_w, probe_s, n_cores, n_cores == 1 ? "" : "s");
 			return -ENODATA;
 		}
 	}
@@ -222,7 +223,8 @@ meter_liveness_check(struct meter *m, const int *cores, size_t n_cores, char *wh
 			 (double)(last.t_ns - s0.t_ns) / 1e9);
 		return -ENODATA;
 	}
-	rc = liveness_domains_judge(m, judged, before_j, changes0, dt_s, n_cores, why, why_len);
+	rc = liveness_domains_judge(m, judged, before_j, changes0, dt_s,
+				    (double)(last.t_ns - s0.t_ns) / 1e9, n_cores, why, why_len);
 	if (rc)
 		return rc;
 	/* A summed plane that stood still under its live package: power-gated, not dead. */

@@ -118,6 +118,7 @@ meta_build(const struct session *r, uint64_t started_ns, const char *ended, cons
 			       json_object_new_int64((int64_t)r->meter.info.update_interval_ns));
 	json_object_object_add(m, "min_window_ns", json_object_new_int64((int64_t)r->min_window_ns));
 	json_object_object_add(m, "rejected_counter_jumps", json_object_new_int((int)r->meter.rejected));
+	json_object_object_add(m, "poll_interval_ns", json_object_new_int64((int64_t)r->meter.poll_ns));
 	doms = json_object_new_array();
 	for (i = 0; i < r->meter.info.n_domains; i++) {
 		d = json_object_new_object();
@@ -159,7 +160,14 @@ meta_build(const struct session *r, uint64_t started_ns, const char *ended, cons
 	json_object_object_add(idle, "drift_threshold_pct", json_num(r->drift_threshold_pct));
 	json_object_object_add(idle, "drift_flagged",
 			       json_object_new_boolean(r->rep->drift_flagged));
+	json_object_object_add(idle, "noise_w", json_num(r->rep->idle_noise_w));
 	json_object_object_add(o, "idle_baseline", idle);
+
+	idle = json_object_new_object();
+	json_object_object_add(idle, "loaded_w", json_num(r->rep->loaded_w));
+	json_object_object_add(idle, "flagged", json_object_new_boolean(r->rep->load_flagged));
+	json_object_object_add(idle, "reason", json_object_new_string(r->rep->load_why));
+	json_object_object_add(o, "load_following", idle);
 
 	wls = json_object_new_array();
 	for (i = 0; i < cfg->n_workloads; i++) {
