@@ -61,7 +61,7 @@ static int
 counter_step(uint64_t from_uj, uint64_t from_t_ns, uint64_t raw_uj, uint64_t t_ns,
 	     uint64_t max_range_uj, uint64_t *delta, int *wrapped)
 {
-	uint64_t dt_ns;
+	uint64_t dt_ns = t_ns > from_t_ns ? t_ns - from_t_ns : 0;
 
 	*wrapped = 0;
 	if (raw_uj >= from_uj) {
@@ -70,16 +70,18 @@ counter_step(uint64_t from_uj, uint64_t from_t_ns, uint64_t raw_uj, uint64_t t_n
 		/*
 		 * Backwards: a wrap only if the counter has a range, the old value lies inside
 		 * it, and the wrapped delta is under half the range. More than that would mean
-		 * we missed a whole half-range between two reads, which the runner's read
-		 * interval rules out; a reset or a glitch is far more likely.
+		 * we missed a whole half-range between two reads, which the read interval
+		 * rules out (windows poll, meter_poll_interval_ns()); a reset or a glitch is
+		 * far more likely. Reads further apart than that (between windows, where no
+		 * energy is counted) cannot tell: the wrap is taken, and reported as a gap.
 		 */
 		if (max_range_uj == 0 || from_uj >= max_range_uj ||
-		    raw_uj + (max_range_uj - from_uj) > max_range_uj / 2)
+		    (raw_uj + (max_range_uj - from_uj) > max_range_uj / 2 &&
+		     dt_ns <= meter_range_safe_ns(max_range_uj, METER_PLAUSIBLE_POWER_W)))
 			return -ERANGE;
 		*delta = raw_uj + (max_range_uj - from_uj);
 		*wrapped = 1;
 	}
-	dt_ns = t_ns > from_t_ns ? t_ns - from_t_ns : 0;
 	/* µJ / ns * 1e3 = W; compare as delta_uj > P * dt_ns / 1e3, with 1 ms of slack so that
 	 * two reads close together with one counter update between them are not rejected. */
 	if ((double)*delta > METER_PLAUSIBLE_POWER_W * ((double)dt_ns + 1e6) / 1e3)
