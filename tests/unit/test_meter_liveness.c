@@ -194,27 +194,31 @@ Test(meter_liveness, power_sensor_stuck_at_one_value_is_dead)
 	meter_close(&m);
 }
 
+/* Probe `--domain uncore` on a package in mode @pkg with its uncore plane frozen. */
+static int
+probe_uncore(struct meter *m, enum fake_mode pkg, char *why, size_t len)
+{
+	struct jb_err err = { 0 };
+
+	fake_set(2, pkg, FAKE_FROZEN, 20.0, 0);
+	fake.uncore = 1;
+	cr_assert_eq(meter_open(m, &fake_ops, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(meter_select(m, "uncore", &err), 0, "%s", err.msg);
+	return meter_liveness_check(m, core0, 1, why, len);
+}
+
 /* --domain uncore with the plane power-gated: judged by its live package, reported 0 W. */
 Test(meter_liveness, power_gated_uncore_under_a_live_package_is_alive)
 {
 	struct meter m;
-	struct jb_err err = { 0 };
 	char why[512];
 
-	fake_set(2, FAKE_LIVE, FAKE_FROZEN, 20.0, 0);
-	fake.uncore = 1;
-	cr_assert_eq(meter_open(&m, &fake_ops, NULL, &err), 0, "%s", err.msg);
-	cr_assert_eq(meter_select(&m, "uncore", &err), 0, "%s", err.msg);
-	cr_assert_eq(meter_liveness_check(&m, core0, 1, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(probe_uncore(&m, FAKE_LIVE, why, sizeof(why)), 0, "%s", why);
 	cr_assert(strstr(why, "uncore-0 0 W (power-gated?)") != NULL, "%s", why);
 	cr_assert_eq(meter_window_check(&m, 0.0, 100000000, why, sizeof(why)), 0, "%s", why);
 	meter_close(&m);
 	/* With the package frozen too, the package answers for it: dead. */
-	fake_set(2, FAKE_FROZEN, FAKE_FROZEN, 20.0, 0);
-	fake.uncore = 1;
-	cr_assert_eq(meter_open(&m, &fake_ops, NULL, &err), 0, "%s", err.msg);
-	cr_assert_eq(meter_select(&m, "uncore", &err), 0, "%s", err.msg);
-	cr_assert_eq(meter_liveness_check(&m, core0, 1, why, sizeof(why)), -ENODATA);
+	cr_assert_eq(probe_uncore(&m, FAKE_FROZEN, why, sizeof(why)), -ENODATA);
 	cr_assert(strstr(why, "package-0 did not advance") != NULL, "%s", why);
 	meter_close(&m);
 }
