@@ -47,7 +47,8 @@ uint64_t meter_load_stop(struct meter_load *l);
 /* ---- liveness (meter_liveness.c) ---- */
 
 /**
- * meter_liveness_probe_ns() - how long the liveness probe of @m runs: 40 update intervals,
+ * meter_liveness_probe_ns() - how long each of the two phases (idle, loaded) of the liveness
+ * probe of @m runs: 40 update intervals,
  * at least 200 ms and at most 500 ms, unless 3 update intervals need longer (a slow
  * sensor cannot show an advance sooner; then 3 intervals, at most 5 s).
  */
