@@ -241,7 +241,12 @@ meter_liveness_check(struct meter *m, const int *cores, size_t n_cores, char *wh
 	floor_w = 2.0 * (m->info.resolution_j +
 			 idle.mean_w * (double)m->info.update_interval_ns / 1e9) / idle.slice_s;
 	need_w = fmax(LIVENESS_NOISE_SIGMAS * idle.sd_w, floor_w);
-	if (m->info.measures_host && n_cores && !(load.mean_w - idle.mean_w > need_w)) {
+	/* A slice shorter than two updates of the source holds no spread worth the name: a
+	 * sensor that slow is left to the run's own check (protocol/session.c), over windows
+	 * of 100 updates. */
+	if (m->info.measures_host && n_cores &&
+	    idle.slice_s >= 2.0 * (double)m->info.update_interval_ns / 1e9 &&
+	    !(load.mean_w - idle.mean_w > need_w)) {
 		snprintf(why, why_len,
 			 "alive, but does not follow load: %.4g W with %zu core%s busy against "
 			 "%.4g W idle, not above it by more than its idle noise %.3g W (a sensor "
