@@ -7,10 +7,11 @@ libpowercap over a fake powercap tree in a private mount namespace (fake_powerca
    package: it runs, the plane is reported as "0 W (power-gated?)", its windows are `ok`
    with 0 J, its idle baseline is 0 W and is no drift. With the package frozen as well,
    the meter is dead, and the package is named.
-2. A window longer than the counter's range: a package at 2 kW whose
-   max_energy_range_uj is 2.5 kJ, so that it wraps every 1.25 s, and windows of at least
-   3 s. The windows must read the meter in between (half the range passes in 0.25 s at the
-   5 kW plausible maximum) and measure the programmed power, not lose whole ranges.
+2. A window longer than the counter's range: a package at 3 kW whose
+   max_energy_range_uj is 5 kJ, so that it wraps every 1.7 s, and windows of at least
+   3 s. The windows must read the meter in between (half the range passes in 0.5 s at the
+   5 kW plausible maximum) and measure the programmed power, not lose whole ranges; a
+   window whose reads a stalled machine kept further apart must be flagged.
 Needs root for the mount namespace: skipped (exit 77) otherwise."""
 import os
 import subprocess
@@ -84,34 +85,46 @@ print("power-gated uncore: ok")
 
 # ---- 2. windows longer than the counter's range ----
 fresh_tree()
-P_W, RANGE_UJ = 2000.0, 2_500_000_000
+P_W, RANGE_UJ = 3000.0, 5_000_000_000
 fake = FakePowercap(ROOT, [("intel-rapl:0", "package-0", P_W, RANGE_UJ, RANGE_UJ - 10**9)])
-fake.start(cpu=0)
+# SCHED_FIFO: a stalled writer jumps by its whole stall at once, and 0.2 s of 3 kW coming in
+# one 0.25 s poll is more than the 5 kW a read may plausibly show (a rejected jump).
+fake.start(cpu=0, realtime=True)
 out = os.path.join(tmp, "wrap.csv")
-p = run(["run", "-m", "rapl-powercap", "-w", "matmul", "-s", "test", "-r", "2",
-         "--warmup", "1", "--idle-s", "0.5", "--min-window-s", "3", "-o", out, "-q",
+p = run(["run", "-m", "rapl-powercap", "-w", "matmul", "-s", "test", "-r", "3",
+         "--warmup", "5", "--idle-s", "0.5", "--min-window-s", "3", "-o", out, "-q",
          "--no-plot"] + CORES)
-check(p.returncode == 0, f"small range at 2 kW: exit {p.returncode}: {p.stderr}")
+check(p.returncode == 0, f"small range at 3 kW: exit {p.returncode}: {p.stderr}")
 rows = read_csv(out)
 meta = read_meta(out)
-check(meta["meter"]["poll_interval_ns"] == 125_000_000,
+check(meta["meter"]["poll_interval_ns"] == 250_000_000,
       f"poll interval {meta['meter']['poll_interval_ns']}")
 check(fake.zones[0].wraps >= 6, f"the counter wrapped only {fake.zones[0].wraps} times")
 seen = {}
 for r in rows:
     if r["phase"] == "warm":
         seen[r["rep"]] = r
-check(len(seen) == 2, f"{len(seen)} warm windows")
+check(len(seen) == 3, f"{len(seen)} warm windows")
+# A window sized from the warmup's pace may come out short (flagged as such); the others
+# span more than a whole range, and at least one must.
+# A loaded machine may stall joulebench between two invocations for longer than half a
+# range allows: such a window is flagged, never silently short, and is not judged here.
+long_windows = 0
 for r in seen.values():
     win_s = int(r["window_wall_ns"]) / 1e9
     w = float(r["window_energy_j"]) / win_s
+    if "whole wraps may be missing" in r["message"]:
+        print(f"note: a window of {win_s:.2f} s flagged: {r['message']}")
+        continue
     # Each end may read a value as old as the fake's longest pause between updates.
     tol = 0.01 + 2 * fake.max_gap_ns / 1e9 / win_s
-    check(win_s > RANGE_UJ / 1e6 / P_W, f"window {win_s:.2f} s spans no whole range")
+    long_windows += win_s > RANGE_UJ / 1e6 / P_W
     check(abs(w - P_W) <= tol * P_W,
           f"window of {win_s:.2f} s: {w:.1f} W, want {P_W} (whole ranges lost?)")
     check(r["status"] == "ok" or "shorter than the meter's minimum" in r["message"],
           f"long window flagged: {r['status']} {r['message']}")
-check(meta["meter"]["rejected_counter_jumps"] == 0, "rejected counter jumps")
+check(long_windows >= 1, "no window spanned a whole range")
+check(meta["meter"]["rejected_counter_jumps"] == 0 or fake.max_gap_ns > 150_000_000,
+      f"rejected counter jumps, with the fake's longest stall {fake.max_gap_ns / 1e6:.0f} ms")
 fake.stop()
 print(f"long windows over {fake.zones[0].wraps} wraps: ok")
