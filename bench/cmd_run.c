@@ -360,6 +360,9 @@ cmd_run(int argc, char **argv)
 			fprintf(stderr, "joulebench run: %s\n", err.msg);
 	}
 	report_print_summary(stdout, &rep.summary);
+	if (rep.proto.load_flagged)
+		printf("warning: %s: the dynamic energies above cannot be told from 0\n",
+		       rep.proto.load_why);
 	if (!strcmp(cfg.driver->name, "microvm"))
 		note_tcg(rep.proto.meta_path);
 	fflush(stdout);
