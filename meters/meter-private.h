@@ -22,6 +22,7 @@ extern const struct meter_ops meter_papi;
 extern const struct meter_ops meter_ina219;
 #endif
 extern const struct meter_ops meter_hwmon;
+extern const struct meter_ops meter_tinkerforge;
 extern const struct meter_ops meter_model;
 
 /* ---- helpers (meter_util.c) ---- */

@@ -99,11 +99,13 @@ meter__opt_u64(const char *opts, const char *key, uint64_t dflt, uint64_t min, u
 	return 0;
 }
 
-/* Every backend's option keys: ina219 (ina219.c), hwmon (hwmon.c), model (profile.c). */
+/* Every backend's option keys: ina219 (ina219.c), hwmon (hwmon.c), tinkerforge
+ * (tinkerforge.c), model (profile.c). */
 static const char *const known[] = {
 	"bus", "addr", "shunt_uohm", "max_current_ma", "current_lsb_ua", "avg", "bits", /* ina219 */
 	"bus_range_v",
-	"interval_ms",                                                                /* hwmon */
+	"interval_ms",                                                   /* hwmon, tinkerforge */
+	"host", "port", "uid", "source",                                        /* tinkerforge */
 	"profile",                     /* model: a profile file or name (joulebench calibrate) */
 	NULL
 };
