@@ -85,7 +85,11 @@ class Sensor(Device):
             true_w = self.mean_power(t0, now)
             self.energy_j += true_w * (now - t0)
             self.reading_w = true_w + self.rng.gauss(0.0, self.noise_w)
+            self.measure()
             self.measurements += 1
+
+    def measure(self):
+        """The other quantities of a new measurement (under the lock)."""
 
 
 class EnergyMonitor(Sensor):
@@ -95,11 +99,14 @@ class EnergyMonitor(Sensor):
     update_s = 10 / 50.0  # 10 zero-crossing periods of 50 Hz mains
     noise_w = 0.15
     transformers = (1, 1)
+    volts = 230.0
+
+    def measure(self):
+        self.volts = 230.0 + self.rng.gauss(0, 0.3)
 
     def energy_data(self, _):
         with self.lock:
-            w, e = self.reading_w, self.energy_j
-        v = 230.0 + self.rng.gauss(0, 0.3)
+            w, e, v = self.reading_w, self.energy_j, self.volts
         pf = 0.95
         i = abs(w) / v / pf
         return struct.pack("<iiiiiiHH", round(v * 100), round(i * 100), int(e / 36.0),
