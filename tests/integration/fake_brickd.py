@@ -19,8 +19,9 @@ Energy Monitor also keeps its energy counter in 0.01 Wh. A test sets what the po
 freeze a sensor (`device.frozen = True`: it answers, with its last value, forever), and
 the relay's channels call `on_switch(channel, value)`.
 
-Every packet it receives and sends is logged (`brickd.log`: (direction, bytes)) so that a
-test can set an independent decoder's view of the session against it."""
+Every packet it receives and sends is logged (`brickd.log`: (direction, the client's TCP
+port, bytes)) so that a test can set an independent decoder's view of the session against
+it."""
 import random
 import socket
 import struct
@@ -206,12 +207,15 @@ class FakeBrickd:
                 continue
             except OSError:
                 break
+            # One TFP packet per TCP segment, as brickd sends them (and as Wireshark's tfp
+            # dissector, which takes a segment for one packet, needs them).
+            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.clients.append(c)
             threading.Thread(target=self._serve, args=(c,), daemon=True).start()
 
     def _send(self, c, pkt):
         with self.log_lock:
-            self.log.append(("out", pkt))
+            self.log.append(("out", c.getpeername()[1], pkt))
         c.sendall(pkt)
 
     def _serve(self, c):
@@ -232,7 +236,7 @@ class FakeBrickd:
                         return  # framing lost: a real brickd drops the client too
                     pkt, buf = buf[:n], buf[n:]
                     with self.log_lock:
-                        self.log.append(("in", pkt))
+                        self.log.append(("in", c.getpeername()[1], pkt))
                     self._handle(c, pkt)
         except OSError:
             pass
@@ -268,6 +272,3 @@ class FakeBrickd:
         except OSError:
             pass
 
-    def received(self):
-        with self.log_lock:
-            return [p for d, p in self.log if d == "in"]
