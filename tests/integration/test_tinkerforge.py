@@ -149,18 +149,25 @@ def part_meter():
     brickd.stop()
 
 
-def run_with_change(opts, what, change_after_s, change):
-    """A run in which @change() happens @change_after_s into it. Its windows (warm rows)."""
+def run_with_change(opts, what, change):
+    """A run in which @change() happens once its first window's rows are written (rows are
+    flushed per window). Its windows (one warm row each), the first one before the change."""
     out = os.path.join(tmp, f"{what}.csv")
     proc = subprocess.Popen([JOULEBENCH, "run", "-m", "tinkerforge", "--meter-opts", opts,
-                             "-r", "8", "-o", out] + RUN, stdout=subprocess.PIPE,
+                             "-r", "8", "-o", out] + RUN, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
-    timer = threading.Timer(change_after_s, change)
-    timer.start()
-    so, se = proc.communicate(timeout=200)
-    timer.cancel()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if os.path.exists(out) and ",warm," in open(out).read():
+            break
+        time.sleep(0.05)
+    change()
+    _, se = proc.communicate(timeout=200)
     check(proc.returncode in (0, 1), f"{what}: exit {proc.returncode}: {se}")
-    return warm_windows(out, what)
+    wins = warm_windows(out, what)
+    check(wins[0]["status"] == "ok" or "shorter" in wins[0]["message"],
+          f"{what}: flagged before the change: {wins[0]['message']}")
+    return wins
 
 
 def part_faults():
@@ -186,22 +193,20 @@ def part_faults():
     brickd = FakeBrickd([frozen, wild, low, board, relay], lifetime_s=270)
     base = f"host=127.0.0.1,port={brickd.port}"
 
-    wins = run_with_change(base + ",uid=Em5", "frozen", 3.0, lambda: setattr(frozen, "frozen", True))
+    wins = run_with_change(base + ",uid=Em5", "frozen", lambda: setattr(frozen, "frozen", True))
     bad = [w for w in wins if w["status"] == "meter-error"]
     check(bad and all("No data available" in w["message"] for w in bad),
           f"frozen sensor: no meter-error window: {[(w['status'], w['message']) for w in wins]}")
-    check(wins[0]["status"] != "meter-error", "frozen sensor: flagged before it froze")
     print(f"sensor that stops updating: ok ({len(bad)} of {len(wins)} windows meter-error)")
 
     # Below a board's floor (0.1 W, meters/meter_plausible.c): flagged by the window check.
-    wins = run_with_change(base + ",uid=Vc6", "low", 3.0, lambda: setattr(low, "power", 0.05))
+    wins = run_with_change(base + ",uid=Vc6", "low", lambda: setattr(low, "power", 0.05))
     bad = [w for w in wins if "outside the plausible 0.1-5000 W" in w["message"]]
     check(bad and all(w["status"] == "untrustworthy" for w in bad),
           f"implausible reading: not flagged: {[(w['status'], w['message']) for w in wins]}")
-    check(wins[0]["status"] == "ok" or "shorter" in wins[0]["message"], "flagged before")
     print(f"reading below the plausible range: ok ({len(bad)} of {len(wins)} windows flagged)")
     # Above what any single domain draws (5 kW, meter.h): the integral's jump is refused.
-    wins = run_with_change(base + ",uid=Em6", "wild", 3.0, lambda: setattr(wild, "power", 7000.0))
+    wins = run_with_change(base + ",uid=Em6", "wild", lambda: setattr(wild, "power", 7000.0))
     bad = [w for w in wins if "jumped implausibly" in w["message"]]
     check(bad and all(w["status"] == "untrustworthy" for w in bad),
           f"implausible reading: not flagged: {[(w['status'], w['message']) for w in wins]}")
@@ -221,7 +226,11 @@ def part_faults():
         e, secs = float(r["energy_j"]), int(r["wall_ns"]) / 1e9
         # Ready BOOT_S after power-on, seen within one poll (0.1 s) and a call of ours.
         check(BOOT_S - 0.05 <= secs <= BOOT_S + 0.6, f"boot took {secs} s, want ~{BOOT_S}")
-        check(abs(e - BOOT_W * secs) <= 0.08 * BOOT_W * secs, f"boot energy {e} J over {secs} s")
+        # The bricklet's reading lags the switch by up to one update (140.8 ms): the row's
+        # stated uncertainty (two updates' worth at its power, plus the poll) must cover it.
+        unc = float(r["energy_uncertainty_j"])
+        check(abs(e - BOOT_W * secs) <= unc < 0.5 * BOOT_W * secs,
+              f"boot energy {e} J +- {unc} J over {secs} s, want {BOOT_W * secs} J")
     ons = [v for _, ch, v in relay.switches if ch == 0]
     check(ons == [False, True, False, True, False], f"relay switched {ons}")
     check(read_meta(out)["protocol"]["relay"] == base + ",uid=Rd3,channel=0", "no relay in sidecar")
