@@ -178,3 +178,22 @@ meter__thread_cpu_ns(void)
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+void
+meter__sleep_until_ns(uint64_t t_ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(t_ns / 1000000000u),
+			       .tv_nsec = (long)(t_ns % 1000000000u) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+void
+meter__sampler_join(pthread_t thread, pthread_mutex_t *lock, int *stop)
+{
+	pthread_mutex_lock(lock);
+	*stop = 1;
+	pthread_mutex_unlock(lock);
+	pthread_join(thread, NULL);
+}

@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "jb_clock.h"
 #include "meter-private.h"
@@ -121,8 +120,6 @@ tf_sampler(void *arg)
 	uint64_t cpu0 = meter__thread_cpu_ns(), next = jb_clock_mono_ns();
 
 	for (;;) {
-		struct timespec ts;
-
 		pthread_mutex_lock(&s->lock);
 		if (s->stop) {
 			pthread_mutex_unlock(&s->lock);
@@ -134,10 +131,7 @@ tf_sampler(void *arg)
 		next += s->interval_ns;
 		if (next < jb_clock_mono_ns())
 			next = jb_clock_mono_ns(); /* a slow call: do not catch up in a burst */
-		ts.tv_sec = (time_t)(next / 1000000000u);
-		ts.tv_nsec = (long)(next % 1000000000u);
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-			;
+		meter__sleep_until_ns(next);
 	}
 	return NULL;
 }
@@ -149,12 +143,8 @@ tf_close(void *priv)
 
 	if (!s)
 		return;
-	if (s->running) {
-		pthread_mutex_lock(&s->lock);
-		s->stop = 1;
-		pthread_mutex_unlock(&s->lock);
-		pthread_join(s->thread, NULL);
-	}
+	if (s->running)
+		meter__sampler_join(s->thread, &s->lock, &s->stop);
 	tfp_close(&s->conn);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
