@@ -63,7 +63,8 @@ void tfp_close(struct tfp_conn *c);
  * packets, such as callbacks, are skipped) and copy its payload, which must be exactly
  * @resp_len bytes, to @resp. Return: 0; -ETIMEDOUT (no answer: a wrong UID, or a device
  * that is gone); -EINVAL, -ENOTSUP, -EPROTO (the device's error code: invalid parameter,
- * function not supported, other); -EBADMSG (a payload of the wrong size); -ECONNRESET.
+ * function not supported, other); -EBADMSG (a payload of the wrong size); -ECONNRESET or
+ * -EPIPE (the daemon closed the connection).
  */
 int tfp_call(struct tfp_conn *c, uint32_t uid, uint8_t fid, const void *req, size_t req_len,
 	     int want_response, void *resp, size_t resp_len);

@@ -150,6 +150,39 @@ tf_close(void *priv)
 	free(s);
 }
 
+/* source=counter needs the Energy Monitor's counter. 0 or -EINVAL. */
+static int
+tf_counter_check(struct tf_state *s, char *why, size_t why_len)
+{
+	s->is_em = s->id.device_id == TFP_DEVICE_ENERGY_MONITOR;
+	if (s->counter && !s->is_em) {
+		snprintf(why, why_len, "source=counter: the Voltage/Current Bricklet 2.0 has no "
+			 "energy counter");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The options (host, port, uid, source; interval_ms is open's) into @s. 0 or -EINVAL. */
+static int
+tf_opts(struct tf_state *s, const char *opts, char *why, size_t why_len)
+{
+	char src[16] = "power";
+	int rc = meter__opts_check(opts, why, why_len);
+
+	if (!rc)
+		rc = tfp_target_parse(opts, 0, 0, &s->t, why, why_len);
+	if (rc)
+		return rc;
+	if (meter__opt(opts, "source", src, sizeof(src)) < 0 ||
+	    (strcmp(src, "power") && strcmp(src, "counter"))) {
+		snprintf(why, why_len, "option source: want power or counter");
+		return -EINVAL;
+	}
+	s->counter = !strcmp(src, "counter");
+	return 0;
+}
+
 /* Connect and find the bricklet: by uid=, or the only supported one brickd enumerates.
  * 0, or -errno with the reason in @why (-EINVAL bad option, -ENODEV no such bricklet). */
 static int
@@ -158,10 +191,8 @@ tf_find(struct tf_state *s, const struct jb_ctx *ctx, char *why, size_t why_len)
 	struct tfp_identity all[32];
 	char name[32], list[512] = "";
 	size_t at = 0;
-	int rc = meter__opts_check(ctx->meter_opts, why, why_len), n, i, found = 0;
+	int rc = tf_opts(s, ctx->meter_opts, why, why_len), n, i, found = 0;
 
-	if (!rc)
-		rc = tfp_target_parse(ctx->meter_opts, 0, 0, &s->t, why, why_len);
 	if (rc)
 		return rc;
 	if (s->t.uid[0] && tfp_uid_parse(s->t.uid, &s->uid)) {
@@ -187,7 +218,7 @@ tf_find(struct tf_state *s, const struct jb_ctx *ctx, char *why, size_t why_len)
 				 s->t.port, tfp_device_name(s->id.device_id, name, sizeof(name)));
 			return -ENODEV;
 		}
-		return 0;
+		return tf_counter_check(s, why, why_len);
 	}
 	n = tfp_enumerate(&s->conn, all, sizeof(all) / sizeof(all[0]), 500);
 	for (i = 0; i < n; i++) {
@@ -209,7 +240,7 @@ tf_find(struct tf_state *s, const struct jb_ctx *ctx, char *why, size_t why_len)
 		return -ENODEV;
 	}
 	snprintf(s->t.uid, sizeof(s->t.uid), "%s", s->id.uid);
-	return tfp_uid_parse(s->t.uid, &s->uid) ? -ENODEV : 0;
+	return tfp_uid_parse(s->t.uid, &s->uid) ? -ENODEV : tf_counter_check(s, why, why_len);
 }
 
 /* The update interval, from the device (see the file comment). 0 or -errno with @why. */
@@ -304,7 +335,7 @@ static int
 tf_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct jb_err *err)
 {
 	struct tf_state *s = calloc(1, sizeof(*s));
-	char why[1024], src[16] = "power";
+	char why[1024];
 	uint64_t interval_ms;
 	int rc, i;
 
@@ -313,19 +344,6 @@ tf_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct j
 	s->conn.fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	rc = tf_find(s, ctx, why, sizeof(why));
-	if (!rc && meter__opt(ctx->meter_opts, "source", src, sizeof(src)) < 0)
-		rc = -EINVAL;
-	s->is_em = s->id.device_id == TFP_DEVICE_ENERGY_MONITOR;
-	s->counter = !strcmp(src, "counter");
-	if (!rc && (strcmp(src, "power") && !s->counter)) {
-		snprintf(why, sizeof(why), "option source: want power or counter");
-		rc = -EINVAL;
-	}
-	if (!rc && s->counter && !s->is_em) {
-		snprintf(why, sizeof(why), "source=counter: the Voltage/Current Bricklet 2.0 has no "
-			 "energy counter");
-		rc = -EINVAL;
-	}
 	if (!rc)
 		rc = tf_configure(s, why, sizeof(why));
 	/* Half the update interval by default, so that no update is missed. */
