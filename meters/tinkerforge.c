@@ -52,7 +52,7 @@ struct tf_state {
 	uint32_t uid;
 	int is_em, counter;
 	struct meter_info *info;
-	uint64_t upd_ns, interval_ns;
+	uint64_t upd_ns, interval_ns, interval_ms;
 	double freq_hz; /* Energy Monitor: the mains frequency at open */
 	pthread_t thread;
 	int running;
@@ -163,7 +163,7 @@ tf_counter_check(struct tf_state *s, char *why, size_t why_len)
 	return 0;
 }
 
-/* The options (host, port, uid, source; interval_ms is open's) into @s. 0 or -EINVAL. */
+/* The options (host, port, uid, source, interval_ms) into @s. 0 or -EINVAL. */
 static int
 tf_opts(struct tf_state *s, const char *opts, char *why, size_t why_len)
 {
@@ -172,6 +172,9 @@ tf_opts(struct tf_state *s, const char *opts, char *why, size_t why_len)
 
 	if (!rc)
 		rc = tfp_target_parse(opts, 0, 0, &s->t, why, why_len);
+	/* 0: half the device's update interval, known once it is found (tf_open). */
+	if (!rc)
+		rc = meter__opt_u64(opts, "interval_ms", 0, 1, 10000, &s->interval_ms, why, why_len);
 	if (rc)
 		return rc;
 	if (meter__opt(opts, "source", src, sizeof(src)) < 0 ||
@@ -336,7 +339,6 @@ tf_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct j
 {
 	struct tf_state *s = calloc(1, sizeof(*s));
 	char why[1024];
-	uint64_t interval_ms;
 	int rc, i;
 
 	if (!s)
@@ -346,15 +348,12 @@ tf_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct j
 	rc = tf_find(s, ctx, why, sizeof(why));
 	if (!rc)
 		rc = tf_configure(s, why, sizeof(why));
-	/* Half the update interval by default, so that no update is missed. */
-	if (!rc)
-		rc = meter__opt_u64(ctx->meter_opts, "interval_ms", (s->upd_ns / 2 + 999999) / 1000000,
-				    1, 10000, &interval_ms, why, sizeof(why));
 	if (rc) {
 		tf_close(s);
 		return jb_err_set(err, rc, "tinkerforge: %s", why);
 	}
-	s->interval_ns = interval_ms * 1000000u;
+	/* Half the update interval by default, so that no update is missed. */
+	s->interval_ns = s->interval_ms ? s->interval_ms * 1000000u : s->upd_ns / 2;
 	s->info = info;
 	info->n_domains = 1;
 	memset(&info->domain[0], 0, sizeof(info->domain[0]));
