@@ -13,7 +13,8 @@
  * A sampling thread polls at half the update interval (every update is seen) and
  * integrates power with meter_integrator_add(), as hwmon.c and ina219.c do; read() samples
  * too, so a window's ends are current. source=counter uses the Energy Monitor's own counter
- * instead (36 J steps, wrap at 2^32 steps and resets handled by meter.c). The sampler also
+ * instead (36 J steps, interpolated within a step by the power; wrap at 2^32 steps and
+ * resets handled by meter.c). The sampler also
  * reports a sensor that stopped updating (a value bit-identical for 25 update intervals,
  * where real readings carry noise) and values outside the device's documented range.
  */
@@ -59,7 +60,7 @@ struct tf_state {
 	pthread_mutex_t lock; /* guards the connection and everything below */
 	int stop, last_error;
 	struct meter_integrator integ;
-	uint64_t counter_uj, last_good_ns, changed_ns, samples, first_t_ns, last_t_ns, cpu_ns;
+	uint64_t counter_uj, reported_uj, last_good_ns, changed_ns, samples, first_t_ns, last_t_ns, cpu_ns;
 	uint8_t last[EM_ENERGY_DATA_LEN];
 	double power_w;
 };
@@ -98,9 +99,17 @@ tf_sample(struct tf_state *s, int by_sampler)
 	} else if (t_ns - s->changed_ns > TF_STALE_UPDATES * s->upd_ns) {
 		return s->last_error = -ENODATA;
 	}
-	if (s->counter)
-		s->counter_uj = (uint64_t)(uint32_t)le_i32(p + 8) * EM_ENERGY_STEP_UJ;
-	else if (meter_integrator_add(&s->integ, t_ns, power_w))
+	if (s->counter && (uint64_t)(uint32_t)le_i32(p + 8) * EM_ENERGY_STEP_UJ != s->counter_uj) {
+		uint64_t c = (uint64_t)(uint32_t)le_i32(p + 8) * EM_ENERGY_STEP_UJ;
+
+		/* A new value: the power integral starts again from it (see tf_energy_uj); one
+		 * below the last is a reset or a wrap, which meter.c must see as it is. */
+		if (c < s->counter_uj)
+			s->reported_uj = 0;
+		s->counter_uj = c;
+		memset(&s->integ, 0, sizeof(s->integ));
+	}
+	if (meter_integrator_add(&s->integ, t_ns, power_w))
 		return 0; /* a time stamp not after the last one: nothing to add */
 	s->power_w = power_w;
 	s->last_error = 0;
@@ -111,6 +120,31 @@ tf_sample(struct tf_state *s, int by_sampler)
 		s->last_t_ns = t_ns;
 	}
 	return 0;
+}
+
+/*
+ * The energy read() reports, in µJ: the power integral, or with source=counter the
+ * bricklet's counter plus the power integrated since its value last changed, at most one
+ * update's energy (or one step) ahead of it, and never below the last report. A bare
+ * counter moves in jumps of whole steps once per update, which two reads a few ms apart
+ * would show as kilowatts (meter.c refuses such a jump); this way the figure is monotonic,
+ * follows the bricklet's own counter, and is never more than one update's energy off it.
+ */
+static uint64_t
+tf_energy_uj(struct tf_state *s)
+{
+	double extra_uj = s->integ.energy_j * 1e6, cap_uj;
+	uint64_t v;
+
+	if (!s->counter)
+		return (uint64_t)extra_uj;
+	cap_uj = s->power_w * (double)s->upd_ns / 1e3;
+	if (cap_uj < EM_ENERGY_STEP_UJ)
+		cap_uj = EM_ENERGY_STEP_UJ;
+	v = s->counter_uj + (uint64_t)(extra_uj < cap_uj ? extra_uj : cap_uj);
+	if (v > s->reported_uj)
+		s->reported_uj = v;
+	return s->reported_uj;
 }
 
 static void *
@@ -410,7 +444,7 @@ tf_read(void *priv, struct meter_reading *out)
 	 * bridged: it is what the sensor says now. */
 	if (rc == -ETIMEDOUT && out->t_ns - s->last_good_ns < 4 * s->upd_ns)
 		rc = 0;
-	out->energy_uj[0] = s->counter ? s->counter_uj : (uint64_t)(s->integ.energy_j * 1e6);
+	out->energy_uj[0] = tf_energy_uj(s);
 	pthread_mutex_unlock(&s->lock);
 	tf_detail(s);
 	return rc;
