@@ -36,6 +36,9 @@ struct boot_cmd {
 struct boot_opts {
 	struct boot_cmd on, off, ready;
 	const char *meter, *domains, *out, *board;
+	/* Switch the board with an Industrial Dual Relay Bricklet instead of --power-on and
+	 * --power-off: "host=...,port=...,uid=...,channel=N" (meters/tfp.h), or NULL. */
+	const char *relay;
 	double poll_s, timeout_s, off_s;
 	unsigned runs;
 	int force, append;
@@ -57,7 +60,8 @@ struct boot_state {
 };
 
 /** boot_energy_power() - run the power command @cmd (@what names it in messages), at most
- * --timeout-s. Return: its exit status, -ETIMEDOUT, -EINTR (a stop signal), or -errno. */
+ * --timeout-s; with --relay, switch the relay instead (on for @what "--power-on").
+ * Return: its exit status, -ETIMEDOUT, -EINTR (a stop signal), or -errno. */
 int boot_energy_power(struct boot_state *s, const char *what, const struct boot_cmd *cmd);
 
 /** boot_energy_power_off() - switch the board off and wait --off-s, metering the switched-
