@@ -260,8 +260,7 @@ boot_parse(struct boot_opts *o, int argc, char **argv, int *help, int *quiet)
 
 		if (o->on.text || o->off.text) {
 			fprintf(stderr, "joulebench boot-energy: --relay replaces --power-on and "
-					"--power-off (and their -argv forms): give one or the other
-");
+					"--power-off (and their -argv forms): give one or the other\n");
 			return CLI_EXIT_USAGE;
 		}
 		if (tfp_target_parse(o->relay, 1, 1, &t, why, sizeof(why)))
@@ -272,8 +271,7 @@ boot_parse(struct boot_opts *o, int argc, char **argv, int *help, int *quiet)
 	}
 	if (!o->ready.text || (!o->relay && (!o->on.text || !o->off.text))) {
 		fprintf(stderr, "joulebench boot-energy: --power-on and --power-off (or --relay), "
-				"and --ready (or their -argv forms) are required (see --help)
-");
+				"and --ready (or their -argv forms) are required (see --help)\n");
 		return CLI_EXIT_USAGE;
 	}
 	if (!o->meter) {
