@@ -122,6 +122,7 @@ struct rung {
 	double *cold_j, *cold_s;       /* energy and time of each ok cold start */
 	size_t n_cold, cap_j, cap_s;
 	size_t n_cold_flagged;         /* of those, flagged untrustworthy (too short a window) */
+	size_t n_warm, n_attributed;   /* warm rows, and those whose energy is an attribution */
 	double ratio[4], lo[4], hi[4]; /* warm energy, warm time, cold energy, cold time */
 	int vmm_double;                /* its VMM said it is a test double (--version) */
 };
@@ -187,7 +188,8 @@ push(double **v, size_t *n, size_t *cap, double x)
 	return 0;
 }
 
-/* The cold rows: energy_j and window_wall_ns (the whole cold start: the instance's
+/* Every row: the warm rows counted (and those resting on attribution); the cold rows'
+ * energy_j and window_wall_ns (the whole cold start: the instance's
  * start to its `ready`, plus the first invocation, which every rung has alike). */
 static int
 cold_row(void *arg, const char *const *f, unsigned long line)
@@ -197,6 +199,11 @@ cold_row(void *arg, const char *const *f, unsigned long line)
 	size_t n;
 
 	(void)line;
+	if (!strcmp(f[RESULTS_COL_INDEX_phase], "warm")) {
+		r->n_warm++;
+		r->n_attributed +=
+			results_method_is_attributed(f[RESULTS_COL_INDEX_energy_method]);
+	}
 	/* A cold start shorter than the meter's window is flagged `untrustworthy` (a
 	 * process starts in milliseconds): kept and counted, as the rows keep it. */
 	if (strcmp(f[RESULTS_COL_INDEX_phase], "cold") ||
@@ -383,6 +390,15 @@ print_ratios(struct rung *a, struct rung *b, const char *wl, unsigned boot, uint
 		  &b->ratio[3], &b->lo[3], &b->hi[3]);
 	printf("n = %zu and %zu warm invocations, %zu and %zu cold starts; ratio = %s / %s\n",
 	       ga->n, gb->n, a->n_cold, b->n_cold, b->label, a->label);
+	/* Whether the energies rest on attribution (a co-located window split by CPU time, a
+	 * model with its own uncertainty term) or on the meter's windows alone. */
+	if (a->n_attributed || b->n_attributed)
+		printf("note: energy rests on attribution for %zu of %zu and %zu of %zu warm rows "
+		       "(co-located windows split by CPU time: a model, its term in "
+		       "energy_uncertainty_j; results/README.md), not on the meter alone\n",
+		       a->n_attributed, a->n_warm, b->n_attributed, b->n_warm);
+	else
+		printf("energy: the meter's windows of one instance each, no attribution\n");
 	if (a->n_cold_flagged || b->n_cold_flagged)
 		printf("note: %zu and %zu of the cold starts were shorter than the meter's window "
 		       "(rows flagged untrustworthy): their energy is shown as measured, not "

@@ -2,7 +2,8 @@
 /*
  * The results CSV reader, on libcsv's strict parser. It maps the file's header onto the
  * schema's columns (so a file whose columns are reordered still reads), refuses a file of
- * another schema_version, and reports a malformed file by name, record and column.
+ * another schema_version, and reports a malformed file by name, record and column; and
+ * what a reader needs to know of a row's energy_method.
  */
 #include "config.h"
 
@@ -155,4 +156,15 @@ results_read(const char *path, results_row_fn fn, void *arg, struct jb_err *err)
 	csv_free(&p);
 	fclose(f);
 	return r.rc;
+}
+
+int
+results_method_is_attributed(const char *energy_method)
+{
+	static const char prefix[] = "window-split-by-", suffix[] = "-cpu-share";
+	size_t n = energy_method ? strlen(energy_method) : 0;
+
+	return n > sizeof(prefix) - 1 + sizeof(suffix) - 1 &&
+	       !strncmp(energy_method, prefix, sizeof(prefix) - 1) &&
+	       !strcmp(energy_method + n - (sizeof(suffix) - 1), suffix);
 }
