@@ -23,6 +23,7 @@
 #include "jb_clock.h"
 #include "report.h"
 #include "resume.h"
+#include "run-private.h"
 #include "runner.h"
 
 static volatile sig_atomic_t run_stop;
@@ -59,7 +60,12 @@ run_usage(FILE *f)
 		"  -m, --meter NAME       a meter, or 'auto' for the best usable one (default: auto)\n"
 		"      --domain LIST      energy domains to sum (default: every package; see list)\n"
 		"  -r, --runs N           metered windows per workload (default: 10)\n"
-		"      --warmup N         warm invocations before the windows (default: 3)\n"
+		"      --ci-target P      add windows until the 95%% CI of the median energy per\n"
+		"                         invocation is within +-P%% of it (-r N: at least N, else 5)\n"
+		"      --max-windows N    --ci-target: at most N windows per workload (default: 100)\n"
+		"      --max-time-s S     --ci-target: stop adding windows after S s (default: none)\n"
+		"      --warmup N         warm invocations before the windows (default: 3)\n");
+	fprintf(f,
 		"      --cold N           cold starts measured per workload (default: 1)\n"
 		"      --batch N          invocations per window (default: enough to fill the window)\n"
 		"      --min-window-s S   shortest window (default: the meter's, e.g. 1 s for model)\n"
@@ -110,6 +116,7 @@ enum {
 	OPT_CORES, OPT_TIMEOUT, OPT_PROFILE, OPT_FN, OPT_FORCE, OPT_NO_PLOT, OPT_DRIFT,
 	OPT_RESUME, OPT_METER_OPTS, OPT_SYSFS_ROOT, OPT_RATE, OPT_KEEP_ALIVE, OPT_MEMORY,
 	OPT_RUNTIME, OPT_EXCLUSIVE, OPT_PLATFORM, OPT_ACCEL, OPT_VMM, OPT_GUEST_DIR, OPT_RUN_ID,
+	OPT_CI_TARGET, OPT_MAX_WINDOWS, OPT_MAX_TIME,
 };
 
 static const struct option run_options[] = {
@@ -119,6 +126,9 @@ static const struct option run_options[] = {
 	{ "meter", required_argument, NULL, 'm' },
 	{ "domain", required_argument, NULL, OPT_DOMAIN },
 	{ "runs", required_argument, NULL, 'r' },
+	{ "ci-target", required_argument, NULL, OPT_CI_TARGET },
+	{ "max-windows", required_argument, NULL, OPT_MAX_WINDOWS },
+	{ "max-time-s", required_argument, NULL, OPT_MAX_TIME },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
 	{ "cold", required_argument, NULL, OPT_COLD },
 	{ "batch", required_argument, NULL, OPT_BATCH },
@@ -227,19 +237,8 @@ draw_figure(struct runner_report *rep, const char *csv, int quiet)
 	}
 }
 
-/* Options that are not part of struct proto_config. */
-struct run_opts {
-	const char *meter_name, *driver_name, *fn, *resume;
-	char out[4096];
-	int no_plot;
-	int quiet;
-	double timeout_s;
-	int cores[DRIVER_CORES_MAX];
-};
 
-/* Parse @argv into @cfg and @o. Return 0, or the exit code for bad usage (or 0 with
- * *help set after printing --help). */
-static int
+int
 run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, int *help)
 {
 	unsigned long long u;
@@ -265,6 +264,20 @@ run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, i
 			if (cli_parse_uint(optarg, 1000000, &u) || u == 0)
 				return bad("--runs", optarg, "a count from 1 to 1000000");
 			cfg->runs = (unsigned)u;
+			o->runs_given = 1;
+			break;
+		case OPT_CI_TARGET:
+			if (cli_parse_double(optarg, 0.001, 100, &o->ci_target_pct))
+				return bad("--ci-target", optarg, "a percentage from 0.001 to 100");
+			break;
+		case OPT_MAX_WINDOWS:
+			if (cli_parse_uint(optarg, 1000000, &u) || u < 2)
+				return bad("--max-windows", optarg, "a count from 2 to 1000000");
+			o->max_windows = (unsigned)u;
+			break;
+		case OPT_MAX_TIME:
+			if (cli_parse_double(optarg, 0.001, 86400 * 30, &o->max_time_s))
+				return bad("--max-time-s", optarg, "seconds from 0.001 to 2592000");
 			break;
 		case OPT_WARMUP:
 			if (cli_parse_uint(optarg, 1000000, &u))
@@ -374,6 +387,20 @@ run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, i
 		fprintf(stderr, "joulebench run: unexpected argument '%s'\n", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
+	if ((o->max_windows || o->max_time_s) && !o->ci_target_pct) {
+		fprintf(stderr, "joulebench run: --max-windows and --max-time-s bound --ci-target; "
+				"without it, -r N sets the windows\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (o->ci_target_pct) {
+		cfg->runs = o->runs_given ? cfg->runs : RUN_CI_MIN_WINDOWS;
+		o->max_windows = o->max_windows ? o->max_windows : RUN_CI_MAX_WINDOWS;
+		if (o->max_windows < cfg->runs) {
+			fprintf(stderr, "joulebench run: --max-windows %u is below the %u window(s) "
+					"to start from (-r)\n", o->max_windows, cfg->runs);
+			return CLI_EXIT_USAGE;
+		}
+	}
 	if (cfg->driver_cfg.exclusive && cfg->concurrency > 1) {
 		fprintf(stderr, "joulebench run: --exclusive runs one instance; it cannot be combined "
 				"with --concurrency %u\n", cfg->concurrency);
@@ -394,7 +421,7 @@ run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, i
 	return 0;
 }
 
-static void
+void
 run_defaults(struct proto_config *cfg, struct run_opts *o)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -411,79 +438,6 @@ run_defaults(struct proto_config *cfg, struct run_opts *o)
 	o->driver_name = "pinned";
 	o->timeout_s = 60;
 	(void)parse_workloads(cfg, "all");
-}
-
-/* --resume FILE: rebuild the configuration from the command line kept in FILE's sidecar,
- * and the state of each workload from FILE's rows. Only -q, --no-plot and --fn may be
- * given with it (the binaries may have moved). */
-static int
-run_resume(struct proto_config *cfg, struct run_opts *o, struct resume_info *ri)
-{
-	struct run_opts given_o = *o;
-	struct jb_err err = { 0 };
-	int rc, help, i;
-
-	rc = resume_load(given_o.resume, ri, &err);
-	if (rc) {
-		fprintf(stderr, "joulebench run: --resume: %s\n", err.msg);
-		return rc == -ENOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
-	}
-	run_defaults(cfg, o);
-	rc = run_parse(cfg, o, ri->n_command, ri->command, &help);
-	if (rc || help) {
-		fprintf(stderr, "joulebench run: --resume: the stored command line does not parse\n");
-		return CLI_EXIT_USAGE;
-	}
-	for (i = 1; i < ri->n_command; i++)
-		if (!strcmp(ri->command[i], "--resume")) {
-			/* It was itself a resume: its own argv pointed at the original. */
-			fprintf(stderr, "joulebench run: --resume: sidecar holds a resume command\n");
-			return CLI_EXIT_USAGE;
-		}
-	snprintf(o->out, sizeof(o->out), "%s", given_o.resume);
-	o->resume = given_o.resume;
-	o->no_plot = given_o.no_plot;
-	if (given_o.fn)
-		o->fn = given_o.fn;
-	o->quiet = given_o.quiet;
-	cfg->overwrite = 0;
-	cfg->resume_mode = 1;
-	cfg->resume_run_id = ri->run_id;
-	cfg->resume_started_unix_ns = ri->started_unix_ns;
-	memcpy(cfg->resumed_unix_ns, ri->resumed_unix_ns, sizeof(cfg->resumed_unix_ns));
-	cfg->n_resumed = ri->n_resumed;
-	cfg->resumed_unix_ns[cfg->n_resumed++] = jb_clock_unix_ns();
-	cfg->resume = ri->wl;
-	cfg->n_resume = ri->n_wl;
-	cfg->resume_all = ri->all;
-	/* The sidecar keeps the original command line, not this one. */
-	cfg->command = ri->command;
-	cfg->n_command = (size_t)ri->n_command;
-	if (!o->quiet)
-		fprintf(stderr, "joulebench: resuming %s: %lu row(s) kept\n", ri->run_id, ri->rows);
-	return 0;
-}
-
-static int
-run_only_resume_options(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--resume") || !strcmp(a, "--fn")) {
-			i++;
-			continue;
-		}
-		if (!strncmp(a, "--resume=", 9) || !strncmp(a, "--fn=", 5) || !strcmp(a, "-q") ||
-		    !strcmp(a, "--quiet") || !strcmp(a, "--no-plot"))
-			continue;
-		fprintf(stderr, "joulebench run: --resume takes the run's own options from its "
-				"sidecar; '%s' cannot be given with it\n", a);
-		return CLI_EXIT_USAGE;
-	}
-	return 0;
 }
 
 /* DESIGN §7's exit codes for a run that could not proceed, by where it stopped. */
@@ -537,6 +491,7 @@ cmd_run(int argc, char **argv)
 	struct resume_info ri = { 0 };
 	char why[1024];
 	struct runner_report rep;
+	struct ci_target ci = { 0 };
 	struct jb_err err = { 0 };
 	int code, help;
 
@@ -552,8 +507,17 @@ cmd_run(int argc, char **argv)
 		code = run_only_resume_options(argc, argv);
 		if (!code)
 			code = run_resume(&cfg, &o, &ri);
-		if (code)
+		if (!code && o.ci_target_pct) {
+			/* The rule judges the windows it sees; those of the interrupted part are
+			 * in the file, not in this process. */
+			fprintf(stderr, "joulebench run: --resume: a --ci-target run cannot be "
+					"resumed; start a new run\n");
+			code = CLI_EXIT_USAGE;
+		}
+		if (code) {
+			resume_info_fini(&ri);
 			return code;
+		}
 	}
 	cfg.driver_cfg.timeout_ns = (uint64_t)(o.timeout_s * 1e9);
 	cfg.driver_cfg.sysfs_root = cfg.ctx.sysfs_root;
@@ -613,6 +577,14 @@ cmd_run(int argc, char **argv)
 	cfg.out_path = o.out;
 
 	(void)cli_stop_install();
+	if (o.ci_target_pct) {
+		ci.target_pct = o.ci_target_pct;
+		ci.seed = cfg.seed;
+		cfg.until = (struct proto_until){ .enough = ci_target_enough, .arg = &ci,
+						  .max_windows = o.max_windows,
+						  .max_time_s = o.max_time_s,
+						  .target_pct = o.ci_target_pct };
+	}
 	code = runner_run(&cfg, o.quiet, &rep, &err);
 	resume_info_fini(&ri);
 	if (code) {
@@ -631,6 +603,9 @@ cmd_run(int argc, char **argv)
 			fprintf(stderr, "joulebench run: %s\n", err.msg);
 	}
 	report_print_summary(stdout, &rep.summary);
+	if (o.ci_target_pct)
+		ci_target_print(stdout, &ci, &rep.proto);
+	ci_target_fini(&ci);
 	if (!strcmp(cfg.driver->name, "microvm"))
 		note_tcg(rep.proto.meta_path);
 	fflush(stdout);

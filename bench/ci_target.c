@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `run --ci-target P` (ci_target.h): window observations from the rows as they are
+ * written, the interval over them, and the stopping decision. The window is the
+ * measurement (DESIGN §7): the rows of one window are allocations of one meter reading,
+ * so the interval resamples windows, never rows. One run, so one level of resampling.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ci_target.h"
+#include "stats.h"
+
+static struct ci_target_series *
+series_of(struct ci_target *t, const char *workload, int add)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->s[i].workload, workload))
+			return &t->s[i];
+	if (!add || t->n == PROTO_WORKLOADS_MAX)
+		return NULL;
+	snprintf(t->s[t->n].workload, sizeof(t->s[0].workload), "%s", workload);
+	return &t->s[t->n++];
+}
+
+/* The open window of @s is complete: keep its energy per invocation if every row was ok. */
+static int
+series_close(struct ci_target_series *s)
+{
+	if (!s->open)
+		return 0;
+	s->open = 0;
+	if (!s->all_ok || !s->n_rows || !isfinite(s->sum_j)) {
+		s->n_flagged++;
+		return 0;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 32;
+		double *x = realloc(s->x, cap * sizeof(*x));
+
+		if (!x)
+			return -ENOMEM;
+		s->x = x;
+		s->cap = cap;
+	}
+	s->x[s->n++] = s->sum_j / (double)s->n_rows;
+	return 0;
+}
+
+int
+ci_target_row(struct ci_target *t, const struct results_row *row)
+{
+	struct ci_target_series *s;
+
+	if (strcmp(row->phase, "warm"))
+		return 0;
+	s = series_of(t, row->workload, 1);
+	if (!s)
+		return 0;
+	if (s->open && s->rep != row->rep && series_close(s))
+		return t->oom = 1, -ENOMEM;
+	if (!s->open) {
+		s->open = s->all_ok = 1;
+		s->rep = row->rep;
+		s->sum_j = 0;
+		s->n_rows = 0;
+	}
+	s->all_ok &= !strcmp(row->status, "ok");
+	s->sum_j += row->energy_j;
+	s->n_rows++;
+	return 0;
+}
+
+size_t
+ci_target_interval(struct ci_target *t, const char *workload, double *median_j, double *half_j)
+{
+	struct ci_target_series *s = series_of(t, workload, 0);
+	struct stats_ci ci = { NAN, NAN };
+
+	*median_j = *half_j = NAN;
+	if (!s)
+		return 0;
+	if (series_close(s))
+		t->oom = 1;
+	if (s->n < 2)
+		return s->n;
+	*median_j = stats_quantile(s->x, s->n, 0.5);
+	if (stats_median_ci(s->x, s->n, CI_TARGET_RESAMPLES, t->seed, CI_TARGET_LEVEL, &ci) == 0)
+		*half_j = (ci.hi - ci.lo) / 2;
+	return s->n;
+}
+
+/* @s's interval is within the target. */
+static int
+series_enough(struct ci_target *t, const char *workload)
+{
+	double med, half;
+
+	ci_target_interval(t, workload, &med, &half);
+	return isfinite(half) && half <= t->target_pct / 100 * fabs(med);
+}
+
+int
+ci_target_enough(void *arg, const char *workload, unsigned windows)
+{
+	struct ci_target *t = arg;
+	size_t i;
+
+	(void)windows;
+	if (workload)
+		return series_enough(t, workload);
+	for (i = 0; i < t->n; i++)
+		if (!series_enough(t, t->s[i].workload))
+			return 0;
+	return t->n > 0;
+}
+
+static void
+print_series(FILE *f, struct ci_target *t, const char *workload, unsigned windows,
+	     enum proto_until_end end)
+{
+	struct ci_target_series *s = series_of(t, workload, 0);
+	double med, half;
+	size_t n = ci_target_interval(t, workload, &med, &half);
+
+	fprintf(f, "ci-target %g%%: %s %s after %u window(s)", t->target_pct, workload,
+		end == PROTO_UNTIL_TARGET ? "reached" : "NOT reached", windows);
+	if (end != PROTO_UNTIL_TARGET)
+		fprintf(f, " (stopped by %s)", proto_until_end_name(end));
+	if (isfinite(half))
+		fprintf(f, "; median %.4g J/inv, 95%% CI half-width %.3g J = %.2f%% of it", med,
+			half, 100 * half / fabs(med));
+	else
+		fprintf(f, "; no interval (fewer than 2 ok windows)");
+	fprintf(f, ", over %zu ok window(s)", n);
+	if (s && s->n_flagged)
+		fprintf(f, ", %zu flagged window(s) left out", s->n_flagged);
+	fputc('\n', f);
+}
+
+void
+ci_target_print(FILE *f, struct ci_target *t, const struct proto_report *rep)
+{
+	size_t i, j;
+
+	for (i = 0; i < rep->n_until; i++) {
+		const struct proto_until_outcome *o = &rep->until[i];
+
+		if (o->workload[0]) {
+			print_series(f, t, o->workload, o->windows, o->end);
+			continue;
+		}
+		for (j = 0; j < t->n; j++) /* co-located: every workload of the run */
+			print_series(f, t, t->s[j].workload, o->windows, o->end);
+	}
+}
+
+void
+ci_target_fini(struct ci_target *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->s[i].x);
+	t->n = 0;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the files of `joulebench run` share: cmd_run.c (options, the run, the summary) and
+ * run_resume.c (--resume). Not for use outside bench/.
+ */
+#ifndef JB_BENCH_RUN_PRIVATE_H
+#define JB_BENCH_RUN_PRIVATE_H
+
+#include "ci_target.h"
+#include "driver.h"
+#include "protocol.h"
+#include "resume.h"
+
+/* Options that are not part of struct proto_config. */
+struct run_opts {
+	const char *meter_name, *driver_name, *fn, *resume;
+	char out[4096];
+	int no_plot;
+	int quiet;
+	double timeout_s;
+	int cores[DRIVER_CORES_MAX];
+	int runs_given;            /* -r was given (under --ci-target, the minimum) */
+	double ci_target_pct;      /* --ci-target P; 0: a fixed --runs */
+	unsigned max_windows;      /* --max-windows (0: not given) */
+	double max_time_s;         /* --max-time-s (0: no limit) */
+};
+
+/* --ci-target without -r starts from this many windows: fewer make any interval
+ * unreliable (issue 22); --max-windows defaults to CI_TARGET_MAX_WINDOWS. */
+#define RUN_CI_MIN_WINDOWS 5
+#define RUN_CI_MAX_WINDOWS 100
+
+/** run_defaults() - @cfg and @o as `run` with no options. */
+void run_defaults(struct proto_config *cfg, struct run_opts *o);
+
+/** run_parse() - parse @argv into @cfg and @o. Return 0, or the exit code for bad usage
+ * (or 0 with *help set after printing --help). */
+int run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, int *help);
+
+/** run_only_resume_options() - 0 when @argv holds only what --resume may be given with
+ * (-q, --no-plot, --fn), else the usage exit code (a message printed). */
+int run_only_resume_options(int argc, char **argv);
+
+/** run_resume() - rebuild @cfg and @o from o->resume's sidecar and rows into @ri.
+ * Return: 0 or an exit code (a message printed). */
+int run_resume(struct proto_config *cfg, struct run_opts *o, struct resume_info *ri);
+
+#endif
