@@ -122,7 +122,6 @@ struct rung {
 	double *cold_j, *cold_s;       /* energy and time of each ok cold start */
 	size_t n_cold, cap_j, cap_s;
 	size_t n_cold_flagged;         /* of those, flagged untrustworthy (too short a window) */
-	size_t n_warm, n_attributed;   /* warm rows, and those whose energy is an attribution */
 	double ratio[4], lo[4], hi[4]; /* warm energy, warm time, cold energy, cold time */
 	int vmm_double;                /* its VMM said it is a test double (--version) */
 };
@@ -133,30 +132,53 @@ group_of(const struct runner_report *rep, const char *workload)
 	size_t i;
 
 	for (i = 0; i < rep->summary.n; i++)
-		if (!strcmp(rep->summary.group[i].workload, workload))
+		if (!strcmp(rep->summary.group[i].key.workload, workload))
 			return &rep->summary.group[i];
 	return NULL;
 }
 
-/* One line: the medians of both and the ratio b/a with its bootstrap 95% CI (the same
- * statistics as `joulebench analyze --ratios`, analysis/stats.c). */
+/* One line: the medians of both and the ratio b/a with its bootstrap 95% CI (flagged when
+ * it rests on fewer than 5 windows or starts). */
 static void
-print_row(const char *what, const char *unit, double scale, const double *a, size_t na,
-	  const double *b, size_t nb, unsigned boot, uint64_t seed, double *ratio, double *lo,
-	  double *hi)
+print_row(const char *what, const char *unit, double scale, double ma, double mb,
+	  const struct stats_interval *ci, double *ratio, double *lo, double *hi)
 {
-	double ma = na ? stats_quantile(a, na, 0.5) : NAN, mb = nb ? stats_quantile(b, nb, 0.5) : NAN;
-	struct stats_ci ci;
-
-	if (na < 2 || nb < 2 || stats_ratio_ci(a, na, b, nb, boot, seed, 0.95, &ci))
-		ci.lo = ci.hi = NAN;
-	printf("%-14s %12.4g %-3s %12.4g %-3s %8.4f  [%.4f, %.4f]\n", what, ma * scale, unit,
-	       mb * scale, unit, mb / ma, ci.lo, ci.hi);
+	printf("%-14s %12.4g %-3s %12.4g %-3s %8.4f  [%.4f, %.4f]%s\n", what, ma * scale, unit,
+	       mb * scale, unit, mb / ma, ci->lo, ci->hi, ci->flag ? " (flagged: < 5)" : "");
 	if (ratio) {
 		*ratio = mb / ma;
-		*lo = ci.lo;
-		*hi = ci.hi;
+		*lo = ci->lo;
+		*hi = ci->hi;
 	}
+}
+
+/* A warm figure: the medians of the two runs' ok windows (value @v per invocation), the
+ * ratio's interval from resampling windows (analysis/summary.h). */
+static void
+print_warm(const char *what, const char *unit, double scale, const struct summary_group *a,
+	   const struct summary_group *b, enum windows_value v, const struct stats_boot *boot,
+	   double *ratio, double *lo, double *hi)
+{
+	struct stats_interval ci;
+
+	summary_ratio_ci(a, b, v, boot, &ci);
+	print_row(what, unit, scale, summary_group_median(a, v), summary_group_median(b, v), &ci,
+		  ratio, lo, hi);
+}
+
+/* A cold figure: each cold start is metered on its own, one window each. */
+static void
+print_cold(const char *what, const char *unit, double scale, const double *a, size_t na,
+	   const double *b, size_t nb, const struct stats_boot *boot, double *ratio, double *lo,
+	   double *hi)
+{
+	struct stats_runs ra = { a, &na, na ? 1 : 0 }, rb = { b, &nb, nb ? 1 : 0 };
+	struct stats_interval ci;
+
+	if (na < 2 || nb < 2 || stats_runs_ratio_ci(&ra, &rb, boot, &ci))
+		ci.lo = ci.hi = NAN;
+	print_row(what, unit, scale, na ? stats_quantile(a, na, 0.5) : NAN,
+		  nb ? stats_quantile(b, nb, 0.5) : NAN, &ci, ratio, lo, hi);
 }
 
 static int
@@ -188,8 +210,7 @@ push(double **v, size_t *n, size_t *cap, double x)
 	return 0;
 }
 
-/* Every row: the warm rows counted (and those resting on attribution); the cold rows'
- * energy_j and window_wall_ns (the whole cold start: the instance's
+/* The cold rows: energy_j and window_wall_ns (the whole cold start: the instance's
  * start to its `ready`, plus the first invocation, which every rung has alike). */
 static int
 cold_row(void *arg, const char *const *f, unsigned long line)
@@ -199,11 +220,6 @@ cold_row(void *arg, const char *const *f, unsigned long line)
 	size_t n;
 
 	(void)line;
-	if (!strcmp(f[RESULTS_COL_INDEX_phase], "warm")) {
-		r->n_warm++;
-		r->n_attributed +=
-			results_method_is_attributed(f[RESULTS_COL_INDEX_energy_method]);
-	}
 	/* A cold start shorter than the meter's window is flagged `untrustworthy` (a
 	 * process starts in milliseconds): kept and counted, as the rows keep it. */
 	if (strcmp(f[RESULTS_COL_INDEX_phase], "cold") ||
@@ -374,31 +390,34 @@ static void
 print_ratios(struct rung *a, struct rung *b, const char *wl, unsigned boot, uint64_t seed)
 {
 	const struct summary_group *ga = group_of(&a->rep, wl), *gb = group_of(&b->rep, wl);
+	struct stats_boot bo[5];
+	struct summary_stats sa, sb;
+	unsigned k;
 
+	for (k = 0; k < 5; k++)
+		bo[k] = (struct stats_boot){ boot, seed + k, 0.95 };
+	summary_group_stats(ga, &sa);
+	summary_group_stats(gb, &sb);
 	printf("\n%s vs %s\n", b->label, a->label);
 	printf("%-14s %16s %16s %8s  %s\n", "median", a->label, b->label, "ratio",
 	       "95% CI (bootstrap)");
-	print_row("energy", "mJ", 1e3, ga->energy_j, ga->n, gb->energy_j, gb->n, boot, seed,
-		  &b->ratio[0], &b->lo[0], &b->hi[0]);
-	print_row("dynamic", "mJ", 1e3, ga->dynamic_j, ga->n, gb->dynamic_j, gb->n, boot, seed + 1,
-		  NULL, NULL, NULL);
-	print_row("wall", "us", 1e6, ga->wall_s, ga->n, gb->wall_s, gb->n, boot, seed + 2,
-		  &b->ratio[1], &b->lo[1], &b->hi[1]);
-	print_row("cold-energy", "J", 1, a->cold_j, a->n_cold, b->cold_j, b->n_cold, boot, seed + 3,
-		  &b->ratio[2], &b->lo[2], &b->hi[2]);
-	print_row("cold-time", "ms", 1e3, a->cold_s, a->n_cold, b->cold_s, b->n_cold, boot, seed + 4,
-		  &b->ratio[3], &b->lo[3], &b->hi[3]);
-	printf("n = %zu and %zu warm invocations, %zu and %zu cold starts; ratio = %s / %s\n",
-	       ga->n, gb->n, a->n_cold, b->n_cold, b->label, a->label);
-	/* Whether the energies rest on attribution (a co-located window split by CPU time, a
-	 * model with its own uncertainty term) or on the meter's windows alone. */
-	if (a->n_attributed || b->n_attributed)
-		printf("note: energy rests on attribution for %zu of %zu and %zu of %zu warm rows "
-		       "(co-located windows split by CPU time: a model, its term in "
-		       "energy_uncertainty_j; results/README.md), not on the meter alone\n",
-		       a->n_attributed, a->n_warm, b->n_attributed, b->n_warm);
-	else
-		printf("energy: the meter's windows of one instance each, no attribution\n");
+	print_warm("energy", "mJ", 1e3, ga, gb, WINDOWS_ENERGY, &bo[0], &b->ratio[0], &b->lo[0],
+		   &b->hi[0]);
+	print_warm("dynamic", "mJ", 1e3, ga, gb, WINDOWS_DYNAMIC, &bo[1], NULL, NULL, NULL);
+	print_warm("wall", "us", 1e6, ga, gb, WINDOWS_WALL, &bo[2], &b->ratio[1], &b->lo[1],
+		   &b->hi[1]);
+	print_cold("cold-energy", "J", 1, a->cold_j, a->n_cold, b->cold_j, b->n_cold, &bo[3],
+		   &b->ratio[2], &b->lo[2], &b->hi[2]);
+	print_cold("cold-time", "ms", 1e3, a->cold_s, a->n_cold, b->cold_s, b->n_cold, &bo[4],
+		   &b->ratio[3], &b->lo[3], &b->hi[3]);
+	printf("warm: medians of ok windows' figure per invocation; %zu and %zu windows (%zu and "
+	       "%zu invocations), %zu and %zu left out; %zu and %zu cold starts; ratio = %s / %s\n",
+	       sa.n_windows, sb.n_windows, sa.n, sb.n, sa.windows_excluded, sb.windows_excluded,
+	       a->n_cold, b->n_cold, b->label, a->label);
+	if (sa.n_attributed || sb.n_attributed)
+		printf("note: %zu and %zu of the windows' energy is a co-located share by CPU "
+		       "time: it rests on attribution (a model), not on the meter alone\n",
+		       sa.n_attributed, sb.n_attributed);
 	if (a->n_cold_flagged || b->n_cold_flagged)
 		printf("note: %zu and %zu of the cold starts were shorter than the meter's window "
 		       "(rows flagged untrustworthy): their energy is shown as measured, not "
@@ -613,9 +632,10 @@ cmd_compare(int argc, char **argv)
 			code = CLI_EXIT_FAILED;
 			goto out;
 		}
-		if (!group_of(&r[i].rep, wl) || !group_of(&r[i].rep, wl)->n) {
-			fprintf(stderr, "joulebench compare: no usable warm invocations under %s (see "
-					"%s)\n", r[i].spec, r[i].out);
+		if (!group_of(&r[i].rep, wl) || isnan(summary_group_median(group_of(&r[i].rep, wl),
+								 WINDOWS_ENERGY))) {
+			fprintf(stderr, "joulebench compare: no ok warm window under %s (see %s)\n",
+				r[i].spec, r[i].out);
 			code = CLI_EXIT_FAILED;
 			goto out;
 		}

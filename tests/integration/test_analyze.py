@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: MIT
 """`joulebench analyze` and `joulebench plot` on real CSVs: the statistics match what
-python computes from the same rows, a driver ratio comes out right on a constructed second
-driver (every energy doubled), and malformed input exits 2 naming file, record and column."""
+python computes from the same rows' windows (each ok warm window's energy per invocation is
+one observation), a driver ratio comes out right on a constructed second driver (every
+energy doubled), runs that differ in concurrency are two groups with a line naming it, two
+runs of one configuration are one group of two runs, flagged windows are counted out and
+said so, and malformed input exits 2 naming file, record and column."""
 import csv
 import io
 import os
@@ -35,9 +38,25 @@ check(p.returncode == 0, f"analyze: {p.stderr}")
 groups = list(csv.DictReader(io.StringIO(p.stdout)))
 check(len(groups) == 2, f"{len(groups)} groups")
 g = next(x for x in groups if x["driver"] == "pinned")
-warm = [float(r["energy_j"]) for r in rows
-        if r["phase"] == "warm" and r["status"] in ("ok", "untrustworthy")]
-check(int(g["n"]) == len(warm), f"n {g['n']} != {len(warm)}")
+
+
+def windows_of(rows):
+    """Each warm window (run, rep) -> (its rows, whether every row is ok)."""
+    win = {}
+    for r in rows:
+        if r["phase"] != "warm":
+            continue
+        w = win.setdefault((r["run_id"], r["host"], r["rep"]), [[], True])
+        w[0].append(r)
+        w[1] = w[1] and r["status"] == "ok" and r["energy_j"] != ""
+    return win
+
+
+ok_windows = [rs for rs, ok in windows_of(rows).values() if ok]
+warm = [sum(float(r["energy_j"]) for r in rs) / len(rs) for rs in ok_windows]
+check(int(g["n_windows"]) == len(warm), f"n_windows {g['n_windows']} != {len(warm)}")
+check(int(g["n"]) == sum(len(rs) for rs in ok_windows), f"n {g['n']}")
+check(int(g["n_runs"]) == 1, f"n_runs {g['n_runs']}")
 med = statistics.median(warm)
 check(abs(float(g["energy_median_j"]) - med) <= 1e-8 * med, f"median {g['energy_median_j']} != {med}")
 q1, _, q3 = statistics.quantiles(warm, n=4, method="inclusive")

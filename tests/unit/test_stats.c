@@ -102,18 +102,27 @@ Test(summary, groups_and_hand_computed_stats)
 		r.wall_ns = 1000000000;
 		r.work_units = 10;
 		r.rep = (uint64_t)i;
+		r.window_invocations = 1;
 		r.window_energy_j = e[i];
 		r.window_wall_ns = 1000000000;
 		cr_assert_eq(summary_add(&s, &r), 0);
 	}
+	/* A failed window and a cold start: counted out, each by its reason. */
+	r.rep = 4;
 	r.status = "failed";
 	cr_assert_eq(summary_add(&s, &r), 0);
+	r.rep = 5;
 	r.status = "ok";
 	r.phase = "cold";
 	cr_assert_eq(summary_add(&s, &r), 0);
 	cr_assert_eq(s.n, 1);
 	summary_group_stats(&s.group[0], &st);
 	cr_assert_eq(st.n, 4);
+	cr_assert_eq(st.n_windows, 4);
+	cr_assert_eq(st.n_runs, 1);
+	cr_assert_eq(st.excluded[WINDOWS_FAILED], 1);
+	cr_assert_eq(st.excluded[WINDOWS_NOT_WARM], 1);
+	cr_assert_eq(st.windows_excluded, 2);
 	cr_assert_eq(s.group[0].n_failed, 1);
 	cr_assert_float_eq(st.energy_median_j, 2.5, 1e-12);
 	cr_assert_float_eq(st.energy_q1_j, 1.75, 1e-12);
