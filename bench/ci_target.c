@@ -81,7 +81,9 @@ size_t
 ci_target_interval(struct ci_target *t, const char *workload, double *median_j, double *half_j)
 {
 	struct ci_target_series *s = series_of(t, workload, 0);
-	struct stats_ci ci = { NAN, NAN };
+	struct stats_boot boot = { CI_TARGET_RESAMPLES, t->seed, CI_TARGET_LEVEL };
+	struct stats_interval ci;
+	struct stats_runs one;
 
 	*median_j = *half_j = NAN;
 	if (!s)
@@ -90,9 +92,13 @@ ci_target_interval(struct ci_target *t, const char *workload, double *median_j, 
 		t->oom = 1;
 	if (s->n < 2)
 		return s->n;
-	*median_j = stats_quantile(s->x, s->n, 0.5);
-	if (stats_median_ci(s->x, s->n, CI_TARGET_RESAMPLES, t->seed, CI_TARGET_LEVEL, &ci) == 0)
+	/* One run: the two-level bootstrap of analysis/stats.h reduces to resampling its
+	 * windows, as `analyze` does for the same file. */
+	one = (struct stats_runs){ s->x, &s->n, 1 };
+	if (stats_runs_median_ci(&one, &boot, &ci) == 0) {
+		*median_j = ci.est;
 		*half_j = (ci.hi - ci.lo) / 2;
+	}
 	return s->n;
 }
 
@@ -102,8 +108,10 @@ series_enough(struct ci_target *t, const char *workload)
 {
 	double med, half;
 
-	ci_target_interval(t, workload, &med, &half);
-	return isfinite(half) && half <= t->target_pct / 100 * fabs(med);
+	/* Fewer than STATS_WINDOWS_MIN windows: any interval is unreliable (analysis flags
+	 * it), so it cannot meet a target. */
+	return ci_target_interval(t, workload, &med, &half) >= STATS_WINDOWS_MIN &&
+	       isfinite(half) && half <= t->target_pct / 100 * fabs(med);
 }
 
 int

@@ -4,8 +4,9 @@
  * It turns the rows the protocol hands back into window observations (a window's energy
  * per invocation; in a co-located window, each workload's share over its invocations;
  * only windows whose rows are all `ok`), and says "enough" when the 95% bootstrap
- * interval of the median over those windows has a half-width within P% of the median
- * (for a co-located run: for every workload). It prints the outcome under the summary.
+ * interval of the median over those windows (analysis/stats.h, one run) has a half-width
+ * within P% of the median, from STATS_WINDOWS_MIN ok windows on (for a co-located run:
+ * for every workload). It prints the outcome under the summary.
  */
 #ifndef JB_BENCH_CI_TARGET_H
 #define JB_BENCH_CI_TARGET_H

@@ -3,7 +3,7 @@
 the median energy per invocation is within P% of it, or a cap. Checked on the model meter:
   - a target no run can reach (0.001%) stops at --max-windows, and the summary and the
     sidecar say "not reached" with the windows run, which the CSV holds;
-  - a loose target (90%) is reached at the minimum (-r 3) or soon after, and says so;
+  - a loose target (90%) is reached once 5 ok windows (STATS_WINDOWS_MIN) are in, and says so;
   - --max-time-s stops adding windows (a target that cannot be reached, a short limit);
   - the interval the sidecar's outcome rests on is recomputed here from the CSV's windows
     (energy per invocation of each ok warm window): reached means half-width <= P% of
