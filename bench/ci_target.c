@@ -77,15 +77,27 @@ ci_target_row(struct ci_target *t, const struct results_row *row)
 	return 0;
 }
 
-size_t
-ci_target_interval(struct ci_target *t, const char *workload, double *median_j, double *half_j)
+int
+ci_target_met(const struct stats_interval *ci, double target_pct)
+{
+	/* Fewer than STATS_WINDOWS_MIN windows: any interval is unreliable (analysis flags
+	 * it), so it cannot meet a target. */
+	return ci->n_windows >= STATS_WINDOWS_MIN && isfinite(ci->lo) && isfinite(ci->hi) &&
+	       (ci->hi - ci->lo) / 2 <= target_pct / 100 * fabs(ci->est);
+}
+
+/* ci_target_interval() with the whole interval in @ci. */
+static size_t
+ci_target_interval_of(struct ci_target *t, const char *workload, struct stats_interval *ci,
+		      double *median_j, double *half_j)
 {
 	struct ci_target_series *s = series_of(t, workload, 0);
 	struct stats_boot boot = { CI_TARGET_RESAMPLES, t->seed, CI_TARGET_LEVEL };
-	struct stats_interval ci;
 	struct stats_runs one;
 
 	*median_j = *half_j = NAN;
+	memset(ci, 0, sizeof(*ci));
+	ci->lo = ci->hi = ci->est = NAN;
 	if (!s)
 		return 0;
 	if (series_close(s))
@@ -95,23 +107,30 @@ ci_target_interval(struct ci_target *t, const char *workload, double *median_j, 
 	/* One run: the two-level bootstrap of analysis/stats.h reduces to resampling its
 	 * windows, as `analyze` does for the same file. */
 	one = (struct stats_runs){ s->x, &s->n, 1 };
-	if (stats_runs_median_ci(&one, &boot, &ci) == 0) {
-		*median_j = ci.est;
-		*half_j = (ci.hi - ci.lo) / 2;
+	if (stats_runs_median_ci(&one, &boot, ci) == 0) {
+		*median_j = ci->est;
+		*half_j = (ci->hi - ci->lo) / 2;
 	}
 	return s->n;
+}
+
+size_t
+ci_target_interval(struct ci_target *t, const char *workload, double *median_j, double *half_j)
+{
+	struct stats_interval ci;
+
+	return ci_target_interval_of(t, workload, &ci, median_j, half_j);
 }
 
 /* @s's interval is within the target. */
 static int
 series_enough(struct ci_target *t, const char *workload)
 {
+	struct stats_interval ci;
 	double med, half;
 
-	/* Fewer than STATS_WINDOWS_MIN windows: any interval is unreliable (analysis flags
-	 * it), so it cannot meet a target. */
-	return ci_target_interval(t, workload, &med, &half) >= STATS_WINDOWS_MIN &&
-	       isfinite(half) && half <= t->target_pct / 100 * fabs(med);
+	ci_target_interval_of(t, workload, &ci, &med, &half);
+	return ci_target_met(&ci, t->target_pct);
 }
 
 int

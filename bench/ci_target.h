@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "protocol.h"
+#include "stats.h"
 
 #define CI_TARGET_RESAMPLES 2000
 #define CI_TARGET_LEVEL 0.95
@@ -38,6 +39,13 @@ struct ci_target {
 	size_t n;
 	int oom;
 };
+
+/**
+ * ci_target_met() - the stopping rule alone: @ci rests on at least STATS_WINDOWS_MIN
+ * windows and its half-width is within @target_pct % of its estimate. The `stats`
+ * benchmark suite measures this rule (tests/bench/bench_stats.c).
+ */
+int ci_target_met(const struct stats_interval *ci, double target_pct);
 
 /** ci_target_row() - take one row written by the run (warm rows count). 0 or -ENOMEM. */
 int ci_target_row(struct ci_target *t, const struct results_row *row);

@@ -11,8 +11,11 @@ failure is the fault's doing:
   - the energy suite (short form, pinned driver, model meter): window energies scaled by
     0.5 or 3 (JB_ENERGY_FAULT=energy-scale=F, a meter that under- or over-reports) fall
     outside the bounds computed from the profile and cpu_ns; every warm window flagged
-    (JB_ENERGY_FAULT=untrustworthy) exceeds the untrustworthy share. Each exits 1.
-Arguments: bench-isolation overhead-bench energy.py."""
+    (JB_ENERGY_FAULT=untrustworthy) exceeds the untrustworthy share. Each exits 1;
+  - `bench-stats --cell`: a cell whose intervals cover the truth (10 independent windows)
+    exits 0, one whose windows drift (autocorrelated: the window bootstrap's intervals are
+    too narrow) is printed as MISSED and exits 1.
+Arguments: bench-isolation overhead-bench energy.py bench-stats."""
 import os
 import subprocess
 import sys
@@ -21,7 +24,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from jbtest import check  # noqa: E402
 
-isolation, overhead, energy = sys.argv[1:4]
+isolation, overhead, energy, stats = sys.argv[1:5]
 tmp = tempfile.mkdtemp(prefix="jb-verdicts-")
 base = {k: v for k, v in os.environ.items() if not k.startswith(("JB_BENCH_SHORT", "JB_ENERGY",
                                                                   "JB_OVERHEAD"))}
@@ -70,4 +73,9 @@ for fault, says in (("energy-scale=0.5", "computed from the profile and the rows
               **common, **limit)
     check(p.returncode == 1 and says in p.stdout,
           f"energy suite with JB_ENERGY_FAULT={fault}: exit {p.returncode}, not 1:\n{p.stdout}")
+# The stats suite's verdict, on one cell each way (fixed seed).
+p = bench([stats, "--cell", "10", "1", "independent", "200"], "stats, covering cell")
+check(p.returncode == 0 and ": met" in p.stdout, f"bench-stats covering cell: {p.stdout}")
+p = bench([stats, "--cell", "10", "1", "drifting-idle", "200"], "stats, drifting cell")
+check(p.returncode == 1 and "MISSED" in p.stdout, f"bench-stats drifting cell: {p.stdout}")
 print("every verdict failed when forced to, and passed otherwise")
