@@ -4,6 +4,8 @@ the median energy per invocation is within P% of it, or a cap. Checked on the mo
   - a target no run can reach (0.001%) stops at --max-windows, and the summary and the
     sidecar say "not reached" with the windows run, which the CSV holds;
   - a loose target (90%) is reached once 5 ok windows (STATS_WINDOWS_MIN) are in, and says so;
+  - co-located (-c 2, two workloads): one outcome for the run, every workload judged,
+    each workload's summary line, as many warm windows in the CSV as the outcome says;
   - --max-time-s stops adding windows (a target that cannot be reached, a short limit);
   - the interval the sidecar's outcome rests on is recomputed here from the CSV's windows
     (energy per invocation of each ok warm window): reached means half-width <= P% of
@@ -74,6 +76,21 @@ try:
     check(hw <= 0.9 * statistics.median(ok) * 1.5,
           f"reached, but the windows' interval half-width {hw} is far above 90% of "
           f"{statistics.median(ok)}")
+
+    # Co-located: one outcome for the whole run, a line per workload.
+    if len(os.sched_getaffinity(0)) >= 2:
+        out = os.path.join(tmp, "colo.csv")
+        p = run(base[:2] + ["matmul,float-ops", "-c", "2"] + base[3:] +
+                ["--ci-target", "0.001", "--max-windows", "6", "-o", out])
+        check(p.returncode == 0, f"co-located: exit {p.returncode}: {p.stderr}")
+        ci, o = outcome(out)
+        check(o["workload"] == "" and o["windows"] == 6 and o["ended_by"] == "max-windows",
+              f"co-located outcome {o}")
+        reps = {r["rep"] for r in read_csv(out) if r["phase"] == "warm"}
+        check(len(reps) == 6, f"co-located: {len(reps)} warm windows in the CSV, want 6")
+        for wl in ("matmul", "float-ops"):
+            check(f"ci-target 0.001%: {wl} NOT reached after 6 window(s)" in p.stdout,
+                  f"co-located summary lacks {wl}: {p.stdout}")
 
     # A time limit.
     out = os.path.join(tmp, "time.csv")
