@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `run --ci-target P` (ci_target.h): window observations from the rows as they are
- * written, the interval over them, and the stopping decision. The window is the
+ * written (analysis/windows.h), the interval over them (analysis/stats.h), and the
+ * stopping decision. The window is the
  * measurement (DESIGN §7): the rows of one window are allocations of one meter reading,
  * so the interval resamples windows, never rows. One run, so one level of resampling.
  */
@@ -29,51 +30,15 @@ series_of(struct ci_target *t, const char *workload, int add)
 	return &t->s[t->n++];
 }
 
-/* The open window of @s is complete: keep its energy per invocation if every row was ok. */
-static int
-series_close(struct ci_target_series *s)
-{
-	if (!s->open)
-		return 0;
-	s->open = 0;
-	if (!s->all_ok || !s->n_rows || !isfinite(s->sum_j)) {
-		s->n_flagged++;
-		return 0;
-	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 32;
-		double *x = realloc(s->x, cap * sizeof(*x));
-
-		if (!x)
-			return -ENOMEM;
-		s->x = x;
-		s->cap = cap;
-	}
-	s->x[s->n++] = s->sum_j / (double)s->n_rows;
-	return 0;
-}
-
 int
 ci_target_row(struct ci_target *t, const struct results_row *row)
 {
-	struct ci_target_series *s;
+	struct ci_target_series *s = series_of(t, row->workload, 1);
 
-	if (strcmp(row->phase, "warm"))
-		return 0;
-	s = series_of(t, row->workload, 1);
-	if (!s)
-		return 0;
-	if (s->open && s->rep != row->rep && series_close(s))
-		return t->oom = 1, -ENOMEM;
-	if (!s->open) {
-		s->open = s->all_ok = 1;
-		s->rep = row->rep;
-		s->sum_j = 0;
-		s->n_rows = 0;
+	if (s && windows_add(&s->win, row)) {
+		t->oom = 1;
+		return -ENOMEM;
 	}
-	s->all_ok &= !strcmp(row->status, "ok");
-	s->sum_j += row->energy_j;
-	s->n_rows++;
 	return 0;
 }
 
@@ -93,25 +58,29 @@ ci_target_interval_of(struct ci_target *t, const char *workload, struct stats_in
 {
 	struct ci_target_series *s = series_of(t, workload, 0);
 	struct stats_boot boot = { CI_TARGET_RESAMPLES, t->seed, CI_TARGET_LEVEL };
-	struct stats_runs one;
+	struct windows_sample w = { 0 };
+	struct stats_runs runs;
+	size_t n;
 
 	*median_j = *half_j = NAN;
 	memset(ci, 0, sizeof(*ci));
 	ci->lo = ci->hi = ci->est = NAN;
 	if (!s)
 		return 0;
-	if (series_close(s))
+	if (windows_sample(&s->win, WINDOWS_ENERGY, &w)) {
 		t->oom = 1;
-	if (s->n < 2)
-		return s->n;
+		return 0;
+	}
+	n = w.n;
 	/* One run: the two-level bootstrap of analysis/stats.h reduces to resampling its
 	 * windows, as `analyze` does for the same file. */
-	one = (struct stats_runs){ s->x, &s->n, 1 };
-	if (stats_runs_median_ci(&one, &boot, ci) == 0) {
+	runs = (struct stats_runs){ w.x, w.run_n, w.n_runs };
+	if (n >= 2 && stats_runs_median_ci(&runs, &boot, ci) == 0) {
 		*median_j = ci->est;
 		*half_j = (ci->hi - ci->lo) / 2;
 	}
-	return s->n;
+	windows_sample_fini(&w);
+	return n;
 }
 
 size_t
@@ -153,8 +122,9 @@ print_series(FILE *f, struct ci_target *t, const char *workload, unsigned window
 	     enum proto_until_end end)
 {
 	struct ci_target_series *s = series_of(t, workload, 0);
+	struct windows_counts c = { 0 };
 	double med, half;
-	size_t n = ci_target_interval(t, workload, &med, &half);
+	size_t n = ci_target_interval(t, workload, &med, &half), left_out;
 
 	fprintf(f, "ci-target %g%%: %s %s after %u window(s)", t->target_pct, workload,
 		end == PROTO_UNTIL_TARGET ? "reached" : "NOT reached", windows);
@@ -166,8 +136,12 @@ print_series(FILE *f, struct ci_target *t, const char *workload, unsigned window
 	else
 		fprintf(f, "; no interval (fewer than 2 ok windows)");
 	fprintf(f, ", over %zu ok window(s)", n);
-	if (s && s->n_flagged)
-		fprintf(f, ", %zu flagged window(s) left out", s->n_flagged);
+	if (s)
+		windows_count(&s->win, &c);
+	left_out = c.excluded[WINDOWS_METER_ERROR] + c.excluded[WINDOWS_UNTRUSTWORTHY] +
+		   c.excluded[WINDOWS_FAILED];
+	if (left_out)
+		fprintf(f, ", %zu flagged warm window(s) left out", left_out);
 	fputc('\n', f);
 }
 
@@ -194,6 +168,6 @@ ci_target_fini(struct ci_target *t)
 	size_t i;
 
 	for (i = 0; i < t->n; i++)
-		free(t->s[i].x);
+		windows_fini(&t->s[i].win);
 	t->n = 0;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `run --ci-target P`: the caller's side of the protocol's stop rule (struct proto_until).
- * It turns the rows the protocol hands back into window observations (a window's energy
- * per invocation; in a co-located window, each workload's share over its invocations;
- * only windows whose rows are all `ok`), and says "enough" when the 95% bootstrap
+ * It turns the rows the protocol hands back into window observations (analysis/windows.h:
+ * a window's energy per invocation; in a co-located window, each workload's share over its
+ * invocations; only `ok` warm windows), and says "enough" when the 95% bootstrap
  * interval of the median over those windows (analysis/stats.h, one run) has a half-width
  * within P% of the median, from STATS_WINDOWS_MIN ok windows on (for a co-located run:
  * for every workload). It prints the outcome under the summary.
@@ -16,20 +16,15 @@
 
 #include "protocol.h"
 #include "stats.h"
+#include "windows.h"
 
 #define CI_TARGET_RESAMPLES 2000
 #define CI_TARGET_LEVEL 0.95
 
-/* One workload's windows. */
+/* One workload's windows (analysis/windows.h folds its rows into them). */
 struct ci_target_series {
 	char workload[64];
-	double *x;               /* energy per invocation of each ok warm window, J */
-	size_t n, cap;
-	size_t n_flagged;        /* warm windows left out (a row not ok) */
-	uint64_t rep;            /* the window being filled */
-	double sum_j;
-	size_t n_rows;
-	int open, all_ok;
+	struct windows_set win;
 };
 
 struct ci_target {
@@ -47,7 +42,7 @@ struct ci_target {
  */
 int ci_target_met(const struct stats_interval *ci, double target_pct);
 
-/** ci_target_row() - take one row written by the run (warm rows count). 0 or -ENOMEM. */
+/** ci_target_row() - take one row written by the run. 0 or -ENOMEM. */
 int ci_target_row(struct ci_target *t, const struct results_row *row);
 
 /**
