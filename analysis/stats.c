@@ -60,7 +60,62 @@ struct side {
 	const struct stats_runs *s;
 	size_t *start, total, cap;
 	double *buf;
+	double *adj; /* the windows as resampled: each run shifted by shift[r] (several runs) */
+	double c;    /* the factor of runs' offsets from the grand mean kept in adj */
 };
+
+/*
+ * Resampling runs and then windows, both with replacement, counts the within-run variance
+ * twice: the spread of the run means already holds it (Davison and Hinkley, "Bootstrap
+ * Methods and their Application", 1997, sec. 3.8). With R runs of about n windows, run
+ * means m_r, grand mean m, S_B^2 the variance of the m_r and S_W^2 the pooled within-run
+ * variance, the bootstrap variance of the grand mean is
+ *   c^2 (R-1)/R S_B^2/R + (n-1)/n S_W^2/(R n)
+ * when every window x of run r is first replaced by x - (1 - c)(m_r - m). Its expectation
+ * is the true variance, E[S_B^2]/R, for
+ *   c^2 = R/(R-1) (1 - (n-1) S_W^2 / (n^2 S_B^2)), or 0 when that is negative:
+ * runs that differ no more than their windows predict are pulled together (c near 0, and
+ * the interval is the windows' own), runs that differ more are spread to their unbiased
+ * spread. Unadjusted, three runs of independent windows gave 99% coverage for a nominal
+ * 95% ratio interval; adjusted, the coverage is measured in tests/unit/test_stats.c.
+ */
+static int
+side_adjust(struct side *d)
+{
+	const struct stats_runs *s = d->s;
+	double m = 0, sb = 0, sw = 0, nbar, c2;
+	size_t r, i;
+
+	d->c = 1;
+	if (s->n_runs < 2)
+		return 0;
+	if (!(d->adj = malloc(d->total * sizeof(double))))
+		return -ENOMEM;
+	for (i = 0; i < d->total; i++)
+		m += s->x[i] / (double)d->total;
+	for (r = 0; r < s->n_runs; r++) {
+		const double *x = s->x + d->start[r];
+		double mr = gsl_stats_mean(x, 1, s->run_n[r]);
+
+		sb += (mr - m) * (mr - m) / (double)(s->n_runs - 1);
+		for (i = 0; i < s->run_n[r]; i++)
+			sw += (x[i] - mr) * (x[i] - mr);
+	}
+	nbar = (double)d->total / (double)s->n_runs;
+	sw = d->total > s->n_runs ? sw / (double)(d->total - s->n_runs) : 0;
+	c2 = sb > 0 ? (double)s->n_runs / (double)(s->n_runs - 1) *
+			      (1 - (nbar - 1) * sw / (nbar * nbar * sb))
+		    : 0;
+	d->c = c2 > 0 ? sqrt(c2) : 0;
+	for (r = 0; r < s->n_runs; r++) {
+		const double *x = s->x + d->start[r];
+		double shift = (1 - d->c) * (gsl_stats_mean(x, 1, s->run_n[r]) - m);
+
+		for (i = 0; i < s->run_n[r]; i++)
+			d->adj[d->start[r] + i] = x[i] - shift;
+	}
+	return 0;
+}
 
 static int
 side_init(struct side *d, const struct stats_runs *s)
@@ -81,7 +136,9 @@ side_init(struct side *d, const struct stats_runs *s)
 		max = s->run_n[r] > max ? s->run_n[r] : max;
 	}
 	d->cap = s->n_runs * max;
-	return (d->buf = malloc(d->cap * sizeof(double))) ? 0 : -ENOMEM;
+	if (!(d->buf = malloc(d->cap * sizeof(double))))
+		return -ENOMEM;
+	return side_adjust(d);
 }
 
 static void
@@ -89,6 +146,7 @@ side_fini(struct side *d)
 {
 	free(d->start);
 	free(d->buf);
+	free(d->adj);
 }
 
 /* The median of one two-level resample of @d: runs with replacement, then windows with
@@ -101,7 +159,7 @@ side_resample(gsl_rng *rng, struct side *d)
 
 	for (k = 0; k < s->n_runs; k++) {
 		size_t r = s->n_runs == 1 ? 0 : gsl_rng_uniform_int(rng, s->n_runs);
-		const double *x = s->x + d->start[r];
+		const double *x = (d->adj ? d->adj : s->x) + d->start[r];
 
 		for (i = 0; i < s->run_n[r]; i++)
 			d->buf[m++] = x[gsl_rng_uniform_int(rng, s->run_n[r])];

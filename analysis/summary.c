@@ -488,11 +488,11 @@ summary_dynamic_note(const struct summary_group *g, double median_j, char *buf, 
 			 "below what this baseline can resolve", drift_w, before, after, per_inv,
 			 median_j);
 	else
-		snprintf(buf, len, "negative dynamic energy: the idle baseline (%.4g W, measured "
-			 "before the run) is above the mean power of the windows (%.4g W)%s: the "
-			 "function's own energy is below the meter's noise against idle",
-			 idle, t > 0 ? e / t : NAN,
-			 isfinite(drift_w) ? "" : "; no sidecar says how far the baseline drifted");
+		snprintf(buf, len, "negative dynamic energy: the windows' mean power (%.4g W) is "
+			 "no higher than the idle baseline (%.4g W, measured before the run): the "
+			 "function's own energy is within the meter's noise against idle%s",
+			 t > 0 ? e / t : NAN, idle,
+			 isfinite(drift_w) ? "" : " (no sidecar says how far the baseline drifted)");
 }
 
 void

@@ -53,25 +53,27 @@ print_notes(FILE *f, const struct summary_group *g, const struct summary_stats *
 	size_t k;
 
 	if (!strcmp(g->key.meter_kind, "modeled"))
-		fprintf(f, "%-12s   modeled: an estimate, not a measurement\n", "");
+		fprintf(f, "%-16s   modeled: an estimate, not a measurement\n", "");
 	if (st->windows_excluded) {
-		fprintf(f, "%-12s   %zu window(s) left out:", "", st->windows_excluded);
+		fprintf(f, "%-16s   %zu window(s) left out:", "", st->windows_excluded);
 		for (k = 1; k < WINDOWS_FATES; k++)
 			if (st->excluded[k])
 				fprintf(f, " %zu %s", st->excluded[k], windows_fate_name(k));
-		fprintf(f, " (%zu warm rows failed, %zu untrustworthy)\n", g->n_failed,
-			g->n_untrustworthy);
+		if (g->n_failed || g->n_untrustworthy)
+			fprintf(f, " (warm rows: %zu not ok, %zu untrustworthy)", g->n_failed,
+				g->n_untrustworthy);
+		fputc('\n', f);
 	}
 	if (!st->n_windows)
-		fprintf(f, "%-12s   no ok warm window: no median, no interval\n", "");
+		fprintf(f, "%-16s   no ok warm window: no median, no interval\n", "");
 	else if (ce->flag)
-		fprintf(f, "%-12s   interval flagged: %s\n", "", ce->flag);
+		fprintf(f, "%-16s   interval flagged: %s\n", "", ce->flag);
 	if (st->n_attributed)
-		fprintf(f, "%-12s   %zu of %zu windows: this workload's share of a co-located "
+		fprintf(f, "%-16s   %zu of %zu windows: this workload's share of a co-located "
 			   "window by CPU time (attribution, a model, not the meter alone)\n", "",
 			st->n_attributed, st->n_windows);
 	if (dyn_note[0])
-		fprintf(f, "%-12s   %s\n", "", dyn_note);
+		fprintf(f, "%-16s   %s\n", "", dyn_note);
 }
 
 /* One line per pair of groups of one workload and size that were not pooled, naming the
@@ -89,7 +91,7 @@ print_splits(struct summary *s, FILE *f)
 			if (strcmp(a->workload, b->workload) || strcmp(a->size, b->size))
 				continue;
 			summary_key_diff(a, b, why, sizeof(why));
-			fprintf(f, "not pooled: %s %s groups %zu and %zu differ in %s\n", a->workload,
+			fprintf(f, "not pooled: %s %s, groups #%zu and #%zu differ in %s\n", a->workload,
 				a->size, i + 1, j + 1, why);
 		}
 }
@@ -110,8 +112,8 @@ print_groups(struct summary *s, const struct analyze_opts *o)
 		       "windows_attributed,dynamic_note,wall_median_s,isolation,runtime,domain,"
 		       "concurrency,rate_per_s,memory_mb,host,arch,accelerator\n");
 	else
-		printf("%-12s %-5s %-9s %-14s %5s %4s %11s %25s %11s %25s %9s %12s %4s\n",
-		       "workload", "size", "driver", "meter", "win", "runs", "energy_J",
+		printf("%-3s %-12s %-5s %-9s %3s %-14s %5s %4s %11s %25s %11s %25s %9s %12s %4s\n",
+		       "#", "workload", "size", "driver", "c", "meter", "win", "runs", "energy_J",
 		       "95% CI of median", "dynamic_J", "95% CI of median", "power_W", "J/unit",
 		       "outl");
 	for (i = 0; i < s->n; i++) {
@@ -170,9 +172,10 @@ print_groups(struct summary *s, const struct analyze_opts *o)
 			put_text(k->accelerator, 1);
 			continue;
 		}
-		printf("%-12s %-5s %-9s %-14s %5zu %4zu %11.4g [%10.4g, %10.4g] %11.4g [%10.4g, "
-		       "%10.4g] %9.4g %12.4g %4zu\n",
-		       k->workload, k->size, k->driver, k->meter, st.n_windows, st.n_runs,
+		printf("%-3zu %-12s %-5s %-9s %3llu %-14s %5zu %4zu %11.4g [%10.4g, %10.4g] %11.4g "
+		       "[%10.4g, %10.4g] %9.4g %12.4g %4zu\n",
+		       i + 1, k->workload, k->size, k->driver, (unsigned long long)k->concurrency,
+		       k->meter, st.n_windows, st.n_runs,
 		       st.energy_median_j, ce.lo, ce.hi, st.dynamic_median_j, cd.lo, cd.hi,
 		       st.mean_power_w, st.energy_per_unit_j, out);
 		print_notes(stdout, g, &st, &ce, note);
@@ -240,9 +243,9 @@ print_ratios(struct summary *s, const struct analyze_opts *o)
 			       a->key.workload, a->key.size, a->key.meter, pair, ce.est, ce.lo, ce.hi,
 			       cd.est, cd.lo, cd.hi, sa.n_windows, sb.n_windows);
 			if (ce.flag)
-				printf("%-12s   interval flagged: %s\n", "", ce.flag);
+				printf("%-16s   interval flagged: %s\n", "", ce.flag);
 			if (sa.n_attributed || sb.n_attributed)
-				printf("%-12s   rests on attribution: co-located shares by CPU time\n",
+				printf("%-16s   rests on attribution: co-located shares by CPU time\n",
 				       "");
 		}
 	if (!pairs)
