@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,4 +156,30 @@ results_read(const char *path, results_row_fn fn, void *arg, struct jb_err *err)
 	csv_free(&p);
 	fclose(f);
 	return r.rc;
+}
+
+int
+results_field_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return (errno || *end) ? -EINVAL : 0;
+}
+
+int
+results_field_f64(const char *s, double *out)
+{
+	char *end;
+
+	if (!*s) {
+		*out = NAN;
+		return 0;
+	}
+	errno = 0;
+	*out = strtod(s, &end);
+	return (errno == ERANGE && fabs(*out) > 1) || *end ? -EINVAL : 0;
 }
