@@ -624,8 +624,10 @@ cmd_run(int argc, char **argv)
 		runner_report_fini(&rep);
 		return code;
 	}
-	if (cfg.resume_mode) {
-		/* After a resume, summarise the whole run, not just the part measured now. */
+	{
+		/* Summarise the file with its sidecar, now complete (the idle baseline before
+		 * and after, for a negative dynamic energy) and, after a resume, the whole run,
+		 * not just the part measured now. */
 		summary_fini(&rep.summary);
 		if (summary_add_file(&rep.summary, o.out, &err))
 			fprintf(stderr, "joulebench run: %s\n", err.msg);
