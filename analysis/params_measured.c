@@ -4,8 +4,9 @@
  * A server CSV gives idle power, the dynamic power of one busy instance (so loaded power
  * = idle + cores x that), sandbox creation energy (cold rows minus a warm invocation) and
  * the isolation factor (rows of any isolation, container or microvm, against pinned rows);
- * a board CSV gives board idle and active power, boot energy and time (phase boot rows, written by `joulebench boot-energy`;
- * a CSV of boot rows alone sets only those two) and, with both, the slowdown.
+ * a board CSV gives board idle and active power, boot energy and time (phase boot rows,
+ * written by `joulebench boot-energy`; a CSV of boot rows alone sets only those two) and,
+ * with both, the slowdown.
  * Every warm figure is over ok warm windows, the sampling unit (windows.h), never over
  * the rows that split a window; cold starts and boots are one to a window. Medians (GSL)
  * keep a few outlying windows from moving the model. Every value set names its file and
@@ -227,7 +228,8 @@ params_measured_apply(struct params *p, const char *server_csv, const char *boar
 					server_csv, dynp);
 			goto out;
 		}
-		rc = put(p, "server_idle_w", idle, &s, "median idle_power_w of ok warm windows", s.v[M_IDLE].n, err);
+		rc = put(p, "server_idle_w", idle, &s, "median idle_power_w of ok warm windows",
+			 s.v[M_IDLE].n, err);
 		if (!rc)
 			rc = put(p, "server_loaded_w", idle + p->v[PARAMS_server_cores] * dynp, &s,
 				 "idle + server_cores x median over warm windows of dynamic_energy_j/wall", dv->n, err);
@@ -262,7 +264,8 @@ params_measured_apply(struct params *p, const char *server_csv, const char *boar
 					board_csv, dynp);
 			goto out;
 		}
-		rc = put(p, "board_idle_w", idle, &b, "median idle_power_w of ok warm windows", b.v[M_IDLE].n, err);
+		rc = put(p, "board_idle_w", idle, &b, "median idle_power_w of ok warm windows",
+			 b.v[M_IDLE].n, err);
 		if (!rc)
 			rc = put(p, "board_active_w", idle + dynp, &b,
 				 "idle + median over warm windows of dynamic_energy_j/wall", b.v[M_DYNP_ANY].n, err);

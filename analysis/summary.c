@@ -483,16 +483,13 @@ summary_dynamic_note(const struct summary_group *g, double median_j, char *buf, 
 	per_inv = inv ? drift_w * t / (double)inv : NAN;
 	if (isfinite(per_inv) && per_inv > -median_j)
 		snprintf(buf, len, "negative dynamic energy: the idle baseline drifted by %.3g W "
-			 "(before %.4g W, after %.4g W), %.3g J per invocation over its windows, "
-			 "more than the dynamic energy of %.3g J: the function's own energy is "
-			 "below what this baseline can resolve", drift_w, before, after, per_inv,
-			 median_j);
+			 "(%.4g W before, %.4g W after the run), %.3g J per invocation, more than "
+			 "the dynamic energy (%.3g J)", drift_w, before, after, per_inv, median_j);
 	else
 		snprintf(buf, len, "negative dynamic energy: the windows' mean power (%.4g W) is "
-			 "no higher than the idle baseline (%.4g W, measured before the run): the "
-			 "function's own energy is within the meter's noise against idle%s",
-			 t > 0 ? e / t : NAN, idle,
-			 isfinite(drift_w) ? "" : " (no sidecar says how far the baseline drifted)");
+			 "at or below the idle baseline (%.4g W): the work's own energy is within "
+			 "the noise against idle%s", t > 0 ? e / t : NAN, idle,
+			 isfinite(drift_w) ? "" : " (no sidecar gives the baseline's drift)");
 }
 
 void

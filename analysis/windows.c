@@ -233,32 +233,6 @@ windows_sample_fini(struct windows_sample *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static int
-parse_f64(const char *s, double *out)
-{
-	char *end;
-
-	if (!*s) {
-		*out = NAN;
-		return 0;
-	}
-	errno = 0;
-	*out = strtod(s, &end);
-	return (errno == ERANGE && fabs(*out) > 1) || *end ? -EINVAL : 0;
-}
-
-static int
-parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-
-	if (!*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return (errno || *end) ? -EINVAL : 0;
-}
-
 int
 windows_row_parse(const char *const *f, struct results_row *row, struct jb_err *err)
 {
@@ -277,18 +251,18 @@ windows_row_parse(const char *const *f, struct results_row *row, struct jb_err *
 	if (parse(f[RESULTS_COL_INDEX_##col], &row->col))                                    \
 		return jb_err_set(err, -EINVAL, "column %s: '%s' is not a number", #col,       \
 				  f[RESULTS_COL_INDEX_##col]);
-	NUM(energy_j, parse_f64)
-	NUM(dynamic_energy_j, parse_f64)
-	NUM(window_energy_j, parse_f64)
-	NUM(idle_power_w, parse_f64)
-	NUM(work_units, parse_f64)
-	NUM(energy_uncertainty_j, parse_f64)
-	NUM(wall_ns, parse_u64)
-	NUM(cpu_ns, parse_u64)
-	NUM(window_wall_ns, parse_u64)
-	NUM(window_invocations, parse_u64)
-	NUM(rep, parse_u64)
-	NUM(concurrency, parse_u64)
+	NUM(energy_j, results_field_f64)
+	NUM(dynamic_energy_j, results_field_f64)
+	NUM(window_energy_j, results_field_f64)
+	NUM(idle_power_w, results_field_f64)
+	NUM(work_units, results_field_f64)
+	NUM(energy_uncertainty_j, results_field_f64)
+	NUM(wall_ns, results_field_u64)
+	NUM(cpu_ns, results_field_u64)
+	NUM(window_wall_ns, results_field_u64)
+	NUM(window_invocations, results_field_u64)
+	NUM(rep, results_field_u64)
+	NUM(concurrency, results_field_u64)
 #undef NUM
 	return 0;
 }

@@ -203,41 +203,6 @@ parse_workloads(struct proto_config *cfg, const char *list)
 	return cfg->n_workloads ? 0 : bad("--workload", list, "no workload named");
 }
 
-static int
-default_output(char *buf, size_t len)
-{
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (mkdir("runs", 0755) != 0 && errno != EEXIST) {
-		fprintf(stderr, "joulebench run: cannot create runs/: %s\n", strerror(errno));
-		return CLI_EXIT_FAILED;
-	}
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(buf, len, "runs/%s-%ld.csv", stamp, (long)getpid());
-	return 0;
-}
-
-static void
-draw_figure(struct runner_report *rep, const char *csv, int quiet)
-{
-	char prefix[4096];
-	size_t n = strlen(csv);
-	struct jb_err err = { 0 };
-
-	snprintf(prefix, sizeof(prefix), "%.*s", (int)(n > 4 && !strcmp(csv + n - 4, ".csv") ? n - 4 : n),
-		 csv);
-	if (plot_energy(&rep->summary, prefix, &err) == 0) {
-		if (!quiet)
-			fprintf(stderr, "joulebench: figure %s.png and %s.svg\n", prefix, prefix);
-	} else {
-		fprintf(stderr, "joulebench: no figure: %s\n", err.msg);
-	}
-}
-
-
 int
 run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, int *help)
 {
@@ -460,29 +425,6 @@ run_exit_code(enum proto_stage stage, int rc)
 	}
 }
 
-/* Under the summary of a microvm run under TCG (the sidecar says which accelerator ran):
- * its figures are QEMU's emulation, not a microVM's isolation (docs/drivers.md). */
-static void
-note_tcg(const char *meta_path)
-{
-	char buf[65536];
-	size_t n;
-	FILE *f = fopen(meta_path, "re");
-
-	if (!f)
-		return;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	if (strstr(buf, "; accel tcg"))
-		printf("note: the microVMs ran under TCG, QEMU's emulator: these figures are "
-		       "emulation, not a microVM's isolation cost (use --accel kvm on a server)\n");
-	/* The tests' Firecracker (tests/integration/fake_firecracker) says so in --version. */
-	if (strstr(buf, "test double"))
-		printf("note: the VMM was a test double (its --version, in the sidecar, says so), "
-		       "not the real VMM: these figures are not its cost\n");
-}
-
 int
 cmd_run(int argc, char **argv)
 {
@@ -572,7 +514,7 @@ cmd_run(int argc, char **argv)
 					cfg.driver_cfg.n_cores, o.quiet, &code);
 	if (!cfg.meter)
 		return code;
-	if (!o.out[0] && (code = default_output(o.out, sizeof(o.out))))
+	if (!o.out[0] && (code = run_output_default(o.out, sizeof(o.out))))
 		return code;
 	cfg.out_path = o.out;
 
@@ -596,8 +538,10 @@ cmd_run(int argc, char **argv)
 		runner_report_fini(&rep);
 		return code;
 	}
-	if (cfg.resume_mode) {
-		/* After a resume, summarise the whole run, not just the part measured now. */
+	{
+		/* Summarise the file with its sidecar, now complete (the idle baseline before
+		 * and after, for a negative dynamic energy) and, after a resume, the whole run,
+		 * not just the part measured now. */
 		summary_fini(&rep.summary);
 		if (summary_add_file(&rep.summary, o.out, &err))
 			fprintf(stderr, "joulebench run: %s\n", err.msg);
@@ -607,14 +551,14 @@ cmd_run(int argc, char **argv)
 		ci_target_print(stdout, &ci, &rep.proto);
 	ci_target_fini(&ci);
 	if (!strcmp(cfg.driver->name, "microvm"))
-		note_tcg(rep.proto.meta_path);
+		run_output_notes(rep.proto.meta_path);
 	fflush(stdout);
 	if (!o.quiet)
 		fprintf(stderr, "joulebench: %lu row(s) (%lu not ok) in %s; metadata %s%s\n",
 			rep.proto.rows, rep.proto.rows_not_ok, o.out, rep.proto.meta_path,
 			rep.proto.interrupted ? "; INTERRUPTED" : "");
 	if (!o.no_plot)
-		draw_figure(&rep, o.out, o.quiet);
+		run_output_figure(&rep, o.out, o.quiet);
 	runner_report_fini(&rep);
 	return rep.proto.interrupted ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }

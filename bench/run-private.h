@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the files of `joulebench run` share: cmd_run.c (options, the run, the summary) and
- * run_resume.c (--resume). Not for use outside bench/.
+ * What the files of `joulebench run` share: cmd_run.c (options, the run, the summary),
+ * run_resume.c (--resume) and run_output.c (its files and notes). Not for use outside
+ * bench/.
  */
 #ifndef JB_BENCH_RUN_PRIVATE_H
 #define JB_BENCH_RUN_PRIVATE_H
@@ -10,6 +11,7 @@
 #include "driver.h"
 #include "protocol.h"
 #include "resume.h"
+#include "runner.h"
 
 /* Options that are not part of struct proto_config. */
 struct run_opts {
@@ -44,5 +46,17 @@ int run_only_resume_options(int argc, char **argv);
 /** run_resume() - rebuild @cfg and @o from o->resume's sidecar and rows into @ri.
  * Return: 0 or an exit code (a message printed). */
 int run_resume(struct proto_config *cfg, struct run_opts *o, struct resume_info *ri);
+
+/** run_output_default() - a new runs/<UTC time>-<pid>.csv in @buf (runs/ created).
+ * Return: 0 or an exit code (a message printed). */
+int run_output_default(char *buf, size_t len);
+
+/** run_output_figure() - draw @rep's figure next to @csv (its name minus .csv, + .png and
+ * .svg); a figure that cannot be drawn is one line saying why. */
+void run_output_figure(struct runner_report *rep, const char *csv, int quiet);
+
+/** run_output_notes() - the notes under a microvm run's summary that its sidecar
+ * @meta_path calls for (TCG, a VMM test double). */
+void run_output_notes(const char *meta_path);
 
 #endif

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,4 +168,30 @@ results_method_is_attributed(const char *energy_method)
 	return n > sizeof(prefix) - 1 + sizeof(suffix) - 1 &&
 	       !strncmp(energy_method, prefix, sizeof(prefix) - 1) &&
 	       !strcmp(energy_method + n - (sizeof(suffix) - 1), suffix);
+}
+
+int
+results_field_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return (errno || *end) ? -EINVAL : 0;
+}
+
+int
+results_field_f64(const char *s, double *out)
+{
+	char *end;
+
+	if (!*s) {
+		*out = NAN;
+		return 0;
+	}
+	errno = 0;
+	*out = strtod(s, &end);
+	return (errno == ERANGE && fabs(*out) > 1) || *end ? -EINVAL : 0;
 }

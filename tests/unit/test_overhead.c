@@ -460,10 +460,14 @@ static void
 meas_row(struct results_writer *w, const char *driver, const char *phase, const char *status,
 	 double idle_w, double wall_s, double energy_j, double dyn_j)
 {
+	static uint64_t rep; /* each row a window of its own, as a metered window of one */
 	struct results_row r;
 
 	memset(&r, 0, sizeof(r));
 	r.schema_version = RESULTS_SCHEMA_VERSION;
+	r.rep = rep++;
+	r.window_invocations = 1;
+	r.window_wall_ns = (uint64_t)(wall_s * 1e9);
 	r.run_id = r.host = r.arch = r.meter = r.meter_kind = r.domain = r.size = "x";
 	r.isolation = r.work_unit = r.energy_method = r.checksum = r.message = "x";
 	r.driver = driver;
@@ -475,11 +479,12 @@ meas_row(struct results_writer *w, const char *driver, const char *phase, const 
 	r.wall_ns = (uint64_t)(wall_s * 1e9);
 	r.energy_j = energy_j;
 	r.dynamic_energy_j = dyn_j;
-	r.window_energy_j = r.energy_uncertainty_j = r.work_units = NAN;
+	r.window_energy_j = energy_j;
+	r.energy_uncertainty_j = r.work_units = NAN;
 	cr_assert_eq(results_writer_write(w, &r, NULL), 0);
 }
 
-/* Medians of measured rows become parameters; failed rows do not count. */
+/* Medians of measured windows become parameters; failed windows do not count. */
 Test(params, measured_csvs_set_parameters)
 {
 	char dir[] = "/tmp/jb-meas-XXXXXX", srv[64], brd[64];
