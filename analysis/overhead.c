@@ -4,9 +4,13 @@
  * invocations on both platforms (overhead_sim.c) into time bins, one hour of all tenants
  * at a time, over threads with private bins merged exactly. Pass 2 sizes the fleet (servers for the peak
  * memory or core demand plus headroom, per interval or for the whole trace; boards for
- * the peak of boards on plus headroom) and turns the bins into energy. Each part of the
- * breakdown is computed on its own and the total independently from the hardware's power
- * draw, so that conservation (total = useful + overhead parts) is a real check.
+ * the peak of boards on plus headroom) and turns the bins into energy. The total is the
+ * hardware's power draw per bin; the parts split that same draw (the static power into
+ * shares that the caps keep within 0..1), so total = useful + overhead parts holds by
+ * construction. The unit tests check that sum only as a guard against a part dropped or
+ * counted twice, not as an independent check of the total: the independent checks are
+ * the scenarios whose energies are computed by hand (tests/unit/test_overhead.c,
+ * tests/integration/test_overhead.py).
  */
 #include "config.h"
 

@@ -45,7 +45,7 @@ const char *overhead_accounting_name(unsigned acc);
 
 struct overhead_platform_result {
 	double part_j[OVERHEAD_N_PARTS];
-	double total_j;           /* computed from the hardware's power draw, not from parts */
+	double total_j;           /* the hardware's power draw; the parts split the same draw */
 	double overhead_j;        /* total_j - part_j[OVERHEAD_USEFUL] */
 	double overhead_power_w;  /* overhead_j / horizon */
 	double units_peak;        /* servers (peak) or boards (fleet) powered or installed */

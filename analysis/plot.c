@@ -38,37 +38,48 @@ plot_write_data(struct summary *s, const char *path, int *modeled, struct jb_err
 
 	if (!f)
 		return jb_err_set(err, -errno, "cannot create %s: %s", path, strerror(errno));
-	fprintf(f, "# label median_j ci95_lo_j ci95_hi_j q1_j q3_j (energy per invocation; the\n"
-		   "# CI is a seeded bootstrap of the median, 2000 resamples, seed 1)\n");
+	fprintf(f, "# label median_j ci95_lo_j ci95_hi_j q1_j q3_j n_windows n_runs (energy per\n"
+		   "# invocation of each ok warm window; the CI is a seeded two-level bootstrap of\n"
+		   "# the median, runs then windows, 2000 resamples, seed 1)\n");
 	for (i = 0; i < s->n; i++) {
 		struct summary_group *g = &s->group[i];
+		const struct summary_key *k = &g->key;
+		struct stats_boot boot = { 2000, 1, 0.95 };
 		struct summary_stats st;
-		struct stats_ci ci;
+		struct stats_interval ci;
 		const char *skip = "";
+		char extra[48] = "";
 
 		summary_group_stats(g, &st);
-		if (!st.n)
+		if (!st.n_windows)
 			continue;
 		groups++;
-		if (stats_median_ci(g->energy_j, g->n, 2000, 1, 0.95, &ci))
+		if (summary_group_ci(g, WINDOWS_ENERGY, &boot, &ci))
 			ci.lo = ci.hi = st.energy_median_j;
 		/* The axis is logarithmic: a median <= 0 or NaN has no place on it. */
 		if (!isfinite(st.energy_median_j) || st.energy_median_j <= 0)
 			skip = "# not drawn (median not > 0 on a log axis): ";
 		else
-			*modeled |= strcmp(g->meter_kind, "modeled") == 0;
+			*modeled |= strcmp(k->meter_kind, "modeled") == 0;
 		if (!(ci.lo > 0))
 			ci.lo = st.energy_median_j; /* a whisker to 0 cannot be drawn either */
-		fprintf(f, "%s\"%s %s\\n%s\" %.9g %.9g %.9g %.9g %.9g\n", skip, g->workload, g->size,
-			g->driver, st.energy_median_j, ci.lo, ci.hi, st.energy_q1_j, st.energy_q3_j);
+		/* Groups differ in more than these three; the commonest other split is named. */
+		if (k->concurrency > 1)
+			snprintf(extra, sizeof(extra), " c%llu", (unsigned long long)k->concurrency);
+		if (ci.flag)
+			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+				 " (%zu win!)", st.n_windows);
+		fprintf(f, "%s\"%s %s\\n%s%s\" %.9g %.9g %.9g %.9g %.9g %zu %zu\n", skip,
+			k->workload, k->size, k->driver, extra, st.energy_median_j, ci.lo, ci.hi,
+			st.energy_q1_j, st.energy_q3_j, st.n_windows, st.n_runs);
 		rows += !*skip;
 	}
 	if (fclose(f) != 0)
 		return jb_err_set(err, -EIO, "writing %s failed", path);
 	if (!groups)
 		return jb_err_set(err, -ENODATA,
-				  "no warm invocation with an energy to plot (none ok, or every "
-				  "energy is not a number)");
+				  "no ok warm window with an energy to plot (every window left "
+				  "out, or every energy is not a number)");
 	if (!rows)
 		return jb_err_set(err, -ENODATA,
 				  "every median energy per invocation is zero or not a number (%zu "
@@ -219,8 +230,8 @@ plot_energy(struct summary *s, const char *prefix, struct jb_err *err)
 	if ((rc = plot_gnuplot_quote(dat, q_dat, sizeof(q_dat), err)))
 		return rc;
 	n = snprintf(script, sizeof(script),
-		     "set title 'joulebench: energy per invocation, median with its 95%% CI%s' "
-		     "noenhanced\n"
+		     "set title 'joulebench: energy per invocation, median of windows with its "
+		     "95%% CI%s' noenhanced\n"
 		     "set ylabel 'energy per invocation (J)'\n"
 		     "set logscale y\n"
 		     "set style fill solid 0.5\n"

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `joulebench analyze FILE...`: statistics a reviewer can check, from one or several
- * result CSVs. Per (workload, size, driver, meter): n, median and IQR of energy and dynamic
- * energy per invocation, a seeded bootstrap 95% CI of each median, mean power, energy per
- * unit of work, and outliers by the MAD rule; then, for configurations measured under
- * several drivers, the ratio of their medians with its bootstrap CI. Warm rows with status
- * ok or untrustworthy count; others are reported as failed. A table on the terminal, or
- * CSV (--csv) for machines.
+ * result CSVs. Rows are grouped by every factor that changes the measurement
+ * (analysis/summary.h); per group: the ok warm windows and runs behind it, the median and
+ * IQR of the windows' energy and dynamic energy per invocation, a seeded two-level
+ * bootstrap 95% CI of each median (runs, then windows: analysis/stats.h), mean power,
+ * energy per unit of work, outlying windows by the MAD rule, and the windows left out and
+ * why. Groups of one workload and size that were not pooled get a line naming the factors
+ * that split them. --ratios: for groups that differ in the driver only, the ratio of their
+ * medians with its CI. A table on the terminal, or CSV (--csv) for machines.
  */
 #include "config.h"
 
@@ -43,36 +45,101 @@ put_num(double v, int last)
 	fputc(last ? '\n' : ',', stdout);
 }
 
+/* The lines under a group: what its figures rest on and what was left out. */
+static void
+print_notes(FILE *f, const struct summary_group *g, const struct summary_stats *st,
+	    const struct stats_interval *ce, const char *dyn_note)
+{
+	size_t k;
+
+	if (!strcmp(g->key.meter_kind, "modeled"))
+		fprintf(f, "%-16s   modeled: an estimate, not a measurement\n", "");
+	if (st->windows_excluded) {
+		fprintf(f, "%-16s   %zu window(s) left out:", "", st->windows_excluded);
+		for (k = 1; k < WINDOWS_FATES; k++)
+			if (st->excluded[k])
+				fprintf(f, " %zu %s", st->excluded[k], windows_fate_name(k));
+		if (g->n_failed || g->n_untrustworthy)
+			fprintf(f, " (warm rows: %zu not ok, %zu untrustworthy)", g->n_failed,
+				g->n_untrustworthy);
+		fputc('\n', f);
+	}
+	if (!st->n_windows)
+		fprintf(f, "%-16s   no ok warm window: no median, no interval\n", "");
+	else if (ce->flag)
+		fprintf(f, "%-16s   interval flagged: %s\n", "", ce->flag);
+	if (st->n_attributed)
+		fprintf(f, "%-16s   %zu of %zu windows: this workload's share of a co-located "
+			   "window by CPU time (attribution, a model, not the meter alone)\n", "",
+			st->n_attributed, st->n_windows);
+	if (dyn_note[0])
+		fprintf(f, "%-16s   %s\n", "", dyn_note);
+}
+
+/* One line per pair of groups of one workload and size that were not pooled, naming the
+ * factors that split them (on stderr under --csv, so stdout stays one table). */
+static void
+print_splits(struct summary *s, FILE *f)
+{
+	char why[512];
+	size_t i, j;
+
+	for (i = 0; i < s->n; i++)
+		for (j = i + 1; j < s->n; j++) {
+			const struct summary_key *a = &s->group[i].key, *b = &s->group[j].key;
+
+			if (strcmp(a->workload, b->workload) || strcmp(a->size, b->size))
+				continue;
+			summary_key_diff(a, b, why, sizeof(why));
+			fprintf(f, "not pooled: %s %s, groups #%zu and #%zu differ in %s\n", a->workload,
+				a->size, i + 1, j + 1, why);
+		}
+}
+
 static void
 print_groups(struct summary *s, const struct analyze_opts *o)
 {
+	struct stats_boot boot = { (unsigned)o->resamples, o->seed, o->level };
 	size_t i;
 
 	if (o->csv)
 		printf("workload,size,driver,meter,meter_kind,n,n_failed,n_untrustworthy,"
 		       "energy_median_j,energy_q1_j,energy_q3_j,energy_ci_lo_j,energy_ci_hi_j,"
 		       "dynamic_median_j,dynamic_q1_j,dynamic_q3_j,dynamic_ci_lo_j,dynamic_ci_hi_j,"
-		       "mean_power_w,energy_per_unit_j,work_unit,outliers\n");
+		       "mean_power_w,energy_per_unit_j,work_unit,outliers,"
+		       "n_windows,n_runs,windows_excluded,windows_untrustworthy,"
+		       "windows_meter_error,windows_failed,windows_cold_warmup,interval_flag,"
+		       "windows_attributed,dynamic_note,wall_median_s,isolation,runtime,domain,"
+		       "concurrency,rate_per_s,memory_mb,host,arch,accelerator\n");
 	else
-		printf("%-12s %-5s %-9s %-14s %6s %11s %25s %11s %25s %9s %12s %5s\n", "workload",
-		       "size", "driver", "meter", "n", "energy_J", "95% CI of median", "dynamic_J",
-		       "95% CI of median", "power_W", "J/unit", "outl");
+		printf("%-3s %-12s %-5s %-9s %3s %-14s %5s %4s %11s %25s %11s %25s %9s %12s %4s\n",
+		       "#", "workload", "size", "driver", "c", "meter", "win", "runs", "energy_J",
+		       "95% CI of median", "dynamic_J", "95% CI of median", "power_W", "J/unit",
+		       "outl");
 	for (i = 0; i < s->n; i++) {
 		struct summary_group *g = &s->group[i];
+		const struct summary_key *k = &g->key;
 		struct summary_stats st;
-		struct stats_ci ce, cd;
-		size_t out;
+		struct stats_interval ce, cd;
+		struct windows_sample w;
+		char note[512];
+		size_t out = 0;
 
 		summary_group_stats(g, &st);
-		stats_median_ci(g->energy_j, g->n, (unsigned)o->resamples, o->seed, o->level, &ce);
-		stats_median_ci(g->dynamic_j, g->n, (unsigned)o->resamples, o->seed, o->level, &cd);
-		out = stats_outliers_mad(g->energy_j, g->n);
+		summary_group_ci(g, WINDOWS_ENERGY, &boot, &ce);
+		summary_group_ci(g, WINDOWS_DYNAMIC, &boot, &cd);
+		summary_dynamic_note(g, st.dynamic_median_j, note, sizeof(note));
+		/* Outliers among windows, the units measured, not among rows. */
+		if (!windows_sample(&g->win, WINDOWS_ENERGY, &w)) {
+			out = stats_outliers_mad(w.x, w.n);
+			windows_sample_fini(&w);
+		}
 		if (o->csv) {
-			put_text(g->workload, 0);
-			put_text(g->size, 0);
-			put_text(g->driver, 0);
-			put_text(g->meter, 0);
-			put_text(g->meter_kind, 0);
+			put_text(k->workload, 0);
+			put_text(k->size, 0);
+			put_text(k->driver, 0);
+			put_text(k->meter, 0);
+			put_text(k->meter_kind, 0);
 			printf("%zu,%zu,%zu,", st.n, g->n_failed, g->n_untrustworthy);
 			put_num(st.energy_median_j, 0);
 			put_num(st.energy_q1_j, 0);
@@ -87,82 +154,119 @@ print_groups(struct summary *s, const struct analyze_opts *o)
 			put_num(st.mean_power_w, 0);
 			put_num(st.energy_per_unit_j, 0);
 			put_text(g->work_unit, 0);
-			printf("%zu\n", out);
+			printf("%zu,%zu,%zu,%zu,%zu,%zu,%zu,%zu,", out, st.n_windows, st.n_runs,
+			       st.windows_excluded, st.excluded[WINDOWS_UNTRUSTWORTHY],
+			       st.excluded[WINDOWS_METER_ERROR], st.excluded[WINDOWS_FAILED],
+			       st.excluded[WINDOWS_NOT_WARM]);
+			put_text(ce.flag ? ce.flag : "", 0);
+			printf("%zu,", st.n_attributed);
+			put_text(note, 0);
+			put_num(st.wall_median_s, 0);
+			put_text(k->isolation, 0);
+			put_text(k->runtime, 0);
+			put_text(k->domain, 0);
+			printf("%llu,%.9g,%llu,", (unsigned long long)k->concurrency, k->rate_per_s,
+			       (unsigned long long)k->memory_mb);
+			put_text(k->host, 0);
+			put_text(k->arch, 0);
+			put_text(k->accelerator, 1);
 			continue;
 		}
-		printf("%-12s %-5s %-9s %-14s %6zu %11.4g [%10.4g, %10.4g] %11.4g [%10.4g, %10.4g] "
-		       "%9.4g %12.4g %5zu\n",
-		       g->workload, g->size, g->driver, g->meter, st.n, st.energy_median_j, ce.lo,
-		       ce.hi, st.dynamic_median_j, cd.lo, cd.hi, st.mean_power_w,
-		       st.energy_per_unit_j, out);
-		if (!strcmp(g->meter_kind, "modeled"))
-			printf("%-12s   (modeled: an estimate, not a measurement)\n", "");
-		if (g->n_failed || g->n_untrustworthy)
-			printf("%-12s   %zu failed, %zu untrustworthy rows\n", "", g->n_failed,
-			       g->n_untrustworthy);
+		printf("%-3zu %-12s %-5s %-9s %3llu %-14s %5zu %4zu %11.4g [%10.4g, %10.4g] %11.4g "
+		       "[%10.4g, %10.4g] %9.4g %12.4g %4zu\n",
+		       i + 1, k->workload, k->size, k->driver, (unsigned long long)k->concurrency,
+		       k->meter, st.n_windows, st.n_runs,
+		       st.energy_median_j, ce.lo, ce.hi, st.dynamic_median_j, cd.lo, cd.hi,
+		       st.mean_power_w, st.energy_per_unit_j, out);
+		print_notes(stdout, g, &st, &ce, note);
 	}
+	if (!o->csv)
+		printf("energy_J, dynamic_J: median over ok warm windows of each window's energy per "
+		       "invocation; 95%% CI by resampling runs, then windows within each run\n");
+	print_splits(s, o->csv ? stderr : stdout);
 }
 
 static void
 print_ratios(struct summary *s, const struct analyze_opts *o)
 {
-	size_t i, j;
+	struct stats_boot boot = { (unsigned)o->resamples, o->seed, o->level };
+	size_t i, j, pairs = 0;
 
 	if (o->csv)
 		printf("workload,size,meter,driver_a,driver_b,energy_ratio,energy_ratio_ci_lo,"
-		       "energy_ratio_ci_hi,dynamic_ratio,dynamic_ratio_ci_lo,dynamic_ratio_ci_hi\n");
+		       "energy_ratio_ci_hi,dynamic_ratio,dynamic_ratio_ci_lo,dynamic_ratio_ci_hi,"
+		       "isolation_a,isolation_b,n_windows_a,n_windows_b,n_runs_a,n_runs_b,"
+		       "interval_flag\n");
 	else
-		printf("%-12s %-5s %-14s %-21s %9s %23s %9s %23s\n", "workload", "size", "meter",
-		       "driver b / driver a", "energy", "95% CI", "dynamic", "95% CI");
+		printf("%-12s %-5s %-14s %-27s %9s %23s %9s %23s %9s\n", "workload", "size",
+		       "meter", "b / a", "energy", "95% CI", "dynamic", "95% CI", "windows");
 	for (i = 0; i < s->n; i++)
 		for (j = 0; j < s->n; j++) {
 			struct summary_group *a = &s->group[i], *b = &s->group[j];
+			struct stats_interval ce, cd;
 			struct summary_stats sa, sb;
-			struct stats_ci ce, cd;
+			int c = strcmp(a->key.driver, b->key.driver);
 			char pair[64];
 
-			if (i == j || strcmp(a->workload, b->workload) || strcmp(a->size, b->size) ||
-			    strcmp(a->meter, b->meter) || strcmp(a->driver, b->driver) >= 0)
+			/* Each pair once: a is the driver first in order (then isolation). */
+			if (i == j || !summary_key_driver_pair(&a->key, &b->key) ||
+			    c > 0 || (!c && strcmp(a->key.isolation, b->key.isolation) >= 0))
 				continue;
+			pairs++;
 			summary_group_stats(a, &sa);
 			summary_group_stats(b, &sb);
-			if (stats_ratio_ci(a->energy_j, a->n, b->energy_j, b->n,
-					   (unsigned)o->resamples, o->seed, o->level, &ce))
-				ce.lo = ce.hi = NAN;
-			if (stats_ratio_ci(a->dynamic_j, a->n, b->dynamic_j, b->n,
-					   (unsigned)o->resamples, o->seed, o->level, &cd))
-				cd.lo = cd.hi = NAN;
+			summary_ratio_ci(a, b, WINDOWS_ENERGY, &boot, &ce);
+			summary_ratio_ci(a, b, WINDOWS_DYNAMIC, &boot, &cd);
 			if (o->csv) {
-				put_text(a->workload, 0);
-				put_text(a->size, 0);
-				put_text(a->meter, 0);
-				put_text(a->driver, 0);
-				put_text(b->driver, 0);
-				put_num(sb.energy_median_j / sa.energy_median_j, 0);
+				put_text(a->key.workload, 0);
+				put_text(a->key.size, 0);
+				put_text(a->key.meter, 0);
+				put_text(a->key.driver, 0);
+				put_text(b->key.driver, 0);
+				put_num(ce.est, 0);
 				put_num(ce.lo, 0);
 				put_num(ce.hi, 0);
-				put_num(sb.dynamic_median_j / sa.dynamic_median_j, 0);
+				put_num(cd.est, 0);
 				put_num(cd.lo, 0);
-				put_num(cd.hi, 1);
+				put_num(cd.hi, 0);
+				put_text(a->key.isolation, 0);
+				put_text(b->key.isolation, 0);
+				printf("%zu,%zu,%zu,%zu,", sa.n_windows, sb.n_windows, sa.n_runs,
+				       sb.n_runs);
+				put_text(ce.flag ? ce.flag : "", 1);
 				continue;
 			}
-			snprintf(pair, sizeof(pair), "%.10s / %.10s", b->driver, a->driver);
-			printf("%-12s %-5s %-14s %-21s %9.4g [%9.4g, %9.4g] %9.4g [%9.4g, %9.4g]\n",
-			       a->workload, a->size, a->meter, pair,
-			       sb.energy_median_j / sa.energy_median_j, ce.lo, ce.hi,
-			       sb.dynamic_median_j / sa.dynamic_median_j, cd.lo, cd.hi);
+			snprintf(pair, sizeof(pair), "%.12s / %.12s", c ? b->key.driver : b->key.isolation,
+				 c ? a->key.driver : a->key.isolation);
+			printf("%-12s %-5s %-14s %-27s %9.4g [%9.4g, %9.4g] %9.4g [%9.4g, %9.4g] "
+			       "%4zu/%-4zu\n",
+			       a->key.workload, a->key.size, a->key.meter, pair, ce.est, ce.lo, ce.hi,
+			       cd.est, cd.lo, cd.hi, sa.n_windows, sb.n_windows);
+			if (ce.flag)
+				printf("%-16s   interval flagged: %s\n", "", ce.flag);
+			if (sa.n_attributed || sb.n_attributed)
+				printf("%-16s   rests on attribution: co-located shares by CPU time\n",
+				       "");
 		}
+	if (!pairs)
+		fprintf(o->csv ? stderr : stdout,
+			"no ratio: no two groups differ in the driver only (a ratio pairs groups "
+			"equal in workload, size, meter, domain, concurrency, rate, memory, host "
+			"and arch)\n");
 }
 
 static void
 analyze_usage(FILE *f)
 {
 	fprintf(f, "usage: joulebench analyze FILE.csv... [OPTIONS]\n\n"
-		   "Statistics of warm invocations per workload, size, driver and meter: n, median\n"
-		   "and IQR, a bootstrap confidence interval of the median, mean power, energy per\n"
-		   "unit of work, MAD outliers. Several files are pooled.\n\n"
+		   "Statistics per configuration (every factor that changes the measurement):\n"
+		   "the median and IQR of the ok warm windows' energy per invocation, a bootstrap\n"
+		   "confidence interval of the median (resampling runs, then windows), mean power,\n"
+		   "energy per unit of work, outlying windows, and the windows left out and why.\n"
+		   "Runs of one configuration are pooled.\n\n"
 		   "  --csv             machine-readable CSV on stdout\n"
-		   "  --ratios          driver-to-driver ratios of the medians, with their CIs\n"
+		   "  --ratios          ratios of the medians of groups that differ in the driver\n"
+		   "                    only, with their CIs\n"
 		   "  --seed N          bootstrap seed (default 1): same seed, same intervals\n"
 		   "  --resamples B     bootstrap resamples (default 2000)\n"
 		   "  --level L         confidence level (default 0.95)\n");

@@ -24,8 +24,7 @@
 #include "jb_clock.h"
 #include "report.h"
 #include "resume.h"
-#include "run_options.h"
-#include "runner.h"
+#include "run-private.h"
 
 static volatile sig_atomic_t run_stop;
 
@@ -62,43 +61,9 @@ run_usage(FILE *f)
 	      "77 the requested meter or driver is not available here.\n", f);
 }
 
-static int
-default_output(char *buf, size_t len)
-{
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (mkdir("runs", 0755) != 0 && errno != EEXIST) {
-		fprintf(stderr, "joulebench run: cannot create runs/: %s\n", strerror(errno));
-		return CLI_EXIT_FAILED;
-	}
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(buf, len, "runs/%s-%ld.csv", stamp, (long)getpid());
-	return 0;
-}
-
-static void
-draw_figure(struct runner_report *rep, const char *csv, int quiet)
-{
-	char prefix[4096];
-	size_t n = strlen(csv);
-	struct jb_err err = { 0 };
-
-	snprintf(prefix, sizeof(prefix), "%.*s", (int)(n > 4 && !strcmp(csv + n - 4, ".csv") ? n - 4 : n),
-		 csv);
-	if (plot_energy(&rep->summary, prefix, &err) == 0) {
-		if (!quiet)
-			fprintf(stderr, "joulebench: figure %s.png and %s.svg\n", prefix, prefix);
-	} else {
-		fprintf(stderr, "joulebench: no figure: %s\n", err.msg);
-	}
-}
-
 /* Parse @argv into @cfg and @o. Return 0, or the exit code for bad usage (or 0 with
  * *help set after printing --help). */
-static int
+int
 run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, int *help)
 {
 	struct option table[64];
@@ -133,6 +98,20 @@ run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, i
 		fprintf(stderr, "joulebench run: unexpected argument '%s'\n", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
+	if ((o->max_windows || o->max_time_s) && !o->ci_target_pct) {
+		fprintf(stderr, "joulebench run: --max-windows and --max-time-s bound --ci-target; "
+				"without it, -r N sets the windows\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (o->ci_target_pct) {
+		cfg->runs = o->runs_given ? cfg->runs : RUN_CI_MIN_WINDOWS;
+		o->max_windows = o->max_windows ? o->max_windows : RUN_CI_MAX_WINDOWS;
+		if (o->max_windows < cfg->runs) {
+			fprintf(stderr, "joulebench run: --max-windows %u is below the %u window(s) "
+					"to start from (-r)\n", o->max_windows, cfg->runs);
+			return CLI_EXIT_USAGE;
+		}
+	}
 	if (cfg->driver_cfg.exclusive && cfg->concurrency > 1) {
 		fprintf(stderr, "joulebench run: --exclusive runs one instance; it cannot be combined "
 				"with --concurrency %u\n", cfg->concurrency);
@@ -153,105 +132,6 @@ run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, i
 	return 0;
 }
 
-/* --resume FILE: rebuild the configuration from the command line kept in FILE's sidecar,
- * and the state of each workload from FILE's rows. Only -q, --no-plot and --fn may be
- * given with it (the binaries may have moved). */
-static int
-run_resume(struct proto_config *cfg, struct run_opts *o, struct resume_info *ri)
-{
-	struct run_opts given_o = *o;
-	struct jb_err err = { 0 };
-	int rc, help, i;
-
-	rc = resume_load(given_o.resume, ri, &err);
-	if (rc) {
-		fprintf(stderr, "joulebench run: --resume: %s\n", err.msg);
-		return rc == -ENOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
-	}
-	run_opts_defaults(cfg, o, &run_stop);
-	rc = run_parse(cfg, o, ri->n_command, ri->command, &help);
-	if (rc || help) {
-		fprintf(stderr, "joulebench run: --resume: the stored command line does not parse\n");
-		return CLI_EXIT_USAGE;
-	}
-	for (i = 1; i < ri->n_command; i++)
-		if (!strcmp(ri->command[i], "--resume")) {
-			/* It was itself a resume: its own argv pointed at the original. */
-			fprintf(stderr, "joulebench run: --resume: sidecar holds a resume command\n");
-			return CLI_EXIT_USAGE;
-		}
-	snprintf(o->out, sizeof(o->out), "%s", given_o.resume);
-	o->resume = given_o.resume;
-	o->no_plot = given_o.no_plot;
-	if (given_o.fn)
-		o->fn = given_o.fn;
-	o->quiet = given_o.quiet;
-	cfg->overwrite = 0;
-	cfg->resume_mode = 1;
-	cfg->resume_run_id = ri->run_id;
-	cfg->resume_started_unix_ns = ri->started_unix_ns;
-	memcpy(cfg->resumed_unix_ns, ri->resumed_unix_ns, sizeof(cfg->resumed_unix_ns));
-	cfg->n_resumed = ri->n_resumed;
-	cfg->resumed_unix_ns[cfg->n_resumed++] = jb_clock_unix_ns();
-	cfg->resume = ri->wl;
-	cfg->n_resume = ri->n_wl;
-	cfg->resume_all = ri->all;
-	cfg->resume_identity = &ri->id;
-	cfg->resume_allow_host_change = given_o.allow_host_change;
-	cfg->resume_host_changes = (const char (*)[RESULTS_META_HOST_CHANGE_LEN])ri->host_changes;
-	cfg->n_resume_host_changes = ri->n_host_changes;
-	/* The sidecar keeps the original command line, not this one. */
-	cfg->command = ri->command;
-	cfg->n_command = (size_t)ri->n_command;
-	return 0;
-}
-
-static int
-run_only_resume_options(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--resume") || !strcmp(a, "--fn")) {
-			i++;
-			continue;
-		}
-		if (!strncmp(a, "--resume=", 9) || !strncmp(a, "--fn=", 5) || !strcmp(a, "-q") ||
-		    !strcmp(a, "--quiet") || !strcmp(a, "--no-plot") ||
-		    !strcmp(a, "--resume-allow-host-change"))
-			continue;
-		fprintf(stderr, "joulebench run: --resume takes the run's own options from its "
-				"sidecar; '%s' cannot be given with it\n", a);
-		return CLI_EXIT_USAGE;
-	}
-	return 0;
-}
-
-/* Under the summary of a microvm run under TCG (the sidecar says which accelerator ran):
- * its figures are QEMU's emulation, not a microVM's isolation (docs/drivers.md). */
-static void
-note_tcg(const char *meta_path)
-{
-	char buf[65536];
-	size_t n;
-	FILE *f = fopen(meta_path, "re");
-
-	if (!f)
-		return;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	if (strstr(buf, "; accel tcg"))
-		printf("note: the microVMs ran under TCG, QEMU's emulator: these figures are "
-		       "emulation, not a microVM's isolation cost (use --accel kvm on a server)\n");
-	/* The tests' Firecracker (tests/integration/fake_firecracker) says so in --version. */
-	if (strstr(buf, "test double"))
-		printf("note: the VMM was a test double (its --version, in the sidecar, says so), "
-		       "not the real VMM: these figures are not its cost\n");
-}
-
 int
 cmd_run(int argc, char **argv)
 {
@@ -260,6 +140,7 @@ cmd_run(int argc, char **argv)
 	struct resume_info ri = { 0 };
 	char why[1024];
 	struct runner_report rep;
+	struct ci_target ci = { 0 };
 	struct jb_err err = { 0 };
 	int code, help;
 
@@ -282,8 +163,17 @@ cmd_run(int argc, char **argv)
 		code = run_only_resume_options(argc, argv);
 		if (!code)
 			code = run_resume(&cfg, &o, &ri);
-		if (code)
+		if (!code && o.ci_target_pct) {
+			/* The rule judges the windows it sees; those of the interrupted part are
+			 * in the file, not in this process. */
+			fprintf(stderr, "joulebench run: --resume: a --ci-target run cannot be "
+					"resumed; start a new run\n");
+			code = CLI_EXIT_USAGE;
+		}
+		if (code) {
+			resume_info_fini(&ri);
 			return code;
+		}
 	}
 	cfg.driver_cfg.timeout_ns = (uint64_t)(o.timeout_s * 1e9);
 	cfg.driver_cfg.sysfs_root = cfg.ctx.sysfs_root;
@@ -339,9 +229,17 @@ cmd_run(int argc, char **argv)
 					cfg.driver_cfg.n_cores, o.quiet, &code);
 	if (!cfg.meter)
 		return code;
-	if (!o.out[0] && (code = default_output(o.out, sizeof(o.out))))
+	if (!o.out[0] && (code = run_output_default(o.out, sizeof(o.out))))
 		return code;
 	cfg.out_path = o.out;
+	if (o.ci_target_pct) {
+		ci.target_pct = o.ci_target_pct;
+		ci.seed = cfg.seed;
+		cfg.until = (struct proto_until){ .enough = ci_target_enough, .arg = &ci,
+						  .max_windows = o.max_windows,
+						  .max_time_s = o.max_time_s,
+						  .target_pct = o.ci_target_pct };
+	}
 	code = runner_run(&cfg, o.quiet, &rep, &err);
 	resume_info_fini(&ri);
 	if (code) {
@@ -353,8 +251,10 @@ cmd_run(int argc, char **argv)
 		runner_report_fini(&rep);
 		return code;
 	}
-	if (cfg.resume_mode) {
-		/* After a resume, summarise the whole run, not just the part measured now. */
+	{
+		/* Summarise the file with its sidecar, now complete (the idle baseline before
+		 * and after, for a negative dynamic energy) and, after a resume, the whole run,
+		 * not just the part measured now. */
 		summary_fini(&rep.summary);
 		if (summary_add_file(&rep.summary, o.out, &err))
 			fprintf(stderr, "joulebench run: %s\n", err.msg);
@@ -363,15 +263,18 @@ cmd_run(int argc, char **argv)
 	if (rep.proto.load_flagged)
 		printf("warning: %s: the dynamic energies above cannot be told from 0\n",
 		       rep.proto.load_why);
+	if (o.ci_target_pct)
+		ci_target_print(stdout, &ci, &rep.proto);
+	ci_target_fini(&ci);
 	if (!strcmp(cfg.driver->name, "microvm"))
-		note_tcg(rep.proto.meta_path);
+		run_output_notes(rep.proto.meta_path);
 	fflush(stdout);
 	if (!o.quiet)
 		fprintf(stderr, "joulebench: %lu row(s) (%lu not ok) in %s; metadata %s%s\n",
 			rep.proto.rows, rep.proto.rows_not_ok, o.out, rep.proto.meta_path,
 			rep.proto.interrupted ? "; INTERRUPTED" : "");
 	if (!o.no_plot)
-		draw_figure(&rep, o.out, o.quiet);
+		run_output_figure(&rep, o.out, o.quiet);
 	runner_report_fini(&rep);
 	return rep.proto.interrupted ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }

@@ -21,7 +21,7 @@ enum {
 	OPT_CORES, OPT_TIMEOUT, OPT_PROFILE, OPT_FN, OPT_FORCE, OPT_NO_PLOT, OPT_DRIFT,
 	OPT_RESUME, OPT_METER_OPTS, OPT_SYSFS_ROOT, OPT_RATE, OPT_KEEP_ALIVE, OPT_MEMORY,
 	OPT_RUNTIME, OPT_EXCLUSIVE, OPT_PLATFORM, OPT_ACCEL, OPT_VMM, OPT_GUEST_DIR, OPT_RUN_ID,
-	OPT_ALLOW_HOST,
+	OPT_ALLOW_HOST, OPT_CI_TARGET, OPT_MAX_WINDOWS, OPT_MAX_TIME,
 };
 
 #define R RUN_OPT_RUN
@@ -51,6 +51,16 @@ static const struct run_opt_def run_opt_defs[] = {
 	{ { "runs", required_argument, NULL, 'r' }, R | C,
 	  "  -r, --runs N           metered windows per workload (default: 10)\n",
 	  "  -r, --runs N           metered windows per driver (default: 10)\n" },
+	{ { "ci-target", required_argument, NULL, OPT_CI_TARGET }, R,
+	  "      --ci-target P      add windows until the 95% CI of the median energy per\n"
+	  "                         invocation is within +-P% of it (-r N: at least N, else 5)\n",
+	  NULL },
+	{ { "max-windows", required_argument, NULL, OPT_MAX_WINDOWS }, R,
+	  "      --max-windows N    --ci-target: at most N windows per workload (default: 100)\n",
+	  NULL },
+	{ { "max-time-s", required_argument, NULL, OPT_MAX_TIME }, R,
+	  "      --max-time-s S     --ci-target: stop adding windows after S s (default: none)\n",
+	  NULL },
 	{ { "warmup", required_argument, NULL, OPT_WARMUP }, R | C,
 	  "      --warmup N         warm invocations before the windows (default: 3)\n", NULL },
 	{ { "cold", required_argument, NULL, OPT_COLD }, R | C,
@@ -279,6 +289,20 @@ apply_number(const char *cmd, int c, const char *arg, struct proto_config *cfg,
 		if (cli_parse_uint(arg, 1000000, &u) || u == 0)
 			return run_opts_bad(cmd, "--runs", arg, "a count from 1 to 1000000");
 		cfg->runs = (unsigned)u;
+		o->runs_given = 1;
+		return 0;
+	case OPT_CI_TARGET:
+		if (cli_parse_double(arg, 0.001, 100, &o->ci_target_pct))
+			return run_opts_bad(cmd, "--ci-target", arg, "a percentage from 0.001 to 100");
+		return 0;
+	case OPT_MAX_WINDOWS:
+		if (cli_parse_uint(arg, 1000000, &u) || u < 2)
+			return run_opts_bad(cmd, "--max-windows", arg, "a count from 2 to 1000000");
+		o->max_windows = (unsigned)u;
+		return 0;
+	case OPT_MAX_TIME:
+		if (cli_parse_double(arg, 0.001, 86400 * 30, &o->max_time_s))
+			return run_opts_bad(cmd, "--max-time-s", arg, "seconds from 0.001 to 2592000");
 		return 0;
 	case OPT_WARMUP:
 		if (cli_parse_uint(arg, 1000000, &u))

@@ -30,6 +30,10 @@ struct run_opts {
 	int allow_host_change;  /* --resume-allow-host-change */
 	double timeout_s;
 	int cores[DRIVER_CORES_MAX];
+	int runs_given;            /* -r was given (under --ci-target, the minimum) */
+	double ci_target_pct;      /* run --ci-target P; 0: a fixed --runs */
+	unsigned max_windows;      /* --max-windows (0: not given) */
+	double max_time_s;         /* --max-time-s (0: no limit) */
 };
 
 /** run_opts_defaults() - the defaults of `run` (compare changes a few after it). */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ci_target.h"
 #include "cli.h"
 #include "runner.h"
 
@@ -16,6 +17,7 @@ struct runner_sink {
 	int quiet;
 	struct runner_report *rep;
 	const char *workload;          /* of the progress line in place, for its newline */
+	struct ci_target *ci;          /* --ci-target: the rows feed its windows */
 };
 
 static void
@@ -52,7 +54,9 @@ runner_row(void *arg, const struct results_row *row, struct jb_err *err)
 {
 	struct runner_sink *k = arg;
 
-	return summary_add(&k->rep->summary, row) ? jb_err_set(err, -ENOMEM, "out of memory") : 0;
+	if (summary_add(&k->rep->summary, row) || (k->ci && ci_target_row(k->ci, row)))
+		return jb_err_set(err, -ENOMEM, "out of memory");
+	return 0;
 }
 
 int
@@ -62,6 +66,8 @@ runner_run(const struct proto_config *cfg, int quiet, struct runner_report *rep,
 	struct runner_sink k = { .quiet = quiet, .rep = rep };
 	struct proto_config pc = *cfg;
 
+	if (cfg->until.enough == ci_target_enough)
+		k.ci = cfg->until.arg;
 	memset(rep, 0, sizeof(*rep));
 	pc.events = (struct proto_events){ .arg = &k, .notice = runner_notice,
 					   .progress = runner_progress, .row = runner_row };

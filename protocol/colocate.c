@@ -498,7 +498,7 @@ static int
 colo_run(struct colo *c, unsigned runs, struct jb_err *err)
 {
 	const struct proto_config *cfg = c->cfg;
-	uint64_t length_ns = (uint64_t)(1.25 * (double)c->s->min_window_ns);
+	uint64_t length_ns = (uint64_t)(1.25 * (double)c->s->min_window_ns), t0_ns;
 	unsigned i, w;
 	int rc = colo_colds(c, err);
 
@@ -506,10 +506,14 @@ colo_run(struct colo *c, unsigned runs, struct jb_err *err)
 		rc = colo_threads_start(c, err);
 	if (!rc && cfg->warmup && !session_stopping(c->s))
 		rc = colo_window(c, "warmup", 0, cfg->warmup, err);
-	for (w = 0; w < runs && !rc && !session_stopping(c->s); w++) {
+	t0_ns = jb_clock_mono_ns();
+	/* Under cfg->until, the rule judges every workload of the window at once (NULL). */
+	for (w = 0; !rc && !session_stopping(c->s) && session_until_more(c->s, NULL, w, runs, t0_ns);
+	     w++) {
 		rc = colo_window(c, "warm", cfg->batch ? 0 : length_ns, cfg->batch, err);
 		c->s->windows_done += !rc; /* for the sidecar of a stopped run */
 	}
+	session_until_stopped(c->s, NULL, w);
 	colo_threads_stop(c);
 	for (i = 0; i < c->n; i++)
 		if (!rc)

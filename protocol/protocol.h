@@ -51,6 +51,37 @@ struct proto_events {
 	int (*row)(void *arg, const struct results_row *row, struct jb_err *err);
 };
 
+/*
+ * Adaptive stopping (`run --ci-target`): with @enough set, a workload (co-located: the
+ * whole run) runs its cfg->runs windows, then keeps adding warm windows until @enough
+ * says its interval is narrow enough, @max_windows were run, or @max_time_s passed since
+ * its first warm window. The protocol does no statistics (it does not depend on
+ * analysis/): the caller judges, from the rows it is handed (proto_events.row).
+ */
+struct proto_until {
+	/* After each warm window: @workload (NULL: every workload of a co-located window),
+	 * @windows its warm windows so far in this run. 1: enough; 0: go on. */
+	int (*enough)(void *arg, const char *workload, unsigned windows);
+	void *arg;
+	unsigned max_windows;             /* at least cfg->runs */
+	double max_time_s;                /* 0: no limit by time */
+	double target_pct;                /* the caller's target, recorded in the sidecar */
+};
+
+/* How an adaptive workload (or the co-located run) ended. */
+enum proto_until_end {
+	PROTO_UNTIL_TARGET,               /* @enough said so */
+	PROTO_UNTIL_MAX_WINDOWS,
+	PROTO_UNTIL_MAX_TIME,
+	PROTO_UNTIL_STOPPED,              /* interrupted, or the workload could not go on */
+};
+
+struct proto_until_outcome {
+	char workload[64];                /* "" for a co-located run */
+	unsigned windows;                 /* warm windows run */
+	enum proto_until_end end;
+};
+
 struct proto_config {
 	struct jb_ctx ctx;
 	const struct meter_ops *meter;
@@ -96,6 +127,7 @@ struct proto_config {
 	const char (*resume_host_changes)[RESULTS_META_HOST_CHANGE_LEN];
 	size_t n_resume_host_changes;
 	struct proto_events events;
+	struct proto_until until;         /* enough NULL: a fixed cfg->runs windows */
 };
 
 /* Where a run that could not proceed stopped, so the CLI can pick the exit code. */
@@ -123,7 +155,13 @@ struct proto_report {
 	const char *meter_kind;
 	char meter_detail[256];
 	char domains[128];
+	/* Under cfg->until: one outcome per workload (co-located: one for the run). */
+	struct proto_until_outcome until[PROTO_WORKLOADS_MAX];
+	size_t n_until;
 };
+
+/** proto_until_end_name() - "target", "max-windows", "max-time" or "stopped". */
+const char *proto_until_end_name(enum proto_until_end end);
 
 /**
  * proto_run() - run the protocol for every workload in @cfg, writing rows to cfg->out_path

@@ -46,18 +46,6 @@ scan_workload(struct resume_scan *s, const char *name, size_t *idx)
 }
 
 static int
-scan_u64(const char *s, uint64_t *out)
-{
-	char *end;
-
-	if (!*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return (errno || *end) ? -EINVAL : 0;
-}
-
-static int
 scan_row(void *arg, const char *const *f, unsigned long record)
 {
 	struct resume_scan *s = arg;
@@ -68,8 +56,8 @@ scan_row(void *arg, const char *const *f, unsigned long record)
 	if (strcmp(f[RESULTS_COL_INDEX_run_id], s->ri->run_id) != 0)
 		return jb_err_set(s->err, -EINVAL, "%s: record %lu belongs to run %s, not %s",
 				  s->path, record, f[RESULTS_COL_INDEX_run_id], s->ri->run_id);
-	if (scan_u64(f[RESULTS_COL_INDEX_rep], &rep) ||
-	    scan_u64(f[RESULTS_COL_INDEX_invocation], &inv))
+	if (results_field_u64(f[RESULTS_COL_INDEX_rep], &rep) ||
+	    results_field_u64(f[RESULTS_COL_INDEX_invocation], &inv))
 		return jb_err_set(s->err, -EINVAL, "%s: record %lu: bad rep or invocation", s->path,
 				  record);
 	w = scan_workload(s, f[RESULTS_COL_INDEX_workload], &i);

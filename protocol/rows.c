@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Rows (rows.h): records to results rows, the split policies, and the check that a
- * CPU-time split has every CPU time it needs.
+ * Rows (rows.h): records to results rows, the split policies, the check that a CPU-time
+ * split has every CPU time it needs, and the uncertainty that such a split adds.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -51,6 +51,13 @@ rows_row_init(const struct rows_base *base, const struct workload_desc *wl,
 	row->checksum = "";
 }
 
+/* A record that takes a share under a CPU-time split. */
+static int
+record_shares_cpu(const struct rows_record *v)
+{
+	return v->cpu_ok && v->kind != ROWS_TEARDOWN;
+}
+
 void
 rows_shares_check(struct window *w, const struct rows_policy *policy,
 		  const struct rows_batch *b, size_t n_batch)
@@ -97,14 +104,32 @@ rows_share(const struct rows_policy *policy, const struct rows_record *v,
 		return sum > 0 ? (double)v->rt_ns / sum : 0;
 	case ROWS_SPLIT_CPU:
 	default:
-		if (!v->cpu_ok || v->kind == ROWS_TEARDOWN)
+		if (!record_shares_cpu(v))
 			return NAN;
 		for (i = 0; i < n_batch; i++)
 			for (j = 0; j < b[i].n; j++)
-				if (b[i].rec[j].cpu_ok && b[i].rec[j].kind != ROWS_TEARDOWN)
+				if (record_shares_cpu(&b[i].rec[j]))
 					sum += (double)b[i].rec[j].cpu_ns;
 		return sum > 0 ? (double)v->cpu_ns / sum : NAN;
 	}
+}
+
+double
+rows_attribution_uncertainty(const struct rows_policy *policy, const struct rows_record *v,
+			     const struct rows_batch *b, size_t n_batch, double window_energy_j)
+{
+	double share;
+	size_t i, j, n = 0;
+
+	if (policy->by != ROWS_SPLIT_CPU)
+		return 0;
+	share = rows_share(policy, v, b, n_batch);
+	if (isnan(share))
+		return NAN;
+	for (i = 0; i < n_batch; i++)
+		for (j = 0; j < b[i].n; j++)
+			n += record_shares_cpu(&b[i].rec[j]);
+	return fabs(share - 1.0 / (double)n) * fabs(window_energy_j);
 }
 
 static const char *
@@ -158,7 +183,11 @@ rows_window_write(const struct rows_base *base, struct window *w,
 			row.window_energy_j = energy_j;
 			row.energy_j = energy_j * share;
 			row.dynamic_energy_j = dyn_j * share;
-			row.energy_uncertainty_j = unc_j * share;
+			/* The meter's share, plus the attribution model's own (0 unless
+			 * the split is by CPU time): both are bounds, so they add. */
+			row.energy_uncertainty_j =
+				unc_j * share +
+				rows_attribution_uncertainty(policy, v, b, n_batch, energy_j);
 			row.energy_method = policy->method;
 			row.status = v->kind == ROWS_TEARDOWN && !v->rc ? "ok"
 				   : v->rc ? driver_status_for(v->rc) : v->res.status;

@@ -6,7 +6,8 @@
  * rows_policy: the name written to the energy_method column and the quantity the shares
  * follow (the whole window, the round-trip times, the CPU times). Under a CPU-time split a
  * record without a CPU time has no share, and the window is flagged: the other rows'
- * shares would otherwise silently take its energy.
+ * shares would otherwise silently take its energy. A CPU-time split is a model, so its
+ * rows' uncertainty adds the model's (rows_attribution_uncertainty()).
  */
 #ifndef JB_PROTOCOL_ROWS_H
 #define JB_PROTOCOL_ROWS_H
@@ -89,6 +90,18 @@ void rows_shares_check(struct window *w, const struct rows_policy *policy,
  */
 double rows_share(const struct rows_policy *policy, const struct rows_record *v,
 		  const struct rows_batch *b, size_t n_batch);
+
+/**
+ * rows_attribution_uncertainty() - the attribution model's own uncertainty of @v's energy
+ * under @policy, in joules, for a window of @window_energy_j: 0 unless the policy splits by
+ * CPU time; then |CPU-time share - equal share| x the window's energy, the equal share
+ * being 1 / the records that take a share (results/README.md derives this bound: any
+ * split between "energy follows CPU time" and "every request costs alike" lies between
+ * the two). NaN where @v has no share.
+ */
+double rows_attribution_uncertainty(const struct rows_policy *policy,
+				    const struct rows_record *v, const struct rows_batch *b,
+				    size_t n_batch, double window_energy_j);
 
 /**
  * rows_window_write() - one row per record of @b for the checked window @w, in order,

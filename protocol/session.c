@@ -93,6 +93,68 @@ session_progress(struct session *s, size_t wl_index, unsigned window, unsigned w
 	s->cfg->events.progress(s->cfg->events.arg, &p);
 }
 
+const char *
+proto_until_end_name(enum proto_until_end end)
+{
+	switch (end) {
+	case PROTO_UNTIL_TARGET: return "target";
+	case PROTO_UNTIL_MAX_WINDOWS: return "max-windows";
+	case PROTO_UNTIL_MAX_TIME: return "max-time";
+	case PROTO_UNTIL_STOPPED:
+	default: return "stopped";
+	}
+}
+
+/* Record how @workload's windows ended, once (the first decision stands). */
+static void
+until_record(struct session *s, const char *workload, unsigned done, enum proto_until_end end)
+{
+	struct proto_report *rep = s->rep;
+	size_t i;
+
+	for (i = 0; i < rep->n_until; i++)
+		if (!strcmp(rep->until[i].workload, workload ? workload : ""))
+			return;
+	if (rep->n_until == PROTO_WORKLOADS_MAX)
+		return;
+	snprintf(rep->until[rep->n_until].workload, sizeof(rep->until[0].workload), "%s",
+		 workload ? workload : "");
+	rep->until[rep->n_until].windows = done;
+	rep->until[rep->n_until++].end = end;
+}
+
+int
+session_until_more(struct session *s, const char *workload, unsigned done, unsigned runs,
+		   uint64_t t0_ns)
+{
+	const struct proto_until *u = &s->cfg->until;
+
+	if (!u->enough)
+		return done < runs;
+	if (done < runs)
+		return 1;
+	if (u->enough(u->arg, workload, done)) {
+		until_record(s, workload, done, PROTO_UNTIL_TARGET);
+		return 0;
+	}
+	if (done >= u->max_windows) {
+		until_record(s, workload, done, PROTO_UNTIL_MAX_WINDOWS);
+		return 0;
+	}
+	if (u->max_time_s > 0 && (double)(jb_clock_mono_ns() - t0_ns) / 1e9 >= u->max_time_s) {
+		until_record(s, workload, done, PROTO_UNTIL_MAX_TIME);
+		return 0;
+	}
+	return 1;
+}
+
+void
+session_until_stopped(struct session *s, const char *workload, unsigned done)
+{
+	if (s->cfg->until.enough)
+		until_record(s, workload, done, PROTO_UNTIL_STOPPED);
+}
+
 const struct proto_resume *
 session_resume_find(const struct session *s, const char *name)
 {

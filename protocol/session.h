@@ -60,6 +60,20 @@ int session_flush(struct session *s, struct jb_err *err);
 /** session_progress() - one warm window of workload @wl_index done. */
 void session_progress(struct session *s, size_t wl_index, unsigned window, unsigned windows);
 
+/**
+ * session_until_more() - whether workload @workload (NULL: co-located) runs another warm
+ * window after @done of them, @runs being the fixed count (the minimum under cfg->until)
+ * and @t0_ns the start of its first warm window. Under cfg->until, the decision to stop
+ * is recorded in rep->until; the caller records an interrupted one with
+ * session_until_stopped().
+ */
+int session_until_more(struct session *s, const char *workload, unsigned done, unsigned runs,
+		       uint64_t t0_ns);
+
+/** session_until_stopped() - under cfg->until, record that @workload stopped after @done
+ * windows for another reason (a signal, an instance that could not go on). */
+void session_until_stopped(struct session *s, const char *workload, unsigned done);
+
 /** session_resume_find() - what the file holds of workload @name when resuming, or NULL. */
 const struct proto_resume *session_resume_find(const struct session *s, const char *name);
 

@@ -109,6 +109,35 @@ session_stop_describe(const struct session *r, char *buf, size_t len)
 	return buf;
 }
 
+/* --ci-target: the rule, and per workload (co-located: "" for the run) how many warm
+ * windows ran and whether the target was reached or what stopped it. */
+static json_object *
+meta_until(const struct session *r)
+{
+	const struct proto_until *u = &r->cfg->until;
+	json_object *o = json_object_new_object(), *a = json_object_new_array(), *d;
+	size_t i;
+
+	json_object_object_add(o, "target_pct", json_num(u->target_pct));
+	json_object_object_add(o, "min_windows", json_object_new_int((int)r->cfg->runs));
+	json_object_object_add(o, "max_windows", json_object_new_int((int)u->max_windows));
+	json_object_object_add(o, "max_time_s", json_num(u->max_time_s));
+	for (i = 0; i < r->rep->n_until; i++) {
+		const struct proto_until_outcome *x = &r->rep->until[i];
+
+		d = json_object_new_object();
+		json_object_object_add(d, "workload", json_object_new_string(x->workload));
+		json_object_object_add(d, "windows", json_object_new_int((int)x->windows));
+		json_object_object_add(d, "reached",
+				       json_object_new_boolean(x->end == PROTO_UNTIL_TARGET));
+		json_object_object_add(d, "ended_by",
+				       json_object_new_string(proto_until_end_name(x->end)));
+		json_object_array_add(a, d);
+	}
+	json_object_object_add(o, "outcomes", a);
+	return o;
+}
+
 static json_object *
 meta_build(const struct session *r, uint64_t started_ns, const char *ended, const char *why)
 {
@@ -198,6 +227,8 @@ meta_build(const struct session *r, uint64_t started_ns, const char *ended, cons
 	json_object_object_add(p, "batch", json_object_new_int((int)cfg->batch));
 	json_object_object_add(p, "idle_s", json_object_new_double(cfg->idle_s));
 	json_object_object_add(p, "timeout_ns", json_object_new_int64((int64_t)cfg->driver_cfg.timeout_ns));
+	if (cfg->until.enough)
+		json_object_object_add(p, "ci_target", meta_until(r));
 	json_object_object_add(o, "protocol", p);
 
 	idle = json_object_new_object();

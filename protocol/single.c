@@ -27,6 +27,7 @@ struct single {
 	size_t cap;
 	size_t n_seen;   /* rec[0..n_seen) hold invocations of this process, to size by */
 	uint64_t invocation, rep;
+	unsigned warm_done;        /* warm windows run (for an adaptive run's outcome) */
 };
 
 static int
@@ -256,7 +257,8 @@ single_windows(struct single *g, size_t wl_index, unsigned runs, struct jb_err *
 	 * not see a resume's cold = 0). */
 	unsigned warmup = cfg->warmup || cfg->batch || g->n_seen ? cfg->warmup : 1;
 	size_t batch;
-	unsigned k;
+	unsigned k, total = cfg->until.enough ? cfg->until.max_windows : runs;
+	uint64_t t0_ns;
 	int failed, rc;
 
 	if (warmup > cfg->warmup)
@@ -276,10 +278,13 @@ single_windows(struct single *g, size_t wl_index, unsigned runs, struct jb_err *
 		return rc;
 	session_notice(g->s, "%s: %zu invocation(s) per window (minimum window %.3f s)",
 		       g->in.wl->name, batch, (double)g->s->min_window_ns / 1e9);
-	for (k = 0; k < runs && !session_stopping(g->s); k++) {
+	t0_ns = jb_clock_mono_ns();
+	for (k = 0; !session_stopping(g->s) &&
+		    session_until_more(g->s, g->in.wl->name, k, runs, t0_ns); k++) {
 		if ((rc = single_window(g, "warm", batch, &failed, err)))
 			return rc;
-		session_progress(g->s, wl_index, k + 1, runs);
+		g->warm_done = k + 1;
+		session_progress(g->s, wl_index, k + 1, total);
 		if (failed && (rc = single_restart(g, err)))
 			return g->s->fatal ? rc : 1;
 		if (!failed && !cfg->batch) {
@@ -320,6 +325,8 @@ sched_single_run(struct session *s, size_t i, struct jb_err *err)
 		rc = single_starts(&g, cold, err);
 	if (!rc && !session_stopping(s))
 		rc = single_windows(&g, i, runs, err);
+	/* An adaptive workload that ended before its rule decided: interrupted or failed. */
+	session_until_stopped(s, wl->name, g.warm_done);
 	if (!rc)
 		rc = single_stop_metered(&g, err);
 	instance_stop(&g.in);

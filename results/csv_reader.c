@@ -2,11 +2,13 @@
 /*
  * The results CSV reader, on libcsv's strict parser. It maps the file's header onto the
  * schema's columns (so a file whose columns are reordered still reads), refuses a file of
- * another schema_version, and reports a malformed file by name, record and column.
+ * another schema_version, and reports a malformed file by name, record and column; and
+ * what a reader needs to know of a row's energy_method.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,4 +157,41 @@ results_read(const char *path, results_row_fn fn, void *arg, struct jb_err *err)
 	csv_free(&p);
 	fclose(f);
 	return r.rc;
+}
+
+int
+results_method_is_attributed(const char *energy_method)
+{
+	static const char prefix[] = "window-split-by-", suffix[] = "-cpu-share";
+	size_t n = energy_method ? strlen(energy_method) : 0;
+
+	return n > sizeof(prefix) - 1 + sizeof(suffix) - 1 &&
+	       !strncmp(energy_method, prefix, sizeof(prefix) - 1) &&
+	       !strcmp(energy_method + n - (sizeof(suffix) - 1), suffix);
+}
+
+int
+results_field_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return (errno || *end) ? -EINVAL : 0;
+}
+
+int
+results_field_f64(const char *s, double *out)
+{
+	char *end;
+
+	if (!*s) {
+		*out = NAN;
+		return 0;
+	}
+	errno = 0;
+	*out = strtod(s, &end);
+	return (errno == ERANGE && fabs(*out) > 1) || *end ? -EINVAL : 0;
 }

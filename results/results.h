@@ -93,6 +93,26 @@ typedef int (*results_row_fn)(void *arg, const char *const *fields, unsigned lon
 int results_read(const char *path, results_row_fn fn, void *arg, struct jb_err *err);
 
 /**
+ * results_method_is_attributed() - 1 when a row's @energy_method splits a co-located
+ * window by CPU time (`window-split-by-*-cpu-share`): its energy rests on an attribution
+ * model, not on the meter alone, and its energy_uncertainty_j includes the model's term
+ * (results/README.md); 0 otherwise, also for NULL.
+ */
+int results_method_is_attributed(const char *energy_method);
+
+/**
+ * results_field_u64() - a field of a U64 column: decimal digits only (no sign, not empty).
+ * Return: 0 or -EINVAL.
+ */
+int results_field_u64(const char *s, uint64_t *out);
+
+/**
+ * results_field_f64() - a field of an F64 column: empty is NAN (not measured), otherwise a
+ * whole number as strtod reads it. Return: 0 or -EINVAL (also for an overflow).
+ */
+int results_field_f64(const char *s, double *out);
+
+/**
  * results_meta_path() - the sidecar path for CSV @csv_path: "x.csv" -> "x.meta.json",
  * anything else -> "<path>.meta.json". Return: 0 or -ENAMETOOLONG.
  */

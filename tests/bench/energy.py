@@ -11,12 +11,30 @@ It checks what it measured, not only exit codes, reading each CSV with python's 
     `untrustworthy` (a window shorter than the meter's minimum on a loaded machine, a
     drift) are honest flags, counted and shown with their reason, not failures;
   - on a measured meter, every warm row's energy > 0;
-  - every warm window's mean power within the meter's plausible range: for a measured
-    meter the summed range of its domains (the same table as meters/meter_plausible.c,
-    which cites its sources); for the model meter the profile's idle..loaded power, which
-    the sidecar states;
+  - every warm window's mean power within the meter's plausible range, for a measured
+    meter: the summed range of its domains (the same table as meters/meter_plausible.c,
+    which cites its sources);
+  - for the model meter, every warm window's energy against an independent computation
+    from the profile (the sidecar's idle and loaded watts and cores) and the invocations'
+    own CPU time (`cpu_ns`, measured by the function runner, not by /proc/stat): at least
+    idle x wall + dynamic-per-core x the window's summed cpu_ns (the machine was busy at
+    least that long), at most idle x wall + dynamic-per-core x this machine's cores x wall
+    (it cannot be busier than all its cores), each widened by the window's stated
+    uncertainty plus one scheduler tick per core per read. A model that lost the dynamic
+    part, double-counted it or mis-scaled its watts falls outside;
+  - at most MAX_UNTRUSTWORTHY (JB_ENERGY_MAX_UNTRUSTWORTHY, default 0.2; 0.5 in the short
+    form, whose 2 windows per workload make a share coarse: the first warm window is sized
+    from the warmup, which in a container can run several times slower than the steady
+    state, and comes out too short) of the warm windows flagged `untrustworthy`: a few
+    flags are honest (a short window on a loaded machine), a suite mostly flagged measured
+    nothing one can use;
   - one summary across drivers that names every driver run.
 Goal: all of the above on every usable driver; any miss exits 1.
+
+JB_ENERGY_DRIVERS=a,b limits the drivers. JB_ENERGY_FAULT forces a verdict to fail, as the
+integration suite does (tests/integration/test_verdicts.py): `energy-scale=F` multiplies
+every window energy read from the CSVs by F (a meter that under- or over-reports),
+`untrustworthy` marks every warm window so.
 
 JB_BENCH_SHORT=1 (CI): two workloads at size test, 2 windows each: the suite runs and its
 numbers are plausible, nothing more."""
@@ -36,6 +54,10 @@ os.makedirs(out_dir, exist_ok=True)
 # meters/meter_plausible.c: (domain prefix, min W, max W); METER_PLAUSIBLE_POWER_W = 5000.
 RANGES = [("package", 0.05, 5000.0), ("psys", 0.05, 5000.0), ("dram", 0.01, 5000.0),
           ("core", 0.0, 5000.0), ("uncore", 0.0, 5000.0), ("board", 0.1, 5000.0)]
+MAX_UNTRUSTWORTHY = float(os.environ.get("JB_ENERGY_MAX_UNTRUSTWORTHY",
+                                         "0.5" if SHORT else "0.2"))
+FAULT = os.environ.get("JB_ENERGY_FAULT", "")
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")  # /proc/stat's unit, the model's resolution
 problems = []
 
 
@@ -51,15 +73,48 @@ def domain_range(name):
     return 0.0, 5000.0
 
 
-def plausible_power_w(meta):
-    """The range a window's mean power must lie in, from the sidecar."""
+def model_profile(meta):
+    """(idle W, dynamic W per core) of the model meter's profile, from the sidecar."""
     m = meta["meter"]
-    if m.get("name") == "model":
-        got = re.search(r"idle ([0-9.]+) W, loaded ([0-9.]+) W", m.get("detail", ""))
-        if not got:
-            problem(f"model meter: no idle/loaded power in the sidecar: {m.get('detail')!r}")
-            return None
-        return float(got.group(1)), float(got.group(2))
+    got = re.search(r"idle ([0-9.]+) W, loaded ([0-9.]+) W, ([0-9]+) cores", m.get("detail", ""))
+    if not got:
+        problem(f"model meter: no idle/loaded power and cores in the sidecar: "
+                f"{m.get('detail')!r}")
+        return None
+    idle, loaded, cores = float(got.group(1)), float(got.group(2)), int(got.group(3))
+    return idle, (loaded - idle) / cores
+
+
+def check_model_windows(what, windows, meta):
+    """Each warm window's model energy against the bounds computed here from the profile
+    and the rows' own cpu_ns (see the module's docstring)."""
+    prof = model_profile(meta)
+    if not prof:
+        return
+    idle_w, dyn_w = prof
+    ncpu = os.cpu_count() or 1
+    worst = 0.0
+    for (wl, rep), rows in sorted(windows.items()):
+        e = float(rows[0]["window_energy_j"] or "nan")
+        t = int(rows[0]["window_wall_ns"]) / 1e9
+        cpu_s = sum(int(r["cpu_ns"] or 0) for r in rows) / 1e9
+        tol = sum(float(r["energy_uncertainty_j"] or 0) for r in rows) + \
+            2 * ncpu * TICK_S * dyn_w
+        lo = idle_w * t + dyn_w * cpu_s - tol
+        hi = idle_w * t + dyn_w * ncpu * t + tol
+        if not (lo <= e <= hi):
+            problem(f"{what}: {wl} window {rep}: model energy {e:.4g} J outside "
+                    f"[{lo:.4g}, {hi:.4g}] J computed from the profile and the rows' cpu_ns "
+                    f"({cpu_s:.4g} s of CPU in {t:.4g} s)")
+        worst = max(worst, (e - (lo + tol)) / t if t > 0 else 0)
+    print(f"{what}: {len(windows)} model windows against the profile and cpu_ns: power above "
+          f"idle + the invocations' own CPU at most {worst:.3g} W (others' load on this "
+          f"machine's {ncpu} cores counts too)")
+
+
+def plausible_power_w(meta):
+    """The range a measured window's mean power must lie in, from the sidecar."""
+    m = meta["meter"]
     summed = [d["name"] for d in m.get("domains", []) if d.get("summed")]
     if not summed:
         problem(f"meter {m.get('name')}: the sidecar lists no summed domain")
@@ -74,6 +129,7 @@ def check_run(driver, csv_path):
         rows = list(csv.DictReader(f))
     with open(csv_path[:-4] + ".meta.json") as f:
         meta = json.load(f)
+    apply_fault(rows)
     warm = [r for r in rows if r["phase"] == "warm"]
     what = f"driver {driver}"
     if not warm:
@@ -87,23 +143,31 @@ def check_run(driver, csv_path):
     if bad:
         problem(f"{what}: {len(bad)} of {len(warm)} warm rows failed "
                 f"(first: {bad[0]['workload']} {bad[0]['status']}: {bad[0]['message']})")
-    flagged = [r for r in warm if r["status"] == "untrustworthy"]
-    if flagged:
-        print(f"{what}: {len(flagged)} of {len(warm)} warm rows flagged untrustworthy by "
-              f"joulebench (first: {flagged[0]['workload']}: {flagged[0]['message']})")
     measured = meta["meter"].get("kind") == "measured"
     if measured:
         bad = [r for r in warm if not (float(r["energy_j"] or "nan") > 0)]
         if bad:
             problem(f"{what}: {len(bad)} warm rows with energy <= 0 on the measured meter "
                     f"{meta['meter']['name']}")
-    rng = plausible_power_w(meta)
     windows = {}
     for r in warm:
-        windows.setdefault((r["workload"], r["rep"]), r)
+        windows.setdefault((r["workload"], r["rep"]), []).append(r)
+    flagged = [k for k, rs in windows.items() if any(r["status"] == "untrustworthy" for r in rs)]
+    share = len(flagged) / len(windows)
+    print(f"{what}: {len(flagged)} of {len(windows)} warm windows flagged untrustworthy by "
+          f"joulebench (at most {MAX_UNTRUSTWORTHY:.0%} allowed)" +
+          (f"; first: {windows[flagged[0]][0]['workload']}: "
+           f"{windows[flagged[0]][0]['message']}" if flagged else ""))
+    if share > MAX_UNTRUSTWORTHY:
+        problem(f"{what}: {share:.0%} of the warm windows are untrustworthy, more than "
+                f"{MAX_UNTRUSTWORTHY:.0%}")
+    if meta["meter"].get("name") == "model":
+        check_model_windows(what, windows, meta)
+        return
+    rng = plausible_power_w(meta)
     powers = []
-    for (wl, rep), r in sorted(windows.items()):
-        e, t = float(r["window_energy_j"] or "nan"), int(r["window_wall_ns"]) / 1e9
+    for (wl, rep), rs in sorted(windows.items()):
+        e, t = float(rs[0]["window_energy_j"] or "nan"), int(rs[0]["window_wall_ns"]) / 1e9
         p = e / t if t > 0 else math.nan
         powers.append(p)
         if rng and not (rng[0] <= p <= rng[1]):
@@ -115,12 +179,31 @@ def check_run(driver, csv_path):
               f"{rng[1]:.4g} W, meter {meta['meter']['name']}, {meta['meter'].get('kind')})")
 
 
+def apply_fault(rows):
+    """JB_ENERGY_FAULT: corrupt what was read, so that a test can see a verdict fail."""
+    if FAULT.startswith("energy-scale="):
+        f = float(FAULT.split("=", 1)[1])
+        for r in rows:
+            for col in ("window_energy_j", "energy_j"):
+                if r[col]:
+                    r[col] = repr(float(r[col]) * f)
+    elif FAULT == "untrustworthy":
+        for r in rows:
+            if r["phase"] == "warm" and r["status"] == "ok":
+                r["status"], r["message"] = "untrustworthy", "JB_ENERGY_FAULT=untrustworthy"
+    elif FAULT:
+        print(f"FAIL: unknown JB_ENERGY_FAULT {FAULT!r}")
+        sys.exit(2)
+
+
 listing = subprocess.run([JOULEBENCH, "list", "drivers"], capture_output=True, text=True,
                          check=True).stdout.splitlines()
 drivers = [l.split()[0] for l in listing if l.startswith("  ") and len(l.split()) > 1
            and l.split()[1] == "usable"]
+if os.environ.get("JB_ENERGY_DRIVERS"):
+    drivers = [d for d in drivers if d in os.environ["JB_ENERGY_DRIVERS"].split(",")]
 if not drivers:
-    print("FAIL: no usable driver (joulebench list drivers)")
+    print("FAIL: no usable driver (joulebench list drivers, JB_ENERGY_DRIVERS)")
     sys.exit(1)
 sel = ["-w", "float-ops,matmul", "-s", "test", "-r", "2", "--idle-s", "0.2",
        "--min-window-s", "0.2"] if SHORT \
@@ -155,6 +238,7 @@ with open(os.path.join(out_dir, "summary.txt"), "w") as summary:
             problem(f"the summary across drivers lacks {missing}")
 print(f"CSVs and summary.txt in {out_dir}")
 print(f"goal: every warm row verified and none failed, energy > 0 on a measured meter, "
-      f"power in the meter's plausible range, one summary over {len(drivers)} driver(s): "
+      f"power in the meter's plausible range (model: within the bounds from the profile and "
+      f"cpu_ns), at most {MAX_UNTRUSTWORTHY:.0%} of warm windows untrustworthy, one summary over {len(drivers)} driver(s): "
       + ("met" if not problems else f"MISSED ({len(problems)} problem(s))"))
 sys.exit(1 if problems else 0)

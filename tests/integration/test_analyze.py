@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: MIT
 """`joulebench analyze` and `joulebench plot` on real CSVs: the statistics match what
-python computes from the same rows, a driver ratio comes out right on a constructed second
-driver (every energy doubled), and malformed input exits 2 naming file, record and column."""
+python computes from the same rows' windows (each ok warm window's energy per invocation is
+one observation), a driver ratio comes out right on a constructed second driver (every
+energy doubled), runs that differ in concurrency are two groups with a line naming it, two
+runs of one configuration are one group of two runs, flagged windows are counted out and
+said so, and malformed input exits 2 naming file, record and column."""
 import csv
 import io
 import os
@@ -12,7 +15,7 @@ from jbtest import check, read_csv, run
 
 tmp = tempfile.mkdtemp(prefix="jb-analyze-")
 a = os.path.join(tmp, "a.csv")
-p = run(["run", "-w", "matmul", "-s", "test", "-m", "model", "-r", "3", "--warmup", "1",
+p = run(["run", "-w", "matmul", "-s", "test", "-m", "model", "-r", "6", "--warmup", "1",
          "--idle-s", "0.2", "--min-window-s", "0.2", "--no-plot", "-q", "-o", a])
 check(p.returncode == 0, f"run: {p.stderr}")
 rows = read_csv(a)
@@ -35,9 +38,25 @@ check(p.returncode == 0, f"analyze: {p.stderr}")
 groups = list(csv.DictReader(io.StringIO(p.stdout)))
 check(len(groups) == 2, f"{len(groups)} groups")
 g = next(x for x in groups if x["driver"] == "pinned")
-warm = [float(r["energy_j"]) for r in rows
-        if r["phase"] == "warm" and r["status"] in ("ok", "untrustworthy")]
-check(int(g["n"]) == len(warm), f"n {g['n']} != {len(warm)}")
+
+
+def windows_of(rows):
+    """Each warm window (run, rep) -> (its rows, whether every row is ok)."""
+    win = {}
+    for r in rows:
+        if r["phase"] != "warm":
+            continue
+        w = win.setdefault((r["run_id"], r["host"], r["rep"]), [[], True])
+        w[0].append(r)
+        w[1] = w[1] and r["status"] == "ok" and r["energy_j"] != ""
+    return win
+
+
+ok_windows = [rs for rs, ok in windows_of(rows).values() if ok]
+warm = [sum(float(r["energy_j"]) for r in rs) / len(rs) for rs in ok_windows]
+check(int(g["n_windows"]) == len(warm), f"n_windows {g['n_windows']} != {len(warm)}")
+check(int(g["n"]) == sum(len(rs) for rs in ok_windows), f"n {g['n']}")
+check(int(g["n_runs"]) == 1, f"n_runs {g['n_runs']}")
 med = statistics.median(warm)
 check(abs(float(g["energy_median_j"]) - med) <= 1e-8 * med, f"median {g['energy_median_j']} != {med}")
 q1, _, q3 = statistics.quantiles(warm, n=4, method="inclusive")
@@ -54,6 +73,67 @@ r = ratios[0]
 check(r["driver_a"] == "pinned" and r["driver_b"] == "zdouble", "ratio pair")
 check(abs(float(r["energy_ratio"]) - 2) < 1e-6, f"ratio {r['energy_ratio']}")
 check(float(r["energy_ratio_ci_lo"]) <= 2 <= float(r["energy_ratio_ci_hi"]), "ratio CI")
+
+# No pair that differs in the driver only: --ratios says so.
+p = run(["analyze", a, "--ratios"])
+check(p.returncode == 0 and "no ratio" in p.stdout, f"no pair: {p.stdout}")
+
+# Runs at -c 1 and -c 2: two groups, and one line naming the factor that split them.
+c2 = os.path.join(tmp, "c2.csv")
+p = run(["run", "-w", "matmul", "-s", "test", "-m", "model", "-r", "3", "--warmup", "1",
+         "-c", "2", "--idle-s", "0.2", "--min-window-s", "0.2", "--no-plot", "-q", "-o", c2])
+check(p.returncode == 0, f"run -c 2: {p.stderr}")
+p = run(["analyze", a, c2, "--csv"])
+g2 = list(csv.DictReader(io.StringIO(p.stdout)))
+check(sorted(x["concurrency"] for x in g2) == ["1", "2"], f"-c 1, -c 2: {len(g2)} groups")
+check("differ in concurrency 1 vs 2" in p.stderr, f"no line names the split: {p.stderr}")
+p = run(["analyze", a, c2])
+splits = [l for l in p.stdout.splitlines() if l.startswith("not pooled:")]
+check(len(splits) == 1 and "concurrency 1 vs 2" in splits[0], f"split lines: {splits}")
+
+# Two runs of one configuration: one group, both runs counted.
+a2 = os.path.join(tmp, "a2.csv")
+p = run(["run", "-w", "matmul", "-s", "test", "-m", "model", "-r", "3", "--warmup", "1",
+         "--idle-s", "0.2", "--min-window-s", "0.2", "--no-plot", "-q", "-o", a2])
+check(p.returncode == 0, f"second run: {p.stderr}")
+p = run(["analyze", a, a2, "--csv"])
+g2 = list(csv.DictReader(io.StringIO(p.stdout)))
+check(len(g2) == 1 and g2[0]["n_runs"] == "2", f"two runs: {[(x['n'], x['n_runs']) for x in g2]}")
+n_ok = len(ok_windows) + len([1 for rs, ok in windows_of(read_csv(a2)).values() if ok])
+check(int(g2[0]["n_windows"]) == n_ok, f"two runs: {g2[0]['n_windows']} windows, want {n_ok}")
+
+# Flagged windows: one untrustworthy, one meter-error; the headline counts them out and
+# says so, and a negative dynamic energy is explained.
+fl = os.path.join(tmp, "flagged.csv")
+# Two of the ok windows (a loaded machine may already have flagged others).
+reps = sorted({rs[0]["rep"] for rs in ok_windows}, key=int)
+check(len(reps) >= 3, f"only {len(reps)} ok windows to flag")
+untrusted = len({r["rep"] for r in rows if r["phase"] == "warm" and r["status"] == "untrustworthy"})
+with open(fl, "w", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=header)
+    w.writeheader()
+    for r in rows:
+        r2 = dict(r)
+        if r["phase"] == "warm" and r["rep"] == reps[0]:
+            r2.update(status="untrustworthy", message="counter jump")
+        elif r["phase"] == "warm" and r["rep"] == reps[1]:
+            r2.update(status="meter-error", message="read failed", energy_j="",
+                      dynamic_energy_j="")
+        elif r2["dynamic_energy_j"]:
+            r2["dynamic_energy_j"] = repr(-abs(float(r2["dynamic_energy_j"])) - 1e-6)
+        w.writerow(r2)
+p = run(["analyze", fl, "--csv"])
+gf = list(csv.DictReader(io.StringIO(p.stdout)))[0]
+check(int(gf["n_windows"]) == len(ok_windows) - 2, f"flagged: {gf['n_windows']} windows")
+check(int(gf["windows_untrustworthy"]) == untrusted + 1 and gf["windows_meter_error"] == "1",
+      f"flagged: {gf['windows_untrustworthy']} untrustworthy, {gf['windows_meter_error']} meter-error")
+check(float(gf["dynamic_median_j"]) < 0 and "negative dynamic energy" in gf["dynamic_note"],
+      f"negative dynamic energy not explained: {gf['dynamic_note']!r}")
+p = run(["analyze", fl])
+left = [l for l in p.stdout.splitlines() if "left out:" in l]
+check(len(left) == 1 and "1 meter-error" in left[0] and f"{untrusted + 1} untrustworthy" in left[0],
+      f"flagged: the text does not say what was left out: {p.stdout}")
+check("negative dynamic energy" in p.stdout, "the text does not explain the negative energy")
 
 # Same seed, same intervals.
 p3 = run(["analyze", a, "--csv"])

@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: MIT
 """Co-location on the protocol library (issue 12): --cold N gives N cold starts of each
 instance, each metered alone, with a metered teardown between them and one at the end;
-every warm row has a CPU time and the window's shares add up to its energy; the sidecar
-records the N that was run."""
+every warm row has a CPU time and the window's shares add up to its energy; every row of a
+CPU-time split carries the attribution term in its uncertainty (|CPU share - equal share| x
+the window's energy, computed here from the rows' cpu_ns), on top of its share of the
+window's meter uncertainty (the same for every row of the window once divided by its share);
+the sidecar records the N that was run."""
 import os
 import shutil
 import tempfile
@@ -43,6 +46,23 @@ try:
         tot = sum(float(r["energy_j"]) for r in win)
         check(abs(tot - float(win[0]["window_energy_j"])) <= 1e-6 * tot + 1e-9,
               f"window {rep}: shares {tot} != {win[0]['window_energy_j']}")
-    print("ok")
+    # Attribution (results/README.md): every row of a CPU-time split, warmup included.
+    split = [r for r in rows if r["energy_method"].endswith("-cpu-share")]
+    check(split, "no row of a CPU-time split")
+    for rep in {r["rep"] for r in split}:
+        win = [r for r in split if r["rep"] == rep]
+        cpu = sum(int(r["cpu_ns"]) for r in win)
+        e_w = float(win[0]["window_energy_j"])
+        meter = set()
+        for r in win:
+            share = int(r["cpu_ns"]) / cpu
+            term = abs(share - 1 / len(win)) * e_w
+            unc = float(r["energy_uncertainty_j"])
+            check(term > 0 and unc >= term * (1 - 1e-6),
+                  f"window {rep}: uncertainty {unc} lacks the attribution term {term}")
+            meter.add(round((unc - term) / share, 6))
+        check(len(meter) == 1 and min(meter) > 0,
+              f"window {rep}: the meter's part of the uncertainty differs by row: {meter}")
+    print(f"ok: {len(split)} rows of a CPU-time split carry the attribution term")
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

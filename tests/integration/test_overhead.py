@@ -5,8 +5,9 @@ hand below under both accountings (the printed reductions, totals and fleet savi
 checked against those numbers, not against the tool's own CSV), a small generated day,
 bit-identical output for 1, 2 and 3 threads, a sweep and a 2-D map (a map point equals a
 single run), the Azure 2019 (one day, two days) and 2021 fixtures, and bad input (one
-clear line on stderr, exit 2). Checks conservation in the CSVs it writes and that every
-parameter names a source."""
+clear line on stderr, exit 2). Checks that the parts in the CSVs it writes partition the
+total (the same bins give both: a guard against a lost part, not an independent check;
+the hand-computed trace is that) and that every parameter names a source."""
 import csv
 import os
 import shutil

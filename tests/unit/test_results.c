@@ -228,3 +228,15 @@ Test(results_meta, sidecar_path)
 	cr_assert_eq(results_meta_path("x", out, sizeof(out)), 0);
 	cr_assert_str_eq(out, "x.meta.json");
 }
+
+Test(results_method, cpu_share_splits_are_attributions)
+{
+	cr_assert(results_method_is_attributed("window-split-by-cgroup-cpu-share"));
+	cr_assert(results_method_is_attributed("window-split-by-process-cpu-share"));
+	cr_assert(results_method_is_attributed("window-split-by-runner-cpu-share"));
+	cr_assert(!results_method_is_attributed("window-split-by-round-trip"));
+	cr_assert(!results_method_is_attributed("cold-start+first-invocation"));
+	cr_assert(!results_method_is_attributed("window-split-by--cpu-share"));
+	cr_assert(!results_method_is_attributed(""));
+	cr_assert(!results_method_is_attributed(NULL));
+}

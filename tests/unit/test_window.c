@@ -223,8 +223,12 @@ Test(window_split, cpu_share_with_every_cpu_time_is_ok)
 	cr_assert_str_eq(k.status[0], "ok", "%s", k.message[0]);
 	cr_assert_str_eq(k.status[1], "ok");
 	cr_assert_float_eq(k.row[0].energy_j + k.row[1].energy_j, 12.0, 1e-9);
-	cr_assert_float_eq(k.row[0].energy_uncertainty_j + k.row[1].energy_uncertainty_j,
-			   window_uncertainty(&w), 1e-12);
+	/* The meter's share plus the attribution term: CPU shares 3/4 and 1/4 against an
+	 * equal 1/2 each, |3/4 - 1/2| x 12 J = 3 J for both (results/README.md). */
+	cr_assert_float_eq(k.row[0].energy_uncertainty_j, window_uncertainty(&w) * 0.75 + 3.0,
+			   1e-12);
+	cr_assert_float_eq(k.row[1].energy_uncertainty_j, window_uncertainty(&w) * 0.25 + 3.0,
+			   1e-12);
 	meter_close(&m);
 }
 
@@ -248,6 +252,9 @@ Test(window_split, round_trip_split_ignores_cpu_times)
 	cr_assert_str_eq(k.status[0], "ok", "%s", k.message[0]);
 	cr_assert_float_eq(k.row[0].energy_j, 3.0, 1e-9);
 	cr_assert_float_eq(k.row[1].energy_j, 9.0, 1e-9);
+	/* A round-trip split of one instance's sequential requests is not an attribution:
+	 * the meter's share alone. */
+	cr_assert_float_eq(k.row[1].energy_uncertainty_j, window_uncertainty(&w) * 0.75, 1e-12);
 	meter_close(&m);
 }
 
@@ -282,6 +289,22 @@ Test(window_split, a_teardown_in_a_cpu_split_window_flags_the_window)
 			cr_assert(strstr(k.message[i], "retired") == k.message[i], "%s", k.message[i]);
 	}
 	meter_close(&m);
+}
+
+Test(window_split, attribution_term_is_zero_when_both_splits_agree)
+{
+	struct rows_record r[3] = { rec(0, 10 * MS, 1), rec(1, 10 * MS, 1), rec(2, 0, 0) };
+	struct rows_batch b = { r, 3 };
+
+	/* Equal CPU times: both splits give 1/2 (the record without a CPU time takes none). */
+	cr_assert_float_eq(rows_attribution_uncertainty(&rows_split_process_cpu, &r[0], &b, 1,
+							 8.0), 0.0, 1e-15);
+	cr_assert(isnan(rows_attribution_uncertainty(&rows_split_process_cpu, &r[2], &b, 1, 8.0)));
+	r[1].cpu_ns = 30 * MS; /* 1/4 and 3/4 against 1/2: 1/4 of 8 J */
+	cr_assert_float_eq(rows_attribution_uncertainty(&rows_split_process_cpu, &r[0], &b, 1,
+							 8.0), 2.0, 1e-12);
+	cr_assert_float_eq(rows_attribution_uncertainty(&rows_split_round_trip, &r[0], &b, 1, 8.0),
+			   0.0, 1e-15);
 }
 
 Test(window_meter_error, a_window_straddling_a_failed_read_has_no_energy)

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The `stats` benchmark suite (meson test --benchmark --suite stats): are joulebench's 95%
+ * intervals 95% intervals? It draws synthetic runs with a known truth and counts how often
+ * the intervals of analysis/stats.h (stats_runs_median_ci, stats_runs_ratio_ci: the
+ * two-level bootstrap over runs, then windows) contain it:
+ *   - the median energy per invocation (truth TRUTH_J) and a driver-to-driver ratio of
+ *     medians (truth RATIO_TRUE, the two drivers' runs drawn independently);
+ *   - 5, 10 and 50 windows per run, 1 and 3 runs;
+ *   - noise: independent (each window's energy per invocation off by NOISE_REL, normal),
+ *     autocorrelated (the same plus a drifting idle: an AR(1) term, coefficient
+ *     DRIFT_PHI, DRIFT_REL of the truth, stationary from the first window), and an outlier
+ *     window (independent noise, one window per run OUTLIER_X times its value, as a
+ *     window that a preemption stalled). Every noise is symmetric about the truth, so the
+ *     truth is the population median of a clean window.
+ * Goal: 92-98% coverage in every cell. A cell outside is printed as missed (too narrow
+ * below 92%, too wide above 98%), and the full run exits 1.
+ * Then `run --ci-target`'s stopping rule (bench/ci_target.c's ci_target_met(), the same
+ * function the run calls): windows added one at a time from 5 until the interval's
+ * half-width is within CI_TARGET_PCT % of the median (at most 100), against a fixed 10
+ * windows: how many windows it needs, and whether stopping on the data keeps the
+ * interval's coverage in 92-98% (it can bias it: the rule stops when the interval happens
+ * to be narrow).
+ * JB_BENCH_SHORT=1 (CI): few trials and resamples, nothing judged: the suite runs and its
+ * coverages are numbers in 0..100%.
+ * `bench-stats --cell WINDOWS RUNS NOISE TRIALS` runs one median cell with the fixed seed
+ * and exits 1 outside 92-98%: the unit suite keeps one cell in CI that way.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "ci_target.h"
+#include "stats.h"
+
+#define TRUTH_J 0.020      /* a window's energy per invocation: 20 mJ */
+#define RATIO_TRUE 1.10    /* driver B over driver A */
+#define NOISE_REL 0.08     /* window-to-window, as issue 22's synthetic runs */
+#define DRIFT_REL 0.04
+#define DRIFT_PHI 0.9
+#define OUTLIER_X 3.0
+#define GOAL_LO 0.92
+#define GOAL_HI 0.98
+#define CI_TARGET_PCT 5.0
+#define CI_FIXED_WINDOWS 10
+#define CI_MAX_WINDOWS 100
+#define SEED 20261206u
+#define MAX_VALUES (50 * 3)
+
+enum noise { NOISE_INDEPENDENT, NOISE_DRIFT, NOISE_OUTLIER, N_NOISE };
+static const char *const noise_name[N_NOISE] = { "independent", "drifting-idle", "outlier" };
+
+struct plan {
+	unsigned trials, resamples, ci_trials;
+	int judged;
+};
+
+/* One run of @n windows of truth @truth into @x. */
+static void
+draw_run(gsl_rng *rng, enum noise noise, double truth, size_t n, double *x)
+{
+	double a = gsl_ran_gaussian(rng, 1.0); /* the drift, stationary from window 0 */
+	size_t i, out = gsl_rng_uniform_int(rng, n);
+
+	for (i = 0; i < n; i++) {
+		x[i] = truth * (1 + gsl_ran_gaussian(rng, NOISE_REL));
+		if (noise == NOISE_DRIFT) {
+			x[i] += truth * DRIFT_REL * a;
+			a = DRIFT_PHI * a + sqrt(1 - DRIFT_PHI * DRIFT_PHI) * gsl_ran_gaussian(rng, 1.0);
+		}
+		if (noise == NOISE_OUTLIER && i == out)
+			x[i] *= OUTLIER_X;
+	}
+}
+
+/* @runs runs of @windows windows each into @x and @run_n. */
+static void
+draw_runs(gsl_rng *rng, enum noise noise, double truth, size_t windows, size_t runs, double *x,
+	  size_t *run_n)
+{
+	size_t r;
+
+	for (r = 0; r < runs; r++) {
+		draw_run(rng, noise, truth, windows, x + r * windows);
+		run_n[r] = windows;
+	}
+}
+
+struct cell {
+	size_t windows, runs;
+	enum noise noise;
+	unsigned hit_med, hit_ratio, n;
+	double width_med; /* mean half-width of the median's interval, relative to the truth */
+};
+
+static void
+cell_run(struct cell *c, const struct plan *p, gsl_rng *rng, unsigned seed)
+{
+	double xa[MAX_VALUES], xb[MAX_VALUES];
+	size_t na[3], nb[3];
+	unsigned t;
+
+	for (t = 0; t < p->trials; t++) {
+		struct stats_runs a = { xa, na, c->runs }, b = { xb, nb, c->runs };
+		struct stats_boot boot = { p->resamples, seed + t, 0.95 };
+		struct stats_interval ci;
+
+		draw_runs(rng, c->noise, TRUTH_J, c->windows, c->runs, xa, na);
+		draw_runs(rng, c->noise, TRUTH_J * RATIO_TRUE, c->windows, c->runs, xb, nb);
+		if (stats_runs_median_ci(&a, &boot, &ci) == 0) {
+			c->hit_med += ci.lo <= TRUTH_J && TRUTH_J <= ci.hi;
+			c->width_med += (ci.hi - ci.lo) / 2 / TRUTH_J;
+		}
+		if (stats_runs_ratio_ci(&a, &b, &boot, &ci) == 0)
+			c->hit_ratio += ci.lo <= RATIO_TRUE && RATIO_TRUE <= ci.hi;
+		c->n++;
+	}
+	c->width_med /= c->n;
+}
+
+static const char *
+verdict(double cov, int judged, int *missed)
+{
+	if (!judged)
+		return "(short form: not judged)";
+	if (cov < GOAL_LO) {
+		*missed = 1;
+		return "MISSED (too narrow)";
+	}
+	if (cov > GOAL_HI) {
+		*missed = 1;
+		return "MISSED (too wide)";
+	}
+	return "met";
+}
+
+/* The coverage table. */
+static void
+bench_coverage(const struct plan *p, gsl_rng *rng, int *missed)
+{
+	static const size_t windows[] = { 5, 10, 50 }, runs[] = { 1, 3 };
+	size_t i, j;
+	unsigned k;
+
+	printf("coverage of 95%% intervals, %u trials per cell, %u resamples; truth %.0f mJ "
+	       "and ratio %.2f; noise %.0f%% per window\n", p->trials, p->resamples, TRUTH_J * 1e3,
+	       RATIO_TRUE, NOISE_REL * 100);
+	printf("%-14s %7s %4s  %8s %9s %-20s  %8s %-20s\n", "noise", "windows", "runs", "median",
+	       "+-width", "", "ratio", "");
+	for (k = 0; k < N_NOISE; k++)
+		for (i = 0; i < sizeof(windows) / sizeof(windows[0]); i++)
+			for (j = 0; j < sizeof(runs) / sizeof(runs[0]); j++) {
+				struct cell c = { windows[i], runs[j], k, 0, 0, 0, 0 };
+				double cm, cr;
+
+				cell_run(&c, p, rng, SEED);
+				cm = (double)c.hit_med / c.n;
+				cr = (double)c.hit_ratio / c.n;
+				printf("%-14s %7zu %4zu  %7.1f%% %8.1f%% %-20s  %7.1f%% %-20s\n",
+				       noise_name[k], c.windows, c.runs, cm * 100, c.width_med * 100,
+				       verdict(cm, p->judged, missed), cr * 100,
+				       verdict(cr, p->judged, missed));
+			}
+}
+
+/* One --ci-target trial: windows until ci_target_met() or the cap; *@hit whether the
+ * final interval holds the truth. Return the windows used. */
+static size_t
+ci_trial(gsl_rng *rng, unsigned resamples, unsigned seed, size_t fixed, int *hit, double *half)
+{
+	double x[CI_MAX_WINDOWS];
+	size_t n, start = fixed ? fixed : 5;
+	struct stats_interval ci = { 0 };
+
+	for (n = 0; n < start; n++)
+		x[n] = TRUTH_J * (1 + gsl_ran_gaussian(rng, NOISE_REL));
+	for (;;) {
+		struct stats_runs s = { x, &n, 1 };
+		struct stats_boot boot = { resamples, seed, 0.95 };
+
+		if (stats_runs_median_ci(&s, &boot, &ci) || fixed || ci_target_met(&ci, CI_TARGET_PCT) ||
+		    n == CI_MAX_WINDOWS)
+			break;
+		x[n++] = TRUTH_J * (1 + gsl_ran_gaussian(rng, NOISE_REL));
+	}
+	*hit = ci.lo <= TRUTH_J && TRUTH_J <= ci.hi;
+	*half = (ci.hi - ci.lo) / 2 / TRUTH_J;
+	return n;
+}
+
+static int
+cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+bench_ci_target(const struct plan *p, gsl_rng *rng, int *missed)
+{
+	size_t *used = calloc(p->ci_trials, sizeof(*used)), sum = 0;
+	unsigned t, hit_rule = 0, hit_fixed = 0, capped = 0;
+	double half_rule = 0, half_fixed = 0;
+
+	if (!used)
+		return;
+	for (t = 0; t < p->ci_trials; t++) {
+		int hit;
+		double half;
+
+		used[t] = ci_trial(rng, p->resamples, SEED + t, 0, &hit, &half);
+		hit_rule += hit;
+		half_rule += half;
+		capped += used[t] == CI_MAX_WINDOWS;
+		sum += used[t];
+		(void)ci_trial(rng, p->resamples, SEED + t, CI_FIXED_WINDOWS, &hit, &half);
+		hit_fixed += hit;
+		half_fixed += half;
+	}
+	qsort(used, p->ci_trials, sizeof(*used), cmp_size);
+	printf("\n--ci-target %.0f%% (independent noise %.0f%%, from 5 windows, at most %d), %u "
+	       "trials:\n  windows needed: mean %.1f, median %zu, range %zu-%zu (%u capped); "
+	       "fixed: %d\n", CI_TARGET_PCT, NOISE_REL * 100, CI_MAX_WINDOWS, p->ci_trials,
+	       (double)sum / p->ci_trials, used[p->ci_trials / 2], used[0],
+	       used[p->ci_trials - 1], capped, CI_FIXED_WINDOWS);
+	printf("  coverage: stopping rule %.1f%% (mean half-width %.1f%%) %s; fixed %d windows "
+	       "%.1f%% (mean half-width %.1f%%) %s\n", 100.0 * hit_rule / p->ci_trials,
+	       100 * half_rule / p->ci_trials, verdict((double)hit_rule / p->ci_trials, p->judged,
+						       missed),
+	       CI_FIXED_WINDOWS, 100.0 * hit_fixed / p->ci_trials, 100 * half_fixed / p->ci_trials,
+	       verdict((double)hit_fixed / p->ci_trials, p->judged, missed));
+	free(used);
+}
+
+/* --cell WINDOWS RUNS NOISE TRIALS: one median cell, judged. */
+static int
+one_cell(char **argv, gsl_rng *rng)
+{
+	struct plan p = { (unsigned)atoi(argv[4]), 2000, 0, 1 };
+	struct cell c = { (size_t)atoi(argv[1]), (size_t)atoi(argv[2]), N_NOISE, 0, 0, 0, 0 };
+	int missed = 0;
+	unsigned k;
+
+	for (k = 0; k < N_NOISE; k++)
+		if (!strcmp(argv[3], noise_name[k]))
+			c.noise = k;
+	if (c.noise == N_NOISE || !c.windows || c.windows > 50 || !c.runs || c.runs > 3 ||
+	    !p.trials) {
+		fprintf(stderr, "usage: bench-stats [--cell WINDOWS(1-50) RUNS(1-3) "
+				"independent|drifting-idle|outlier TRIALS]\n");
+		return 2;
+	}
+	cell_run(&c, &p, rng, SEED);
+	printf("%zu windows, %zu run(s), %s noise, %u trials (seed %u): median's 95%% interval "
+	       "covered the truth in %.1f%%: %s\n", c.windows, c.runs, noise_name[c.noise],
+	       p.trials, SEED, 100.0 * c.hit_med / c.n,
+	       verdict((double)c.hit_med / c.n, 1, &missed));
+	return missed;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *sh = getenv("JB_BENCH_SHORT");
+	int shrt = sh && *sh && strcmp(sh, "0"), missed = 0;
+	struct plan p = shrt ? (struct plan){ 40, 500, 20, 0 } : (struct plan){ 1000, 2000, 400, 1 };
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+
+	if (!rng)
+		return 1;
+	gsl_rng_set(rng, SEED);
+	if (argc == 6 && !strcmp(argv[1], "--cell")) {
+		missed = one_cell(argv + 1, rng);
+		gsl_rng_free(rng);
+		return missed;
+	}
+	if (argc != 1) {
+		fprintf(stderr, "usage: bench-stats [--cell WINDOWS RUNS NOISE TRIALS]\n");
+		gsl_rng_free(rng);
+		return 2;
+	}
+	bench_coverage(&p, rng, &missed);
+	bench_ci_target(&p, rng, &missed);
+	gsl_rng_free(rng);
+	if (!p.judged) {
+		printf("short form: the suite runs; coverage is judged only in the full run\n");
+		return 0;
+	}
+	printf("goal (every cell's coverage in 92-98%%): %s\n", missed ? "MISSED" : "met");
+	return missed ? 1 : 0;
+}
