@@ -84,9 +84,10 @@ int bmc_sampler_start(struct bmc_sampler *s, bmc_poll_fn poll, void *src, uint64
 		      uint64_t stale_ns);
 
 /**
- * bmc_sampler_read() - the energy since the start as out->energy_uj[0], stamped now.
+ * bmc_sampler_read() - the energy since the start as out->energy_uj[0], stamped with the
+ * time of the latest reading (the time the integral reaches), not the time of the call.
  * Return: 0; the last poll's -errno when no good reading came for 4 intervals (a BMC that
- * stopped answering); -ESTALE when the value has not changed for stale_ns (a sensor that
+ * stopped answering); -ENODATA when the value has not changed for stale_ns (a sensor that
  * stopped updating). The protocol flags the window of a failed read.
  */
 int bmc_sampler_read(struct bmc_sampler *s, struct meter_reading *out);
