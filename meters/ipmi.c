@@ -328,6 +328,11 @@ ipmi_setup(const struct jb_ctx *ctx, struct ipmi_state *s, char *why, size_t why
 	if (rc)
 		return rc;
 	s->cipher = (unsigned)cipher;
+	if (strstr(s->o.host, "://")) {
+		snprintf(why, why_len, "host=%.200s is a URL, which is for the redfish meter; ipmi "
+			 "wants a name or address (and :port)", s->o.host);
+		return -ENODEV;
+	}
 	s->inband = !s->o.host[0];
 	if (s->inband && access("/dev/ipmi0", F_OK) != 0 && access("/dev/ipmi/0", F_OK) != 0 &&
 	    access("/dev/ipmidev/0", F_OK) != 0) {
