@@ -152,6 +152,11 @@ sampler_poll_once(struct bmc_sampler *s)
 	} else {
 		s->last_power_w = value;
 	}
+	/* A gap of four intervals or more (the BMC did not answer) is bridged by the
+	 * trapezoid, but that energy is interpolated, not read: the next read() says so,
+	 * so the window that holds the gap is flagged rather than passed off as measured. */
+	if (s->samples && t_ns - s->last_good_ns >= 4 * s->interval_ns)
+		s->unreported_gap = 1;
 	if (!s->samples++ || value != s->last_value)
 		s->last_change_ns = t_ns;
 	if (s->samples == 1)
@@ -249,6 +254,8 @@ bmc_sampler_read(struct bmc_sampler *s, struct meter_reading *out)
 	 * without a good one mean the BMC is gone. */
 	if (now_ns - s->last_good_ns >= 4 * s->interval_ns)
 		rc = s->last_error ? s->last_error : -ETIMEDOUT;
+	else if (s->unreported_gap)
+		rc = -ETIMEDOUT, s->unreported_gap = 0;
 	else if (s->stale_ns && now_ns - s->last_change_ns >= s->stale_ns)
 		rc = -ENODATA;
 	pthread_mutex_unlock(&s->lock);

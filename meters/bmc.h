@@ -69,6 +69,7 @@ struct bmc_sampler {
 	int running;
 	/* Guarded by lock. */
 	int stop, counter_mode, last_error;
+	int unreported_gap; /* readings resumed after a gap of 4+ intervals, not yet reported */
 	struct meter_integrator integ;
 	double energy0_j, energy_j, last_value, last_power_w;
 	uint64_t last_good_ns, last_change_ns, samples, errors, first_t_ns, last_t_ns, cpu_ns;
@@ -87,7 +88,7 @@ int bmc_sampler_start(struct bmc_sampler *s, bmc_poll_fn poll, void *src, uint64
  * bmc_sampler_read() - the energy since the start as out->energy_uj[0], stamped with the
  * time of the latest reading (the time the integral reaches), not the time of the call.
  * Return: 0; the last poll's -errno when no good reading came for 4 intervals (a BMC that
- * stopped answering); -ENODATA when the value has not changed for stale_ns (a sensor that
+ * stopped answering), and -ETIMEDOUT once after readings resume from such a gap; -ENODATA when the value has not changed for stale_ns (a sensor that
  * stopped updating). The protocol flags the window of a failed read.
  */
 int bmc_sampler_read(struct bmc_sampler *s, struct meter_reading *out);

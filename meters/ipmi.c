@@ -38,6 +38,7 @@ struct ipmi_state {
 	unsigned workarounds;
 	unsigned cipher;
 	int inband, use_dcmi;
+	int lost; /* the LAN session failed: reopen before the next reading */
 	ipmi_ctx_t ctx;
 	ipmi_sensor_read_ctx_t sread;
 	fiid_obj_t dcmi_rs;
@@ -189,18 +190,26 @@ sensor_read_w(struct ipmi_state *s, double *power_w)
 	return 0;
 }
 
-/* bmc_poll_fn: one reading; a failed LAN session is reopened before the next one. */
+/* bmc_poll_fn: one reading. A LAN session that failed (the BMC rebooted, a network
+ * outage past the session timeout) is closed and reopened at the next poll. */
 static int
 ipmi_poll(void *src, struct bmc_value *v)
 {
 	struct ipmi_state *s = src;
 	char why[256];
-	int rc = s->use_dcmi ? dcmi_read(s, &v->power_w) : sensor_read_w(s, &v->power_w);
+	int rc;
 
 	v->energy_j = NAN;
-	if ((rc == -ETIMEDOUT || rc == -EIO) && !s->inband) {
+	if (s->lost) {
+		rc = session_open(s, why, sizeof(why));
+		if (rc)
+			return rc;
+		s->lost = 0;
+	}
+	rc = s->use_dcmi ? dcmi_read(s, &v->power_w) : sensor_read_w(s, &v->power_w);
+	if (rc && rc != -ENODATA && rc != -EPROTO && !s->inband) {
 		ipmi_ctx_close(s->ctx);
-		(void)session_open(s, why, sizeof(why));
+		s->lost = 1;
 	}
 	return rc;
 }

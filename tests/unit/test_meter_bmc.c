@@ -101,6 +101,8 @@ Test(meter_bmc, a_bmc_that_stops_answering_fails_the_read)
 	cr_assert_eq(bmc_sampler_read(&s, &r), -ETIMEDOUT);
 	fake_set(&f, 0, 1);
 	jb_clock_sleep_ns(60 * MS);
+	/* The energy across the gap was interpolated: said once, then reads are good. */
+	cr_assert_eq(bmc_sampler_read(&s, &r), -ETIMEDOUT);
 	cr_assert_eq(bmc_sampler_read(&s, &r), 0);
 	bmc_sampler_stop(&s);
 }
