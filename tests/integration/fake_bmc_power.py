@@ -16,6 +16,8 @@ import subprocess
 import threading
 import time
 
+from jbtest import check, read_csv, read_meta
+
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -128,3 +130,20 @@ def windows_ok(rows):
     if not ok or other:
         return f"{len(ok)} ok of {len(warm)}: {set((r['status'], r['message']) for r in warm)}"
     return None
+
+
+def measured_run(power, joulebench, meter, opts, csv):
+    """A measured run of METER at its own defaults (1 s readings, windows of ten) while
+    POWER follows it: it must succeed with ok warm windows at the fake's idle power (180 W
+    plus what the run itself costs). Returns (the ok warm rows, the sidecar)."""
+    rc, out, err = measured(power, [joulebench, "run", "-m", meter, "-w", "float-ops", "-s",
+                                    "test", "-r", "2", "--idle-s", "3", "-o", csv,
+                                    "--meter-opts", opts])
+    check(rc == 0, f"run -m {meter}: rc {rc}: {err}")
+    rows = [r for r in read_csv(csv) if r["phase"] == "warm"]
+    check(windows_ok(rows) is None, f"run -m {meter}: {windows_ok(rows)}")
+    rows = [r for r in rows if r["status"] == "ok"]
+    idle = float(rows[0]["idle_power_w"])
+    check(170 <= idle <= 260, f"run -m {meter}: idle power {idle} W; the fake idles at 180 W")
+    check(float(rows[0]["energy_uncertainty_j"]) > 0, "no uncertainty on a sampled meter")
+    return rows, read_meta(csv)

@@ -24,8 +24,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from jbtest import JOULEBENCH, check, read_csv, read_meta, run, skip  # noqa: E402
-from fake_bmc_power import LoadPower, measured as measured_by, windows_ok  # noqa: E402
+from jbtest import JOULEBENCH, check, read_csv, run, skip  # noqa: E402
+from fake_bmc_power import LoadPower, measured as measured_by, measured_run  # noqa: E402
 
 for tool in ("ipmi_sim", "sdrcomp", "ipmitool"):
     if not shutil.which(tool):
@@ -227,25 +227,16 @@ try:
 
     # 4. A measured run at the BMC's real rate (1 s, the meter's default).
     csv = os.path.join(tmp, "run.csv")
-    # The meter's own minimum window (ten readings, 10 s) sizes the windows.
-    rc, out, err = measured(["run", "-m", "ipmi", "-w", "float-ops", "-s", "test", "-r", "2",
-                             "--idle-s", "3", "-o", csv, "--meter-opts", OPTS])
-    check(rc == 0, f"run -m ipmi: rc {rc}: {err}")
-    rows = [r for r in read_csv(csv) if r["phase"] == "warm"]
-    check(windows_ok(rows) is None, f"run -m ipmi: {windows_ok(rows)}")
-    rows = [r for r in rows if r["status"] == "ok"]
-    idle = float(rows[0]["idle_power_w"])
-    check(170 <= idle <= 260, f"idle power {idle} W, the fake idles at 180 W + the run's CPU")
-    meta = read_meta(csv)
+    rows, meta = measured_run(power, JOULEBENCH, "ipmi", OPTS, csv)
     check("Pwr Consumption" in meta["meter"]["detail"] and "wall-ac" in meta["meter"]["detail"],
           f"meter detail: {meta['meter']['detail']}")
     check("s3cret" not in open(csv).read() and "s3cret" not in str(meta),
           "the password reached the CSV or the sidecar")
-    check(float(rows[0]["energy_uncertainty_j"]) > 0, "no uncertainty on a sampled meter")
 
     # 5. A sensor that stops updating (stale_s=3) and one out of range: flagged windows
     # (readings every 250 ms, so windows of 2.5 s, to keep this short).
     power.update_s = 0.25
+
     def freeze():
         power.frozen = True
 

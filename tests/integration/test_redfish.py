@@ -33,8 +33,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from jbtest import JOULEBENCH, check, read_csv, read_meta, run, skip  # noqa: E402
-from fake_bmc_power import LoadPower, measured as measured_by, windows_ok  # noqa: E402
+from jbtest import JOULEBENCH, check, read_csv, run, skip  # noqa: E402
+from fake_bmc_power import LoadPower, measured as measured_by, measured_run  # noqa: E402
 
 if not shutil.which("openssl"):
     skip("openssl is not installed (scripts/install-deps --tests)")
@@ -269,22 +269,12 @@ try:
     # 4. A measured run at a BMC's rate (1 s) with the meter's own windows (10 s), from the
     # energy counter (`check` above read the power reading of chassis 1U).
     power.update_s = 1.0
-    for cid in ("Energy",):
-        csv = os.path.join(tmp, f"run-{cid}.csv")
-        rc, out, err = measured(["run", "-m", "redfish", "-w", "float-ops", "-s", "test",
-                                 "-r", "2", "--idle-s", "3", "-o", csv, "--meter-opts",
-                                 BASE + f",chassis={cid}"])
-        check(rc == 0, f"run -m redfish chassis={cid}: rc {rc}: {err}")
-        rows = [r for r in read_csv(csv) if r["phase"] == "warm"]
-        check(windows_ok(rows) is None, f"{cid}: {windows_ok(rows)}")
-        rows = [r for r in rows if r["status"] == "ok"]
-        idle = float(rows[0]["idle_power_w"])
-        check(170 <= idle <= 260, f"{cid}: idle power {idle} W; the fake idles at 180 W")
-        detail = read_meta(csv)["meter"]["detail"]
-        check("wall-ac" in detail and ("energy counter" in detail) == (cid == "Energy"),
-              f"{cid}: meter detail: {detail}")
-        check("rf-s3cret" not in open(csv).read() and "rf-s3cret" not in
-              json.dumps(read_meta(csv)), "the password reached the CSV or the sidecar")
+    csv = os.path.join(tmp, "run-energy.csv")
+    rows, meta = measured_run(power, JOULEBENCH, "redfish", BASE + ",chassis=Energy", csv)
+    detail = meta["meter"]["detail"]
+    check("wall-ac" in detail and "energy counter" in detail, f"meter detail: {detail}")
+    check("rf-s3cret" not in open(csv).read() and "rf-s3cret" not in json.dumps(meta),
+          "the password reached the CSV or the sidecar")
 
     # 5. Faults during a run (readings every 250 ms; windows of 2.5 s).
     power.update_s = 0.25
