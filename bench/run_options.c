@@ -117,7 +117,10 @@ static const struct run_opt_def run_opt_defs[] = {
 	  NULL },
 	{ { "meter-opts", required_argument, NULL, OPT_METER_OPTS }, R | C,
 	  "      --meter-opts K=V,...  backend options, e.g. bus=1,addr=0x40,shunt_uohm=100000\n"
-	  "                         for ina219 (docs/meters.md lists each meter's)\n", NULL },
+	  "                         for ina219, host=bmc,user=u,password_file=F for ipmi\n"
+	  "                         and redfish (BMC passwords only from a file or\n"
+	  "                         $JOULEBENCH_BMC_PASSWORD; docs/meters.md lists each\n"
+	  "                         meter's)\n", NULL },
 	{ { "fn", required_argument, NULL, OPT_FN }, R | C,
 	  "      --fn PATH          the joulebench-fn function runner (default: found)\n", NULL },
 	{ { "output", required_argument, NULL, 'o' }, R | C,
