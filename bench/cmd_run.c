@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_functions.h"
 #include "fleet.h"
 #include "plot.h"
 #include "jb_clock.h"
@@ -53,7 +54,13 @@ run_usage(FILE *f)
 		"usage: joulebench run [OPTIONS]\n\n"
 		"Measure joules per invocation: idle baseline, cold start(s), warmup, then metered\n"
 		"windows of warm invocations; one CSV row per invocation.\n\n"
-		"  -w, --workload LIST    comma-separated workloads, or 'all' (default: all)\n"
+		"  -w, --workload LIST    comma-separated workloads, or 'all' (default: all, or\n"
+		"                         none when -f is given)\n"
+		"  -f, --function PATH    your function: a function file or a SeBS benchmark\n"
+		"                         directory (repeatable; docs/functions.md)\n"
+		"      --language L       SeBS directories: python or nodejs (default: python)\n"
+		"      --interpreter P    SeBS handlers: the python3 or node to run (default: the\n"
+		"                         function file's, else the one on PATH)\n"
 		"  -s, --size SIZE        test, small or large (default: small)\n"
 		"  -d, --driver NAME      pinned or container (default: pinned)\n"
 		"  -m, --meter NAME       a meter, or 'auto' for the best usable one (default: auto)\n"
@@ -64,7 +71,8 @@ run_usage(FILE *f)
 		"      --batch N          invocations per window (default: enough to fill the window)\n"
 		"      --min-window-s S   shortest window (default: the meter's, e.g. 1 s for model)\n"
 		"      --idle-s S         idle baseline before and after the run (default: 2)\n"
-		"      --seed N           seed of the generated inputs (default: 42)\n"
+		"      --seed N           seed of the generated inputs (default: 42)\n");
+	fprintf(f,
 		"      --cores LIST       pinned: cores to use, one instance per core; container: the\n"
 		"                         cpuset all containers share (default: all)\n"
 		"  -c, --concurrency N    instances running at once, workloads assigned round-robin\n"
@@ -110,10 +118,14 @@ enum {
 	OPT_CORES, OPT_TIMEOUT, OPT_PROFILE, OPT_FN, OPT_FORCE, OPT_NO_PLOT, OPT_DRIFT,
 	OPT_RESUME, OPT_METER_OPTS, OPT_SYSFS_ROOT, OPT_RATE, OPT_KEEP_ALIVE, OPT_MEMORY,
 	OPT_RUNTIME, OPT_EXCLUSIVE, OPT_PLATFORM, OPT_ACCEL, OPT_VMM, OPT_GUEST_DIR, OPT_RUN_ID,
+	OPT_LANGUAGE, OPT_INTERPRETER,
 };
 
 static const struct option run_options[] = {
 	{ "workload", required_argument, NULL, 'w' },
+	{ "function", required_argument, NULL, 'f' },
+	{ "language", required_argument, NULL, OPT_LANGUAGE },
+	{ "interpreter", required_argument, NULL, OPT_INTERPRETER },
 	{ "size", required_argument, NULL, 's' },
 	{ "driver", required_argument, NULL, 'd' },
 	{ "meter", required_argument, NULL, 'm' },
@@ -233,6 +245,8 @@ struct run_opts {
 	char out[4096];
 	int no_plot;
 	int quiet;
+	int workloads_given;           /* -w was given (else -f replaces the default 'all') */
+	struct cli_functions *fns;     /* -f, --language, --interpreter */
 	double timeout_s;
 	int cores[DRIVER_CORES_MAX];
 };
@@ -248,12 +262,23 @@ run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, i
 	*help = 0;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:s:d:m:r:o:c:qh", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":w:f:s:d:m:r:o:c:qh", run_options, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			if ((code = parse_workloads(cfg, optarg)))
 				return code;
+			o->workloads_given = 1;
 			break;
+		case 'f':
+			if ((code = cli_functions_note(o->fns, optarg, "run")))
+				return code;
+			break;
+		case OPT_LANGUAGE:
+			if (strcmp(optarg, "python") && strcmp(optarg, "nodejs"))
+				return bad("--language", optarg, "python or nodejs");
+			o->fns->opts.language = optarg;
+			break;
+		case OPT_INTERPRETER: o->fns->opts.interpreter = optarg; break;
 		case 's':
 			if (workload_size_parse(optarg, &cfg->size))
 				return bad("--size", optarg, "test, small or large");
@@ -397,8 +422,12 @@ run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, i
 static void
 run_defaults(struct proto_config *cfg, struct run_opts *o)
 {
+	struct cli_functions *fns = o->fns;
+
 	memset(cfg, 0, sizeof(*cfg));
 	memset(o, 0, sizeof(*o));
+	o->fns = fns;
+	fns->n_paths = 0;
 	cfg->size = WORKLOAD_SIZE_SMALL;
 	cfg->seed = 42;
 	cfg->runs = 10;
@@ -529,11 +558,11 @@ note_tcg(const char *meta_path)
 		       "not the real VMM: these figures are not its cost\n");
 }
 
-int
-cmd_run(int argc, char **argv)
+static int
+run_main(int argc, char **argv, struct cli_functions *fns)
 {
 	struct proto_config cfg;
-	struct run_opts o;
+	struct run_opts o = { .fns = fns };
 	struct resume_info ri = { 0 };
 	char why[1024];
 	struct runner_report rep;
@@ -555,6 +584,8 @@ cmd_run(int argc, char **argv)
 		if (code)
 			return code;
 	}
+	if ((code = cli_functions_load(o.fns, &cfg, o.workloads_given, "run")))
+		return code;
 	cfg.driver_cfg.timeout_ns = (uint64_t)(o.timeout_s * 1e9);
 	cfg.driver_cfg.sysfs_root = cfg.ctx.sysfs_root;
 	cfg.driver = driver_find(o.driver_name);
@@ -642,4 +673,14 @@ cmd_run(int argc, char **argv)
 		draw_figure(&rep, o.out, o.quiet);
 	runner_report_fini(&rep);
 	return rep.proto.interrupted ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	struct cli_functions fns = { 0 };
+	int code = run_main(argc, argv, &fns);
+
+	cli_functions_fini(&fns);
+	return code;
 }

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A user's function as a workload of a run (function_workload.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "fn_child.h"
+#include "function_sebs.h"
+#include "function_workload.h"
+
+/* The first line `INTERPRETER --version` prints (Python 3 and Node.js write it on stdout,
+ * Python 2 on stderr, which then leaves it ""). */
+static void
+interpreter_version(struct function_workload *fw)
+{
+	const char *argv[3] = { fw->def.interpreter, "--version", NULL };
+	struct jb_err err = { 0 };
+	char *out = NULL;
+	int code = 0;
+
+	if (!fw->def.interpreter || fn_command_run(argv, fw->def.dir, NULL, NULL, 0, 10000000000ull,
+						   &out, &code, &err) != 0)
+		return;
+	out[strcspn(out, "\n")] = '\0';
+	snprintf(fw->interpreter_version, sizeof(fw->interpreter_version), "%.*s",
+		 (int)sizeof(fw->interpreter_version) - 1, out);
+	free(out);
+}
+
+int
+function_workload_load(const char *path, const char *adapter_dir, const char *spec_dir,
+		       const struct function_options *opts, struct function_workload **out,
+		       struct jb_err *err)
+{
+	struct function_workload *fw = calloc(1, sizeof(*fw));
+	struct stat st;
+	int rc, n;
+
+	*out = NULL;
+	if (!fw)
+		return jb_err_set(err, -ENOMEM, "out of memory");
+	if (stat(path, &st) != 0) {
+		rc = jb_err_set(err, -errno, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	rc = S_ISDIR(st.st_mode) ? function_sebs_load(path, opts ? opts->language : NULL,
+						      adapter_dir, &fw->def, err)
+				 : function_file_load(path, &fw->def, err);
+	if (rc)
+		goto fail;
+	if (opts && opts->interpreter) {
+		if (fw->def.protocol == FUNCTION_PROTO_LINES) {
+			rc = jb_err_set(err, -EINVAL, "%s: --interpreter is for the sebs-python and "
+						      "sebs-node protocols", path);
+			goto fail;
+		}
+		json_object_object_add(fw->def.root, "interpreter",
+				       json_object_new_string(opts->interpreter));
+		fw->def.interpreter = json_object_get_string(
+			json_object_object_get(fw->def.root, "interpreter"));
+	}
+	if ((rc = function_def_resolve(&fw->def, adapter_dir, err)) ||
+	    (rc = function_dir_sha256(&fw->def, fw->sha256, err)))
+		goto fail;
+	n = snprintf(fw->spec_path, sizeof(fw->spec_path), "%s/%s.json", spec_dir, fw->def.name);
+	if (n < 0 || (size_t)n >= sizeof(fw->spec_path) || strchr(fw->spec_path, ' ')) {
+		rc = jb_err_set(err, -ENAMETOOLONG, "%s: too long, or holds a space", fw->spec_path);
+		goto fail;
+	}
+	if ((rc = function_def_write(&fw->def, fw->spec_path, err)))
+		goto fail;
+	interpreter_version(fw);
+	snprintf(fw->summary, sizeof(fw->summary), "your function (%s, %s)",
+		 function_protocol_name(fw->def.protocol), path);
+	fw->desc.name = fw->def.name;
+	fw->desc.summary = fw->summary;
+	fw->desc.modeled_on = fw->def.file;
+	fw->desc.work_unit = fw->def.work_unit;
+	fw->desc.size_param_name = "event";
+	fw->desc.function = fw;
+	*out = fw;
+	return 0;
+fail:
+	function_def_free(&fw->def);
+	free(fw);
+	return rc;
+}
+
+void
+function_workload_free(struct function_workload *fw)
+{
+	if (!fw)
+		return;
+	if (fw->spec_path[0])
+		unlink(fw->spec_path);
+	function_def_free(&fw->def);
+	free(fw);
+}
