@@ -98,10 +98,14 @@ function_dir_sha256(const struct function_def *fn, char hex[65], struct jb_err *
 	if (!md)
 		return jb_err_set(err, -ENOMEM, "out of memory");
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	/* A SeBS directory is the function's directory itself: hash it once. */
-	rc = stat(fn->file, &st) == 0 && S_ISREG(st.st_mode) ? hash_file(md, fn->file) : 0;
-	if (!rc)
-		rc = hash_tree(md, fn->dir, "", 0);
+	/* A SeBS directory holds the function's directory and its input.py: hash it all. */
+	if (stat(fn->file, &st) == 0 && S_ISDIR(st.st_mode)) {
+		rc = hash_tree(md, fn->file, "", 0);
+	} else {
+		rc = hash_file(md, fn->file);
+		if (!rc)
+			rc = hash_tree(md, fn->dir, "", 0);
+	}
 	EVP_DigestFinal_ex(md, out, &len);
 	EVP_MD_CTX_free(md);
 	if (rc)

@@ -17,23 +17,49 @@
 #include "function_sebs.h"
 #include "function_workload.h"
 
-/* The first line `INTERPRETER --version` prints (Python 3 and Node.js write it on stdout,
- * Python 2 on stderr, which then leaves it ""). */
-static void
-interpreter_version(struct function_workload *fw)
+/*
+ * The interpreter that really runs, and its version, asked of the interpreter itself: a
+ * pyenv or nvm shim on PATH is a script that picks one (and costs a second per start, as
+ * measured here, which is no part of the function's cold start), so the command names
+ * the executable the shim would run.
+ */
+static int
+interpreter_settle(struct function_workload *fw, struct jb_err *err)
 {
-	const char *argv[3] = { fw->def.interpreter, "--version", NULL };
-	struct jb_err err = { 0 };
-	char *out = NULL;
-	int code = 0;
+	static const char *const py[] = { "-c", "import sys; print(sys.executable); "
+						 "print('Python', sys.version.split()[0])" };
+	static const char *const js[] = { "-e", "console.log(process.execPath); "
+						 "console.log('Node.js', process.version)" };
+	int is_py = fw->def.protocol == FUNCTION_PROTO_SEBS_PYTHON;
+	const char *argv[4] = { fw->def.interpreter, is_py ? py[0] : js[0], is_py ? py[1] : js[1],
+				NULL };
+	struct json_object *cmd;
+	char *out = NULL, *nl;
+	int code = 0, rc;
 
-	if (!fw->def.interpreter || fn_command_run(argv, fw->def.dir, NULL, NULL, 0, 10000000000ull,
-						   &out, &code, &err) != 0)
-		return;
-	out[strcspn(out, "\n")] = '\0';
+	if (fw->def.protocol == FUNCTION_PROTO_LINES)
+		return 0;
+	rc = fn_command_run(argv, fw->def.dir, NULL, NULL, 0, 60000000000ull, &out, &code, err);
+	if (rc)
+		return rc;
+	nl = strchr(out, '\n');
+	if (code || !nl || out[0] != '/') {
+		free(out);
+		return jb_err_set(err, -EINVAL, "%s: field 'interpreter': %s does not run as %s",
+				  fw->def.file, fw->def.interpreter, is_py ? "Python" : "Node.js");
+	}
+	*nl = '\0';
+	nl[1 + strcspn(nl + 1, "\n")] = '\0';
 	snprintf(fw->interpreter_version, sizeof(fw->interpreter_version), "%.*s",
-		 (int)sizeof(fw->interpreter_version) - 1, out);
+		 (int)sizeof(fw->interpreter_version) - 1, nl + 1);
+	cmd = json_object_object_get(fw->def.root, "command");
+	json_object_array_put_idx(cmd, 0, json_object_new_string(out));
+	json_object_object_add(fw->def.root, "interpreter", json_object_new_string(out));
 	free(out);
+	fw->def.argv[0] = json_object_get_string(json_object_array_get_idx(cmd, 0));
+	fw->def.interpreter = json_object_get_string(json_object_object_get(fw->def.root,
+									 "interpreter"));
+	return 0;
 }
 
 int
@@ -69,6 +95,7 @@ function_workload_load(const char *path, const char *adapter_dir, const char *sp
 			json_object_object_get(fw->def.root, "interpreter"));
 	}
 	if ((rc = function_def_resolve(&fw->def, adapter_dir, err)) ||
+	    (rc = interpreter_settle(fw, err)) ||
 	    (rc = function_dir_sha256(&fw->def, fw->sha256, err)))
 		goto fail;
 	n = snprintf(fw->spec_path, sizeof(fw->spec_path), "%s/%s.json", spec_dir, fw->def.name);
@@ -78,7 +105,6 @@ function_workload_load(const char *path, const char *adapter_dir, const char *sp
 	}
 	if ((rc = function_def_write(&fw->def, fw->spec_path, err)))
 		goto fail;
-	interpreter_version(fw);
 	snprintf(fw->summary, sizeof(fw->summary), "your function (%s, %s)",
 		 function_protocol_name(fw->def.protocol), path);
 	fw->desc.name = fw->def.name;
