@@ -32,6 +32,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "cli_functions.h"
 #include "oci_bundle.h"
 #include "plot.h"
 #include "results.h"
@@ -54,6 +55,8 @@ compare_usage(FILE *f)
 		"                         crun, runsc = gVisor), microvm:ACCEL (kvm, tcg, auto),\n"
 		"                         microvm:firecracker (Firecracker instead of QEMU)\n"
 		"  -w, --workload NAME    one workload (default: matmul)\n"
+		"  -f, --function PATH    or your function: a function file or a SeBS benchmark\n"
+		"                         directory (docs/functions.md)\n"
 		"  -s, --size SIZE        test, small or large (default: small)\n"
 		"  -m, --meter NAME       a meter, or 'auto' (default: auto)\n"
 		"      --core N           the core all run on (default: the last usable one)\n"
@@ -84,6 +87,7 @@ enum { OPT_DRIVERS = 256, OPT_CORE, OPT_MEMORY, OPT_WARMUP, OPT_MIN_WINDOW, OPT_
 static const struct option compare_options[] = {
 	{ "drivers", required_argument, NULL, OPT_DRIVERS },
 	{ "workload", required_argument, NULL, 'w' },
+	{ "function", required_argument, NULL, 'f' },
 	{ "size", required_argument, NULL, 's' },
 	{ "meter", required_argument, NULL, 'm' },
 	{ "core", required_argument, NULL, OPT_CORE },
@@ -404,7 +408,8 @@ cmd_compare(int argc, char **argv)
 		.idle_s = 2.0, .concurrency = 1,
 	};
 	const char *drivers = "pinned,container", *wl = "matmul", *meter_name = NULL, *fn = NULL;
-	const char *platform = NULL, *accel = NULL;
+	const char *platform = NULL, *accel = NULL, *fpath = NULL;
+	struct cli_functions fs = { 0 };
 	char prefix[3800] = "", why[1024], list[256], *tok, *save = NULL;
 	struct rung *r = calloc(RUNGS_MAX, sizeof(*r));
 	unsigned boot = BOOT_DEFAULT;
@@ -418,10 +423,11 @@ cmd_compare(int argc, char **argv)
 	base.ctx.sysfs_root = "/sys";
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:s:m:r:o:qh", compare_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":w:f:s:m:r:o:qh", compare_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_DRIVERS: drivers = optarg; break;
 		case 'w': wl = optarg; break;
+		case 'f': fpath = optarg; break;
 		case 's':
 			if (workload_size_parse(optarg, &base.size))
 				code = bad("--size", optarg, "test, small or large");
@@ -513,6 +519,13 @@ cmd_compare(int argc, char **argv)
 	}
 	base.workload[0] = workload_find(wl);
 	base.n_workloads = 1;
+	if (fpath) {
+		/* One function instead of -w's workload, loaded once for every rung. */
+		if ((code = cli_functions_note(&fs, fpath, "compare")) ||
+		    (code = cli_functions_load(&fs, &base, 0, "compare")))
+			goto out;
+		wl = base.workload[0]->name;
+	}
 	if (!base.workload[0]) {
 		fprintf(stderr, "joulebench compare: unknown workload '%s' (see joulebench list "
 				"workloads)\n", wl);
@@ -632,6 +645,7 @@ cmd_compare(int argc, char **argv)
 			fprintf(stderr, "joulebench: no ladder figure: %s\n", perr.msg);
 	}
 out:
+	cli_functions_fini(&fs);
 	for (i = 0; i < RUNGS_MAX; i++) {
 		runner_report_fini(&r[i].rep);
 		free(r[i].cold_j);
