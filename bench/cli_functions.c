@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -26,6 +27,57 @@ adapter_dir(void)
 	if (access(JB_ADAPTER_SRC_DIR "/sebs_python.py", R_OK) == 0)
 		return JB_ADAPTER_SRC_DIR;
 	return JB_ADAPTER_INSTALL_DIR;
+}
+
+/* Add @path (a copy) to what sandboxes bind, once; a path inside the system directories
+ * every bundle has already is left out. */
+static void
+ro_add(struct cli_functions *fs, const char *path)
+{
+	static const char *const system[] = { "/usr/", "/bin/", "/lib/", "/lib64/", "/sbin/" };
+	size_t i;
+
+	for (i = 0; i < sizeof(system) / sizeof(system[0]); i++)
+		if (!strncmp(path, system[i], strlen(system[i])))
+			return;
+	for (i = 0; i < fs->n_ro; i++)
+		if (!strcmp(fs->ro_paths[i], path))
+			return;
+	if (fs->n_ro < CLI_FUNCTIONS_RO_MAX && (fs->ro_paths[fs->n_ro] = strdup(path)))
+		fs->n_ro++;
+}
+
+/* The installation prefix of program @exe: /opt/py/bin/python3 -> /opt/py. */
+static void
+ro_add_prefix(struct cli_functions *fs, const char *exe)
+{
+	char p[4096], *s;
+
+	if (!exe || exe[0] != '/')
+		return;
+	snprintf(p, sizeof(p), "%s", exe);
+	for (int up = 0; up < 2 && (s = strrchr(p, '/')) && s != p; up++)
+		*s = '\0';
+	ro_add(fs, p);
+}
+
+static void
+ro_collect(struct cli_functions *fs, const struct function_workload *fw, const char *adapters)
+{
+	struct stat st;
+
+	ro_add(fs, fs->spec_dir);
+	/* A SeBS directory: input.py and config.json beside the code directory. */
+	if (stat(fw->def.file, &st) == 0 && S_ISDIR(st.st_mode))
+		ro_add(fs, fw->def.file);
+	else
+		ro_add(fs, fw->def.dir);
+	if (fw->def.protocol != FUNCTION_PROTO_LINES)
+		ro_add(fs, adapters);
+	ro_add_prefix(fs, fw->def.interpreter);
+	ro_add_prefix(fs, fw->def.event_argv[0]);
+	ro_add_prefix(fs, fw->def.check_argv[0]);
+	ro_add_prefix(fs, fw->def.argv[0]);
 }
 
 int
@@ -53,7 +105,8 @@ cli_functions_load(struct cli_functions *fs, struct proto_config *cfg, int workl
 	if (!fs->spec_dir[0]) {
 		snprintf(fs->spec_dir, sizeof(fs->spec_dir), "%.40s/jb-fn-XXXXXX",
 			 tmp && *tmp && !strchr(tmp, ' ') ? tmp : "/tmp");
-		if (!mkdtemp(fs->spec_dir)) {
+		/* World-readable: a container's runner is nobody (drivers/oci_bundle.c). */
+		if (!mkdtemp(fs->spec_dir) || chmod(fs->spec_dir, 0755) != 0) {
 			fprintf(stderr, "joulebench %s: mkdtemp %s: %s\n", cmd, fs->spec_dir,
 				strerror(errno));
 			fs->spec_dir[0] = '\0';
@@ -72,6 +125,7 @@ cli_functions_load(struct cli_functions *fs, struct proto_config *cfg, int workl
 			return rc == -ENOMEM || rc == -EIO ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
 		}
 		fs->fw[fs->n++] = fw;
+		ro_collect(fs, fw, adapter_dir());
 		if (workload_find(fw->desc.name)) {
 			fprintf(stderr, "joulebench %s: %s: field 'name': '%s' is a built-in "
 					"workload's name\n", cmd, fs->path[i], fw->desc.name);
@@ -85,6 +139,7 @@ cli_functions_load(struct cli_functions *fs, struct proto_config *cfg, int workl
 			}
 		if (!cfg)
 			continue;
+		cfg->driver_cfg.ro_paths = fs->ro_paths;
 		if (cfg->n_workloads == PROTO_WORKLOADS_MAX) {
 			fprintf(stderr, "joulebench %s: too many workloads\n", cmd);
 			return CLI_EXIT_USAGE;
@@ -102,6 +157,9 @@ cli_functions_fini(struct cli_functions *fs)
 	for (i = 0; i < fs->n; i++)
 		function_workload_free(fs->fw[i]);
 	fs->n = 0;
+	for (i = 0; i < fs->n_ro; i++)
+		free((char *)fs->ro_paths[i]);
+	fs->n_ro = 0;
 	if (fs->spec_dir[0])
 		rmdir(fs->spec_dir);
 	fs->spec_dir[0] = '\0';

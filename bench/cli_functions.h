@@ -12,6 +12,8 @@
 #include "function_workload.h"
 #include "protocol.h"
 
+#define CLI_FUNCTIONS_RO_MAX 64
+
 struct cli_functions {
 	const char *path[PROTO_WORKLOADS_MAX];   /* as given with -f */
 	size_t n_paths;
@@ -19,6 +21,9 @@ struct cli_functions {
 	size_t n;
 	struct function_options opts;
 	char spec_dir[64];                       /* the run's resolved files; "" none yet */
+	/* What a sandbox must see of them, at the same paths (driver_config.ro_paths). */
+	const char *ro_paths[CLI_FUNCTIONS_RO_MAX + 1];
+	size_t n_ro;
 };
 
 /** cli_functions_note() - remember one -f @path. Return: 0, or 2 after a message (too

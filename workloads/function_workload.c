@@ -18,47 +18,92 @@
 #include "function_workload.h"
 
 /*
- * The interpreter that really runs, and its version, asked of the interpreter itself: a
- * pyenv or nvm shim on PATH is a script that picks one (and costs a second per start, as
- * measured here, which is no part of the function's cold start), so the command names
- * the executable the shim would run.
+ * The interpreter that really runs @prog, and its version, asked of the interpreter
+ * itself: a pyenv or nvm shim on PATH is a script that picks one (and costs a second per
+ * start, as measured here, which is no part of the function's cold start; inside a
+ * sandbox it finds no $HOME), so commands name the executable the shim would run.
  */
 static int
-interpreter_settle(struct function_workload *fw, struct jb_err *err)
+program_settle(const char *prog, int is_py, const char *dir, char *exe, size_t exe_len,
+	       char *version, size_t version_len, struct jb_err *err)
 {
 	static const char *const py[] = { "-c", "import sys; print(sys.executable); "
 						 "print('Python', sys.version.split()[0])" };
 	static const char *const js[] = { "-e", "console.log(process.execPath); "
 						 "console.log('Node.js', process.version)" };
-	int is_py = fw->def.protocol == FUNCTION_PROTO_SEBS_PYTHON;
-	const char *argv[4] = { fw->def.interpreter, is_py ? py[0] : js[0], is_py ? py[1] : js[1],
-				NULL };
-	struct json_object *cmd;
+	const char *argv[4] = { prog, is_py ? py[0] : js[0], is_py ? py[1] : js[1], NULL };
 	char *out = NULL, *nl;
 	int code = 0, rc;
 
-	if (fw->def.protocol == FUNCTION_PROTO_LINES)
-		return 0;
-	rc = fn_command_run(argv, fw->def.dir, NULL, NULL, 0, 60000000000ull, &out, &code, err);
+	rc = fn_command_run(argv, dir, NULL, NULL, 0, 60000000000ull, &out, &code, err);
 	if (rc)
 		return rc;
 	nl = strchr(out, '\n');
 	if (code || !nl || out[0] != '/') {
 		free(out);
-		return jb_err_set(err, -EINVAL, "%s: field 'interpreter': %s does not run as %s",
-				  fw->def.file, fw->def.interpreter, is_py ? "Python" : "Node.js");
+		return jb_err_set(err, -EINVAL, "%s does not run as %s", prog,
+				  is_py ? "Python" : "Node.js");
 	}
 	*nl = '\0';
 	nl[1 + strcspn(nl + 1, "\n")] = '\0';
-	snprintf(fw->interpreter_version, sizeof(fw->interpreter_version), "%.*s",
-		 (int)sizeof(fw->interpreter_version) - 1, nl + 1);
-	cmd = json_object_object_get(fw->def.root, "command");
-	json_object_array_put_idx(cmd, 0, json_object_new_string(out));
-	json_object_object_add(fw->def.root, "interpreter", json_object_new_string(out));
+	snprintf(exe, exe_len, "%s", out);
+	if (version)
+		snprintf(version, version_len, "%.*s", (int)version_len - 1, nl + 1);
 	free(out);
-	fw->def.argv[0] = json_object_get_string(json_object_array_get_idx(cmd, 0));
-	fw->def.interpreter = json_object_get_string(json_object_object_get(fw->def.root,
-									 "interpreter"));
+	return 0;
+}
+
+/* Element 0 of the array @key of @obj (and @argv[0]) set to @path. */
+static void
+argv0_set(struct json_object *obj, const char *key, const char **argv, const char *path)
+{
+	struct json_object *a = json_object_object_get(obj, key);
+
+	json_object_array_put_idx(a, 0, json_object_new_string(path));
+	argv[0] = json_object_get_string(json_object_array_get_idx(a, 0));
+}
+
+/* A helper command run by python (SeBS's input.py): settled like the interpreter. */
+static int
+helper_settle(struct function_workload *fw, struct json_object *obj, const char *key,
+	      const char **argv, struct jb_err *err)
+{
+	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
+	char exe[4096];
+	int rc;
+
+	if (!base || strncmp(base + 1, "python", 6) != 0)
+		return 0;
+	rc = program_settle(argv[0], 1, fw->def.dir, exe, sizeof(exe), NULL, 0, err);
+	if (!rc)
+		argv0_set(obj, key, argv, exe);
+	return rc;
+}
+
+static int
+interpreter_settle(struct function_workload *fw, struct jb_err *err)
+{
+	struct json_object *root = fw->def.root, *check;
+	char exe[4096];
+	int rc;
+
+	if (fw->def.protocol != FUNCTION_PROTO_LINES) {
+		rc = program_settle(fw->def.interpreter, fw->def.protocol == FUNCTION_PROTO_SEBS_PYTHON,
+				    fw->def.dir, exe, sizeof(exe), fw->interpreter_version,
+				    sizeof(fw->interpreter_version), err);
+		if (rc)
+			return jb_err_set(err, rc, "%s: field 'interpreter': %s", fw->def.file,
+					  err->msg);
+		argv0_set(root, "command", fw->def.argv, exe);
+		json_object_object_add(root, "interpreter", json_object_new_string(exe));
+		fw->def.interpreter = json_object_get_string(json_object_object_get(root,
+										 "interpreter"));
+	}
+	if ((rc = helper_settle(fw, root, "event_command", fw->def.event_argv, err)))
+		return rc;
+	if (fw->def.check == FUNCTION_CHECK_COMMAND &&
+	    json_object_object_get_ex(root, "check", &check))
+		return helper_settle(fw, check, "command", fw->def.check_argv, err);
 	return 0;
 }
 
