@@ -29,6 +29,15 @@ adapter_dir(void)
 	return JB_ADAPTER_INSTALL_DIR;
 }
 
+/* 1 when @path is @dir or inside it. */
+static int
+path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
 /* Add @path (a copy) to what sandboxes bind, once; a path inside the system directories
  * every bundle has already is left out. */
 static void
@@ -40,9 +49,21 @@ ro_add(struct cli_functions *fs, const char *path)
 	for (i = 0; i < sizeof(system) / sizeof(system[0]); i++)
 		if (!strncmp(path, system[i], strlen(system[i])))
 			return;
+	/* One bind per tree: a path inside a listed one is seen through it, and a listed
+	 * path inside the new one is dropped (gVisor refused a bind over a bind, runc
+	 * stacked them). */
 	for (i = 0; i < fs->n_ro; i++)
-		if (!strcmp(fs->ro_paths[i], path))
+		if (path_within(path, fs->ro_paths[i]))
 			return;
+	for (i = 0; i < fs->n_ro;) {
+		if (path_within(fs->ro_paths[i], path)) {
+			free((char *)fs->ro_paths[i]);
+			fs->ro_paths[i] = fs->ro_paths[--fs->n_ro];
+			fs->ro_paths[fs->n_ro] = NULL;
+		} else {
+			i++;
+		}
+	}
 	if (fs->n_ro < CLI_FUNCTIONS_RO_MAX && (fs->ro_paths[fs->n_ro] = strdup(path)))
 		fs->n_ro++;
 }

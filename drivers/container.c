@@ -317,6 +317,12 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	bc.cgroups_path = ci->cgroup;
 	bc.memory_mb = s->memory_mb;
 	bc.ro_paths = s->ro_paths;
+	/* A user's function starts processes and threads of its own (Node.js: about ten), and
+	 * under runsc the Sentry's own threads count in the same cgroup: the bundle's default
+	 * of 64 made gVisor's exec fail with EAGAIN. Lambda's quota is 1,024 processes and
+	 * threads (docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). */
+	if (s->ro_paths)
+		bc.pids_limit = 1024;
 	bc.cpuset = s->cpuset[0] ? s->cpuset : NULL;
 	rc = oci_bundle_write(ci->bundle, &bc, err);
 	if (rc) {
