@@ -93,7 +93,8 @@ ro_collect(struct cli_functions *fs, const struct function_workload *fw, const c
 		ro_add(fs, fw->def.file);
 	else
 		ro_add(fs, fw->def.dir);
-	if (fw->def.protocol != FUNCTION_PROTO_LINES)
+	if (fw->def.protocol == FUNCTION_PROTO_SEBS_PYTHON ||
+	    fw->def.protocol == FUNCTION_PROTO_SEBS_NODE)
 		ro_add(fs, adapters);
 	ro_add_prefix(fs, fw->def.interpreter);
 	ro_add_prefix(fs, fw->def.event_argv[0]);

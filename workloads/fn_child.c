@@ -90,11 +90,44 @@ spawn(const char *const *argv, const char *dir, char *const *envp, uint64_t memo
 	return 0;
 }
 
+extern char **environ;
+
+/* Our environment plus @extra (NAME=VALUE, NULL-terminated; they win), built before the
+ * fork, so that the child does no allocation between fork and exec. Free the array, not
+ * the strings. */
+static char **
+env_merge(char *const *extra)
+{
+	size_t n = 0, k = 0, i, j;
+	char **env;
+
+	while (environ && environ[n])
+		n++;
+	while (extra && extra[k])
+		k++;
+	env = calloc(n + k + 1, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (i = j = 0; i < n; i++) {
+		size_t x, len = strcspn(environ[i], "=");
+		int shadowed = 0;
+
+		for (x = 0; x < k; x++)
+			shadowed |= !strncmp(environ[i], extra[x], len + 1);
+		if (!shadowed)
+			env[j++] = environ[i];
+	}
+	for (i = 0; i < k; i++)
+		env[j++] = extra[i];
+	return env;
+}
+
 int
 fn_child_start(struct fn_child *c, const char *const *argv, const char *dir,
-	       uint64_t memory_mb, struct jb_err *err)
+	       uint64_t memory_mb, char *const *extra_env, int logs_only, struct jb_err *err)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 }, rc;
+	char **env = NULL;
 
 	memset(c, 0, sizeof(*c));
 	c->to_fd = c->from_fd = c->err_fd = -1;
@@ -103,7 +136,14 @@ fn_child_start(struct fn_child *c, const char *const *argv, const char *dir,
 		rc = jb_err_set(err, -errno, "pipe: %s", strerror(errno));
 		goto fail;
 	}
-	rc = spawn(argv, dir, NULL, memory_mb, in[0], out[1], er[1], &c->pid, err);
+	if (extra_env && !(env = env_merge(extra_env))) {
+		rc = jb_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	/* logs_only: stdout is no protocol channel, it joins stderr (the Runtime API). */
+	rc = spawn(argv, dir, env, memory_mb, in[0], logs_only ? er[1] : out[1], er[1], &c->pid,
+		   err);
+	free(env);
 	if (rc) {
 		c->pid = 0;
 		goto fail;
@@ -121,9 +161,8 @@ fail:
 	return rc;
 }
 
-/* Keep the last non-empty line of what the child wrote to stderr. */
-static void
-err_drain(struct fn_child *c)
+void
+fn_child_drain(struct fn_child *c)
 {
 	char chunk[4096];
 	ssize_t n = read(c->err_fd, chunk, sizeof(chunk) - 1);
@@ -160,15 +199,14 @@ reap(struct fn_child *c, int block)
 	}
 }
 
-/* The child closed its stdout: say how it ended, with its last words on stderr. */
-static int
-child_gone(struct fn_child *c, struct jb_err *err)
+int
+fn_child_gone(struct fn_child *c, struct jb_err *err)
 {
 	uint64_t deadline = jb_clock_mono_ns() + 2000000000u;
 	char how[64];
 
 	while (c->err_fd >= 0 && jb_clock_mono_ns() < deadline)
-		err_drain(c);
+		fn_child_drain(c);
 	while (c->status < 0 && jb_clock_mono_ns() < deadline) {
 		reap(c, 0);
 		if (c->status < 0)
@@ -221,7 +259,7 @@ fn_child_call(struct fn_child *c, const char *req, size_t req_len, char **line,
 	}
 	rc = write_all(c->to_fd, req, req_len);
 	if (rc == -EPIPE)
-		return child_gone(c, err);
+		return fn_child_gone(c, err);
 	if (rc)
 		return jb_err_set(err, rc, "writing the event: %s", jb_strerror(rc));
 	for (;;) {
@@ -265,25 +303,26 @@ fn_child_call(struct fn_child *c, const char *req, size_t req_len, char **line,
 		if (rc < 0)
 			return jb_err_set(err, -errno, "poll: %s", strerror(errno));
 		if (p[1].revents)
-			err_drain(c);
+			fn_child_drain(c);
 		if (!p[0].revents)
 			continue;
 		n = read(c->from_fd, c->buf + c->len, c->cap - c->len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return child_gone(c, err);
+			return fn_child_gone(c, err);
 		c->len += (size_t)n;
 	}
 }
 
-/* utime + stime of every thread from /proc/PID/stat (proc(5): fields 14 and 15, in clock
- * ticks), where schedstat is missing (gVisor's /proc has none): 10 ms steps. */
+/* From /proc/PID/stat (proc(5), in clock ticks): utime + stime of every thread (fields 14
+ * and 15), used where schedstat is missing (gVisor's /proc has none), and cutime + cstime
+ * (16 and 17) of the children it has waited for (a runtime's curl, a shell's commands). */
 static uint64_t
-stat_cpu_ns(pid_t pid)
+stat_cpu_ns(pid_t pid, int children)
 {
 	char p[64], buf[1024], *rp;
-	unsigned long long ut = 0, st = 0;
+	unsigned long long ut = 0, st = 0, cut = 0, cst = 0;
 	long tck = sysconf(_SC_CLK_TCK);
 	size_t n;
 	FILE *f;
@@ -297,10 +336,10 @@ stat_cpu_ns(pid_t pid)
 	buf[n] = '\0';
 	/* After the command's closing parenthesis come field 3 onwards. */
 	rp = strrchr(buf, ')');
-	if (!rp || sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-			  &st) != 2 || tck <= 0)
+	if (!rp || sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
+			  &ut, &st, &cut, &cst) != 4 || tck <= 0)
 		return 0;
-	return (ut + st) * (1000000000ull / (unsigned long long)tck);
+	return (children ? cut + cst : ut + st) * (1000000000ull / (unsigned long long)tck);
 }
 
 uint64_t
@@ -336,7 +375,7 @@ fn_child_cpu_ns(const struct fn_child *c)
 		fclose(f);
 	}
 	closedir(d);
-	return seen ? sum : stat_cpu_ns(c->pid);
+	return (seen ? sum : stat_cpu_ns(c->pid, 0)) + stat_cpu_ns(c->pid, 1);
 }
 
 void
@@ -363,38 +402,6 @@ fn_child_stop(struct fn_child *c)
 	c->buf = NULL;
 	c->len = c->cap = 0;
 	c->pid = 0;
-}
-
-extern char **environ;
-
-/* Our environment plus @extra (NAME=VALUE, NULL-terminated; they win), built before the
- * fork, so that the child does no allocation between fork and exec. Free the array, not
- * the strings. */
-static char **
-env_merge(char *const *extra)
-{
-	size_t n = 0, k = 0, i, j;
-	char **env;
-
-	while (environ && environ[n])
-		n++;
-	while (extra && extra[k])
-		k++;
-	env = calloc(n + k + 1, sizeof(*env));
-	if (!env)
-		return NULL;
-	for (i = j = 0; i < n; i++) {
-		size_t x, len = strcspn(environ[i], "=");
-		int shadowed = 0;
-
-		for (x = 0; x < k; x++)
-			shadowed |= !strncmp(environ[i], extra[x], len + 1);
-		if (!shadowed)
-			env[j++] = environ[i];
-	}
-	for (i = 0; i < k; i++)
-		env[j++] = extra[i];
-	return env;
 }
 
 int

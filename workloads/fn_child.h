@@ -25,12 +25,21 @@ struct fn_child {
 };
 
 /**
- * fn_child_start() - start @argv (argv[0] absolute or on PATH) in @dir. @memory_mb, when
- * not 0, caps its data segment (RLIMIT_DATA). The child dies with joulebench-fn
- * (PR_SET_PDEATHSIG). Return: 0 or -errno (the exec's failure included) with @err.
+ * fn_child_start() - start @argv (argv[0] absolute or on PATH) in @dir, with @extra_env
+ * (NAME=VALUE, NULL-terminated, may be NULL) added to ours. @memory_mb, when not 0, caps
+ * its data segment (RLIMIT_DATA). With @logs_only its stdout goes where its stderr goes
+ * (err_fd) and from_fd is unused. The child dies with joulebench-fn (PR_SET_PDEATHSIG).
+ * Return: 0 or -errno (the exec's failure included) with @err.
  */
 int fn_child_start(struct fn_child *c, const char *const *argv, const char *dir,
-		   uint64_t memory_mb, struct jb_err *err);
+		   uint64_t memory_mb, char *const *extra_env, int logs_only, struct jb_err *err);
+
+/** fn_child_drain() - read what is waiting on err_fd, keeping its last line (err_tail). */
+void fn_child_drain(struct fn_child *c);
+
+/** fn_child_gone() - the child closed its output: reap it and return -EPIPE with how it
+ * ended and its last stderr line in @err. */
+int fn_child_gone(struct fn_child *c, struct jb_err *err);
 
 /**
  * fn_child_call() - write @req (@req_len bytes, a line) and read one line back into
@@ -42,7 +51,8 @@ int fn_child_start(struct fn_child *c, const char *const *argv, const char *dir,
 int fn_child_call(struct fn_child *c, const char *req, size_t req_len, char **line,
 		  uint64_t timeout_ns, struct jb_err *err);
 
-/** fn_child_cpu_ns() - CPU time of the child so far, every thread (schedstat), in ns. */
+/** fn_child_cpu_ns() - CPU time of the child so far, in ns: every thread (schedstat),
+ * plus the children it has reaped (cutime, cstime: clock ticks). */
 uint64_t fn_child_cpu_ns(const struct fn_child *c);
 
 /** fn_child_stop() - close its stdin, give it 1 s to exit, then SIGKILL; reap. */

@@ -25,11 +25,24 @@
  * hanging the runner. */
 #define FN_HELPER_TIMEOUT_NS (120ull * 1000000000ull)
 
+/* Stop the function and, for the Runtime API, close its sockets. */
+static void
+user_stop(struct fn_user *u)
+{
+	/* A runtime waits on the API, not on stdin: it is told to stop at once. */
+	if (u->child.pid && u->lambda.listen_fd >= 0 && u->child.status < 0)
+		kill(u->child.pid, SIGTERM);
+	if (u->child.pid)
+		fn_child_stop(&u->child);
+	fn_lambda_close(&u->lambda);
+}
+
 void
 fn_user_init(struct fn_user *u)
 {
 	memset(u, 0, sizeof(*u));
 	u->size = -1;
+	u->lambda.listen_fd = u->lambda.conn_fd = -1;
 	/* A function that dies while we write its event is an -EPIPE, not our death. */
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -37,12 +50,10 @@ fn_user_init(struct fn_user *u)
 void
 fn_user_fini(struct fn_user *u)
 {
-	if (u->child.pid)
-		fn_child_stop(&u->child);
+	user_stop(u);
 	free(u->event_line);
 	function_def_free(&u->def);
-	memset(u, 0, sizeof(*u));
-	u->size = -1;
+	fn_user_init(u);
 }
 
 /* @rc after writing the reason into res->msg (cut to fit: a message, not data). */
@@ -249,14 +260,20 @@ fn_user_invoke(struct fn_user *u, struct jb_fn_result *res)
 	enum json_tokener_error jerr;
 	struct jb_err err = { 0 };
 	struct json_object *probe;
-	char *line = NULL;
-	int rc, gone = 0;
+	char *line = NULL, *body = NULL;
+	int rc, gone = 0, is_error = 0, lambda = u->def.protocol == FUNCTION_PROTO_LAMBDA;
 
 	c0 = jb_clock_process_cpu_ns();
 	t0 = jb_clock_mono_ns();
 	if (!u->child.pid) {
-		rc = fn_child_start(&u->child, u->def.argv, u->def.dir, u->def.memory_mb, &err);
+		char *env[2] = { u->lambda.env, NULL };
+
+		rc = lambda ? fn_lambda_listen(&u->lambda, &err) : 0;
+		if (!rc)
+			rc = fn_child_start(&u->child, u->def.argv, u->def.dir, u->def.memory_mb,
+					    lambda ? env : NULL, lambda, &err);
 		if (rc) {
+			user_stop(u);
 			u->child.pid = 0;
 			snprintf(res->status, sizeof(res->status), JB_STATUS_ERROR);
 			snprintf(res->msg, sizeof(res->msg), "%.250s", err.msg);
@@ -265,7 +282,13 @@ fn_user_invoke(struct fn_user *u, struct jb_fn_result *res)
 	} else {
 		cc0 = fn_child_cpu_ns(&u->child);
 	}
-	rc = fn_child_call(&u->child, u->event_line, u->event_len, &line, timeout_ns, &err);
+	if (lambda)
+		rc = fn_lambda_call(&u->lambda, &u->child, u->event_line, u->event_len - 1, timeout_ns,
+				    &body, &is_error, &err);
+	else
+		rc = fn_child_call(&u->child, u->event_line, u->event_len, &line, timeout_ns, &err);
+	if (!rc && lambda)
+		line = body;
 	res->wall_ns = jb_clock_mono_ns() - t0;
 	res->cpu_ns = jb_clock_process_cpu_ns() - c0 + (fn_child_cpu_ns(&u->child) - cc0);
 	res->work_units = u->def.work_units[u->size];
@@ -279,10 +302,20 @@ fn_user_invoke(struct fn_user *u, struct jb_fn_result *res)
 						       "not JSON (%s): \"%.60s\"",
 					json_tokener_error_desc(jerr), line);
 	}
-	if (!rc) {
+	if (!rc && is_error) {
+		/* POST .../error: Lambda's body is {"errorMessage", "errorType"}. */
 		result_check(u, line, res);
-		return 0;
+		if (strcmp(res->status, JB_STATUS_ERROR) != 0) {
+			res->verified = 0;
+			snprintf(res->status, sizeof(res->status), JB_STATUS_ERROR);
+			fail(res, 0, "handler error: %s", line);
+		}
+	} else if (!rc) {
+		result_check(u, line, res);
 	}
+	free(body);
+	if (!rc)
+		return 0;
 	gone = 1;
 	snprintf(res->status, sizeof(res->status), rc == -ETIMEDOUT ? "timeout" : "crashed");
 	/* A SIGKILL none of ours: a memory limit's OOM killer, most often (a cgroup's). */
@@ -290,6 +323,6 @@ fn_user_invoke(struct fn_user *u, struct jb_fn_result *res)
 		 rc == -EPIPE && u->child.status >= 0 && WIFSIGNALED(u->child.status) &&
 				 WTERMSIG(u->child.status) == SIGKILL
 			 ? " (out of memory?)" : "");
-	fn_child_stop(&u->child);
+	user_stop(u);
 	return gone;
 }

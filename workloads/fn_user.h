@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "fn_child.h"
+#include "fn_lambda.h"
 #include "function_file.h"
 #include "jb_proto.h"
 
@@ -22,6 +23,7 @@ struct fn_user {
 	char *event_line;          /* the event as one JSON line, '\n' included */
 	size_t event_len;
 	struct fn_child child;     /* child.pid 0: not started (the next invoke is cold) */
+	struct fn_lambda lambda;   /* the Runtime API's sockets (protocol lambda) */
 	uint64_t verified_checksum;
 	int have_verified;
 };

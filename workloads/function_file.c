@@ -22,6 +22,7 @@ static const char *const proto_names[] = {
 	[FUNCTION_PROTO_LINES] = "lines",
 	[FUNCTION_PROTO_SEBS_PYTHON] = "sebs-python",
 	[FUNCTION_PROTO_SEBS_NODE] = "sebs-node",
+	[FUNCTION_PROTO_LAMBDA] = "lambda",
 };
 
 static const char *const known_fields[] = {
@@ -205,7 +206,8 @@ def_fill(struct function_def *fn, const char *base, struct jb_err *err)
 			if (!strcmp(s, proto_names[i]))
 				break;
 		if (i == sizeof(proto_names) / sizeof(proto_names[0]))
-			return bad_field(err, fn, "protocol", "lines, sebs-python or sebs-node");
+			return bad_field(err, fn, "protocol", "lines, sebs-python, sebs-node or "
+							      "lambda");
 		fn->protocol = (enum function_protocol)i;
 	}
 	if ((rc = string_field(root, "dir", &s, fn, err)))
@@ -215,16 +217,19 @@ def_fill(struct function_def *fn, const char *base, struct jb_err *err)
 	if (json_object_object_get_ex(root, "command", &v)) {
 		if ((rc = argv_take(v, fn->argv, fn, "command", err)))
 			return rc;
-	} else if (fn->protocol == FUNCTION_PROTO_LINES) {
-		return bad_field(err, fn, "command", "missing (the lines protocol needs it)");
+	} else if (fn->protocol == FUNCTION_PROTO_LINES || fn->protocol == FUNCTION_PROTO_LAMBDA) {
+		return bad_field(err, fn, "command", "missing (the lines and lambda protocols "
+						     "need it)");
 	}
 	if ((rc = string_field(root, "handler", &fn->handler, fn, err)) ||
 	    (rc = string_field(root, "interpreter", &fn->interpreter, fn, err)))
 		return rc;
-	if (fn->protocol == FUNCTION_PROTO_LINES && (fn->handler || fn->interpreter))
+	if ((fn->protocol == FUNCTION_PROTO_LINES || fn->protocol == FUNCTION_PROTO_LAMBDA) &&
+	    (fn->handler || fn->interpreter))
 		return bad_field(err, fn, fn->handler ? "handler" : "interpreter",
 				 "only for the sebs-python and sebs-node protocols");
-	if (fn->protocol != FUNCTION_PROTO_LINES && !fn->handler)
+	if ((fn->protocol == FUNCTION_PROTO_SEBS_PYTHON || fn->protocol == FUNCTION_PROTO_SEBS_NODE) &&
+	    !fn->handler)
 		return bad_field(err, fn, "handler", "missing (the file that defines handler)");
 	if (json_object_object_get_ex(root, "events", &v) &&
 	    (rc = sizes_take(v, fn, "events", fn->event, err)))
@@ -380,7 +385,8 @@ function_def_resolve(struct function_def *fn, const char *adapter_dir, struct jb
 		return bad_field(err, fn, "dir", strerror(errno));
 	json_object_object_add(root, "dir", json_object_new_string(dir));
 	snprintf(fn->dir, sizeof(fn->dir), "%s", dir);
-	if (fn->protocol != FUNCTION_PROTO_LINES && !fn->argv[0]) {
+	if ((fn->protocol == FUNCTION_PROTO_SEBS_PYTHON || fn->protocol == FUNCTION_PROTO_SEBS_NODE) &&
+	    !fn->argv[0]) {
 		int py = fn->protocol == FUNCTION_PROTO_SEBS_PYTHON;
 		const char *want = fn->interpreter ? fn->interpreter : py ? "python3" : "node";
 

@@ -27,6 +27,7 @@ enum function_protocol {
 	FUNCTION_PROTO_LINES,       /* one JSON event line in, one JSON result line out */
 	FUNCTION_PROTO_SEBS_PYTHON, /* a SeBS `handler(event)` in Python, through an adapter */
 	FUNCTION_PROTO_SEBS_NODE,   /* a SeBS `exports.handler` in Node.js, through an adapter */
+	FUNCTION_PROTO_LAMBDA,      /* a runtime interface client of the Lambda Runtime API */
 };
 
 enum function_check {

@@ -87,7 +87,8 @@ interpreter_settle(struct function_workload *fw, struct jb_err *err)
 	char exe[4096];
 	int rc;
 
-	if (fw->def.protocol != FUNCTION_PROTO_LINES) {
+	if (fw->def.protocol == FUNCTION_PROTO_SEBS_PYTHON ||
+	    fw->def.protocol == FUNCTION_PROTO_SEBS_NODE) {
 		rc = program_settle(fw->def.interpreter, fw->def.protocol == FUNCTION_PROTO_SEBS_PYTHON,
 				    fw->def.dir, exe, sizeof(exe), fw->interpreter_version,
 				    sizeof(fw->interpreter_version), err);
@@ -129,7 +130,8 @@ function_workload_load(const char *path, const char *adapter_dir, const char *sp
 	if (rc)
 		goto fail;
 	if (opts && opts->interpreter) {
-		if (fw->def.protocol == FUNCTION_PROTO_LINES) {
+		if (fw->def.protocol != FUNCTION_PROTO_SEBS_PYTHON &&
+		    fw->def.protocol != FUNCTION_PROTO_SEBS_NODE) {
 			rc = jb_err_set(err, -EINVAL, "%s: --interpreter is for the sebs-python and "
 						      "sebs-node protocols", path);
 			goto fail;

@@ -3,6 +3,9 @@
 
 usage: test_functions.py pinned | container [RUNTIME]
 
+A Lambda custom runtime in sh with curl as its HTTP client runs against joulebench-fn's
+Runtime API (responses and errors).
+
 pinned: a sh program speaking lines (validator command), a SeBS-layout directory of our
 own run as it is in Python and in Node.js (events from input.py, verified by its
 validate_output), each with verified cold and warm rows and the sidecar's file, digest
@@ -26,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, "..", "fixtures", "functions")
 LINES = os.path.join(FIX, "lines-sh", "function.json")
 SEBS = os.path.join(FIX, "900.fixture-page")
+LAMBDA = os.path.join(FIX, "lambda-curl", "function.json")
 FAULTY = os.path.join(FIX, "faulty")
 QUICK = ["-s", "test", "-m", "model", "-r", "2", "--warmup", "1", "--batch", "3",
          "--idle-s", "0.05", "--min-window-s", "0.05", "--no-plot", "-q"]
@@ -73,6 +77,22 @@ def sebs_runs(driver_args, tag):
     f = function_meta(out, "900.fixture-page")
     check(f["interpreter_version"].startswith("Python 3"), f"interpreter: {f}")
     check(os.path.isabs(f["interpreter"]), f"interpreter path: {f}")
+
+    if shutil.which("curl"):
+        # The Runtime API with curl as the client: verified rows, and an .../error POST
+        # (size large: n = -1) as an error row with Lambda's errorType and errorMessage.
+        out = os.path.join(tmp, f"lambda-{tag}.csv")
+        p = run(["run", "-f", LAMBDA] + driver_args + QUICK + ["-o", out])
+        check(p.returncode == 0, f"lambda ({tag}): exit {p.returncode}: {p.stderr}")
+        measured(out, "lambda-curl")
+        out = os.path.join(tmp, f"lambda-err-{tag}.csv")
+        p = run(["run", "-f", LAMBDA] + driver_args + QUICK + ["-s", "large", "-o", out])
+        rows = [r for r in read_csv(out) if r["phase"] in ("cold", "warm")]
+        check(rows and all(r["status"] == "error" and
+                           "handler raised ValueError: n is negative" in r["message"]
+                           for r in rows), f"lambda error ({tag}): {rows[:1]}")
+    else:
+        print(f"note: no curl: the Runtime API is not run ({tag})")
 
     if not shutil.which("node"):
         print(f"note: no node on PATH: the Node.js handler is not run ({tag})")
