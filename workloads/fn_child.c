@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -223,11 +224,11 @@ fn_child_gone(struct fn_child *c, struct jb_err *err)
 			  c->err_tail);
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
+int
+fn_write_all(int fd, const char *p, size_t len, int send_flags)
 {
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = send_flags < 0 ? write(fd, p, len) : send(fd, p, len, send_flags);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -237,6 +238,28 @@ write_all(int fd, const char *p, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int
+fn_poll_until(struct pollfd *p, nfds_t n, uint64_t deadline, uint64_t timeout_ns,
+	      struct jb_err *err)
+{
+	int wait_ms = -1, rc;
+
+	if (deadline) {
+		uint64_t now = jb_clock_mono_ns();
+
+		if (now >= deadline)
+			return jb_err_set(err, -ETIMEDOUT, "no result within %.3f s",
+					  (double)timeout_ns / 1e9);
+		wait_ms = (int)((deadline - now + 999999) / 1000000);
+	}
+	rc = poll(p, n, wait_ms);
+	if (rc < 0 && errno == EINTR)
+		return 0;
+	if (rc < 0)
+		return jb_err_set(err, -errno, "poll: %s", strerror(errno));
+	return rc;
 }
 
 int
@@ -257,7 +280,7 @@ fn_child_call(struct fn_child *c, const char *req, size_t req_len, char **line,
 		return jb_err_set(err, -EPROTO, "the function wrote more than one line per event: "
 				  "\"%.60s\"", c->buf[0] == '\n' ? "(empty line)" : c->buf);
 	}
-	rc = write_all(c->to_fd, req, req_len);
+	rc = fn_write_all(c->to_fd, req, req_len, -1);
 	if (rc == -EPIPE)
 		return fn_child_gone(c, err);
 	if (rc)
@@ -266,7 +289,6 @@ fn_child_call(struct fn_child *c, const char *req, size_t req_len, char **line,
 		char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
 		struct pollfd p[2] = { { .fd = c->from_fd, .events = POLLIN },
 				       { .fd = c->err_fd, .events = POLLIN } };
-		int wait_ms = -1;
 		ssize_t n;
 
 		if (nl) {
@@ -289,19 +311,11 @@ fn_child_call(struct fn_child *c, const char *req, size_t req_len, char **line,
 			c->buf = b;
 			c->cap = cap;
 		}
-		if (deadline) {
-			uint64_t now = jb_clock_mono_ns();
-
-			if (now >= deadline)
-				return jb_err_set(err, -ETIMEDOUT, "no result within %.3f s",
-						  (double)timeout_ns / 1e9);
-			wait_ms = (int)((deadline - now + 999999) / 1000000);
-		}
-		rc = poll(p, 2, wait_ms);
-		if (rc < 0 && errno == EINTR)
+		if ((rc = fn_poll_until(p, 2, deadline, timeout_ns, err)) <= 0) {
+			if (rc < 0)
+				return rc;
 			continue;
-		if (rc < 0)
-			return jb_err_set(err, -errno, "poll: %s", strerror(errno));
+		}
 		if (p[1].revents)
 			fn_child_drain(c);
 		if (!p[0].revents)
@@ -432,7 +446,7 @@ fn_command_run(const char *const *argv, const char *dir, char *const *envp, cons
 	if (rc)
 		goto done;
 	/* Inputs are small (an event, a result): write it all, then read to EOF. */
-	if (in_len && write_all(ip[1], in, in_len) != 0 && errno != EPIPE) {
+	if (in_len && fn_write_all(ip[1], in, in_len, -1) != 0 && errno != EPIPE) {
 		rc = jb_err_set(err, -errno, "%s: writing its input: %s", argv[0], strerror(errno));
 		goto done;
 	}

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 #include <sys/types.h>
 
 #include "jb_err.h"
@@ -33,6 +34,18 @@ struct fn_child {
  */
 int fn_child_start(struct fn_child *c, const char *const *argv, const char *dir,
 		   uint64_t memory_mb, char *const *extra_env, int logs_only, struct jb_err *err);
+
+/** fn_write_all() - write all of @p to @fd: write(2) when @send_flags is -1, else
+ * send(2) with those flags. Return: 0 or -errno. */
+int fn_write_all(int fd, const char *p, size_t len, int send_flags);
+
+/**
+ * fn_poll_until() - poll(2) @p until @deadline (CLOCK_MONOTONIC ns; 0: no limit).
+ * Return: poll's count (0 also for EINTR: poll again), -ETIMEDOUT ("no result within
+ * @timeout_ns") or -errno.
+ */
+int fn_poll_until(struct pollfd *p, nfds_t n, uint64_t deadline, uint64_t timeout_ns,
+		  struct jb_err *err);
 
 /** fn_child_drain() - read what is waiting on err_fd, keeping its last line (err_tail). */
 void fn_child_drain(struct fn_child *c);

@@ -62,22 +62,6 @@ fn_lambda_close(struct fn_lambda *l)
 }
 
 static int
-send_all(int fd, const char *p, size_t len, int more)
-{
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
 reply(struct fn_lambda *l, const char *status, const char *headers, const char *body,
       size_t len)
 {
@@ -86,10 +70,11 @@ reply(struct fn_lambda *l, const char *status, const char *headers, const char *
 					     "%sContent-Length: %zu\r\n\r\n", status, headers, len);
 	/* Head and body leave as one segment (MSG_MORE, then TCP_NODELAY flushes): a head
 	 * sent alone held the body back for the client's delayed ACK, 40 ms a call. */
-	int rc = n > 0 && (size_t)n < sizeof(head) ? send_all(l->conn_fd, head, (size_t)n, 1)
+	int rc = n > 0 && (size_t)n < sizeof(head) ? fn_write_all(l->conn_fd, head, (size_t)n,
+							   MSG_NOSIGNAL | MSG_MORE)
 						     : -EIO;
 
-	return rc ? rc : send_all(l->conn_fd, body, len, 0);
+	return rc ? rc : fn_write_all(l->conn_fd, body, len, MSG_NOSIGNAL);
 }
 
 /* One whole request at the head of l->buf: its method and path (NUL-terminated copies),
@@ -185,7 +170,6 @@ fn_lambda_call(struct fn_lambda *l, struct fn_child *c, const char *event, size_
 				       { .fd = c->err_fd, .events = POLLIN } };
 		const char *body;
 		size_t body_len, used;
-		int wait_ms = -1;
 
 		rc = l->conn_fd >= 0 ? request_take(l, method, path, sizeof(path), &body,
 						    &body_len, &used) : 0;
@@ -237,19 +221,11 @@ fn_lambda_call(struct fn_lambda *l, struct fn_child *c, const char *event, size_
 			return jb_err_set(err, -EPROTO, "Runtime API: unexpected %s %.200s", method,
 					  path);
 		}
-		if (deadline) {
-			uint64_t now = jb_clock_mono_ns();
-
-			if (now >= deadline)
-				return jb_err_set(err, -ETIMEDOUT, "no result within %.3f s",
-						  (double)timeout_ns / 1e9);
-			wait_ms = (int)((deadline - now + 999999) / 1000000);
-		}
-		rc = poll(p, 3, wait_ms);
-		if (rc < 0 && errno == EINTR)
+		if ((rc = fn_poll_until(p, 3, deadline, timeout_ns, err)) <= 0) {
+			if (rc < 0)
+				return rc;
 			continue;
-		if (rc < 0)
-			return jb_err_set(err, -errno, "poll: %s", strerror(errno));
+		}
 		if (p[2].revents) {
 			fn_child_drain(c);
 			if (c->err_fd < 0)
