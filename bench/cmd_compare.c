@@ -34,6 +34,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "cli_functions.h"
 #include "compare_rung.h"
 #include "oci_bundle.h"
 #include "plot.h"
@@ -151,7 +152,8 @@ int
 cmd_compare(int argc, char **argv)
 {
 	struct proto_config base;
-	struct run_opts o;
+	struct cli_functions fs = { 0 };
+	struct run_opts o = { .fns = &fs };
 	const char *drivers = "pinned,container", *wl, *platform, *accel;
 	char prefix[3800] = "", why[1024], list[256], *tok, *save = NULL;
 	struct rung *r = calloc(RUNGS_MAX, sizeof(*r));
@@ -169,6 +171,15 @@ cmd_compare(int argc, char **argv)
 	code = compare_parse(argc, argv, &base, &o, &drivers, &core, &boot, &help);
 	if (code || help)
 		goto out;
+	if (fs.n_paths) {
+		/* One function instead of -w's workload, loaded once for every rung. */
+		if (fs.n_paths > 1 || o.workloads_given) {
+			code = bad("--function", "(a list)", "compare runs one workload or one function");
+			goto out;
+		}
+		if ((code = cli_functions_load(&fs, &base, 0, "compare")))
+			goto out;
+	}
 	wl = base.workload[0]->name;
 	platform = base.driver_cfg.platform;
 	accel = base.driver_cfg.accel;
@@ -309,6 +320,7 @@ cmd_compare(int argc, char **argv)
 			fprintf(stderr, "joulebench: no ladder figure: %s\n", perr.msg);
 	}
 out:
+	cli_functions_fini(&fs);
 	for (i = 0; i < RUNGS_MAX; i++) {
 		runner_report_fini(&r[i].rep);
 		free(r[i].cold_j);

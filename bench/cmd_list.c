@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_functions.h"
 #include "driver.h"
 #include "meter.h"
 #include "oci_runtime.h"
@@ -25,6 +26,9 @@ list_usage(FILE *f)
 		   "   or: joulebench list --names workloads|sizes|drivers|meters|runtimes\n\n"
 		   "With no argument, lists all three. Meters and drivers are probed: each says\n"
 		   "whether it is usable here and, if not, why and what to do.\n"
+		   "  -f, --function PATH   also list this function (a function file or a SeBS\n"
+		   "                        benchmark directory, docs/functions.md; repeatable)\n"
+		   "  --language L          SeBS directories: python or nodejs\n"
 		   "  --profile NAME|PATH   power profile the model meter would use\n"
 		   "  --meter-opts K=V,...  backend options the meters are probed with (e.g. ina219:\n"
 		   "                        bus=1,addr=0x40,shunt_uohm=100000,max_current_ma=3200,avg=8)\n"
@@ -63,9 +67,20 @@ list_names(const char *what)
 }
 
 static void
-list_workloads(void)
+list_workloads(const struct cli_functions *fs)
 {
 	size_t i;
+
+	for (i = 0; i < fs->n; i++) {
+		const struct function_workload *fw = fs->fw[i];
+
+		if (!i)
+			printf("functions (-f):\n");
+		printf("  %-12s %s; unit %s; sha256 %.16s...%s%s%s%s\n", fw->desc.name,
+		       fw->desc.summary, fw->desc.work_unit, fw->sha256,
+		       fw->def.interpreter ? "; " : "", fw->def.interpreter ? fw->def.interpreter : "",
+		       fw->interpreter_version[0] ? " " : "", fw->interpreter_version);
+	}
 
 	printf("workloads (sizes test/small/large):\n");
 	for (i = 0; i < workload_count(); i++) {
@@ -130,12 +145,12 @@ list_meters(const struct jb_ctx *ctx)
 	}
 }
 
-int
-cmd_list(int argc, char **argv)
+static int
+list_main(int argc, char **argv, struct cli_functions *fs)
 {
 	struct jb_ctx ctx = { .sysfs_root = "/sys" };
 	const char *what = NULL;
-	int i;
+	int i, code;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -143,6 +158,12 @@ cmd_list(int argc, char **argv)
 			return CLI_EXIT_OK;
 		} else if (!strcmp(argv[i], "--names") && i + 1 < argc) {
 			return list_names(argv[i + 1]);
+		} else if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--function")) &&
+			   i + 1 < argc) {
+			if ((code = cli_functions_note(fs, argv[++i], "list")))
+				return code;
+		} else if (!strcmp(argv[i], "--language") && i + 1 < argc) {
+			fs->opts.language = argv[++i];
 		} else if (!strcmp(argv[i], "--profile") && i + 1 < argc) {
 			ctx.profile = argv[++i];
 		} else if (!strcmp(argv[i], "--meter-opts") && i + 1 < argc) {
@@ -159,11 +180,23 @@ cmd_list(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
+	if ((code = cli_functions_load(fs, NULL, 0, "list")))
+		return code;
 	if (!what || !strcmp(what, "workloads"))
-		list_workloads();
+		list_workloads(fs);
 	if (!what || !strcmp(what, "drivers"))
 		list_drivers(&ctx);
 	if (!what || !strcmp(what, "meters"))
 		list_meters(&ctx);
 	return CLI_EXIT_OK;
+}
+
+int
+cmd_list(int argc, char **argv)
+{
+	struct cli_functions fs = { 0 };
+	int code = list_main(argc, argv, &fs);
+
+	cli_functions_fini(&fs);
+	return code;
 }

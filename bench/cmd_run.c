@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_functions.h"
 #include "fleet.h"
 #include "plot.h"
 #include "jb_clock.h"
@@ -132,11 +133,11 @@ run_parse(struct proto_config *cfg, struct run_opts *o, int argc, char **argv, i
 	return 0;
 }
 
-int
-cmd_run(int argc, char **argv)
+static int
+run_main(int argc, char **argv, struct cli_functions *fns)
 {
 	struct proto_config cfg;
-	struct run_opts o;
+	struct run_opts o = { .fns = fns };
 	struct resume_info ri = { 0 };
 	char why[1024];
 	struct runner_report rep;
@@ -174,6 +175,10 @@ cmd_run(int argc, char **argv)
 			resume_info_fini(&ri);
 			return code;
 		}
+	}
+	if ((code = cli_functions_load(o.fns, &cfg, o.workloads_given, "run"))) {
+		resume_info_fini(&ri);
+		return code;
 	}
 	cfg.driver_cfg.timeout_ns = (uint64_t)(o.timeout_s * 1e9);
 	cfg.driver_cfg.sysfs_root = cfg.ctx.sysfs_root;
@@ -277,4 +282,14 @@ cmd_run(int argc, char **argv)
 		run_output_figure(&rep, o.out, o.quiet);
 	runner_report_fini(&rep);
 	return rep.proto.interrupted ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	struct cli_functions fns = { 0 };
+	int code = run_main(argc, argv, &fns);
+
+	cli_functions_fini(&fns);
+	return code;
 }

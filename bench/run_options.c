@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_functions.h"
 #include "run_options.h"
 
 enum {
@@ -21,7 +22,7 @@ enum {
 	OPT_CORES, OPT_TIMEOUT, OPT_PROFILE, OPT_FN, OPT_FORCE, OPT_NO_PLOT, OPT_DRIFT,
 	OPT_RESUME, OPT_METER_OPTS, OPT_SYSFS_ROOT, OPT_RATE, OPT_KEEP_ALIVE, OPT_MEMORY,
 	OPT_RUNTIME, OPT_EXCLUSIVE, OPT_PLATFORM, OPT_ACCEL, OPT_VMM, OPT_GUEST_DIR, OPT_RUN_ID,
-	OPT_ALLOW_HOST, OPT_CI_TARGET, OPT_MAX_WINDOWS, OPT_MAX_TIME,
+	OPT_ALLOW_HOST, OPT_CI_TARGET, OPT_MAX_WINDOWS, OPT_MAX_TIME, OPT_LANGUAGE, OPT_INTERPRETER,
 };
 
 #define R RUN_OPT_RUN
@@ -36,8 +37,19 @@ struct run_opt_def {
 
 static const struct run_opt_def run_opt_defs[] = {
 	{ { "workload", required_argument, NULL, 'w' }, R | C,
-	  "  -w, --workload LIST    comma-separated workloads, or 'all' (default: all)\n",
+	  "  -w, --workload LIST    comma-separated workloads, or 'all' (default: all, or\n"
+	  "                         none when -f is given)\n",
 	  "  -w, --workload NAME    one workload (default: matmul)\n" },
+	{ { "function", required_argument, NULL, 'f' }, R | C,
+	  "  -f, --function PATH    your function: a function file or a SeBS benchmark\n"
+	  "                         directory (repeatable; docs/functions.md)\n",
+	  "  -f, --function PATH    or your function: a function file or a SeBS benchmark\n"
+	  "                         directory (docs/functions.md)\n" },
+	{ { "language", required_argument, NULL, OPT_LANGUAGE }, R | C,
+	  "      --language L       SeBS directories: python or nodejs (default: python)\n", NULL },
+	{ { "interpreter", required_argument, NULL, OPT_INTERPRETER }, R | C,
+	  "      --interpreter P    SeBS handlers: the python3 or node to run (default: the\n"
+	  "                         function file's, else the one on PATH)\n", NULL },
 	{ { "size", required_argument, NULL, 's' }, R | C,
 	  "  -s, --size SIZE        test, small or large (default: small)\n", NULL },
 	{ { "driver", required_argument, NULL, 'd' }, R,
@@ -168,8 +180,14 @@ run_opts_bad(const char *cmd_name, const char *opt, const char *val, const char 
 void
 run_opts_defaults(struct proto_config *cfg, struct run_opts *o, volatile sig_atomic_t *stop)
 {
+	struct cli_functions *fns = o->fns;
+
 	memset(cfg, 0, sizeof(*cfg));
 	memset(o, 0, sizeof(*o));
+	/* The caller's -f list survives, emptied: a resume parses its stored command again. */
+	o->fns = fns;
+	if (fns)
+		fns->n_paths = 0;
 	cfg->size = WORKLOAD_SIZE_SMALL;
 	cfg->seed = 42;
 	cfg->runs = 10;
@@ -377,7 +395,16 @@ run_opts_apply(const char *cmd, int c, const char *arg, struct proto_config *cfg
 	if (taken)
 		return code;
 	switch (c) {
-	case 'w': return run_opts_workloads(cmd, cfg, arg);
+	case 'w':
+		o->workloads_given = 1;
+		return run_opts_workloads(cmd, cfg, arg);
+	case 'f': return cli_functions_note(o->fns, arg, cmd);
+	case OPT_LANGUAGE:
+		if (strcmp(arg, "python") && strcmp(arg, "nodejs"))
+			return run_opts_bad(cmd, "--language", arg, "python or nodejs");
+		o->fns->opts.language = arg;
+		return 0;
+	case OPT_INTERPRETER: o->fns->opts.interpreter = arg; return 0;
 	case 's':
 		if (workload_size_parse(arg, &cfg->size))
 			return run_opts_bad(cmd, "--size", arg, "test, small or large");

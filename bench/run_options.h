@@ -15,6 +15,8 @@
 #include "driver.h"
 #include "protocol.h"
 
+struct cli_functions;
+
 /* The commands an option belongs to. */
 enum run_opt_cmd { RUN_OPT_RUN = 1u, RUN_OPT_COMPARE = 2u };
 
@@ -28,6 +30,8 @@ struct run_opts {
 	int no_plot;
 	int quiet;
 	int allow_host_change;  /* --resume-allow-host-change */
+	int workloads_given;    /* -w was given (else -f replaces the default 'all') */
+	struct cli_functions *fns; /* -f, --language, --interpreter (set by the caller) */
 	double timeout_s;
 	int cores[DRIVER_CORES_MAX];
 	int runs_given;            /* -r was given (under --ci-target, the minimum) */
@@ -36,7 +40,8 @@ struct run_opts {
 	double max_time_s;         /* --max-time-s (0: no limit) */
 };
 
-/** run_opts_defaults() - the defaults of `run` (compare changes a few after it). */
+/** run_opts_defaults() - the defaults of `run` (compare changes a few after it); keeps
+ * o->fns, the caller's, with its -f list emptied. */
 void run_opts_defaults(struct proto_config *cfg, struct run_opts *o,
 		       volatile sig_atomic_t *stop);
 

@@ -114,6 +114,8 @@ request_kv(void *obj, const char *key, size_t klen, const char *val, size_t vlen
 		return copy_word(req->size, sizeof(req->size), val, vlen);
 	if (key_is(key, klen, "seed"))
 		return parse_u64(val, vlen, &req->seed);
+	if (key_is(key, klen, "spec"))
+		return copy_word(req->spec, sizeof(req->spec), val, vlen);
 	return -EINVAL;
 }
 
@@ -131,8 +133,9 @@ jb_proto_request_format(const struct jb_fn_request *req, char *buf, size_t len)
 	if (req->verb == JB_PROTO_QUIT)
 		n = snprintf(buf, len, "quit\n");
 	else
-		n = snprintf(buf, len, "%s workload=%s size=%s seed=%" PRIu64 "\n",
-			     verb_words[req->verb], req->workload, req->size, req->seed);
+		n = snprintf(buf, len, "%s workload=%s size=%s seed=%" PRIu64 "%s%s\n",
+			     verb_words[req->verb], req->workload, req->size, req->seed,
+			     req->spec[0] ? " spec=" : "", req->spec);
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
 	return n;

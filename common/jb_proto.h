@@ -9,6 +9,7 @@
  *   prepare:       prepare workload=matmul size=small seed=42   -> prepared setup_ns=...
  *   invoke:        invoke workload=matmul size=small seed=42    -> result status=ok ...
  *   quit:          quit                                          (runner exits 0)
+ *   user function: invoke workload=NAME size=small seed=42 spec=/run/dir/NAME.json
  *
  * A prepare builds the seeded input outside any metered window; an invoke of the same
  * (workload, size, seed) reuses it, so a warm invocation measures the kernel alone.
@@ -35,6 +36,9 @@ struct jb_fn_request {
 	char workload[JB_PROTO_NAME_MAX];
 	char size[16];
 	uint64_t seed;
+	/* A user's function (issue 24): its resolved function file, a path without spaces
+	 * that the runner can read; "" for a built-in kernel. Sent as `spec=PATH`. */
+	char spec[640];
 };
 
 /* Status words of a result; the runner copies them into the CSV's status column. */

@@ -55,6 +55,7 @@ struct container_state {
 	char base_dir[256];            /* bundles live in <base_dir>/<container id> */
 	char fn_path[PATH_MAX];
 	uint64_t memory_mb;
+	const char *const *ro_paths;   /* driver_config's: bound read-only at the same path */
 	char cpuset[256];
 	int core;                      /* the one core of the cpuset, else -1 */
 	uint64_t timeout_ns;
@@ -148,6 +149,7 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 		return rc;
 	}
 	s->memory_mb = cfg->memory_mb ? cfg->memory_mb : OCI_MB_PER_VCPU;
+	s->ro_paths = cfg->ro_paths; /* the caller's, alive until teardown */
 	s->timeout_ns = cfg->timeout_ns;
 	s->core = -1;
 	if (cfg->cores && cfg->n_cores) {
@@ -314,6 +316,13 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	bc.hostname = ci->id;
 	bc.cgroups_path = ci->cgroup;
 	bc.memory_mb = s->memory_mb;
+	bc.ro_paths = s->ro_paths;
+	/* A user's function starts processes and threads of its own (Node.js: about ten), and
+	 * under runsc the Sentry's own threads count in the same cgroup: the bundle's default
+	 * of 64 made gVisor's exec fail with EAGAIN. Lambda's quota is 1,024 processes and
+	 * threads (docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). */
+	if (s->ro_paths)
+		bc.pids_limit = 1024;
 	bc.cpuset = s->cpuset[0] ? s->cpuset : NULL;
 	rc = oci_bundle_write(ci->bundle, &bc, err);
 	if (rc) {

@@ -33,6 +33,10 @@ struct driver_config {
 	const char *accel;             /* microvm: "kvm", "tcg" or "auto" */
 	const char *vmm;               /* microvm: "qemu" or "firecracker" */
 	const char *guest_dir;         /* microvm: the guest kernel (scripts/fetch-guest-kernel) */
+	/* Optional, for users' functions (issue 24): host directories the runner must see at
+	 * the same path (the function's files, its interpreter, the adapters); container binds
+	 * them read-only. NULL-terminated; NULL = none. */
+	const char *const *ro_paths;
 };
 
 /* What a driver reports for the run metadata; "" for what does not apply. */

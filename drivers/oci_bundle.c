@@ -116,6 +116,9 @@ build_mounts(const struct oci_bundle_config *cfg)
 			add_mount(mounts, host_dirs[i], "bind", p, dir_o, N(dir_o));
 	}
 	add_mount(mounts, FN_DEST, "bind", cfg->fn_path, fn_o, N(fn_o));
+	/* After /tmp's tmpfs, so that a directory under /tmp shows through it. */
+	for (i = 0; cfg->ro_paths && cfg->ro_paths[i]; i++)
+		add_mount(mounts, cfg->ro_paths[i], "bind", cfg->ro_paths[i], dir_o, N(dir_o));
 	return mounts;
 }
 
@@ -253,6 +256,27 @@ write_rootfs(const char *dir, const struct oci_bundle_config *cfg, struct jb_err
 				return jb_err_set(err, -errno, "oci: symlink %s: %s", q, strerror(errno));
 		} else if (S_ISDIR(st.st_mode) && mkdir(q, 0755) != 0) {
 			return jb_err_set(err, -errno, "oci: mkdir %s: %s", q, strerror(errno));
+		}
+	}
+	/* Mount points of the function's directories (those under /tmp the runtime makes in
+	 * the tmpfs): every level created, each world-traversable. */
+	for (i = 0; cfg->ro_paths && cfg->ro_paths[i]; i++) {
+		char *slash;
+
+		if (strncmp(cfg->ro_paths[i], "/tmp/", 5) == 0)
+			continue;
+		n = snprintf(q, sizeof(q), "%s/rootfs", dir);
+		if (n < 0 || snprintf(q + n, sizeof(q) - (size_t)n, "%s", cfg->ro_paths[i]) >=
+				     (int)sizeof(q) - n)
+			return jb_err_set(err, -ENAMETOOLONG, "oci: %s: too long", cfg->ro_paths[i]);
+		for (slash = strchr(q + n + 1, '/'); ; slash = strchr(slash + 1, '/')) {
+			if (slash)
+				*slash = '\0';
+			if (mkdir(q, 0755) != 0 && errno != EEXIST)
+				return jb_err_set(err, -errno, "oci: mkdir %s: %s", q, strerror(errno));
+			if (!slash)
+				break;
+			*slash = '/';
 		}
 	}
 	snprintf(q, sizeof(q), "%s/rootfs" FN_DEST, dir);

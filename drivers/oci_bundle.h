@@ -33,6 +33,8 @@ struct oci_bundle_config {
 	uint64_t pids_limit;
 	uint64_t tmp_size_mb;         /* size of the tmpfs /tmp */
 	const char *host_root;        /* "/" normally; tests may point it elsewhere */
+	const char *const *ro_paths;  /* host directories bound read-only at the same path
+				       * (a user's function's files); NULL-terminated or NULL */
 };
 
 /**

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "function_workload.h"
 #include "instance.h"
 #include "jb_clock.h"
 
@@ -32,6 +33,8 @@ instance_request(const struct instance *in, enum jb_proto_verb verb)
 
 	snprintf(req.workload, sizeof(req.workload), "%s", in->wl->name);
 	snprintf(req.size, sizeof(req.size), "%s", workload_size_name(in->size));
+	if (in->wl->function)
+		snprintf(req.spec, sizeof(req.spec), "%s", in->wl->function->spec_path);
 	return req;
 }
 
@@ -82,6 +85,12 @@ instance_invoke(struct instance *in, struct rows_record *v, int driver_cpu)
 	t0 = jb_clock_mono_ns();
 	v->rc = in->ops->invoke(in->drv, &in->inst, &req, &v->res, &e);
 	v->rt_ns = jb_clock_mono_ns() - t0;
+	/* A user's function that hung or died ends its runner after this reply (fn_user.h):
+	 * the instance is lost, as when the runner itself dies, and is replaced. */
+	if (!v->rc && (!strcmp(v->res.status, "timeout") || !strcmp(v->res.status, "crashed"))) {
+		v->rc = jb_err_set(&e, !strcmp(v->res.status, "timeout") ? -ETIMEDOUT : -EPIPE,
+				   "%s", v->res.msg);
+	}
 	v->wall_ns = v->rc ? v->rt_ns : v->res.wall_ns;
 	if (!driver_cpu) {
 		v->cpu_ns = v->res.cpu_ns;

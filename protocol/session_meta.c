@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "function_workload.h"
 #include "jb_clock.h"
 #include "session.h"
 
@@ -136,6 +137,27 @@ meta_until(const struct session *r)
 	}
 	json_object_object_add(o, "outcomes", a);
 	return o;
+}
+
+/* A user's function (issue 24): the file, the digest of what ran, the interpreter. */
+static void
+meta_function_add(json_object *d, const struct function_workload *fw)
+{
+	json_object *f = json_object_new_object();
+
+	json_object_object_add(f, "file", json_object_new_string(fw->def.file));
+	json_object_object_add(f, "dir", json_object_new_string(fw->def.dir));
+	json_object_object_add(f, "protocol",
+			       json_object_new_string(function_protocol_name(fw->def.protocol)));
+	json_object_object_add(f, "sha256", json_object_new_string(fw->sha256));
+	json_object_object_add(f, "command", json_object_get(json_object_object_get(fw->def.root,
+										  "command")));
+	if (fw->def.interpreter) {
+		json_object_object_add(f, "interpreter", json_object_new_string(fw->def.interpreter));
+		json_object_object_add(f, "interpreter_version",
+				       json_object_new_string(fw->interpreter_version));
+	}
+	json_object_object_add(d, "function", f);
 }
 
 static json_object *
@@ -261,6 +283,8 @@ meta_build(const struct session *r, uint64_t started_ns, const char *ended, cons
 		json_object_object_add(d, "size_param_name", json_object_new_string(w->size_param_name));
 		json_object_object_add(d, "size_param",
 				       json_object_new_int64((int64_t)w->size_param[cfg->size]));
+		if (w->function)
+			meta_function_add(d, w->function);
 		json_object_array_add(wls, d);
 	}
 	json_object_object_add(o, "workloads", wls);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fn_user.h"
 #include "jb_clock.h"
 #include "jb_proto.h"
 #include "workload.h"
@@ -158,7 +159,9 @@ static int
 fn_serve(void)
 {
 	struct fn_cache cache = { 0 };
+	struct fn_user user;
 	struct jb_fn_ready ready = { 0 };
+	int gone = 0;
 	char out[JB_PROTO_LINE_MAX];
 	char *line = NULL;
 	size_t cap = 0;
@@ -171,8 +174,9 @@ fn_serve(void)
 	if (jb_proto_ready_format(&ready, out, sizeof(out)) > 0)
 		fputs(out, stdout);
 	fflush(stdout);
+	fn_user_init(&user);
 
-	while (getline(&line, &cap, stdin) > 0) {
+	while (!gone && getline(&line, &cap, stdin) > 0) {
 		struct jb_fn_request req;
 		struct jb_fn_result res = { 0 };
 		struct jb_err err = { 0 };
@@ -183,6 +187,15 @@ fn_serve(void)
 			snprintf(res.msg, sizeof(res.msg), "%.*s", (int)sizeof(res.msg) - 1, err.msg);
 		} else if (req.verb == JB_PROTO_QUIT) {
 			break;
+		} else if (req.spec[0]) {
+			/* A user's function (fn_user.h); one that is gone ends this runner. */
+			prepared_reply = req.verb == JB_PROTO_PREPARE;
+			if (fn_user_prepare(&user, &req, &res))
+				snprintf(res.status, sizeof(res.status), JB_STATUS_ERROR);
+			else if (prepared_reply)
+				snprintf(res.status, sizeof(res.status), JB_STATUS_OK);
+			else
+				gone = fn_user_invoke(&user, &res);
 		} else {
 			int rc = fn_prepare(&cache, &req, &res);
 
@@ -200,6 +213,7 @@ fn_serve(void)
 			break;
 	}
 	free(line);
+	fn_user_fini(&user);
 	if (cache.w && cache.state)
 		cache.w->teardown(cache.state);
 	return 0;

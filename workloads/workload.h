@@ -30,6 +30,8 @@ struct workload_result {
 	double work_units; /* units of work done, in the descriptor's work_unit */
 };
 
+struct function_workload;
+
 struct workload_desc {
 	const char *name;       /* "matmul" */
 	const char *summary;    /* one line */
@@ -54,6 +56,9 @@ struct workload_desc {
 	 * (optional; NULL = not offered). Return: 0 or -errno. */
 	int (*dump_output)(void *state, FILE *f);
 	void (*teardown)(void *state);
+	/* A user's function given with `run -f` (function_workload.h); NULL for a built-in
+	 * kernel. Its setup/run/verify are NULL: joulebench-fn serves it (fn_user.h). */
+	const struct function_workload *function;
 };
 
 /** workload_find() - the workload called @name, or NULL. */

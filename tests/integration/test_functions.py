@@ -1,0 +1,226 @@
+# SPDX-License-Identifier: MIT
+"""Your own functions (issue 24, docs/functions.md), measured by the real CLI.
+
+usage: test_functions.py pinned | container [RUNTIME]
+
+A Lambda custom runtime in sh with curl as its HTTP client runs against joulebench-fn's
+Runtime API (responses and errors).
+
+pinned: a sh program speaking lines (validator command), a SeBS-layout directory of our
+own run as it is in Python and in Node.js (events from input.py, verified by its
+validate_output), each with verified cold and warm rows and the sidecar's file, digest
+and interpreter; every failure mode (a handler that raises, exits, hangs, prints junk on
+the protocol channel, returns an invalid or unserializable result, runs out of memory, or
+whose import fails) is its row with the reason; bad function files are exit 2 with one
+line naming the field; `list -f` shows the functions.
+container RUNTIME: the same functions in an OCI bundle (runc or runsc), and `compare
+--drivers pinned,container -f`.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from jbtest import check, read_csv, read_meta, run, skip
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIX = os.path.join(HERE, "..", "fixtures", "functions")
+LINES = os.path.join(FIX, "lines-sh", "function.json")
+SEBS = os.path.join(FIX, "900.fixture-page")
+LAMBDA = os.path.join(FIX, "lambda-curl", "function.json")
+FAULTY = os.path.join(FIX, "faulty")
+QUICK = ["-s", "test", "-m", "model", "-r", "2", "--warmup", "1", "--batch", "3",
+         "--idle-s", "0.05", "--min-window-s", "0.05", "--no-plot", "-q"]
+tmp = tempfile.mkdtemp(prefix="jb-functions-")
+
+
+def measured(out, name, phases=("cold", "warmup", "warm")):
+    """Rows of NAME in OUT: one cold row and warm rows, each verified."""
+    rows = [r for r in read_csv(out) if r["workload"] == name]
+    for ph in phases:
+        got = [r for r in rows if r["phase"] == ph]
+        check(got, f"{name}: no {ph} row in {out}")
+        for r in got:
+            check(r["verified"] == "1", f"{name} {ph}: not verified: {r['status']} "
+                                        f"{r['message']}")
+            check(r["status"] in ("ok", "untrustworthy"), f"{name} {ph}: {r['status']} "
+                                                           f"{r['message']}")
+            # CPU time: the cold row always has some; a warm call of tens of µs can read
+            # 0 where only clock ticks are kept (gVisor's /proc has no schedstat).
+            check(int(r["wall_ns"]) > 0 and (int(r["cpu_ns"]) > 0 or ph != "cold"),
+                  f"{name} {ph}: no wall or CPU time")
+    return rows
+
+
+def function_meta(out, name):
+    for w in read_meta(out)["workloads"]:
+        if w["name"] == name:
+            check("function" in w, f"sidecar: {name} has no function record")
+            return w["function"]
+    return check(False, f"sidecar: no workload {name}")
+
+
+def sebs_runs(driver_args, tag):
+    out = os.path.join(tmp, f"lines-{tag}.csv")
+    p = run(["run", "-f", LINES] + driver_args + QUICK + ["-o", out])
+    check(p.returncode == 0, f"lines function ({tag}): exit {p.returncode}: {p.stderr}")
+    measured(out, "sh-doubler")
+    f = function_meta(out, "sh-doubler")
+    check(len(f["sha256"]) == 64 and f["protocol"] == "lines", f"sidecar: {f}")
+
+    out = os.path.join(tmp, f"sebs-py-{tag}.csv")
+    p = run(["run", "-f", SEBS] + driver_args + QUICK + ["-o", out])
+    check(p.returncode == 0, f"SeBS python ({tag}): exit {p.returncode}: {p.stderr}")
+    measured(out, "900.fixture-page")
+    f = function_meta(out, "900.fixture-page")
+    check(f["interpreter_version"].startswith("Python 3"), f"interpreter: {f}")
+    check(os.path.isabs(f["interpreter"]), f"interpreter path: {f}")
+
+    if shutil.which("curl"):
+        # The Runtime API with curl as the client: verified rows, and an .../error POST
+        # (size large: n = -1) as an error row with Lambda's errorType and errorMessage.
+        out = os.path.join(tmp, f"lambda-{tag}.csv")
+        p = run(["run", "-f", LAMBDA] + driver_args + QUICK + ["-o", out])
+        check(p.returncode == 0, f"lambda ({tag}): exit {p.returncode}: {p.stderr}")
+        measured(out, "lambda-curl")
+        out = os.path.join(tmp, f"lambda-err-{tag}.csv")
+        p = run(["run", "-f", LAMBDA] + driver_args + QUICK + ["-s", "large", "-o", out])
+        rows = [r for r in read_csv(out) if r["phase"] in ("cold", "warm")]
+        check(rows and all(r["status"] == "error" and
+                           "handler raised ValueError: n is negative" in r["message"]
+                           for r in rows), f"lambda error ({tag}): {rows[:1]}")
+    else:
+        print(f"note: no curl: the Runtime API is not run ({tag})")
+
+    if not shutil.which("node"):
+        print(f"note: no node on PATH: the Node.js handler is not run ({tag})")
+        return
+    out = os.path.join(tmp, f"sebs-node-{tag}.csv")
+    p = run(["run", "-f", SEBS, "--language", "nodejs"] + driver_args + QUICK + ["-o", out])
+    check(p.returncode == 0, f"SeBS nodejs ({tag}): exit {p.returncode}: {p.stderr}")
+    measured(out, "900.fixture-page-nodejs")
+    f = function_meta(out, "900.fixture-page-nodejs")
+    check(f["interpreter_version"].startswith("Node.js v"), f"interpreter: {f}")
+
+
+def faulty_file(mode, handler="handler.py", **extra):
+    spec = {"name": f"faulty-{mode}", "protocol": "sebs-python", "dir": FAULTY,
+            "handler": handler, "events": {"test": {"mode": mode}},
+            "check": {"path": "ok", "value": True}, "timeout_s": 8, "memory_mb": 400}
+    spec.update(extra)
+    path = os.path.join(tmp, f"faulty-{mode}.json")
+    with open(path, "w") as f:
+        json.dump(spec, f)
+    return path
+
+
+# mode -> (status, a piece of the message)
+FAILURES = {
+    "raise": ("error", "handler raised ValueError: told to raise"),
+    "exit": ("crashed", "exited with code 3: faulty: exiting as told"),
+    "hang": ("timeout", "no result within"),
+    "junk": ("crashed", "not JSON"),
+    "invalid": ("failed", "ok of the result is false"),
+    "unserializable": ("error", "handler raised TypeError"),
+    "memory": ("error", "MemoryError"),
+    "missing": ("crashed", "needs module 'jb_no_such_module'"),
+}
+
+
+def failure_rows(driver_args, tag):
+    args = []
+    for mode in FAILURES:
+        args += ["-f", faulty_file(mode, "missing_module.py" if mode == "missing"
+                                   else "handler.py")]
+    out = os.path.join(tmp, f"faulty-{tag}.csv")
+    p = run(["run"] + args + driver_args + QUICK + ["-o", out])
+    check(p.returncode == 0, f"failure modes ({tag}): exit {p.returncode}: {p.stderr}")
+    rows = read_csv(out)
+    for mode, (status, piece) in FAILURES.items():
+        mine = [r for r in rows if r["workload"] == f"faulty-{mode}" and r["phase"] == "cold"]
+        check(mine, f"{mode}: no cold row")
+        if mode == "memory" and tag == "runsc" and mine[0]["status"] in ("timeout", "crashed"):
+            # gVisor does not enforce RLIMIT_DATA: the 4 GiB allocation runs into the
+            # container's memory limit instead, which stalls or kills it (a row either way).
+            continue
+        check(mine[0]["status"] == status and piece in mine[0]["message"],
+              f"{mode}: want {status} '{piece}', got {mine[0]['status']} "
+              f"'{mine[0]['message']}'")
+        check(mine[0]["verified"] == "0", f"{mode}: verified")
+
+
+def bad_files():
+    cases = [
+        ({"command": ["x"]}, "'name'"),
+        ({"name": "a", "command": ["x"], "colour": 1}, "'colour'"),
+        ({"name": "a"}, "'command'"),
+        ({"name": "a", "command": ["x"], "check": {"path": "x"}}, "'check.value'"),
+        ({"name": "a", "command": "x"}, "'command'"),
+        ({"name": "a", "command": ["x"], "events": {"huge": {}}}, "'events'"),
+        ({"name": "a", "protocol": "sebs-python", "dir": FAULTY}, "'handler'"),
+        ({"name": "a", "command": ["./no-such-program"]}, "'command'"),
+        ({"name": "matmul", "command": ["/bin/cat"]}, "'name'"),
+        ({"name": "a", "protocol": "sebs-python", "dir": FAULTY, "handler": "handler.py",
+          "interpreter": "no-such-python"}, "'interpreter'"),
+    ]
+    for i, (spec, field) in enumerate(cases):
+        path = os.path.join(tmp, f"bad{i}.json")
+        with open(path, "w") as f:
+            json.dump(spec, f)
+        p = run(["run", "-f", path, "-o", os.path.join(tmp, "never.csv")] + QUICK)
+        lines = p.stderr.strip().splitlines()
+        check(p.returncode == 2, f"bad file {spec}: exit {p.returncode}, want 2: {p.stderr}")
+        check(len(lines) == 1 and field in lines[0], f"bad file {spec}: want one line naming "
+                                                      f"{field}, got {p.stderr!r}")
+    with open(os.path.join(tmp, "notjson.json"), "w") as f:
+        f.write("{ name: ")
+    p = run(["run", "-f", os.path.join(tmp, "notjson.json")] + QUICK)
+    check(p.returncode == 2 and "not valid JSON" in p.stderr, f"not JSON: {p.stderr}")
+    # A SeBS benchmark that needs SeBS's storage is refused with one line.
+    store = os.path.join(tmp, "210.needs-storage")
+    shutil.copytree(SEBS, store)
+    with open(os.path.join(store, "config.json"), "w") as f:
+        json.dump({"timeout": 10, "memory": 128, "languages": ["python"],
+                   "modules": ["storage"]}, f)
+    p = run(["run", "-f", store] + QUICK)
+    check(p.returncode == 2 and "storage" in p.stderr and len(p.stderr.splitlines()) == 1,
+          f"storage benchmark: {p.returncode} {p.stderr}")
+
+
+def listing():
+    p = run(["list", "workloads", "-f", LINES, "-f", SEBS])
+    check(p.returncode == 0, f"list -f: {p.returncode} {p.stderr}")
+    check("sh-doubler" in p.stdout and "900.fixture-page" in p.stdout and "matmul" in p.stdout,
+          f"list -f: {p.stdout}")
+
+
+def main():
+    what = sys.argv[1] if len(sys.argv) > 1 else "pinned"
+    if what == "pinned":
+        sebs_runs(["-d", "pinned"], "pinned")
+        failure_rows(["-d", "pinned"], "pinned")
+        bad_files()
+        listing()
+    elif what == "container":
+        runtime = sys.argv[2] if len(sys.argv) > 2 else "runc"
+        if os.geteuid() != 0:
+            skip("the container driver needs root")
+        if not shutil.which(runtime):
+            skip(f"{runtime} is not installed (scripts/install-deps --drivers)")
+        args = ["-d", "container", "--runtime", runtime, "--memory-mb", "512"]
+        sebs_runs(args, runtime)
+        failure_rows(args, runtime)
+        if runtime == "runc":
+            out = os.path.join(tmp, "compare")
+            p = run(["compare", "--drivers", "pinned,container", "-f", LINES, "-s", "test",
+                     "-m", "model", "-r", "2", "--idle-s", "0.05", "-o", out, "-q"])
+            check(p.returncode == 0, f"compare -f: {p.returncode} {p.stderr}")
+            check("sh-doubler" in p.stdout, f"compare -f: {p.stdout}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()

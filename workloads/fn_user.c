@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A user's function served by joulebench-fn (fn_user.h). The function's result is checked
+ * as a kernel's is: the first result of an input gets the function file's full check
+ * (expected value, value at a path, or the validator command); a result whose bytes have
+ * the same 64-bit digest as a verified one is verified by that equality, which keeps a
+ * validator process out of every warm invocation.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <json-c/json.h>
+
+#include "fn_user.h"
+#include "jb_clock.h"
+
+/* Helper commands (event generator, validator) are short: a bound keeps a hung one from
+ * hanging the runner. */
+#define FN_HELPER_TIMEOUT_NS (120ull * 1000000000ull)
+
+/* Stop the function and, for the Runtime API, close its sockets. */
+static void
+user_stop(struct fn_user *u)
+{
+	/* A runtime waits on the API, not on stdin: it is told to stop at once. */
+	if (u->child.pid && u->lambda.listen_fd >= 0 && u->child.status < 0)
+		kill(u->child.pid, SIGTERM);
+	if (u->child.pid)
+		fn_child_stop(&u->child);
+	fn_lambda_close(&u->lambda);
+}
+
+void
+fn_user_init(struct fn_user *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->size = -1;
+	u->lambda.listen_fd = u->lambda.conn_fd = -1;
+	/* A function that dies while we write its event is an -EPIPE, not our death. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void
+fn_user_fini(struct fn_user *u)
+{
+	user_stop(u);
+	free(u->event_line);
+	function_def_free(&u->def);
+	fn_user_init(u);
+}
+
+/* @rc after writing the reason into res->msg (cut to fit: a message, not data). */
+static int __attribute__((format(printf, 3, 4)))
+fail(struct jb_fn_result *res, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(res->msg, sizeof(res->msg), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The event of @size as one line, from the file or its generator command. */
+static int
+event_build(struct fn_user *u, enum workload_size size, uint64_t seed,
+	    struct jb_fn_result *res)
+{
+	struct json_object *ev = u->def.event[size], *owned = NULL;
+	const char *text;
+	struct jb_err err = { 0 };
+
+	if (!ev && u->def.event_argv[0]) {
+		char env_size[32], env_seed[48], *envp[3] = { env_size, env_seed, NULL }, *out;
+		enum json_tokener_error jerr;
+		int code, rc;
+
+		snprintf(env_size, sizeof(env_size), "JB_SIZE=%s", workload_size_name(size));
+		snprintf(env_seed, sizeof(env_seed), "JB_SEED=%llu", (unsigned long long)seed);
+		rc = fn_command_run(u->def.event_argv, u->def.dir, envp, NULL, 0,
+				    FN_HELPER_TIMEOUT_NS, &out, &code, &err);
+		if (rc)
+			return fail(res, rc, "event_command: %s", err.msg);
+		if (code) {
+			free(out);
+			return fail(res, -EINVAL, "event_command exited with code %d", code);
+		}
+		owned = ev = json_tokener_parse_verbose(out, &jerr);
+		free(out);
+		if (jerr != json_tokener_success)
+			return fail(res, -EINVAL, "event_command: its output is not JSON: %s",
+				    json_tokener_error_desc(jerr));
+	}
+	if (!ev && !u->def.event_argv[0] && !u->def.event[0] && !u->def.event[1] &&
+	    !u->def.event[2])
+		ev = owned = json_object_new_object(); /* no events at all: {} */
+	if (!ev)
+		return fail(res, -ENOENT, "%s: field 'events' has no event for size %s",
+			    u->def.file, workload_size_name(size));
+	text = json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN);
+	free(u->event_line);
+	u->event_len = strlen(text) + 1;
+	u->event_line = malloc(u->event_len + 1);
+	if (u->event_line)
+		snprintf(u->event_line, u->event_len + 1, "%s\n", text);
+	json_object_put(owned);
+	return u->event_line ? 0 : fail(res, -ENOMEM, "out of memory");
+}
+
+int
+fn_user_prepare(struct fn_user *u, const struct jb_fn_request *req, struct jb_fn_result *res)
+{
+	enum workload_size size;
+	struct jb_err err = { 0 };
+	uint64_t t0 = jb_clock_mono_ns();
+	int rc;
+
+	if (workload_size_parse(req->size, &size))
+		return fail(res, -EINVAL, "unknown size '%s'", req->size);
+	if (strcmp(u->spec, req->spec) != 0) {
+		fn_user_fini(u);
+		rc = function_file_load(req->spec, &u->def, &err);
+		if (rc)
+			return fail(res, rc, "%s", err.msg);
+		if (strcmp(u->def.name, req->workload) != 0)
+			return fail(res, -EINVAL, "%s names function '%s'", req->spec, u->def.name);
+		snprintf(u->spec, sizeof(u->spec), "%s", req->spec);
+	}
+	if (u->size == (int)size && u->seed == req->seed && u->event_line)
+		return 0;
+	rc = event_build(u, size, req->seed, res);
+	res->setup_ns = jb_clock_mono_ns() - t0;
+	if (rc)
+		return rc;
+	u->size = (int)size;
+	u->seed = req->seed;
+	u->have_verified = 0;
+	return 0;
+}
+
+/* The value at a dotted path ("result.items.0") of @root, or NULL. */
+static struct json_object *
+path_get(struct json_object *root, const char *path)
+{
+	char key[256];
+
+	while (root && *path) {
+		size_t n = strcspn(path, ".");
+
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		if (json_object_is_type(root, json_type_array)) {
+			char *end;
+			unsigned long i = strtoul(key, &end, 10);
+
+			root = *end || !n ? NULL : json_object_array_get_idx(root, i);
+		} else if (!json_object_object_get_ex(root, key, &root)) {
+			return NULL;
+		}
+		path += n + (path[n] == '.');
+	}
+	return root;
+}
+
+/* The function file's full check of @out (the result line @line). 1 verified, 0 not, with
+ * the reason in res->msg. */
+static int
+check_full(struct fn_user *u, struct json_object *out, const char *line,
+	   struct jb_fn_result *res)
+{
+	const struct function_def *d = &u->def;
+	struct json_object *got;
+
+	switch (d->check) {
+	case FUNCTION_CHECK_EXPECTED:
+		if (json_object_equal(out, d->check_value))
+			return 1;
+		snprintf(res->msg, sizeof(res->msg), "the result is not the expected value");
+		return 0;
+	case FUNCTION_CHECK_PATH:
+		got = path_get(out, d->check_path);
+		if (got && json_object_equal(got, d->check_value))
+			return 1;
+		snprintf(res->msg, sizeof(res->msg), "%s of the result is %.80s, not %.80s",
+			 d->check_path, got ? json_object_to_json_string(got) : "missing",
+			 json_object_to_json_string(d->check_value));
+		return 0;
+	case FUNCTION_CHECK_COMMAND: {
+		char env_size[32], *env_event = NULL, *envp[3] = { env_size, NULL, NULL }, *why;
+		struct jb_err err = { 0 };
+		int code = 1, rc;
+
+		snprintf(env_size, sizeof(env_size), "JB_SIZE=%s", workload_size_name(u->size));
+		if (asprintf(&env_event, "JB_EVENT=%.*s", (int)u->event_len - 1, u->event_line) < 0)
+			env_event = NULL;
+		envp[1] = env_event;
+		rc = fn_command_run(d->check_argv, d->dir, envp, line, strlen(line), FN_HELPER_TIMEOUT_NS,
+				    &why, &code, &err);
+		free(env_event);
+		if (rc) {
+			return fail(res, 0, "validator: %s", err.msg);
+		}
+		why[strcspn(why, "\n")] = '\0';
+		if (code)
+			snprintf(res->msg, sizeof(res->msg), "validator: %.200s",
+				 why[0] ? why : "exited non-zero");
+		free(why);
+		return code == 0;
+	}
+	case FUNCTION_CHECK_NONE:
+	default:
+		snprintf(res->msg, sizeof(res->msg), "not verified: the function file has no check");
+		return 0;
+	}
+}
+
+static void
+result_check(struct fn_user *u, const char *line, struct jb_fn_result *res)
+{
+	enum json_tokener_error jerr;
+	struct json_object *out = json_tokener_parse_verbose(line, &jerr), *t, *m;
+
+	res->checksum = workload_checksum_bytes(WORKLOAD_FNV_OFFSET, line, strlen(line));
+	if (json_object_is_type(out, json_type_object) &&
+	    json_object_object_get_ex(out, "errorType", &t) &&
+	    json_object_object_get_ex(out, "errorMessage", &m)) {
+		/* The adapters' (and Lambda's) shape of an exception in the handler. */
+		snprintf(res->status, sizeof(res->status), JB_STATUS_ERROR);
+		fail(res, 0, "handler raised %s: %s", json_object_get_string(t),
+		     json_object_get_string(m));
+	} else if (u->have_verified && res->checksum == u->verified_checksum) {
+		res->verified = 1;
+	} else {
+		res->verified = check_full(u, out, line, res);
+		if (res->verified) {
+			u->verified_checksum = res->checksum;
+			u->have_verified = 1;
+		}
+	}
+	if (!res->status[0])
+		snprintf(res->status, sizeof(res->status), "%s",
+			 res->verified || u->def.check == FUNCTION_CHECK_NONE ? JB_STATUS_OK
+									    : JB_STATUS_FAILED);
+	json_object_put(out);
+}
+
+int
+fn_user_invoke(struct fn_user *u, struct jb_fn_result *res)
+{
+	uint64_t t0, c0, cc0 = 0, timeout_ns = (uint64_t)(u->def.timeout_s * 1e9);
+	enum json_tokener_error jerr;
+	struct jb_err err = { 0 };
+	struct json_object *probe;
+	char *line = NULL, *body = NULL;
+	int rc, gone = 0, is_error = 0, lambda = u->def.protocol == FUNCTION_PROTO_LAMBDA;
+
+	c0 = jb_clock_process_cpu_ns();
+	t0 = jb_clock_mono_ns();
+	if (!u->child.pid) {
+		char *env[2] = { u->lambda.env, NULL };
+
+		rc = lambda ? fn_lambda_listen(&u->lambda, &err) : 0;
+		if (!rc)
+			rc = fn_child_start(&u->child, u->def.argv, u->def.dir, u->def.memory_mb,
+					    lambda ? env : NULL, lambda, &err);
+		if (rc) {
+			user_stop(u);
+			u->child.pid = 0;
+			snprintf(res->status, sizeof(res->status), JB_STATUS_ERROR);
+			snprintf(res->msg, sizeof(res->msg), "%.250s", err.msg);
+			return 1;
+		}
+	} else {
+		cc0 = fn_child_cpu_ns(&u->child);
+	}
+	if (lambda)
+		rc = fn_lambda_call(&u->lambda, &u->child, u->event_line, u->event_len - 1, timeout_ns,
+				    &body, &is_error, &err);
+	else
+		rc = fn_child_call(&u->child, u->event_line, u->event_len, &line, timeout_ns, &err);
+	if (!rc && lambda)
+		line = body;
+	res->wall_ns = jb_clock_mono_ns() - t0;
+	res->cpu_ns = jb_clock_process_cpu_ns() - c0 + (fn_child_cpu_ns(&u->child) - cc0);
+	res->work_units = u->def.work_units[u->size];
+	if (!rc) {
+		/* A line that is not JSON is junk on the protocol channel: nothing after it can
+		 * be trusted to answer the right event. */
+		probe = json_tokener_parse_verbose(line, &jerr);
+		json_object_put(probe);
+		if (jerr != json_tokener_success)
+			rc = jb_err_set(&err, -EPROTO, "protocol: the function wrote a line that is "
+						       "not JSON (%s): \"%.60s\"",
+					json_tokener_error_desc(jerr), line);
+	}
+	if (!rc && is_error) {
+		/* POST .../error: Lambda's body is {"errorMessage", "errorType"}. */
+		result_check(u, line, res);
+		if (strcmp(res->status, JB_STATUS_ERROR) != 0) {
+			res->verified = 0;
+			snprintf(res->status, sizeof(res->status), JB_STATUS_ERROR);
+			fail(res, 0, "handler error: %s", line);
+		}
+	} else if (!rc) {
+		result_check(u, line, res);
+	}
+	free(body);
+	if (!rc)
+		return 0;
+	gone = 1;
+	snprintf(res->status, sizeof(res->status), rc == -ETIMEDOUT ? "timeout" : "crashed");
+	/* A SIGKILL none of ours: a memory limit's OOM killer, most often (a cgroup's). */
+	snprintf(res->msg, sizeof(res->msg), "%.200s%s", err.msg,
+		 rc == -EPIPE && u->child.status >= 0 && WIFSIGNALED(u->child.status) &&
+				 WTERMSIG(u->child.status) == SIGKILL
+			 ? " (out of memory?)" : "");
+	user_stop(u);
+	return gone;
+}
