@@ -35,16 +35,19 @@ SHORT = ["-s", "test", "--idle-s", "0.1", "--min-window-s", "0.2"]
 
 def compare_meter_opts(tmp):
     pre = os.path.join(tmp, "cmp")
+    # 400 invocations of sha256 test (~70 us each) fill a 0.02 s window: compare's ratios
+    # need ok windows (a too-short window is untrustworthy and counted out).
     p = run(["compare", "--drivers", "pinned,pinned", "-m", "model", "-w", "sha256",
-             "--meter-opts", "profile=raspberry-pi-4b", "--batch", "4", "--timeout-s", "30",
-             "-r", "2", "--cold", "1", "--warmup", "1", "-o", pre] + SHORT)
+             "--meter-opts", "profile=raspberry-pi-4b", "--batch", "400", "--timeout-s", "30",
+             "-r", "2", "--cold", "1", "--warmup", "1", "-o", pre] + SHORT +
+            ["--min-window-s", "0.02"])
     check(p.returncode == 0, f"compare --meter-opts: exit {p.returncode}: {p.stderr}")
     meta = read_meta(pre + "-pinned.csv")
     desc = str(meta["meter"])
     check("raspberry-pi-4b" in desc, f"the sidecar's meter does not name the profile: {desc}")
     rows = [r for r in read_csv(pre + "-pinned.csv") if r["phase"] == "warm"]
-    check(rows and all(r["window_invocations"] == "4" for r in rows),
-          f"--batch 4 did not size compare's windows: "
+    check(rows and all(r["window_invocations"] == "400" for r in rows),
+          f"--batch 400 did not size compare's windows: "
           f"{sorted({r['window_invocations'] for r in rows})}")
     p = run(["compare", "--drivers", "pinned,pinned", "-m", "model",
              "--meter-opts", "profile=no-such-profile", "-o", pre + "2"] + SHORT)
