@@ -2,10 +2,12 @@
 /*
  * The workload registry and the few helpers every kernel shares: size-class names, the
  * seeded generator (splitmix64, chosen because it is tiny, has no state beyond one word and
- * gives the same stream on every architecture) and the FNV-1a output digest.
+ * gives the same stream on every architecture), the FNV-1a output digest, and the one
+ * allocator of a kernel's large arrays, which fixes where they land.
  */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "workload.h"
@@ -114,4 +116,34 @@ workload_rel_close(double a, double b, double rel)
 	double scale = fmax(fabs(a), fabs(b));
 
 	return isfinite(a) && isfinite(b) && fabs(a - b) <= rel * scale;
+}
+
+/* The page size the offsets are measured from: 4 KiB on x86-64 and on the arm64 kernels
+ * Debian ships; a larger page keeps the offsets distinct modulo 4096 all the same. */
+#define WORKLOAD_PAGE_BYTES 4096u
+
+void *
+workload_arrays_alloc(size_t count, const size_t *bytes, void **ptrs)
+{
+	size_t i, pos = 0, at[WORKLOAD_ARRAYS_MAX];
+	unsigned char *block;
+
+	if (count == 0 || count > WORKLOAD_ARRAYS_MAX)
+		return NULL;
+	for (i = 0; i < count; i++) {
+		size_t page = (pos + WORKLOAD_PAGE_BYTES - 1) / WORKLOAD_PAGE_BYTES;
+
+		at[i] = page * WORKLOAD_PAGE_BYTES + i * WORKLOAD_ARRAY_STAGGER_BYTES;
+		if (at[i] < pos || bytes[i] > SIZE_MAX - at[i] - WORKLOAD_PAGE_BYTES)
+			return NULL;
+		pos = at[i] + bytes[i];
+	}
+	pos = (pos + WORKLOAD_PAGE_BYTES - 1) / WORKLOAD_PAGE_BYTES * WORKLOAD_PAGE_BYTES;
+	block = aligned_alloc(WORKLOAD_PAGE_BYTES, pos ? pos : WORKLOAD_PAGE_BYTES);
+	if (!block)
+		return NULL;
+	memset(block, 0, pos);
+	for (i = 0; i < count; i++)
+		ptrs[i] = block + at[i];
+	return block;
 }
