@@ -18,6 +18,7 @@ struct workload_graph {
 	size_t n, edges;
 	uint32_t *eu, *ev;
 	uint32_t *off, *adj, *adj_edge;
+	void *block; /* holds the arrays above (workload_arrays_alloc) */
 };
 
 /* The number of edges each new vertex brings, as in SeBS (igraph Barabasi(n, 10)). */
