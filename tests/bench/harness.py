@@ -3,7 +3,8 @@
 with --agreement (the `workloads` suite), whether a kernel costs the same inside
 joulebench-fn as in a bare loop, i.e. whether its cost depends on the process it runs in.
 
-For each workload at size small, rounds of, in this order (ABAB...):
+For each workload at size small, rounds of these two, in the order AB in even rounds and
+BA in odd ones (AB BA AB ...):
   A bare        the kernel in a plain loop, pinned to a core (bare-loop): mean wall time
                 and CPU time per invocation over BARE_N invocations after one warmup;
   B joulebench  the same kernel under `joulebench run` (pinned driver on the same core,
@@ -122,9 +123,15 @@ def harnessed(wl, k):
 
 
 def one_round(wl, k):
-    """One ABAB round: the ratios B/A of this round, and the raw seconds."""
-    b, b_cpu = bare(wl)
-    h, kern, h_cpu = harnessed(wl, k)
+    """One round: the ratios B/A of this round, and the raw seconds. Even rounds run the
+    bare loop first, odd rounds joulebench first (AB BA AB ...), so that whatever one run
+    leaves behind for the next (freed pages, cache, the scheduler's view) falls on both."""
+    if k % 2 == 0:
+        b, b_cpu = bare(wl)
+        h, kern, h_cpu = harnessed(wl, k)
+    else:
+        h, kern, h_cpu = harnessed(wl, k)
+        b, b_cpu = bare(wl)
     return {"wall": h / b, "runner": h / kern, "cpu": h_cpu / b_cpu, "kwall": kern / b,
             "b": b, "h": h, "b_cpu": b_cpu, "h_cpu": h_cpu}
 
@@ -176,7 +183,7 @@ PERF = perf_counts_instructions()
 what = "kernel CPU time in joulebench-fn vs bare loop" if AGREEMENT else \
     "joulebench vs bare loop"
 print(f"{'agreement' if AGREEMENT else 'harness'}: {what}, {len(names)} workload(s) at size "
-      f"{SIZE}, ABAB rounds on core {CORE} ({ROUNDS_MIN} to {ROUNDS_MAX} per workload, cap "
+      f"{SIZE}, AB/BA rounds on core {CORE} ({ROUNDS_MIN} to {ROUNDS_MAX} per workload, cap "
       f"{CAP_S:.0f} s each); load average at start {os.getloadavg()[0]:.2f} on "
       f"{os.cpu_count()} CPUs; instructions: "
       f"{'perf stat counts them, but only CPU time is compared' if PERF else 'perf stat does not count them here, CPU time used'}")
@@ -200,6 +207,10 @@ for wl in names:
     elif v == "not decided":
         v = f"not decided ({why})"
     note = " (not distinguishable from 0)" if glo <= 0 <= ghi else ""
+    if len(rounds) >= 4:  # an order effect shows as AB rounds apart from BA rounds
+        key = col[KEY]
+        note += (f"; {KEY} ratio AB rounds {(statistics.fmean(key[0::2]) - 1) * 100:+.1f}%, "
+                 f"BA rounds {(statistics.fmean(key[1::2]) - 1) * 100:+.1f}%")
     if AGREEMENT:
         print(f"{wl:10} {len(rounds):6d} {statistics.fmean(col['b_cpu']):10.6f} "
               f"{statistics.fmean(col['h_cpu']):12.6f} {cpu_s:>27} {kw_s:>27}  {v}{note}")
