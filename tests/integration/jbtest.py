@@ -138,3 +138,32 @@ def vm_leftovers(harness_pid):
     left += glob.glob(f"/sys/fs/cgroup/joulebench/vm-{harness_pid}-*")
     left += glob.glob(f"/tmp/joulebench-vm-{harness_pid}-*")
     return left
+
+
+def crashed_then(path, proc, after):
+    """For wait_for: the run PROC has ended, or its CSV at PATH holds a `crashed` row and
+    after it: "window", a later window's warm row (the run went on); "cold", a cold start
+    (the replacement instance); "ok", an ok warm row (the replacement answered)."""
+    if proc.poll() is not None:
+        return True
+    seen = rows_so_far(path)
+    crash = [r for r in seen if r["status"] == "crashed"]
+    if not crash:
+        return False
+    if after == "window":
+        return any(int(r["rep"]) > int(crash[0]["rep"]) for r in seen if r["phase"] == "warm")
+    t = int(crash[0]["start_unix_ns"])
+    return any(int(r["start_unix_ns"]) > t and (r["phase"] == "cold" if after == "cold" else
+                                                r["phase"] == "warm" and r["status"] == "ok")
+               for r in seen)
+
+
+def interrupt(proc, sig, codes, timeout=60):
+    """Stop the run PROC with SIG once it has shown what the test waited for (it must still
+    be running), and check that it ends with one of the exit CODES."""
+    if proc.poll() is not None:
+        fail(f"the run ended when one instance died: exit {proc.returncode}: "
+             f"{proc.communicate()[1]}")
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=timeout)
+    check(proc.returncode in codes, f"interrupted run exit {proc.returncode}: {err}")
