@@ -167,3 +167,25 @@ def interrupt(proc, sig, codes, timeout=60):
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=timeout)
     check(proc.returncode in codes, f"interrupted run exit {proc.returncode}: {err}")
+
+
+def hang_and_oom(driver, base, tmp, timeout, after, hang_words=""):
+    """The failure path the isolating drivers share, one run each: a function slower than
+    --timeout-s is a `timeout` row (its message with HANG_WORDS); float-ops large holds
+    28 M doubles (224 MB), so in 128 MB it is an `oom-killed` row naming the limit.
+    AFTER(name, proc, stdout) cleans up and checks what the driver left."""
+    for name, args, status, words in (
+            ("hang", ["-w", "matmul", "-s", "large", "--timeout-s", "0.05"], "timeout",
+             hang_words),
+            ("oom", ["-w", "float-ops", "-s", "large", "--memory-mb", "128"], "oom-killed",
+             "128 MB")):
+        out = os.path.join(tmp, name + ".csv")
+        proc = subprocess.Popen([JOULEBENCH, "run", "-d", driver, "-r", "1", "--warmup", "0",
+                                 "-o", out] + args + base, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        stdout, err = proc.communicate(timeout=timeout)
+        after(name, proc, stdout)
+        check(proc.returncode == 0, f"{name}: exit {proc.returncode}: {err}")
+        rows = read_csv(out)
+        check(any(r["status"] == status and words in r["message"] for r in rows),
+              f"{name}: {[(r['status'], r['message']) for r in rows]}")
