@@ -158,6 +158,23 @@ def crashed_then(path, proc, after):
                for r in seen)
 
 
+def stop_if_running(proc):
+    """In a `finally`: kill the run PROC that a failed check left running."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def vm_crash_rows(path):
+    """The rows of a microvm run at PATH whose guest's runner was killed (the guest init's
+    jb.fault hook) and its `crashed` rows, checked to say how and where."""
+    rows = read_csv(path)
+    crashed = [r for r in rows if r["status"] == "crashed"]
+    check(crashed and "killed by signal 9" in crashed[0]["message"] and "microVM" in
+          crashed[0]["message"], f"crash rows: {[r['message'] for r in crashed[:2]]}")
+    return rows, crashed
+
+
 def interrupt(proc, sig, codes, timeout=60):
     """Stop the run PROC with SIG once it has shown what the test waited for (it must still
     be running), and check that it ends with one of the exit CODES."""

@@ -25,8 +25,8 @@ import subprocess
 import sys
 import tempfile
 
-from jbtest import (JOULEBENCH, check, crashed_then, hang_and_oom, interrupt, read_csv,
-                    read_meta, run, skip, wait_for)
+from jbtest import (JOULEBENCH, check, crashed_then, hang_and_oom, interrupt, read_csv, read_meta,
+                    run, skip, stop_if_running, wait_for)
 
 RT = sys.argv[1] if len(sys.argv) > 1 else "runc"
 if RT not in ("runc", "runsc"):
@@ -183,9 +183,7 @@ try:
              "the crashed row and a window after it in the CSV", 60)
     interrupt(proc, signal.SIGTERM, (1,))
 finally:
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+    stop_if_running(proc)
     cleanup(prefix)
 
 rows = read_csv(out)

@@ -28,8 +28,9 @@ import subprocess
 import tempfile
 import time
 
-from jbtest import (JOULEBENCH, check, crashed_then, interrupt, read_csv, read_meta,
-                    rows_so_far, run, skip, vm_leftovers, vm_processes_of, wait_for)
+from jbtest import (JOULEBENCH, check, crashed_then, interrupt, read_csv, read_meta, rows_so_far,
+                    run, skip, stop_if_running, vm_crash_rows, vm_leftovers, vm_processes_of,
+                    wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE = os.path.join(HERE, "fake_firecracker")
@@ -222,13 +223,8 @@ try:
         live_json = glob.glob(f"/tmp/joulebench-vm-{proc.pid}-*/vm-*.json")
     interrupt(proc, signal.SIGINT, (1, 130))
 finally:
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
-rows = read_csv(out)
-crashed = [r for r in rows if r["status"] == "crashed"]
-check(crashed and "killed by signal 9" in crashed[0]["message"] and "microVM" in
-      crashed[0]["message"], f"crash rows: {[r['message'] for r in crashed[:2]]}")
+    stop_if_running(proc)
+rows, crashed = vm_crash_rows(out)
 check(all(r["isolation"] == "firecracker-kvm" for r in rows), "isolation after the crash")
 after = [r for r in rows if r["phase"] == "warm" and r["status"] == "ok" and
          int(r["start_unix_ns"]) > int(crashed[0]["start_unix_ns"])]
