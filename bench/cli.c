@@ -69,14 +69,29 @@ cli_meter_alive(const struct meter_ops *ops, const struct jb_ctx *ctx, const cha
 	if (domains && *domains) {
 		rc = meter_select(&m, domains, &err);
 		if (rc) {
-			/* Not this meter's fault: the run reports the bad --domain itself. */
 			meter_close(&m);
-			return 0;
+			/* A meter without the domain cannot measure it: the auto pick moves on.
+			 * An overlapping list is the user's: the run reports it. */
+			snprintf(why, why_len, "--domain: %s", err.msg);
+			return rc == -ENOENT ? -EDOM : 0;
 		}
 	}
 	rc = meter_liveness_check(&m, cores, n_cores, why, why_len);
 	meter_close(&m);
 	return rc;
+}
+
+/* A picked meter @m and what its probe said (@rc of cli_meter_alive): a meter that does
+ * not follow load is used, but said even with -q, as a dead one is: the user may think it
+ * measures the function; a power-gated plane is a note. */
+static const struct meter_ops *
+meter_pick_say(const struct meter_ops *m, int rc, const char *why, int quiet)
+{
+	if (rc == METER_LIVE_NO_LOAD)
+		fprintf(stderr, "joulebench: warning: meter %s is %s\n", m->name, why);
+	else if (rc == 0 && !quiet && strstr(why, "power-gated"))
+		fprintf(stderr, "joulebench: meter %s is %s\n", m->name, why);
+	return m;
 }
 
 /* The pick; @live 0 skips the liveness probe (cli_meter_pick_external). */
@@ -106,17 +121,17 @@ meter_pick(const char *name, const struct jb_ctx *ctx, const char *domains, cons
 		}
 		if (rc == 0 && live)
 			rc = cli_meter_alive(m, ctx, domains, cores, n_cores, why, sizeof(why));
+		/* The run refuses the missing --domain itself, with exit 2. */
+		if (rc == 0 || rc == -EDOM || rc == METER_LIVE_NO_LOAD)
+			return meter_pick_say(m, rc, why, quiet);
 		if (rc == -ENODATA) {
 			fprintf(stderr, "joulebench: meter %s is dead here: %s\n", name, why);
 			*exit_code = CLI_EXIT_UNAVAILABLE;
 			return NULL;
 		}
-		if (rc) {
-			fprintf(stderr, "joulebench: meter %s is not usable here: %s\n", name, why);
-			*exit_code = CLI_EXIT_UNAVAILABLE;
-			return NULL;
-		}
-		return m;
+		fprintf(stderr, "joulebench: meter %s is not usable here: %s\n", name, why);
+		*exit_code = CLI_EXIT_UNAVAILABLE;
+		return NULL;
 	}
 	for (i = 0; i < meter_count(); i++) {
 		const struct meter_ops *m = meter_at(i);
@@ -124,7 +139,11 @@ meter_pick(const char *name, const struct jb_ctx *ctx, const char *domains, cons
 
 		if (rc == 0 && live)
 			rc = cli_meter_alive(m, ctx, domains, cores, n_cores, why, sizeof(why));
+		if (rc == METER_LIVE_NO_LOAD)
+			return meter_pick_say(m, rc, why, quiet);
 		if (rc == 0) {
+			if (m->kind == METER_KIND_MEASURED)
+				return meter_pick_say(m, rc, why, quiet);
 			if (m->kind == METER_KIND_MODELED && !quiet)
 				fprintf(stderr, "joulebench: no %senergy meter on this machine; using the "
 						"'%s' meter: every energy figure is MODELED, not measured "

@@ -42,7 +42,9 @@ volatile sig_atomic_t *cli_stop_install(void);
  * cli_meter_pick() - the meter called @name, or for NULL/"auto" the first usable one in
  * registry order (real meters before the model). A measured meter is usable when its probe
  * succeeds and it passes the liveness probe (cli_meter_alive) on this process's CPUs with
- * its default domains. Prints why a meter is unusable; a dead one is said even when @quiet.
+ * its default domains (cli_meter_pick_live: the run's @domains; in the auto pick a meter
+ * without them is passed over). Prints why a meter is unusable; a dead one, and one that
+ * does not follow load (METER_LIVE_NO_LOAD, still picked), are said even when @quiet.
  * Return: the meter, or NULL with *exit_code set (2 unknown name or a probe's -EINVAL, a
  * configuration error such as a missing power profile; 77 unusable or dead here).
  */
@@ -67,8 +69,10 @@ const struct meter_ops *cli_meter_pick_external(const char *name, const struct j
 /**
  * cli_meter_alive() - open @ops, select @domains (NULL: default), run
  * meter_liveness_check() on @cores (NULL/0: this process's CPUs), close it. A modeled
- * meter is alive. Return: 0 alive; -ENODATA dead; another -errno when it cannot be opened
- * or read; the reason in @why.
+ * meter is alive. Return: 0 alive; METER_LIVE_NO_LOAD alive but not following load;
+ * -ENODATA dead; -EDOM when it has no domain of @domains (a list that overlaps is left to
+ * the run to refuse: 0 without a probe); another -errno when it cannot be opened or
+ * read; the reason in @why.
  */
 int cli_meter_alive(const struct meter_ops *ops, const struct jb_ctx *ctx, const char *domains,
 		    const int *cores, size_t n_cores, char *why, size_t why_len);

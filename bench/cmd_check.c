@@ -485,7 +485,8 @@ cmd_check(int argc, char **argv)
 			goto out;
 		}
 		rc = meter_liveness_check(&c->m, o.cores, o.n_cores, c->why, sizeof(c->why));
-		c->alive = rc == 0;
+		/* One that does not follow load passes here; the ladder fails it with numbers. */
+		c->alive = rc == 0 || rc == METER_LIVE_NO_LOAD;
 		if (!c->alive) {
 			snprintf(c->failed, sizeof(c->failed), "liveness");
 			continue;

@@ -105,22 +105,28 @@ list_meters(const struct jb_ctx *ctx)
 		const struct meter_ops *m = meter_at(i);
 		int rc = m->probe(ctx, why, sizeof(why));
 		const char *state = rc ? "UNAVAILABLE" : "usable";
+		/* The liveness verdict, before what the probe found (dead), or after it (a
+		 * warning), or instead of it (unusable). */
+		char live[1024] = "";
+		const char *before = "", *after = "";
 
 		/* Usable only if it also counts: the same liveness probe the run's pick uses. */
 		if (rc == 0) {
-			char live[1024];
 			int lrc = cli_meter_alive(m, ctx, NULL, NULL, 0, live, sizeof(live));
 
 			if (lrc == -ENODATA) {
 				state = "dead";
-				snprintf(why, sizeof(why), "%s", live);
+				before = "; found: ";
+			} else if (lrc == METER_LIVE_NO_LOAD) {
+				after = "; warning: ";
 			} else if (lrc) {
 				state = "UNAVAILABLE";
 				snprintf(why, sizeof(why), "%s", live);
 			}
 		}
-		printf("  %-14s %-11s %s [%s]\n  %-14s %s\n", m->name, state,
-		       m->summary, m->kind == METER_KIND_MODELED ? "modeled" : "measured", "", why);
+		printf("  %-14s %-11s %s [%s]\n  %-14s %s%s%s%s%s\n", m->name, state,
+		       m->summary, m->kind == METER_KIND_MODELED ? "modeled" : "measured", "",
+		       *before ? live : "", before, why, after, *after ? live : "");
 	}
 }
 

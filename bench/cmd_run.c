@@ -550,6 +550,9 @@ cmd_run(int argc, char **argv)
 	if (o.ci_target_pct)
 		ci_target_print(stdout, &ci, &rep.proto);
 	ci_target_fini(&ci);
+	if (rep.proto.load_flagged)
+		printf("warning: %s: the dynamic energies above cannot be told from 0\n",
+		       rep.proto.load_why);
 	if (!strcmp(cfg.driver->name, "microvm"))
 		run_output_notes(rep.proto.meta_path);
 	fflush(stdout);

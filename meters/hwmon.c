@@ -222,6 +222,7 @@ hwmon_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struc
 		hwmon__domain_name(&h[i], d->name, sizeof(d->name));
 		d->default_off = i > 0;
 		if (h[i].kind != HWMON_ENERGY) {
+			d->power_sampled = 1;
 			s->n_power++;
 			if (hwmon__power_lsb_w(h[i].chip) > lsb_w)
 				lsb_w = hwmon__power_lsb_w(h[i].chip);
@@ -237,6 +238,8 @@ hwmon_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struc
 		upd_ns = s->interval_ns;
 	if (!upd_ns)
 		upd_ns = 10000000u;
+	/* Its domains are this machine's own (meter.h): the probe's load must show. */
+	info->measures_host = 1;
 	info->update_interval_ns = upd_ns;
 	info->resolution_j = s->n_power ? lsb_w * (double)upd_ns / 1e9 : 1e-6;
 	info->min_window_ns = 100 * upd_ns;
@@ -292,8 +295,10 @@ hwmon_read(void *priv, struct meter_reading *out)
 			return rc;
 	pthread_mutex_lock(&s->lock);
 	for (i = 0; i < s->n; i++)
-		if (s->sensor[i]->kind != HWMON_ENERGY)
+		if (s->sensor[i]->kind != HWMON_ENERGY) {
 			out->energy_uj[i] = (uint64_t)(s->sensor[i]->integ.energy_j * 1e6);
+			out->power_changes[i] = s->sensor[i]->integ.changes;
+		}
 	rc = s->last_error;
 	pthread_mutex_unlock(&s->lock);
 	hwmon_detail(s);

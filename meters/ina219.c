@@ -279,10 +279,13 @@ ina219_open_with(const struct jb_ctx *ctx, const struct ina219_bus *bus, void **
 	}
 	info->n_domains = 1;
 	snprintf(info->domain[0].name, METER_NAME_MAX, "board");
+	info->domain[0].power_sampled = 1;
 	/* The integral moves in steps of one power LSB over one cycle; the value the runner
 	 * reads lags the present by up to one cycle, which is the update interval. A window of
 	 * 100 cycles keeps the two endpoints' lag near 2% (as RAPL's 100 updates). */
 	info->resolution_j = s->cal.power_lsb_w * (double)s->cal.cycle_ns / 1e9;
+	/* Its domains are this machine's own (meter.h): the probe's load must show. */
+	info->measures_host = 1;
 	info->update_interval_ns = s->cal.cycle_ns;
 	info->min_window_ns = 100 * s->cal.cycle_ns;
 	s->info = info;
@@ -353,6 +356,7 @@ ina219_read(void *priv, struct meter_reading *out)
 
 	pthread_mutex_lock(&s->lock);
 	energy_j = s->integ.energy_j;
+	out->power_changes[0] = s->integ.changes;
 	ovf = s->unreported_ovf;
 	s->unreported_ovf = 0;
 	last_error = s->last_error;

@@ -61,7 +61,7 @@ static int
 counter_step(uint64_t from_uj, uint64_t from_t_ns, uint64_t raw_uj, uint64_t t_ns,
 	     uint64_t max_range_uj, uint64_t *delta, int *wrapped)
 {
-	uint64_t dt_ns;
+	uint64_t dt_ns = t_ns > from_t_ns ? t_ns - from_t_ns : 0;
 
 	*wrapped = 0;
 	if (raw_uj >= from_uj) {
@@ -70,16 +70,18 @@ counter_step(uint64_t from_uj, uint64_t from_t_ns, uint64_t raw_uj, uint64_t t_n
 		/*
 		 * Backwards: a wrap only if the counter has a range, the old value lies inside
 		 * it, and the wrapped delta is under half the range. More than that would mean
-		 * we missed a whole half-range between two reads, which the runner's read
-		 * interval rules out; a reset or a glitch is far more likely.
+		 * we missed a whole half-range between two reads, which the read interval
+		 * rules out (windows poll, meter_poll_interval_ns()); a reset or a glitch is
+		 * far more likely. Reads further apart than that (between windows, where no
+		 * energy is counted) cannot tell: the wrap is taken, and reported as a gap.
 		 */
 		if (max_range_uj == 0 || from_uj >= max_range_uj ||
-		    raw_uj + (max_range_uj - from_uj) > max_range_uj / 2)
+		    (raw_uj + (max_range_uj - from_uj) > max_range_uj / 2 &&
+		     dt_ns <= meter_range_safe_ns(max_range_uj, METER_PLAUSIBLE_POWER_W)))
 			return -ERANGE;
 		*delta = raw_uj + (max_range_uj - from_uj);
 		*wrapped = 1;
 	}
-	dt_ns = t_ns > from_t_ns ? t_ns - from_t_ns : 0;
 	/* µJ / ns * 1e3 = W; compare as delta_uj > P * dt_ns / 1e3, with 1 ms of slack so that
 	 * two reads close together with one counter update between them are not rejected. */
 	if ((double)*delta > METER_PLAUSIBLE_POWER_W * ((double)dt_ns + 1e6) / 1e3)
@@ -104,13 +106,17 @@ meter_counter_update(struct meter_counter *c, uint64_t raw_uj, uint64_t t_ns,
 	if (counter_step(c->last_uj, c->last_t_ns, raw_uj, t_ns, max_range_uj, &delta,
 			 &wrapped) == 0) {
 		int recovered = c->suspect;
+		int gap = max_range_uj && t_ns > c->last_t_ns &&
+			  t_ns - c->last_t_ns > meter_range_safe_ns(max_range_uj,
+								    METER_PLAUSIBLE_POWER_W);
 
 		c->suspect = 0;
 		c->last_uj = raw_uj;
 		c->last_t_ns = t_ns;
 		*delta_uj = delta;
-		return recovered ? METER_DELTA_RECOVERED
-				 : wrapped ? METER_DELTA_WRAPPED : METER_DELTA_OK;
+		if (recovered)
+			return METER_DELTA_RECOVERED;
+		return gap ? METER_DELTA_GAP : wrapped ? METER_DELTA_WRAPPED : METER_DELTA_OK;
 	}
 	if (c->suspect && raw_uj > c->suspect_uj &&
 	    counter_step(c->suspect_uj, c->suspect_t_ns, raw_uj, t_ns, max_range_uj, &delta,
@@ -128,6 +134,37 @@ meter_counter_update(struct meter_counter *c, uint64_t raw_uj, uint64_t t_ns,
 	return -ERANGE;
 }
 
+uint64_t
+meter_range_safe_ns(uint64_t max_range_uj, double max_power_w)
+{
+	/* Half the range in µJ over W is µs; x 1000 is ns. */
+	if (!max_range_uj || !(max_power_w > 0))
+		return UINT64_MAX;
+	return (uint64_t)((double)max_range_uj / 2.0 / max_power_w * 1e3);
+}
+
+uint64_t
+meter_poll_interval_ns(const struct meter *m)
+{
+	uint64_t poll_ns = 0;
+	size_t i;
+
+	for (i = 0; i < m->info.n_domains; i++) {
+		double lo_w, hi_w;
+		uint64_t safe_ns;
+
+		if (!m->info.domain[i].max_energy_range_uj)
+			continue;
+		meter_domain_power_range_w(m->info.domain[i].name, &lo_w, &hi_w);
+		safe_ns = meter_range_safe_ns(m->info.domain[i].max_energy_range_uj, hi_w) / 2;
+		if (safe_ns == 0)
+			safe_ns = 1;
+		if (!poll_ns || safe_ns < poll_ns)
+			poll_ns = safe_ns;
+	}
+	return poll_ns;
+}
+
 int
 meter_integrator_add(struct meter_integrator *in, uint64_t t_ns, double power_w)
 {
@@ -141,6 +178,8 @@ meter_integrator_add(struct meter_integrator *in, uint64_t t_ns, double power_w)
 	}
 	if (t_ns <= in->last_t_ns)
 		return -EINVAL;
+	if (power_w != in->last_power_w)
+		in->changes++;
 	in->energy_j += 0.5 * (in->last_power_w + power_w) * (double)(t_ns - in->last_t_ns) / 1e9;
 	in->last_t_ns = t_ns;
 	in->last_power_w = power_w;
@@ -246,6 +285,7 @@ meter_open(struct meter *m, const struct meter_ops *ops, const struct jb_ctx *ct
 		return jb_err_set(err, -ENODEV, "meter %s: no energy domain found", ops->name);
 	}
 	select_default(m);
+	m->poll_ns = meter_poll_interval_ns(m);
 	/* Prime every counter, so the first window does not start from "no sample". */
 	rc = meter_sample(m, &first);
 	if (rc) {
@@ -268,6 +308,7 @@ meter_sample(struct meter *m, struct meter_sample *out)
 		out->t_ns = jb_clock_mono_ns();
 		out->energy_j = NAN;
 		out->rejected = m->rejected;
+		out->gaps = m->gaps;
 		return rc;
 	}
 	out->t_ns = r.t_ns;
@@ -280,11 +321,15 @@ meter_sample(struct meter *m, struct meter_sample *out)
 
 		if (res < 0 || res == METER_DELTA_RECOVERED)
 			m->rejected++;
+		if (res == METER_DELTA_GAP)
+			m->gaps++;
+		m->power_changes[i] = r.power_changes[i];
 		m->total_j[i] += (double)d / 1e6;
 		if (m->selected[i])
 			out->energy_j += m->total_j[i];
 	}
 	out->rejected = m->rejected;
+	out->gaps = m->gaps;
 	return 0;
 }
 

@@ -35,6 +35,10 @@ struct meter_domain {
 	/* Not summed by default even though top-level: independent sensors that may overlap
 	 * (two hwmon chips, one of them on the board's supply) are summed only when asked. */
 	int default_off;
+	/* The counter integrates a sampled power (meter_integrator_add()): the backend then
+	 * reports the integrator's `changes` in meter_reading.power_changes, so that a sensor
+	 * stuck at one value, whose integral still advances, is seen (meter_liveness.c). */
+	int power_sampled;
 };
 
 /* What an open meter can do, filled by the backend's open(). It stays at the same address
@@ -47,12 +51,19 @@ struct meter_info {
 	uint64_t update_interval_ns; /* how often the source refreshes its value */
 	uint64_t min_window_ns;      /* default shortest trustworthy window */
 	char detail[256];            /* provenance for the run metadata (paths, profile) */
+	/* 1: the domains measure the machine joulebench runs on (its CPU packages, its own
+	 * board's supply), so a CPU load must show in them; the liveness probe and the run
+	 * judge that. 0: a meter on another machine, or one not known to be. */
+	int measures_host;
 };
 
 /* One raw read: every domain's counter in µJ and the CLOCK_MONOTONIC time of the read. */
 struct meter_reading {
 	uint64_t t_ns;
 	uint64_t energy_uj[METER_DOMAINS_MAX];
+	/* For a power_sampled domain: how many samples so far differed from the one before
+	 * (meter_integrator.changes); 0 for a counter. */
+	uint64_t power_changes[METER_DOMAINS_MAX];
 };
 
 struct meter_ops {
@@ -105,6 +116,10 @@ enum meter_delta_result {
 	 * good sample, so it holds the energy of the whole gap; callers flag it, since the
 	 * energy cannot be placed in time within the gap. */
 	METER_DELTA_RECOVERED = 3,
+	/* Counted, but the two samples lie so far apart that half the counter's range could
+	 * pass between them at METER_PLAUSIBLE_POWER_W: whole wraps may be missing from the
+	 * delta, which nothing in two raw values can show. Callers flag it. */
+	METER_DELTA_GAP = 4,
 };
 
 /**
@@ -119,10 +134,18 @@ enum meter_delta_result {
  * or invented; if a later sample instead continues upwards from the rejected one (a reset
  * to a counter that counts on), counting goes on from there and the energy between the
  * two is lost and flagged. A counter stuck at a bad value is never taken as a new base.
- * Never a negative or huge energy.
+ * A ranged counter read after more than meter_range_safe_ns() of its range is counted
+ * but reported as METER_DELTA_GAP. Never a negative or huge energy.
  */
 int meter_counter_update(struct meter_counter *c, uint64_t raw_uj, uint64_t t_ns,
 			 uint64_t max_range_uj, uint64_t *delta_uj);
+
+/**
+ * meter_range_safe_ns() - the longest time between two reads of a counter wrapping at
+ * @max_range_uj in which less than half its range can pass at @max_power_w, so that a
+ * wrap is never missed nor mistaken; UINT64_MAX for a counter without a range (0).
+ */
+uint64_t meter_range_safe_ns(uint64_t max_range_uj, double max_power_w);
 
 /* ---- power-to-energy integrator (meter.c) ---- */
 
@@ -131,6 +154,9 @@ struct meter_integrator {
 	double last_power_w;
 	int primed;
 	double energy_j; /* accumulated energy since the first sample */
+	/* Samples whose power differed from the one before: none over a probe in which a
+	 * CPU load started is a sensor stuck at one value, whose integral still advances. */
+	uint64_t changes;
 };
 
 /**
@@ -151,6 +177,9 @@ struct meter {
 	int selected[METER_DOMAINS_MAX];   /* domains summed by meter_sample() */
 	char selection[128];               /* what the CSV's domain column says */
 	unsigned rejected;                 /* samples rejected or recovered from (flagged) */
+	unsigned gaps;                     /* reads further apart than meter_range_safe_ns() */
+	uint64_t power_changes[METER_DOMAINS_MAX]; /* of the last good read */
+	uint64_t poll_ns;                  /* meter_poll_interval_ns(), set by meter_open() */
 };
 
 /* A sample of an open meter: monotonic joules summed over the selected domains. */
@@ -158,6 +187,7 @@ struct meter_sample {
 	uint64_t t_ns;
 	double energy_j;
 	unsigned rejected; /* meter->rejected at this sample: a change means a flagged jump */
+	unsigned gaps;     /* meter->gaps at this sample: a change means wraps may be missed */
 };
 
 /**
@@ -196,15 +226,33 @@ void meter_domain_power_range_w(const char *domain, double *min_w, double *max_w
 void meter_power_range_w(const struct meter *m, double *min_w, double *max_w);
 
 /**
+ * meter_domain_may_gate() - 1 when domain @i of @m is a sub-domain whose kind may draw
+ * 0 W (a core or uncore plane inside its package: power-gated, not dead, when it stands
+ * still), else 0. meter_selection_may_gate(): 1 when every selected domain is one.
+ */
+int meter_domain_may_gate(const struct meter *m, size_t i);
+int meter_selection_may_gate(const struct meter *m);
+
+/**
  * meter_window_check() - may a window of @window_ns in which @m counted @energy_j (the
  * difference of two meter_sample() energies) be trusted? For a measured meter the energy
- * must be > 0 and its mean power inside meter_power_range_w(); for a modeled one only
+ * must be > 0 (or exactly 0 when meter_selection_may_gate()) and its mean power inside
+ * meter_power_range_w(); for a modeled one only
  * finite and >= 0.
  * Return: 0; -EIO for a NaN energy (a failed read); -ERANGE otherwise. The reason, one
  * line, goes to @why.
  */
 int meter_window_check(const struct meter *m, double energy_j, uint64_t window_ns, char *why,
 		       size_t why_len);
+
+/**
+ * meter_poll_interval_ns() - how often an open window must read @m so that no domain's
+ * counter can pass half its range between two reads at the domain's maximum plausible
+ * power (meter_domain_power_range_w()), with a factor 2 to spare for a late read: every
+ * domain counts, summed or not, since meter_sample() reads them all. 0 when no domain
+ * declares a range (nothing to poll).
+ */
+uint64_t meter_poll_interval_ns(const struct meter *m);
 
 /** meter_close() - close the backend; @m may be unopened (ops NULL). */
 void meter_close(struct meter *m);

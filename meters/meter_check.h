@@ -47,21 +47,33 @@ uint64_t meter_load_stop(struct meter_load *l);
 /* ---- liveness (meter_liveness.c) ---- */
 
 /**
- * meter_liveness_probe_ns() - how long the liveness probe of @m runs: 40 update intervals,
+ * meter_liveness_probe_ns() - how long each of the two phases (idle, loaded) of the liveness
+ * probe of @m runs: 40 update intervals,
  * at least 200 ms and at most 500 ms, unless 3 update intervals need longer (a slow
  * sensor cannot show an advance sooner; then 3 intervals, at most 5 s).
  */
 uint64_t meter_liveness_probe_ns(const struct meter *m);
 
+/* meter_liveness_check(): alive, but its power does not rise under the probe's load. */
+#define METER_LIVE_NO_LOAD 1
+
 /**
- * meter_liveness_check() - does open meter @m count? Samples every selected domain, keeps
- * @n_cores CPUs of @cores busy for meter_liveness_probe_ns(), samples again. Each selected
- * domain must advance by more than 4 x info.resolution_j, with no rejected sample (a
- * counter that went backwards or jumped), at a power inside
- * meter_domain_power_range_w(). A modeled meter passes without a probe.
- * Return: 0 alive; -ENODATA dead, with the reason in @why (one line, no meter name:
- * "domain psys did not advance in 0.40 s with 2 cores busy (a virtualized PMU or a frozen
- * counter?)"); another -errno when a read or the load failed (reason in @why).
+ * meter_liveness_check() - does open meter @m count? Samples the meter through an idle
+ * phase of meter_liveness_probe_ns(), then through as long a phase with @n_cores CPUs of
+ * @cores busy. Judged are the selected domains, except that one whose kind may draw 0 W
+ * (core, uncore) is judged by the enclosing domain whose kind may not (its package),
+ * and may itself stand still: "uncore-0 0 W (power-gated?)" is added to @why. Each judged
+ * domain must advance by more than 4 x info.resolution_j in the loaded phase, with no
+ * rejected sample (a counter that went backwards or jumped), at a power inside
+ * meter_domain_power_range_w(); a power_sampled one must also have read a changing
+ * power. On a meter with info.measures_host, the judged domains' power with the load
+ * must exceed their idle power by more than 2 idle standard deviations (and the slices'
+ * quantisation). A modeled meter passes without a probe.
+ * Return: 0 alive; METER_LIVE_NO_LOAD alive but not following load (the reason in @why,
+ * starting "alive, but does not follow load"); -ENODATA dead, with the reason in @why
+ * (one line, no meter name: "domain psys did not advance in 0.40 s with 2 cores busy (a
+ * virtualized PMU or a frozen counter?)", "... a stuck sensor"); another -errno when a
+ * read or the load failed (reason in @why).
  */
 int meter_liveness_check(struct meter *m, const int *cores, size_t n_cores, char *why,
 			 size_t why_len);

@@ -5,7 +5,8 @@
  * a window's rows (DESIGN §4 step 5): a window whose energy is not positive, or whose mean
  * power lies outside the summed range of the selected domains, is flagged with the reason.
  * A dead counter (a virtualized PMU reading a constant 0, a frozen powercap file) fails
- * here on every window, so it can never produce an `ok` row. The model meter is an
+ * here on every window, so it can never produce an `ok` row; only a core or uncore plane
+ * inside its package may count 0 J (power-gated) without a flag. The model meter is an
  * estimate, not a measurement: only a non-finite or negative energy is refused for it.
  */
 #include <errno.h>
@@ -83,6 +84,30 @@ meter_power_range_w(const struct meter *m, double *min_w, double *max_w)
 }
 
 int
+meter_domain_may_gate(const struct meter *m, size_t i)
+{
+	double lo_w, hi_w;
+
+	meter_domain_power_range_w(m->info.domain[i].name, &lo_w, &hi_w);
+	return lo_w <= 0 && m->info.domain[i].parent[0];
+}
+
+int
+meter_selection_may_gate(const struct meter *m)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < m->info.n_domains; i++) {
+		if (!m->selected[i])
+			continue;
+		if (!meter_domain_may_gate(m, i))
+			return 0;
+		n++;
+	}
+	return n > 0;
+}
+
+int
 meter_window_check(const struct meter *m, double energy_j, uint64_t window_ns, char *why,
 		   size_t why_len)
 {
@@ -103,6 +128,11 @@ meter_window_check(const struct meter *m, double energy_j, uint64_t window_ns, c
 		}
 		return 0;
 	}
+	/* A core or uncore plane inside a live package may be power-gated for a whole
+	 * window: 0 J is what it draws then, not a dead counter (the liveness probe judged
+	 * the package). A top-level domain standing still is dead. */
+	if (energy_j == 0 && meter_selection_may_gate(m))
+		return 0;
 	if (energy_j <= 0) {
 		snprintf(why, why_len,
 			 "energy %.6g J <= 0 over %.3f s: the counter did not advance (a dead or "

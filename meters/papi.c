@@ -236,6 +236,8 @@ papi_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct
 	}
 	/* Same counters as rapl-perf: 61 µJ hardware unit, ~1 ms updates (meters.md §5). */
 	info->resolution_j = 61e-6;
+	/* Its domains are this machine's own (meter.h): the probe's load must show. */
+	info->measures_host = 1;
 	info->update_interval_ns = 1000000;
 	info->min_window_ns = 100000000;
 	snprintf(info->detail, sizeof(info->detail), "PAPI %d.%d, events like %.120s (unit %s)",

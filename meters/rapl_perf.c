@@ -409,6 +409,8 @@ rapl_perf_open_with(const struct jb_ctx *ctx, const struct rapl_perf_sys *sys, v
 	 * coarser. The MSRs update every ~1 ms (Intel SDM, quoted in meters.md §5); a window
 	 * of 100 updates keeps the endpoint jitter near 1-2%. */
 	info->resolution_j = 61e-6;
+	/* Its domains are this machine's own (meter.h): the probe's load must show. */
+	info->measures_host = 1;
 	info->update_interval_ns = 1000000;
 	info->min_window_ns = 100000000;
 	snprintf(info->detail, sizeof(info->detail),

@@ -284,6 +284,8 @@ rapl_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct
 	 * §5). 61 µJ is the coarser, so the honest declared resolution. Updates every ~1 ms
 	 * (Intel SDM, quoted in research/meters.md §5). */
 	info->resolution_j = 61e-6;
+	/* Its domains are this machine's own (meter.h): the probe's load must show. */
+	info->measures_host = 1;
 	info->update_interval_ns = 1000000;
 	/* 100 updates: endpoint jitter of ~1 ms each stays near 1-2% (meters.md §5). */
 	info->min_window_ns = 100000000;

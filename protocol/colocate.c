@@ -325,10 +325,11 @@ colo_threads_stop(struct colo *c)
 			pthread_join(c->slot[i].th, NULL);
 }
 
-/* Release one window to every worker and wait for all of them; meanwhile, pass a stop
- * signal on to the workers' atomic flag. */
+/* Release window @w to every worker and wait for all of them; meanwhile, pass a stop
+ * signal on to the workers' atomic flag, and read the meter as often as its counters'
+ * range needs (window_poll()). */
 static void
-colo_release(struct colo *c, uint64_t deadline_ns, unsigned max_inv)
+colo_release(struct colo *c, struct window *w, uint64_t deadline_ns, unsigned max_inv)
 {
 	unsigned i;
 
@@ -354,6 +355,7 @@ colo_release(struct colo *c, uint64_t deadline_ns, unsigned max_inv)
 		pthread_cond_timedwait(&c->done, &c->mu, &ts);
 		if (session_stopping(c->s))
 			atomic_store(&c->stop, 1);
+		window_poll(w);
 	}
 	pthread_mutex_unlock(&c->mu);
 }
@@ -394,7 +396,7 @@ colo_window(struct colo *c, const char *phase, uint64_t length_ns, unsigned max_
 	window_begin(&w, &c->s->meter, c->s->min_window_ns);
 	/* t_ns is stamped even when the read failed (meter_sample()), so the deadline is
 	 * never taken from an uninitialised time. */
-	colo_release(c, length_ns ? w.first.t_ns + length_ns : 0, max_inv);
+	colo_release(c, &w, length_ns ? w.first.t_ns + length_ns : 0, max_inv);
 	window_span_end(&w);
 	window_check(&w, "window");
 	for (i = 0; i < c->n; i++)

@@ -93,8 +93,9 @@ run_measured(struct session *s, struct jb_err *err)
 	if (rc)
 		return rc;
 	s->rep->idle_before_w = s->idle_w;
+	s->rep->idle_noise_w = s->idle_noise_w;
 	s->base.idle_w = s->idle_w;
-	session_notice(s, "idle power %.3f W", s->idle_w);
+	session_notice(s, "idle power %.3f W (noise %.3g W)", s->idle_w, s->idle_noise_w);
 	s->windows_total = windows_total(s);
 	s->t0_ns = jb_clock_mono_ns();
 	if (sched_colocate_wanted(cfg))
@@ -104,6 +105,9 @@ run_measured(struct session *s, struct jb_err *err)
 		rc = sched_single_run(s, i, err);
 	if (!rc && !session_stopping(s))
 		rc = idle_after(s, err);
+	session_load_judge(s);
+	if (s->rep->load_flagged)
+		session_notice(s, "warning: %s", s->rep->load_why);
 	return rc;
 }
 
@@ -186,7 +190,7 @@ proto_run(const struct proto_config *cfg, struct proto_report *rep, struct jb_er
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
-	rep->idle_before_w = rep->idle_after_w = NAN;
+	rep->idle_before_w = rep->idle_after_w = rep->idle_noise_w = rep->loaded_w = NAN;
 	if (!s)
 		return jb_err_set(err, -ENOMEM, "out of memory");
 	s->cfg = cfg;

@@ -138,6 +138,10 @@ struct proto_report {
 	char meta_path[4200];
 	double idle_before_w, idle_after_w;
 	int drift_flagged;
+	double idle_noise_w;   /* of the baseline before the run: its reads' spread */
+	double loaded_w;       /* mean power of the warm windows; NaN when none */
+	int load_flagged;      /* loaded_w is not above idle_before_w by more than the noise */
+	char load_why[256];
 	unsigned long rows, rows_not_ok;
 	int interrupted;
 	const char *meter_kind;

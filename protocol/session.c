@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The session (session.h): rows out, notices and progress to the caller's callbacks, the
- * idle baseline. Nothing here prints.
+ * idle baseline and its noise, and whether the run's load showed in the meter at all.
+ * Nothing here prints.
  */
 #include <errno.h>
 #include <math.h>
@@ -11,6 +12,10 @@
 
 #include "jb_clock.h"
 #include "session.h"
+#include "window.h"
+
+/* Slices of an idle baseline kept for its noise: 10 minutes of 100 ms steps. */
+#define IDLE_SLICES_MAX 6000
 
 void
 session_notice(const struct session *s, const char *fmt, ...)
@@ -45,6 +50,16 @@ session_emit(void *arg, const struct results_row *row, struct jb_err *err)
 	s->rep->rows++;
 	if (strcmp(row->status, "ok") != 0)
 		s->rep->rows_not_ok++;
+	/* Each warm window once (its rows share these three), for session_load_judge(). */
+	if (!strcmp(row->phase, "warm") && isfinite(row->window_energy_j) &&
+	    (row->rep != s->last_rep || row->window_wall_ns != s->last_wall_ns ||
+	     row->window_energy_j != s->last_energy_j)) {
+		s->last_rep = row->rep;
+		s->last_wall_ns = row->window_wall_ns;
+		s->last_energy_j = row->window_energy_j;
+		s->loaded_j += row->window_energy_j;
+		s->loaded_ns += row->window_wall_ns;
+	}
 	if (s->cfg->events.row && (rc = s->cfg->events.row(s->cfg->events.arg, row, err)))
 		s->fatal = 1;
 	return rc;
@@ -151,31 +166,66 @@ session_resume_find(const struct session *s, const char *name)
 	return NULL;
 }
 
+/* The spread of an idle baseline's slice powers; @p_w holds @n slices of about @slice_s. */
+static double
+idle_noise_w(const struct session *s, const double *p_w, size_t n, double slice_s)
+{
+	double sum = 0, ss = 0, mean, floor_w;
+	size_t i;
+
+	if (!n || !(slice_s > 0))
+		return NAN;
+	for (i = 0; i < n; i++)
+		sum += p_w[i];
+	mean = sum / (double)n;
+	for (i = 0; i < n; i++)
+		ss += (p_w[i] - mean) * (p_w[i] - mean);
+	/* At least what one slice's two endpoints can be off by (window.c), so that a
+	 * counter quantised to a steady value does not claim zero noise. */
+	floor_w = window_uncertainty_j(&s->meter.info, mean * slice_s, (uint64_t)(slice_s * 1e9),
+				       1) / slice_s;
+	return fmax(n > 1 ? sqrt(ss / (double)(n - 1)) : 0, floor_w);
+}
+
 int
 session_idle_power(struct session *s, double *power_w, struct jb_err *err)
 {
-	struct meter_sample s0, s1;
+	double slice_w[IDLE_SLICES_MAX];
+	size_t n_slices = 0;
+	struct meter_sample s0, s1, prev;
 	char why[256];
-	uint64_t end;
+	uint64_t end, step_ns = 100000000u;
 	int rc = meter_sample(&s->meter, &s0);
 
 	if (rc)
 		return jb_err_set(err, rc, "meter %s: read failed: %s", s->cfg->meter->name,
 				  jb_strerror(rc));
+	/* Wake at least every 100 ms, for the stop flag and the noise, and often enough that
+	 * no counter passes half its range between two reads. */
+	if (s->meter.poll_ns && s->meter.poll_ns < step_ns)
+		step_ns = s->meter.poll_ns;
 	end = s0.t_ns + (uint64_t)(s->cfg->idle_s * 1e9);
+	prev = s0;
 	while (jb_clock_mono_ns() < end && !session_stopping(s)) {
 		uint64_t left = end - jb_clock_mono_ns();
 
-		/* Wake at least every 100 ms, for the stop flag and to keep ≤ 1 wrap per read. */
-		jb_clock_sleep_ns(left < 100000000u ? left : 100000000u);
-		if (end > jb_clock_mono_ns() && (rc = meter_sample(&s->meter, &s1)))
+		jb_clock_sleep_ns(left < step_ns ? left : step_ns);
+		if (end <= jb_clock_mono_ns())
+			break;
+		if ((rc = meter_sample(&s->meter, &s1)))
 			return jb_err_set(err, rc, "meter read failed: %s", jb_strerror(rc));
+		/* Whole steps only: a short last one says more about quantisation than noise. */
+		if (s1.t_ns > prev.t_ns && n_slices < IDLE_SLICES_MAX)
+			slice_w[n_slices++] = (s1.energy_j - prev.energy_j) /
+					      ((double)(s1.t_ns - prev.t_ns) / 1e9);
+		prev = s1;
 	}
 	rc = meter_sample(&s->meter, &s1);
 	if (rc)
 		return jb_err_set(err, rc, "meter read failed: %s", jb_strerror(rc));
 	*power_w = s1.t_ns > s0.t_ns ? (s1.energy_j - s0.energy_j) / ((double)(s1.t_ns - s0.t_ns) / 1e9)
 				    : NAN;
+	s->idle_noise_w = idle_noise_w(s, slice_w, n_slices, (double)step_ns / 1e9);
 	/* An idle baseline is subtracted from every dynamic energy: one a measured meter
 	 * cannot give (0 W, NaN, an impossible power) would make all of them wrong, and the
 	 * drift against it meaningless. A baseline cut short by a stop is not judged: the
@@ -190,9 +240,35 @@ session_idle_power(struct session *s, double *power_w, struct jb_err *err)
 	return 0;
 }
 
+void
+session_load_judge(struct session *s)
+{
+	struct proto_report *rep = s->rep;
+
+	rep->loaded_w = s->loaded_ns ? s->loaded_j / ((double)s->loaded_ns / 1e9) : NAN;
+	if (s->cfg->meter->kind != METER_KIND_MEASURED || !isfinite(rep->loaded_w) ||
+	    !isfinite(s->idle_w) || !isfinite(rep->idle_noise_w))
+		return;
+	if (rep->loaded_w - s->idle_w > rep->idle_noise_w)
+		return;
+	rep->load_flagged = 1;
+	snprintf(rep->load_why, sizeof(rep->load_why),
+		 "the warm windows drew %.4g W against %.4g W idle, not above it by more than "
+		 "the idle noise %.3g W: the meter does not follow this load (a stuck or flat "
+		 "sensor, one on another supply%s?)",
+		 rep->loaded_w, s->idle_w, rep->idle_noise_w,
+		 meter_selection_may_gate(&s->meter) ? ", a power-gated plane" : "");
+}
+
 int
 session_drift_flagged(double before_w, double after_w, double threshold_pct, double *drift_pct)
 {
+	if (before_w == 0 && after_w == 0) {
+		/* A power-gated plane before and after (meter_window_check() refuses 0 W for
+		 * any other domain): no drift, not an unknown one. */
+		*drift_pct = 0;
+		return 0;
+	}
 	*drift_pct = 100.0 * (after_w - before_w) / before_w;
 	/* NaN compares false with everything: without the isfinite() a baseline of 0 W
 	 * (drift inf or NaN) would pass as "no drift". */

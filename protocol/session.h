@@ -26,6 +26,12 @@ struct session {
 	struct driver_info drv_info; /* the rung as run, which base.isolation points into */
 	uint64_t t0_ns;            /* start of the measured part, for progress */
 	unsigned windows_total, windows_done;
+	double idle_noise_w;       /* of the latest idle baseline (session_idle_power()) */
+	/* The warm windows' energy and time, for the load check (session_load_judge()); one
+	 * window's rows share rep, window_wall_ns and window_energy_j. */
+	double loaded_j;
+	uint64_t loaded_ns, last_rep, last_wall_ns;
+	double last_energy_j;
 };
 
 /** session_notice() - a context line to the caller. */
@@ -61,16 +67,24 @@ void session_until_stopped(struct session *s, const char *workload, unsigned don
 /** session_resume_find() - what the file holds of workload @name when resuming, or NULL. */
 const struct proto_resume *session_resume_find(const struct session *s, const char *name);
 
-/** session_idle_power() - mean power over cfg->idle_s with nothing of ours running.
+/** session_idle_power() - mean power over cfg->idle_s with nothing of ours running, read
+ * at least every 100 ms (and as often as the counters' range needs); s->idle_noise_w
+ * gets the standard deviation of those reads' powers, at least their quantisation.
  * Return: 0, or -errno for a failed read or, on a measured meter, an implausible idle
- * power (0 W is a dead counter, not an idle machine). */
+ * power (0 W is a dead counter, not an idle machine, unless a power-gated plane's). */
 int session_idle_power(struct session *s, double *power_w, struct jb_err *err);
+
+/** session_load_judge() - after the run, on a measured meter: does the warm windows'
+ * mean power exceed the idle baseline by more than its noise? Fills rep->loaded_w and,
+ * when it does not, rep->load_flagged and rep->load_why. */
+void session_load_judge(struct session *s);
 
 /** session_make_run_id() - rep->run_id: the resumed one, or UTC time, host and pid. */
 void session_make_run_id(struct session *s);
 
 /** session_drift_flagged() - the drift from @before_w to @after_w in % (to @drift_pct):
- * 1 when it is above @threshold_pct or not a number (a baseline of 0 W), else 0. */
+ * 1 when it is above @threshold_pct or not a number (a baseline of 0 W that rose), else
+ * 0; two baselines of exactly 0 W (a power-gated plane) are no drift. */
 int session_drift_flagged(double before_w, double after_w, double threshold_pct,
 			  double *drift_pct);
 

@@ -104,7 +104,7 @@ static json_object *
 meta_build(const struct session *r, uint64_t started_ns, const char *ended, const char *why)
 {
 	const struct proto_config *cfg = r->cfg;
-	json_object *o = json_object_new_object(), *h, *m, *d, *doms, *p, *idle, *wls, *a;
+	json_object *o = json_object_new_object(), *h, *m, *d, *doms, *p, *idle, *lf, *wls, *a;
 	size_t i;
 
 	json_object_object_add(o, "schema_version", json_object_new_int(RESULTS_SCHEMA_VERSION));
@@ -147,6 +147,7 @@ meta_build(const struct session *r, uint64_t started_ns, const char *ended, cons
 			       json_object_new_int64((int64_t)r->meter.info.update_interval_ns));
 	json_object_object_add(m, "min_window_ns", json_object_new_int64((int64_t)r->min_window_ns));
 	json_object_object_add(m, "rejected_counter_jumps", json_object_new_int((int)r->meter.rejected));
+	json_object_object_add(m, "poll_interval_ns", json_object_new_int64((int64_t)r->meter.poll_ns));
 	doms = json_object_new_array();
 	for (i = 0; i < r->meter.info.n_domains; i++) {
 		d = json_object_new_object();
@@ -190,7 +191,15 @@ meta_build(const struct session *r, uint64_t started_ns, const char *ended, cons
 	json_object_object_add(idle, "drift_threshold_pct", json_num(r->drift_threshold_pct));
 	json_object_object_add(idle, "drift_flagged",
 			       json_object_new_boolean(r->rep->drift_flagged));
+	json_object_object_add(idle, "noise_w", json_num(r->rep->idle_noise_w));
 	json_object_object_add(o, "idle_baseline", idle);
+
+	/* Did the run's load show in the meter at all (session_load_judge())? */
+	lf = json_object_new_object();
+	json_object_object_add(lf, "loaded_w", json_num(r->rep->loaded_w));
+	json_object_object_add(lf, "flagged", json_object_new_boolean(r->rep->load_flagged));
+	json_object_object_add(lf, "reason", json_object_new_string(r->rep->load_why));
+	json_object_object_add(o, "load_following", lf);
 
 	wls = json_object_new_array();
 	for (i = 0; i < cfg->n_workloads; i++) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jb_clock.h"
 #include "jb_err.h"
 #include "window.h"
 
@@ -33,6 +34,19 @@ window_read(struct window *w, struct meter_sample *s)
 	 * usable (deadlines), the energy is never taken from a failed read. */
 	if (rc && !w->read_rc)
 		w->read_rc = rc;
+	w->last_read_ns = s->t_ns;
+}
+
+void
+window_poll(struct window *w)
+{
+	struct meter_sample s;
+
+	if (!w->open || !w->meter->poll_ns ||
+	    jb_clock_mono_ns() - w->last_read_ns < w->meter->poll_ns)
+		return;
+	/* Only the counters move on: the span's energy is still its two ends' difference. */
+	window_read(w, &s);
 }
 
 void
@@ -70,6 +84,7 @@ window_span_end(struct window *w)
 	w->window_ns += s.t_ns > w->span0.t_ns ? s.t_ns - w->span0.t_ns : 0;
 	w->energy_j += s.energy_j - w->span0.energy_j; /* NaN after a failed read stays NaN */
 	w->rejected1 = s.rejected;
+	w->gaps += s.gaps - w->span0.gaps;
 }
 
 void
@@ -103,6 +118,10 @@ window_check(struct window *w, const char *what)
 	}
 	if (w->rejected1 != w->rejected0)
 		window_flag(w, "meter counter jumped implausibly in this %s", what);
+	if (w->gaps)
+		window_flag(w, "meter reads in this %s lay more than %.3g s apart, in which a "
+			       "counter could pass half its range: whole wraps may be missing",
+			    what, 2.0 * (double)w->meter->poll_ns / 1e9);
 	if (w->window_ns < w->min_window_ns)
 		window_flag(w, "%s %.4f s is shorter than the meter's minimum %.4f s", what,
 			    (double)w->window_ns / 1e9, (double)w->min_window_ns / 1e9);

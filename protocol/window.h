@@ -4,9 +4,11 @@
  * cold start leaves the input setup out), its energy and its uncertainty, and the checks a
  * window passes before its rows are written. Every scheduler (single, co-located, cold
  * starts, teardowns) meters through this file, so a window is judged the same way
- * everywhere: a failed read is a `meter-error`; a counter jump, a window shorter than the
- * meter's minimum, an implausible energy (meter_window_check()) or a reason the scheduler
- * adds (an instance failure, invocations without CPU time) make it `untrustworthy`. A
+ * everywhere: a failed read is a `meter-error`; a counter jump, reads so far apart that a
+ * counter could have wrapped unseen, a window shorter than the meter's minimum, an
+ * implausible energy (meter_window_check()) or a reason the scheduler adds (an instance
+ * failure, invocations without CPU time) make it `untrustworthy`. Long windows read the
+ * meter in between (window_poll()), so that a wrapping counter is followed. A
  * flagged number is kept, never passed off as `ok`. A window and its meter belong to the
  * thread that opened them (the schedulers' calling thread).
  */
@@ -28,6 +30,8 @@ struct window {
 	int open;
 	int read_rc;                /* the first failed meter_sample(), or 0 */
 	unsigned rejected0, rejected1;
+	unsigned gaps;              /* reads inside the spans too far apart (meter.h gaps) */
+	uint64_t last_read_ns;      /* the latest meter read, for window_poll() */
 	uint64_t window_ns;         /* the spans' summed length */
 	double energy_j;            /* the spans' summed energy; NaN after a failed read */
 	int meter_error;            /* flagged by a failed read: status meter-error */
@@ -50,12 +54,23 @@ void window_span_end(struct window *w);
 /** window_span_begin() - open another span of the same window: one meter read. */
 void window_span_begin(struct window *w);
 
+/**
+ * window_poll() - read the meter inside an open span when its counters could otherwise
+ * pass half their range before the next read (meter_poll_interval_ns()): call it between
+ * invocations and while waiting. Reads nothing when the meter declares no range or the
+ * last read is recent enough, so a short window costs one clock read per call. Reads
+ * further apart than the range allows (one invocation that runs too long) flag the
+ * window in window_check().
+ */
+void window_poll(struct window *w);
+
 /** window_flag() - add a reason why the window cannot be trusted (kept once, in order). */
 void window_flag(struct window *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /**
  * window_check() - after the last span: flag a failed read (as a meter error, "meter read
- * failed during the @what: ..."), a counter jump, a window shorter than the minimum ("@what
+ * failed during the @what: ..."), a counter jump, reads too far apart for the counter's
+ * range, a window shorter than the minimum ("@what
  * S s is shorter than the meter's minimum M s") and, for the meter's kind, an implausible
  * energy or power (meter_window_check()).
  */

@@ -7,6 +7,8 @@ private mount namespace, where rapl-powercap is the only measured meter this mac
    scripts/quickstart runs, here with one small workload) says why it passed the meter over
    and ends on `model`, every row labelled modeled; `check` fails naming liveness.
 2. One zone of two frozen: the meter is dead, and the frozen zone is named.
+2b. A live counter that does not follow the load (a steady 15 W): `check` fails on its
+   ladder; `run` uses it but warns, under the summary and in the sidecar.
 3. A package whose power follows the load: its writer programs energy = idle x time +
    W/core x CPU seconds of the joulebench process under test (its threads' schedstat, so
    that the other work of a shared CI machine does not move it; the whole machine's
@@ -106,6 +108,17 @@ p = run(["check", "-m", "rapl-powercap", "-o", os.path.join(tmp, "flat"), "--no-
          "--idle-s", "1", "-q"])
 check(p.returncode == 1 and "FAILED: ladder" in p.stderr,
       f"check on a flat counter: exit {p.returncode}: {p.stdout}{p.stderr}")
+# A run on it: the pick says so even with -q, and so does the run, from its own evidence
+# (warm windows no higher than idle within its noise): under the summary, in the sidecar.
+out_flat = os.path.join(tmp, "flat-run.csv")
+p = run(["run", "-m", "rapl-powercap", "-o", out_flat, "-q"] + RUN)
+check(p.returncode == 0, f"run on a flat counter: exit {p.returncode}: {p.stderr}")
+check("warning: meter rapl-powercap is alive, but does not follow load" in p.stderr,
+      f"the pick does not warn: {p.stderr}")
+check("does not follow this load" in p.stdout, f"no warning under the summary: {p.stdout}")
+lf = read_meta(out_flat)["load_following"]
+check(lf["flagged"] and "does not follow this load" in lf["reason"] and lf["loaded_w"] > 0,
+      f"sidecar load_following: {lf}")
 fake.stop()
 print("flat counter: ok")
 
@@ -172,6 +185,8 @@ rc, so, se = watched(["check", "-m", "rapl-powercap", "-o", prefix, "--step-s", 
                       "--idle-s", "1", "-q"])
 check(rc == 0, f"check on a live package: exit {rc}: {so}{se}")
 print(so, end="")
+check("liveness        pass  alive: " in so and "does not follow" not in so,
+      f"a package that follows the load was not judged to: {so}")
 res = {r["measure"]: r for r in read_csv(prefix + ".csv")}
 wpc = float(res["w_per_core"]["value"])
 check(abs(wpc - W_PER_CORE) <= 0.10 * W_PER_CORE, f"check: {wpc} W/core, want {W_PER_CORE}")

@@ -3,8 +3,10 @@
  * meters/meter_liveness.c and the meter checks' measurements (meter_ladder.c) on a fake
  * backend whose counters follow the clock: a live package, a frozen counter (all domains,
  * and one of two), a counter that stops mid-run, one that runs backwards without a wrap,
- * one too slow to be a powered package. A dead meter must never pass liveness, and a
- * counter that dies after it passed must flag every window from then on.
+ * one too slow to be a powered package, a power sensor stuck at one value, a power-gated
+ * uncore plane under a live package, and a flat counter that does not follow load. A dead
+ * meter must never pass liveness, and a counter that dies after it passed must flag every
+ * window from then on.
  */
 #include "config.h"
 
@@ -30,6 +32,9 @@ static struct {
 	size_t n;
 	struct fake_domain d[2];
 	uint64_t t0_ns;
+	int power_sampled;   /* domain 0 integrates a sampled power, stuck at one value */
+	int measures_host;
+	int uncore;          /* domain 1 is uncore-0 inside package-0 */
 } fake;
 
 static int
@@ -44,6 +49,12 @@ fake_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct
 	info->n_domains = fake.n;
 	for (i = 0; i < fake.n; i++)
 		snprintf(info->domain[i].name, METER_NAME_MAX, "package-%zu", i);
+	if (fake.uncore) {
+		snprintf(info->domain[1].name, METER_NAME_MAX, "uncore-0");
+		snprintf(info->domain[1].parent, METER_NAME_MAX, "package-0");
+	}
+	info->domain[0].power_sampled = fake.power_sampled;
+	info->measures_host = fake.measures_host;
 	info->resolution_j = 61e-6;
 	info->update_interval_ns = 1000000;
 	info->min_window_ns = 100000000;
@@ -165,6 +176,63 @@ Test(meter_liveness, backwards_counter_is_dead)
 	fake_set(1, FAKE_BACKWARDS, FAKE_LIVE, 20.0, 50000000);
 	cr_assert_eq(open_and_probe(&m, why, sizeof(why)), -ENODATA);
 	cr_assert(strstr(why, "backwards") != NULL, "%s", why);
+	meter_close(&m);
+}
+
+/* The integral of a power stuck at 1.6 W advances at a plausible rate: only the readings,
+ * which never change, show that it is dead (issue 23). */
+Test(meter_liveness, power_sensor_stuck_at_one_value_is_dead)
+{
+	struct meter m;
+	char why[512];
+
+	fake_set(1, FAKE_LIVE, FAKE_LIVE, 1.6, 0);
+	fake.power_sampled = 1; /* fake_read() reports no change of the reading */
+	cr_assert_eq(open_and_probe(&m, why, sizeof(why)), -ENODATA);
+	cr_assert(strstr(why, "package-0 read the same power (1.6 W)") != NULL, "%s", why);
+	cr_assert(strstr(why, "a stuck sensor") != NULL, "%s", why);
+	meter_close(&m);
+}
+
+/* Probe `--domain uncore` on a package in mode @pkg with its uncore plane frozen. */
+static int
+probe_uncore(struct meter *m, enum fake_mode pkg, char *why, size_t len)
+{
+	struct jb_err err = { 0 };
+
+	fake_set(2, pkg, FAKE_FROZEN, 20.0, 0);
+	fake.uncore = 1;
+	cr_assert_eq(meter_open(m, &fake_ops, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(meter_select(m, "uncore", &err), 0, "%s", err.msg);
+	return meter_liveness_check(m, core0, 1, why, len);
+}
+
+/* --domain uncore with the plane power-gated: judged by its live package, reported 0 W. */
+Test(meter_liveness, power_gated_uncore_under_a_live_package_is_alive)
+{
+	struct meter m;
+	char why[512];
+
+	cr_assert_eq(probe_uncore(&m, FAKE_LIVE, why, sizeof(why)), 0, "%s", why);
+	cr_assert(strstr(why, "uncore-0 0 W (power-gated?)") != NULL, "%s", why);
+	cr_assert_eq(meter_window_check(&m, 0.0, 100000000, why, sizeof(why)), 0, "%s", why);
+	meter_close(&m);
+	/* With the package frozen too, the package answers for it: dead. */
+	cr_assert_eq(probe_uncore(&m, FAKE_FROZEN, why, sizeof(why)), -ENODATA);
+	cr_assert(strstr(why, "package-0 did not advance") != NULL, "%s", why);
+	meter_close(&m);
+}
+
+/* A counter of this machine at a steady 20 W, loaded or not: alive, not following load. */
+Test(meter_liveness, flat_counter_on_this_machine_does_not_follow_load)
+{
+	struct meter m;
+	char why[512];
+
+	fake_set(1, FAKE_LIVE, FAKE_LIVE, 20.0, 0);
+	fake.measures_host = 1;
+	cr_assert_eq(open_and_probe(&m, why, sizeof(why)), METER_LIVE_NO_LOAD, "%s", why);
+	cr_assert(strstr(why, "does not follow load") != NULL, "%s", why);
 	meter_close(&m);
 }
 

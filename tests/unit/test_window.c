@@ -5,7 +5,9 @@
  * writes. The cases are the protocol's known failure modes: a CPU-time split where a
  * request has no CPU time (the others must not silently take its energy), a window that
  * straddles a failed meter read (no energy may be made up from it, and the next window is
- * measured again), and the uncertainty formula, computed in one place for every window.
+ * measured again), the uncertainty formula, computed in one place for every window, a
+ * window longer than its counter's range (polled, it follows every wrap; unpolled, it is
+ * flagged), and the idle baseline of a power-gated plane.
  */
 #include "config.h"
 
@@ -20,7 +22,7 @@
 #include "window.h"
 
 #define MS 1000000ull
-#define SCRIPT_MAX 8
+#define SCRIPT_MAX 16
 
 struct script {
 	size_t i, n;
@@ -28,6 +30,7 @@ struct script {
 	uint64_t t_ns[SCRIPT_MAX];
 	uint64_t uj[SCRIPT_MAX];
 	int rc[SCRIPT_MAX];   /* a read's error (-EIO), or 0 */
+	uint64_t range_uj;    /* the counter's max_energy_range_uj (0: no wrap) */
 };
 
 static struct script script_data;
@@ -40,6 +43,7 @@ script_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, stru
 	*priv = &script_data;
 	info->n_domains = 1;
 	strcpy(info->domain[0].name, "package-0");
+	info->domain[0].max_energy_range_uj = script_data.range_uj;
 	info->resolution_j = 61e-6;          /* a RAPL energy unit, 2^-14 J */
 	info->update_interval_ns = 1 * MS;   /* RAPL's ~1 ms */
 	info->min_window_ns = 100 * MS;
@@ -395,8 +399,132 @@ Test(session_idle, a_drift_that_is_not_a_number_is_flagged)
 	cr_assert_eq(session_drift_flagged(10.0, 10.2, 5.0, &pct), 0);
 	cr_assert_float_eq(pct, 2.0, 1e-9);
 	cr_assert_eq(session_drift_flagged(10.0, 11.0, 5.0, &pct), 1);
-	cr_assert_eq(session_drift_flagged(0.0, 0.0, 5.0, &pct), 1);  /* NaN */
-	cr_assert(isnan(pct));
+	/* 0 W before and after passes meter_window_check() only for a power-gated plane
+	 * (a frozen package is refused there): it did not drift. */
+	cr_assert_eq(session_drift_flagged(0.0, 0.0, 5.0, &pct), 0);
+	cr_assert_float_eq(pct, 0.0, 1e-12);
 	cr_assert_eq(session_drift_flagged(0.0, 1.0, 5.0, &pct), 1);  /* inf */
 	cr_assert_eq(session_drift_flagged(NAN, 1.0, 5.0, &pct), 1);
+}
+
+/* A counter of 1 kJ range (half of it passes in 100 ms at the 5 kW plausible maximum, so
+ * the window must read it every 50 ms) at 4 kW for 550 ms: 2.2 ranges. */
+#define WRAP_RANGE_UJ 1000000000ull
+
+static struct script
+wrap_script(int polled)
+{
+	struct script s = { .range_uj = WRAP_RANGE_UJ };
+	size_t i;
+
+	/* Reads every 50 ms (or only the first and last), each 200 J further on, wrapped. */
+	for (i = 0; i <= 11; i++) {
+		if (!polled && i && i < 11)
+			continue;
+		s.t_ns[s.n] = 50 * MS * i;
+		s.uj[s.n] = (900000000ull + 200000000ull * i) % WRAP_RANGE_UJ;
+		s.n++;
+	}
+	return s;
+}
+
+Test(window_wrap, a_polled_window_follows_every_wrap)
+{
+	struct script s = wrap_script(1);
+	struct meter m;
+	struct window w;
+	int k;
+
+	open_script(&m, &s);
+	cr_assert_eq(m.poll_ns, 50 * MS);
+	window_begin(&w, &m, 100 * MS);
+	/* The scripted times are far behind the clock: each poll reads. */
+	for (k = 0; k < 10; k++)
+		window_poll(&w);
+	window_span_end(&w);
+	window_check(&w, "window");
+	cr_assert_float_eq(w.energy_j, 2200.0, 1e-6);
+	cr_assert_eq(w.window_ns, 550 * MS);
+	cr_assert_str_eq(window_status(&w), "ok", "%s", w.why);
+	meter_close(&m);
+}
+
+Test(window_wrap, an_unpolled_window_over_wraps_is_flagged_not_silently_short)
+{
+	struct script s = wrap_script(0);
+	struct meter m;
+	struct window w;
+
+	open_script(&m, &s);
+	window_begin(&w, &m, 100 * MS);
+	window_span_end(&w);
+	window_check(&w, "window");
+	/* Two raw values cannot show the two whole wraps: 200 J, flagged. */
+	cr_assert_float_eq(w.energy_j, 200.0, 1e-6);
+	cr_assert_str_eq(window_status(&w), "untrustworthy");
+	cr_assert(strstr(w.why, "whole wraps may be missing") != NULL, "%s", w.why);
+	meter_close(&m);
+}
+
+Test(window_wrap, a_counter_without_a_range_is_never_polled)
+{
+	struct script s = { .n = 3, .t_ns = { 0, 300 * MS, 600 * MS },
+			    .uj = { 0, 3000000, 6000000 } };
+	struct meter m;
+	struct window w;
+
+	open_script(&m, &s);
+	cr_assert_eq(m.poll_ns, 0);
+	window_begin(&w, &m, 100 * MS);
+	window_poll(&w);
+	window_span_end(&w); /* the next scripted read: 300 ms, so the poll read nothing */
+	cr_assert_eq(w.window_ns, 300 * MS);
+	meter_close(&m);
+}
+
+/* An uncore plane power-gated under its live package counts 0 J: its windows and its idle
+ * baseline are not refused (a top-level domain standing still is, above). */
+static int
+gated_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct jb_err *err)
+{
+	int rc = script_open(ctx, priv, info, err);
+
+	info->n_domains = 2;
+	strcpy(info->domain[1].name, "uncore-0");
+	strcpy(info->domain[1].parent, "package-0");
+	return rc;
+}
+
+static int
+gated_read(void *priv, struct meter_reading *out)
+{
+	int rc = script_read(priv, out);
+
+	out->energy_uj[1] = 777; /* never moves */
+	return rc;
+}
+
+Test(session_idle, a_power_gated_plane_idles_at_zero_watts)
+{
+	struct meter_ops ops = script_ops;
+	struct script s = { .n = 4, .t_ns = { 0, 100 * MS, 200 * MS, 300 * MS },
+			    .uj = { 0, 2000000, 4000000, 6000000 } };
+	struct proto_config cfg = { .meter = &ops, .idle_s = 0.001 };
+	struct session ses = { .cfg = &cfg };
+	struct jb_err err = { 0 };
+	struct window w;
+	double pw = -1;
+
+	ops.open = gated_open;
+	ops.read = gated_read;
+	script_data = s;
+	cr_assert_eq(meter_open(&ses.meter, &ops, NULL, NULL), 0);
+	cr_assert_eq(meter_select(&ses.meter, "uncore", &err), 0, "%s", err.msg);
+	cr_assert_eq(session_idle_power(&ses, &pw, &err), 0, "%s", err.msg);
+	cr_assert_float_eq(pw, 0.0, 1e-12);
+	window_begin(&w, &ses.meter, 50 * MS);
+	window_span_end(&w);
+	window_check(&w, "window");
+	cr_assert_str_eq(window_status(&w), "ok", "%s", w.why);
+	meter_close(&ses.meter);
 }
