@@ -22,20 +22,27 @@
 
 #include "boot.h"
 #include "cli.h"
+#include "tfp.h"
 
 static void
 boot_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: joulebench boot-energy --power-on CMD --power-off CMD --ready CMD -m METER\n"
+		"                              [OPTIONS]\n"
+		"       joulebench boot-energy --relay host=H,uid=UID,channel=N --ready CMD -m METER\n"
 		"                              [OPTIONS]\n\n"
 		"Energy and time from power-on to ready of a board, metered on its supply; one\n"
 		"CSV row of phase boot per boot (for joulebench overhead --board-csv).\n\n"
 		"      --power-on CMD     shell command that switches the board's power on\n"
 		"      --power-off CMD    shell command that switches it off\n"
+		"      --relay OPTS       switch it with a TinkerForge Industrial Dual Relay\n"
+		"                         Bricklet through brickd instead: host=H (localhost),\n"
+		"                         port=P (4223), uid=UID, channel=0|1 (0)\n"
 		"      --ready CMD        shell command that succeeds once the board is ready,\n"
 		"                         e.g. 'ssh -o ConnectTimeout=1 board true'\n"
-		"  -m, --meter NAME       the meter on the board's supply (ina219, hwmon)\n"
+		"  -m, --meter NAME       the meter on the board's supply (ina219, hwmon,\n"
+		"                         tinkerforge)\n"
 		"      --meter-opts K=V,...  its options (docs/meters.md, docs/boards.md)\n"
 		"      --domain LIST      its domains to sum (default: the meter's)\n"
 		"  -r, --runs N           boots (default: 5)\n"
@@ -62,6 +69,7 @@ bad(const char *opt, const char *val, const char *want)
 static const struct option boot_options[] = {
 	{ "power-on", required_argument, NULL, 'N' },
 	{ "power-off", required_argument, NULL, 'F' },
+	{ "relay", required_argument, NULL, 'L' },
 	{ "ready", required_argument, NULL, 'R' },
 	{ "meter", required_argument, NULL, 'm' },
 	{ "meter-opts", required_argument, NULL, 'O' },
@@ -131,6 +139,7 @@ boot_parse(struct boot_opts *o, int argc, char **argv, int *help, int *quiet)
 		switch (c) {
 		case 'N': o->on = optarg; break;
 		case 'F': o->off = optarg; break;
+		case 'L': o->relay = optarg; break;
 		case 'R': o->ready = optarg; break;
 		case 'm': o->meter = optarg; break;
 		case 'O': o->ctx.meter_opts = optarg; break;
@@ -175,7 +184,26 @@ boot_parse(struct boot_opts *o, int argc, char **argv, int *help, int *quiet)
 		fprintf(stderr, "joulebench boot-energy: unexpected argument '%s'\n", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
-	if (!o->on || !o->off || !o->ready || !*o->on || !*o->off || !*o->ready) {
+	if (o->relay) {
+		struct tfp_target t;
+		char why[512];
+
+		if (o->on || o->off) {
+			fprintf(stderr, "joulebench boot-energy: --relay replaces --power-on and "
+					"--power-off: give one or the other\n");
+			return CLI_EXIT_USAGE;
+		}
+		if (tfp_target_parse(o->relay, 1, 1, &t, why, sizeof(why)))
+			return bad("--relay", o->relay, why);
+		if (!t.uid[0])
+			return bad("--relay", o->relay, "uid= is required (host=H,port=P,uid=UID,"
+				   "channel=0|1)");
+	}
+	if (o->relay && (!o->ready || !*o->ready)) {
+		fprintf(stderr, "joulebench boot-energy: --ready is required (see --help)\n");
+		return CLI_EXIT_USAGE;
+	} else if (!o->relay && (!o->on || !o->off || !o->ready || !*o->on || !*o->off ||
+				 !*o->ready)) {
 		fprintf(stderr, "joulebench boot-energy: --power-on, --power-off and --ready are "
 				"required (see --help)\n");
 		return CLI_EXIT_USAGE;

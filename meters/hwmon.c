@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hwmon.h"
@@ -93,7 +92,6 @@ hwmon_sampler(void *arg)
 	uint64_t cpu0 = meter__thread_cpu_ns(), next = jb_clock_mono_ns();
 
 	for (;;) {
-		struct timespec ts;
 		size_t i;
 		int stop;
 
@@ -109,10 +107,7 @@ hwmon_sampler(void *arg)
 		s->cpu_ns = meter__thread_cpu_ns() - cpu0;
 		pthread_mutex_unlock(&s->lock);
 		next += s->interval_ns;
-		ts.tv_sec = (time_t)(next / 1000000000u);
-		ts.tv_nsec = (long)(next % 1000000000u);
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-			;
+		meter__sleep_until_ns(next);
 	}
 	return NULL;
 }
@@ -125,12 +120,8 @@ hwmon_close(void *priv)
 
 	if (!s)
 		return;
-	if (s->running) {
-		pthread_mutex_lock(&s->lock);
-		s->stop = 1;
-		pthread_mutex_unlock(&s->lock);
-		pthread_join(s->thread, NULL);
-	}
+	if (s->running)
+		meter__sampler_join(s->thread, &s->lock, &s->stop);
 	for (i = 0; i < s->n; i++) {
 		if (s->sensor[i]->fd[0] >= 0)
 			close(s->sensor[i]->fd[0]);

@@ -49,16 +49,6 @@ chip_program(struct ina219_state *s)
 	return rc ? rc : s->bus.write16(s->bus.bus_ctx, INA219_REG_CAL, s->cal.cal);
 }
 
-static void
-sleep_until(uint64_t t_ns)
-{
-	struct timespec ts = { .tv_sec = (time_t)(t_ns / 1000000000u),
-			       .tv_nsec = (long)(t_ns % 1000000000u) };
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
 /* One conversion: wait for CNVR, then read power. 1 = a sample in *power_w, 0 = nothing
  * to integrate (overflow, repaired reset), or -errno. */
 static int
@@ -79,7 +69,7 @@ sample_once(struct ina219_state *s, uint64_t *t_ns, double *power_w)
 			break;
 		if (tries > 64) /* 4 cycles without a conversion: a chip that stopped */
 			break;
-		sleep_until(jb_clock_mono_ns() + poll_ns);
+		meter__sleep_until_ns(jb_clock_mono_ns() + poll_ns);
 	}
 	*t_ns = jb_clock_mono_ns();
 	/* The shunt ADC saturates silently at the PGA's full scale; OVF only reports math
@@ -138,7 +128,7 @@ sampler_main(void *arg)
 		/* No point polling before a conversion can be done: sleep most of a cycle. */
 		next += s->cal.cycle_ns - s->cal.cycle_ns / 8;
 		if (next > jb_clock_mono_ns())
-			sleep_until(next);
+			meter__sleep_until_ns(next);
 		rc = sample_once(s, &t_ns, &power_w);
 		next = jb_clock_mono_ns();
 		pthread_mutex_lock(&s->lock);
@@ -190,12 +180,8 @@ ina219_close(void *priv)
 
 	if (!s)
 		return;
-	if (s->running) {
-		pthread_mutex_lock(&s->lock);
-		s->stop = 1;
-		pthread_mutex_unlock(&s->lock);
-		pthread_join(s->thread, NULL);
-	}
+	if (s->running)
+		meter__sampler_join(s->thread, &s->lock, &s->stop);
 	if (s->bus.close)
 		s->bus.close(s->bus.bus_ctx);
 	pthread_cond_destroy(&s->first);

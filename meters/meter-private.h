@@ -8,6 +8,7 @@
 #ifndef JB_METER_PRIVATE_H
 #define JB_METER_PRIVATE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,7 @@ extern const struct meter_ops meter_papi;
 extern const struct meter_ops meter_ina219;
 #endif
 extern const struct meter_ops meter_hwmon;
+extern const struct meter_ops meter_tinkerforge;
 extern const struct meter_ops meter_model;
 
 /* ---- helpers (meter_util.c) ---- */
@@ -64,6 +66,15 @@ int meter__cpulist_parse(const char *s, int *cpus, int max);
 
 /** meter__thread_cpu_ns() - CPU time of the calling thread in ns. */
 uint64_t meter__thread_cpu_ns(void);
+
+/** meter__sleep_until_ns() - sleep until CLOCK_MONOTONIC reaches @t_ns (signals resumed). */
+void meter__sleep_until_ns(uint64_t t_ns);
+
+/**
+ * meter__sampler_join() - stop a backend's sampling thread: set *@stop under @lock (the
+ * thread reads it under the same lock once per sample) and join @thread.
+ */
+void meter__sampler_join(pthread_t thread, pthread_mutex_t *lock, int *stop);
 
 /* ---- rapl-perf seam (rapl_perf.c) ---- */
 

@@ -29,6 +29,8 @@ struct domain_range {
  * a DIMM above ~0.1 W; core and uncore planes can be power-gated to ~0 W, so they have no
  * lower bound. A board (INA219 on its supply) powers at least a SoC and its regulators:
  * a Raspberry Pi Zero idles at about 0.4 W (raspberrypi.com power figures), so 0.1 W.
+ * A whole machine at its wall plug (the tinkerforge Energy Monitor's `wall`) draws at least
+ * what such a board draws plus its power supply's loss, so the same 0.1 W floor.
  * Upper bounds: METER_PLAUSIBLE_POWER_W per domain (meter.h): ten times the highest
  * server-CPU TDP, so only impossible values are refused.
  */
@@ -39,6 +41,7 @@ static const struct domain_range ranges[] = {
 	{ "core", 0.0, METER_PLAUSIBLE_POWER_W },
 	{ "uncore", 0.0, METER_PLAUSIBLE_POWER_W },
 	{ "board", 0.1, METER_PLAUSIBLE_POWER_W },
+	{ "wall", 0.1, METER_PLAUSIBLE_POWER_W },
 };
 
 static int

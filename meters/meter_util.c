@@ -99,11 +99,13 @@ meter__opt_u64(const char *opts, const char *key, uint64_t dflt, uint64_t min, u
 	return 0;
 }
 
-/* Every backend's option keys: ina219 (ina219.c), hwmon (hwmon.c), model (profile.c). */
+/* Every backend's option keys: ina219 (ina219.c), hwmon (hwmon.c), tinkerforge
+ * (tinkerforge.c), model (profile.c). */
 static const char *const known[] = {
 	"bus", "addr", "shunt_uohm", "max_current_ma", "current_lsb_ua", "avg", "bits", /* ina219 */
 	"bus_range_v",
-	"interval_ms",                                                                /* hwmon */
+	"interval_ms",                                                   /* hwmon, tinkerforge */
+	"host", "port", "uid", "source",                                        /* tinkerforge */
 	"profile",                     /* model: a profile file or name (joulebench calibrate) */
 	NULL
 };
@@ -175,4 +177,23 @@ meter__thread_cpu_ns(void)
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void
+meter__sleep_until_ns(uint64_t t_ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(t_ns / 1000000000u),
+			       .tv_nsec = (long)(t_ns % 1000000000u) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+void
+meter__sampler_join(pthread_t thread, pthread_mutex_t *lock, int *stop)
+{
+	pthread_mutex_lock(lock);
+	*stop = 1;
+	pthread_mutex_unlock(lock);
+	pthread_join(thread, NULL);
 }

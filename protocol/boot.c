@@ -28,6 +28,7 @@
 #include "boot.h"
 #include "jb_clock.h"
 #include "sysinfo.h"
+#include "tfp.h"
 #include "window.h"
 
 extern char **environ;
@@ -117,11 +118,30 @@ nap(struct boot_state *s, uint64_t ns)
 	}
 }
 
+/* Switch the --relay bricklet. 0 or -errno (said as an error). */
+static int
+relay_switch(struct boot_state *s, int on)
+{
+	struct tfp_target t;
+	char why[512];
+	int rc = tfp_target_parse(s->o->relay, 1, 1, &t, why, sizeof(why));
+
+	if (!rc)
+		rc = tfp_relay_switch(&t, on, why, sizeof(why));
+	if (rc)
+		boot_say(s, 1, "--relay: switching %s: %s", on ? "on" : "off", why);
+	return rc;
+}
+
 int
 boot_energy_power(struct boot_state *s, const char *what, const char *cmd)
 {
+	int rc;
+
+	if (s->o->relay)
+		return relay_switch(s, !strcmp(what, "--power-on"));
 	/* A power switch that hangs for longer than a boot may take is broken. */
-	int rc = sh_run(s, cmd, jb_clock_mono_ns() + (uint64_t)(s->o->timeout_s * 1e9));
+	rc = sh_run(s, cmd, jb_clock_mono_ns() + (uint64_t)(s->o->timeout_s * 1e9));
 
 	if (rc && rc != -EINTR)
 		boot_say(s, 1, "%s command '%s' %s %d", what, cmd, rc < 0 ? "failed:" : "exited",
@@ -343,8 +363,9 @@ boot_energy_meta_write(struct boot_state *s, char *const *command, size_t n_comm
 			       json_object_new_int64((int64_t)s->m.info.update_interval_ns));
 	json_object_object_add(o, "meter", m);
 	p = json_object_new_object();
-	json_object_object_add(p, "power_on", json_object_new_string(s->o->on));
-	json_object_object_add(p, "power_off", json_object_new_string(s->o->off));
+	json_object_object_add(p, "power_on", s->o->on ? json_object_new_string(s->o->on) : NULL);
+	json_object_object_add(p, "power_off", s->o->off ? json_object_new_string(s->o->off) : NULL);
+	json_object_object_add(p, "relay", s->o->relay ? json_object_new_string(s->o->relay) : NULL);
 	json_object_object_add(p, "ready", json_object_new_string(s->o->ready));
 	json_object_object_add(p, "runs", json_object_new_int((int)s->o->runs));
 	json_object_object_add(p, "poll_s", json_object_new_double(s->o->poll_s));

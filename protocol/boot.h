@@ -26,6 +26,9 @@ struct boot_events {
 /* What the caller asks for (cmd_boot_energy.c fills it); durations in seconds. */
 struct boot_opts {
 	const char *on, *off, *ready, *meter, *domains, *out, *board;
+	/* Switch the board with an Industrial Dual Relay Bricklet instead of --power-on and
+	 * --power-off: "host=...,port=...,uid=...,channel=N" (meters/tfp.h), or NULL. */
+	const char *relay;
 	double poll_s, timeout_s, off_s;
 	unsigned runs;
 	int force, append;
@@ -47,7 +50,8 @@ struct boot_state {
 };
 
 /** boot_energy_power() - run the power command @cmd (@what names it in messages), at most
- * --timeout-s. Return: its exit status, -ETIMEDOUT, -EINTR (a stop signal), or -errno. */
+ * --timeout-s; with --relay, switch the relay instead (on for @what "--power-on").
+ * Return: its exit status, -ETIMEDOUT, -EINTR (a stop signal), or -errno. */
 int boot_energy_power(struct boot_state *s, const char *what, const char *cmd);
 
 /** boot_energy_power_off() - switch the board off and wait --off-s, metering the switched-
