@@ -24,6 +24,12 @@ extern const struct meter_ops meter_ina219;
 #endif
 extern const struct meter_ops meter_hwmon;
 extern const struct meter_ops meter_tinkerforge;
+#ifdef JB_HAVE_IPMI
+extern const struct meter_ops meter_ipmi;
+#endif
+#ifdef JB_HAVE_REDFISH
+extern const struct meter_ops meter_redfish;
+#endif
 extern const struct meter_ops meter_model;
 
 /* ---- helpers (meter_util.c) ---- */

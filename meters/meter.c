@@ -27,6 +27,12 @@ static const struct meter_ops *const meter_table[] = {
 	&meter_ina219,        /* whole-board DC power over I2C, integrated by a sampler */
 #endif
 	&meter_hwmon,         /* any kernel hwmon energy/power sensor (ina2xx, ...) */
+#ifdef JB_HAVE_IPMI
+	&meter_ipmi,          /* the BMC's whole-machine power (wall-ac): DCMI or a sensor */
+#endif
+#ifdef JB_HAVE_REDFISH
+	&meter_redfish,       /* the same BMC over Redfish (wall-ac) */
+#endif
 	/* After the machine's own sensors: it asks a Brick Daemon on the network (localhost
 	 * by default), and its wall-ac or board-dc scope is wider than a package's. */
 	&meter_tinkerforge,   /* TinkerForge bricklets through brickd: wall AC, board DC */

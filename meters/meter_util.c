@@ -99,14 +99,18 @@ meter__opt_u64(const char *opts, const char *key, uint64_t dflt, uint64_t min, u
 	return 0;
 }
 
-/* Every backend's option keys: ina219 (ina219.c), hwmon (hwmon.c), tinkerforge
- * (tinkerforge.c), model (profile.c). */
+/* Every backend's option keys: ina219 (ina219.c), hwmon (hwmon.c, also interval_ms of the
+ * BMC meters and tinkerforge), tinkerforge (tinkerforge.c), model (profile.c), ipmi (ipmi.c),
+ * redfish (redfish.c), bmc.c for both. */
 static const char *const known[] = {
 	"bus", "addr", "shunt_uohm", "max_current_ma", "current_lsb_ua", "avg", "bits", /* ina219 */
 	"bus_range_v",
 	"interval_ms",                                                   /* hwmon, tinkerforge */
 	"host", "port", "uid", "source",                                        /* tinkerforge */
 	"profile",                     /* model: a profile file or name (joulebench calibrate) */
+	"host", "user", "password_file", "stale_s", "timeout_ms", "source",   /* ipmi, redfish */
+	"sensor", "workaround", "cipher",                                      /* ipmi */
+	"chassis", "cacert", "insecure",                                       /* redfish */
 	NULL
 };
 

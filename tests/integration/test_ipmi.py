@@ -1,0 +1,293 @@
+# SPDX-License-Identifier: MIT
+"""The ipmi meter against OpenIPMI's BMC simulator, ipmi_sim, over lanplus on 127.0.0.1.
+
+The simulator's BMC holds one threshold sensor in watts, "Pwr Consumption" (sensor type
+Current, as Dell's iDRAC names it; SDR M = 2, so 2 W steps), whose value ipmi_sim polls
+from a file that fake_bmc_power.py writes: whole watts that follow the CPU load of the
+joulebench under test, refreshed once a second as a BMC does. ipmi_sim has no DCMI (its
+lanserv answers Get Power Reading with "invalid command", checked below), so the meter's
+sensor path is what runs here; DCMI is not exercised by any test. FreeIPMI needs its
+"opensesspriv" workaround to open a session with ipmi_sim (as ipmi-sensors does).
+
+Checked: ipmitool (an independent reader) and joulebench read the same pinned value;
+wrong credentials, an unreachable BMC and a password given as an option fail at open with
+77, 77 and 2; `check` passes (liveness, update interval, idle noise, a ladder whose rise is
+seen through the simulator); a measured `run` gives ok windows at the simulated power; a
+sensor that stops updating and a reading out of the plausible range give flagged windows.
+Skipped (77) without ipmi_sim, sdrcomp or ipmitool, or a joulebench built without ipmi."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from jbtest import JOULEBENCH, check, read_csv, read_meta, run, skip  # noqa: E402
+from fake_bmc_power import LoadPower, measured as measured_by, windows_ok  # noqa: E402
+
+for tool in ("ipmi_sim", "sdrcomp", "ipmitool"):
+    if not shutil.which(tool):
+        skip(f"{tool} is not installed (scripts/install-deps --tests: openipmi, ipmitool)")
+p = run(["list", "meters"])
+if "  ipmi " not in p.stdout:
+    skip("joulebench was built without the ipmi meter (libfreeipmi-dev missing)")
+
+SDRS = """
+sdr type 18
+	device_slave_address 0x20
+	device_channel_number 0
+	chassis true
+	ipmb_event_gen false
+	ipmb_event_recv false
+	fru_inventory false
+	sel true
+	sdr true
+	sensor true
+	entity_id system_board
+	entity_instance 1
+	id_string "jbtest BMC"
+endsdr
+sdr type 1
+	sensor_owner_id 0x20
+	sensor_owner_lun 0
+	channel_number 0
+	sensor_number 1
+	entity_id power_supply
+	entity_instance 1
+	sensor_type Current
+	init_scanning true
+	init_sensor_type true
+	default_sensor_scan_on true
+	event_reading_type_code 1
+	analog_data_format unsigned
+	rate_unit none
+	modifier_unit none
+	percentage false
+	base_unit Watts
+	modifier_unit_code unspecified
+	linearization linear
+	m 2
+	tolerance 0
+	b 0
+	accuracy 1
+	accuracy_exp 0
+	sensor_direction input
+	r_exp 0
+	b_exp 0
+	sensor_maximum 255
+	sensor_minimum 0
+	id_string "Pwr Consumption"
+endsdr
+"""
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+tmp = tempfile.mkdtemp(prefix="jb-ipmi-")
+port = free_udp_port()
+val = os.path.join(tmp, "power.val")
+os.makedirs(os.path.join(tmp, "state", "ipmi_sim", "jbtest"))
+with open(os.path.join(tmp, "sim.sdrs"), "w") as f:
+    f.write(SDRS)
+subprocess.run(["sdrcomp", "-o", os.path.join(tmp, "state", "ipmi_sim", "jbtest", "sdr.20.main"),
+                os.path.join(tmp, "sim.sdrs")], check=True)
+with open(os.path.join(tmp, "lan.conf"), "w") as f:
+    f.write(f"""name "jbtest"
+set_working_mc 0x20
+  startlan 1
+    addr 127.0.0.1 {port}
+    priv_limit admin
+    allowed_auths_callback none md2 md5 straight
+    allowed_auths_user none md2 md5 straight
+    allowed_auths_operator none md2 md5 straight
+    allowed_auths_admin none md2 md5 straight
+    guid a123456789abcdefa123456789abcdef
+  endlan
+  user 2 true "jbuser" "s3cret-pw" admin 10 none md2 md5 straight
+""")
+# The sensor's raw value is watts / 2 (SDR M = 2); ipmi_sim polls the file every 250 ms.
+with open(os.path.join(tmp, "sim.emu"), "w") as f:
+    f.write(f"""mc_setbmc 0x20
+mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
+sel_enable 0x20 1000 0x0a
+sensor_add 0x20 0 1 0x03 0x01 poll 250 file "{val}" div=2
+mc_enable 0x20
+""")
+pwfile = os.path.join(tmp, "pw")
+with open(pwfile, "w") as f:
+    f.write("s3cret-pw\n")
+os.chmod(pwfile, 0o600)
+
+
+def write_val(w):
+    with open(val + ".tmp", "w") as f:
+        f.write(f"{int(w)}\n")
+    os.replace(val + ".tmp", val)
+
+
+# 200 W a busy core: on this shared 2-core machine the ladder's load gets a fraction of a
+# core, and its rise must stand out of the 2 W steps of the sensor.
+power = LoadPower(idle_w=180, w_per_core=200, noise_w=1.5, update_s=1.0, on_update=write_val)
+power.start()
+sims = []
+
+
+def sim_start():
+    sims.append(subprocess.Popen(["ipmi_sim", "-c", os.path.join(tmp, "lan.conf"), "-f",
+                                  os.path.join(tmp, "sim.emu"), "-s",
+                                  os.path.join(tmp, "state"), "-n"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+
+def sim_stop():
+    sims[-1].terminate()
+    sims[-1].wait(timeout=10)
+
+
+sim_start()
+IPMITOOL = ["ipmitool", "-I", "lanplus", "-H", "127.0.0.1", "-p", str(port), "-U", "jbuser",
+            "-E"]
+TOOL_ENV = dict(os.environ, IPMI_PASSWORD="s3cret-pw")
+OPTS = f"host=127.0.0.1:{port},user=jbuser,password_file={pwfile},workaround=opensesspriv"
+
+
+def sdr_watts():
+    p = subprocess.run(IPMITOOL + ["sdr", "get", "Pwr Consumption"], capture_output=True,
+                       text=True, env=TOOL_ENV, timeout=30)
+    for line in p.stdout.splitlines():
+        if "Sensor Reading" in line:
+            return float(line.split(":")[1].split()[0])
+    return None
+
+
+def measured(args, at=None, timeout=400):
+    return measured_by(power, [JOULEBENCH] + args, at, timeout)
+
+
+try:
+    for _ in range(50):
+        if sdr_watts() is not None:
+            break
+        time.sleep(0.2)
+    # DCMI: ipmi_sim has none, so the meter must fall back to the sensor (said above).
+    p = subprocess.run(IPMITOOL + ["dcmi", "power", "reading"], capture_output=True, text=True,
+                       env=TOOL_ENV, timeout=30)
+    check(p.returncode != 0, f"ipmi_sim answered DCMI now; extend this test: {p.stdout}")
+
+    # 1. The same pinned value through ipmitool and through joulebench.
+    power.override = 212
+    time.sleep(2.5)
+    tool_w = sdr_watts()
+    p = run(["list", "meters", "--meter-opts", OPTS])
+    check(tool_w == 212.0, f"ipmitool read {tool_w} W, want 212")
+    check("Pwr Consumption reads 212 W" in p.stdout, f"joulebench's probe: {p.stdout}")
+    power.override = None
+
+    # 2. Failing well at open.
+    bad = os.path.join(tmp, "bad")
+    with open(bad, "w") as f:
+        f.write("wrong\n")
+    p = run(["run", "-m", "ipmi", "-w", "float-ops", "-s", "test", "-r", "1", "--meter-opts",
+             OPTS.replace(pwfile, bad)])
+    check(p.returncode == 77 and "password invalid" in p.stderr,
+          f"wrong password: rc {p.returncode}: {p.stderr}")
+    p = run(["run", "-m", "ipmi", "-w", "float-ops", "-s", "test", "-r", "1", "--meter-opts",
+             f"host=127.0.0.1:{free_udp_port()},user=jbuser,password_file={pwfile},"
+             "timeout_ms=1500"])
+    check(p.returncode == 77 and "timeout" in p.stderr,
+          f"unreachable BMC: rc {p.returncode}: {p.stderr}")
+    p = run(["run", "-m", "ipmi", "-w", "float-ops", "-s", "test", "-r", "1", "--meter-opts",
+             f"host=127.0.0.1:{port},user=jbuser,password=s3cret-pw"])
+    check(p.returncode == 2 and "never an option" in p.stderr,
+          f"password as an option: rc {p.returncode}: {p.stderr}")
+    p = subprocess.run([JOULEBENCH, "run", "-m", "ipmi", "-w", "float-ops", "-s", "test", "-r",
+                        "1", "--meter-opts", f"host=127.0.0.1:{port},user=jbuser,"
+                        "workaround=opensesspriv"], capture_output=True, text=True,
+                       env=dict(os.environ, JOULEBENCH_BMC_PASSWORD="wrong"), timeout=120)
+    check(p.returncode == 77 and "password invalid" in p.stderr,
+          f"wrong password from the environment: rc {p.returncode}: {p.stderr}")
+
+    # 3. check: the simulated power follows the ladder's load. Faster updates (250 ms, the
+    # file and the meter's poll) keep the check's windows of ten updates short.
+    power.update_s = 0.25
+    rc, out, err = measured(["check", "-m", "ipmi", "--step-s", "3", "--idle-s", "5",
+                             "--no-plot", "-o", os.path.join(tmp, "check"), "--meter-opts",
+                             OPTS + ",interval_ms=250"])
+    print(out, err)
+    if rc != 0:
+        print(open(os.path.join(tmp, "check.csv")).read())
+    check(rc == 0, f"check -m ipmi: rc {rc}")
+    power.update_s = 1.0
+
+    # 4. A measured run at the BMC's real rate (1 s, the meter's default).
+    csv = os.path.join(tmp, "run.csv")
+    # The meter's own minimum window (ten readings, 10 s) sizes the windows.
+    rc, out, err = measured(["run", "-m", "ipmi", "-w", "float-ops", "-s", "test", "-r", "2",
+                             "--idle-s", "3", "-o", csv, "--meter-opts", OPTS])
+    check(rc == 0, f"run -m ipmi: rc {rc}: {err}")
+    rows = [r for r in read_csv(csv) if r["phase"] == "warm"]
+    check(windows_ok(rows) is None, f"run -m ipmi: {windows_ok(rows)}")
+    rows = [r for r in rows if r["status"] == "ok"]
+    idle = float(rows[0]["idle_power_w"])
+    check(170 <= idle <= 260, f"idle power {idle} W, the fake idles at 180 W + the run's CPU")
+    meta = read_meta(csv)
+    check("Pwr Consumption" in meta["meter"]["detail"] and "wall-ac" in meta["meter"]["detail"],
+          f"meter detail: {meta['meter']['detail']}")
+    check("s3cret" not in open(csv).read() and "s3cret" not in str(meta),
+          "the password reached the CSV or the sidecar")
+    check(float(rows[0]["energy_uncertainty_j"]) > 0, "no uncertainty on a sampled meter")
+
+    # 5. A sensor that stops updating (stale_s=3) and one out of range: flagged windows
+    # (readings every 250 ms, so windows of 2.5 s, to keep this short).
+    power.update_s = 0.25
+    def freeze():
+        power.frozen = True
+
+    rc, out, err = measured(["run", "-m", "ipmi", "-w", "float-ops", "-s", "test", "-r", "4",
+                             "--idle-s", "2", "-o", os.path.join(tmp, "stale.csv"),
+                             "--meter-opts", OPTS + ",interval_ms=250,stale_s=3"],
+                            at=[(6, freeze)])
+    power.frozen = False
+    rows = read_csv(os.path.join(tmp, "stale.csv")) if os.path.exists(
+        os.path.join(tmp, "stale.csv")) else []
+    bad_rows = [r for r in rows if r["status"] != "ok"]
+    check(bad_rows, f"a frozen sensor left every row ok (rc {rc}): {err}")
+    print("stale:", set((r["status"], r["message"][:80]) for r in bad_rows))
+
+    def zero():
+        power.override = 0
+
+    rc, out, err = measured(["run", "-m", "ipmi", "-w", "float-ops", "-s", "test", "-r", "4",
+                             "--idle-s", "2", "-o", os.path.join(tmp, "zero.csv"),
+                             "--meter-opts", OPTS + ",interval_ms=250"], at=[(6, zero)])
+    power.override = None
+    rows = read_csv(os.path.join(tmp, "zero.csv")) if os.path.exists(
+        os.path.join(tmp, "zero.csv")) else []
+    bad_rows = [r for r in rows if r["status"] != "ok" and r["phase"] == "warm"]
+    check(bad_rows, f"a 0 W reading left every warm row ok (rc {rc}): {err}")
+    print("out of range:", set((r["status"], r["message"][:80]) for r in bad_rows))
+    # 6. The BMC restarts mid-run: the windows of the outage are meter-error (the energy
+    # across it would be interpolated, not read), the session is reopened, later ones ok.
+    csv = os.path.join(tmp, "restart.csv")
+    rc, out, err = measured(["run", "-m", "ipmi", "-w", "float-ops", "-s", "test", "-r", "8",
+                             "--idle-s", "1", "-o", csv, "--meter-opts",
+                             OPTS + ",interval_ms=250"], at=[(6, sim_stop), (10, sim_start)])
+    warm = [r for r in read_csv(csv) if r["phase"] == "warm"] if os.path.exists(csv) else []
+    lost = [int(r["rep"]) for r in warm if r["status"] == "meter-error"]
+    after = [r for r in warm if lost and int(r["rep"]) > max(lost) and r["status"] == "ok"]
+    check(lost and after, f"BMC restart: rc {rc}, meter-error windows {sorted(set(lost))}, "
+          f"{len(after)} ok rows after them: {err}")
+    print(f"ipmi: pass (ipmitool and joulebench agree at 212 W; {power.updates} updates)")
+finally:
+    power.close()
+    for p in sims:
+        if p.poll() is None:
+            p.terminate()
+            p.wait(timeout=10)
+    shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * meters/bmc.c: the BMC meters' sampler and options, with a fake BMC behind the poll
+ * function: a known power is integrated, an energy counter is followed, a BMC that stops
+ * answering or whose value freezes fails the read, and a password never comes from the
+ * options. The real ipmi and redfish paths run against simulators in
+ * tests/integration/test_ipmi.py and test_redfish.py.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "bmc.h"
+#include "jb_clock.h"
+
+#define MS 1000000ull
+
+struct fake_bmc {
+	pthread_mutex_t lock;
+	double power_w, energy_j;
+	int fail, polls, noise;
+};
+
+static int
+fake_poll(void *src, struct bmc_value *v)
+{
+	struct fake_bmc *f = src;
+	int rc;
+
+	pthread_mutex_lock(&f->lock);
+	f->polls++;
+	rc = f->fail;
+	/* Whole watts that move by one watt from reading to reading, as a live machine's do. */
+	v->power_w = f->power_w + (f->noise ? (f->polls & 1) : 0);
+	v->energy_j = f->energy_j;
+	f->energy_j = isfinite(f->energy_j) ? f->energy_j + 50 : NAN;
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+static void
+fake_set(struct fake_bmc *f, int fail, int noise)
+{
+	pthread_mutex_lock(&f->lock);
+	f->fail = fail;
+	f->noise = noise;
+	pthread_mutex_unlock(&f->lock);
+}
+
+Test(meter_bmc, integrates_power_over_the_readings_times)
+{
+	struct fake_bmc f = { PTHREAD_MUTEX_INITIALIZER, 100.0, NAN, 0, 0, 1 };
+	struct bmc_sampler s;
+	struct meter_reading a, b;
+	double p_w;
+
+	cr_assert_eq(bmc_sampler_start(&s, fake_poll, &f, 20 * MS, 0), 0);
+	jb_clock_sleep_ns(30 * MS);
+	cr_assert_eq(bmc_sampler_read(&s, &a), 0);
+	jb_clock_sleep_ns(400 * MS);
+	cr_assert_eq(bmc_sampler_read(&s, &b), 0);
+	bmc_sampler_stop(&s);
+	/* Stamped with the readings' times, energy over time is the power read (100-101 W). */
+	cr_assert_gt(b.t_ns, a.t_ns);
+	p_w = (double)(b.energy_uj[0] - a.energy_uj[0]) / 1e6 / ((double)(b.t_ns - a.t_ns) / 1e9);
+	cr_assert(p_w > 99.9 && p_w < 101.1, "power %g W", p_w);
+}
+
+Test(meter_bmc, follows_an_energy_counter)
+{
+	struct fake_bmc f = { PTHREAD_MUTEX_INITIALIZER, NAN, 5000.0, 0, 0, 0 };
+	struct bmc_sampler s;
+	struct meter_reading r;
+
+	cr_assert_eq(bmc_sampler_start(&s, fake_poll, &f, 20 * MS, 0), 0);
+	jb_clock_sleep_ns(110 * MS);
+	cr_assert_eq(bmc_sampler_read(&s, &r), 0);
+	bmc_sampler_stop(&s);
+	/* 50 J a reading, counted from the first: a multiple of 50 J, several readings. */
+	cr_assert_eq(r.energy_uj[0] % 50000000u, 0);
+	cr_assert_geq(r.energy_uj[0], 100000000u);
+}
+
+Test(meter_bmc, a_bmc_that_stops_answering_fails_the_read)
+{
+	struct fake_bmc f = { PTHREAD_MUTEX_INITIALIZER, 150.0, NAN, 0, 0, 1 };
+	struct bmc_sampler s;
+	struct meter_reading r;
+
+	cr_assert_eq(bmc_sampler_start(&s, fake_poll, &f, 20 * MS, 0), 0);
+	fake_set(&f, -ETIMEDOUT, 1);
+	jb_clock_sleep_ns(200 * MS);
+	cr_assert_eq(bmc_sampler_read(&s, &r), -ETIMEDOUT);
+	fake_set(&f, 0, 1);
+	jb_clock_sleep_ns(60 * MS);
+	/* The energy across the gap was interpolated: said once, then reads are good. */
+	cr_assert_eq(bmc_sampler_read(&s, &r), -ETIMEDOUT);
+	cr_assert_eq(bmc_sampler_read(&s, &r), 0);
+	bmc_sampler_stop(&s);
+}
+
+Test(meter_bmc, a_frozen_value_is_stale)
+{
+	struct fake_bmc f = { PTHREAD_MUTEX_INITIALIZER, 150.0, NAN, 0, 0, 0 };
+	struct bmc_sampler s;
+	struct meter_reading r;
+
+	/* stale after 150 ms of the very same value. */
+	cr_assert_eq(bmc_sampler_start(&s, fake_poll, &f, 20 * MS, 150 * MS), 0);
+	jb_clock_sleep_ns(300 * MS);
+	cr_assert_eq(bmc_sampler_read(&s, &r), -ENODATA);
+	fake_set(&f, 0, 1);
+	jb_clock_sleep_ns(60 * MS);
+	cr_assert_eq(bmc_sampler_read(&s, &r), 0);
+	bmc_sampler_stop(&s);
+}
+
+Test(meter_bmc, no_first_reading_fails_the_start)
+{
+	struct fake_bmc f = { PTHREAD_MUTEX_INITIALIZER, 150.0, NAN, -EACCES, 0, 0 };
+	struct bmc_sampler s;
+
+	cr_assert_eq(bmc_sampler_start(&s, fake_poll, &f, 20 * MS, 0), -EACCES);
+	bmc_sampler_stop(&s); /* safe on a sampler that never started */
+}
+
+Test(meter_bmc, the_password_never_comes_from_the_options)
+{
+	char dir[] = "/tmp/jb-bmc-XXXXXX", path[64], opts[128], why[256];
+	struct bmc_opts o;
+	FILE *f;
+
+	cr_assert_neq(mkdtemp(dir), NULL);
+	cr_assert_eq(bmc_opts_parse("host=h,password=x", "sensor", &o, why, sizeof(why)), -EINVAL);
+	cr_assert(strstr(why, "never an option"));
+	snprintf(path, sizeof(path), "%s/pw", dir);
+	f = fopen(path, "w");
+	fputs("s3cret\nignored\n", f);
+	fclose(f);
+	snprintf(opts, sizeof(opts), "host=h,user=u,password_file=%s,interval_ms=250", path);
+	unsetenv(BMC_ENV_PASSWORD);
+	cr_assert_eq(bmc_opts_parse(opts, "sensor", &o, why, sizeof(why)), 0, "%s", why);
+	cr_assert_str_eq(o.password, "s3cret");
+	cr_assert_eq(o.interval_ns, 250 * MS);
+	cr_assert_str_eq(o.source, "auto");
+	bmc_opts_wipe(&o);
+	cr_assert_eq(o.password[0], '\0');
+	setenv(BMC_ENV_PASSWORD, "from-env", 1);
+	cr_assert_eq(bmc_opts_parse("host=h", "chassis", &o, why, sizeof(why)), 0);
+	cr_assert_str_eq(o.password, "from-env");
+	unsetenv(BMC_ENV_PASSWORD);
+	cr_assert_eq(bmc_opts_parse("host=h", "chassis", &o, why, sizeof(why)), 0);
+	cr_assert_eq(o.have_password, 0);
+	snprintf(opts, sizeof(opts), "password_file=%s/none", dir);
+	cr_assert_lt(bmc_opts_parse(opts, "chassis", &o, why, sizeof(why)), 0);
+	unlink(path);
+	rmdir(dir);
+}
+
+Test(meter_bmc, declares_a_bmc_rate)
+{
+	struct meter_info info;
+
+	memset(&info, 0, sizeof(info));
+	bmc_info_fill(&info, 1000 * MS, 1.0);
+	cr_assert_eq(info.n_domains, 1);
+	cr_assert_str_eq(info.domain[0].name, "wall");
+	cr_assert_eq(info.update_interval_ns, 1000 * MS);
+	cr_assert_float_eq(info.resolution_j, 1.0, 1e-12);
+	cr_assert_eq(info.min_window_ns, 10000 * MS);
+}
