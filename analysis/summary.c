@@ -74,6 +74,7 @@ key_of(const struct summary *s, const struct results_row *row, struct summary_ke
 	STR(meter, row->meter);
 	STR(meter_kind, row->meter_kind);
 	STR(domain, row->domain);
+	STR(scope, row->scope);
 	STR(host, row->host);
 	STR(arch, row->arch);
 	STR(accelerator, m && m->accelerator[0] ? m->accelerator

@@ -3,7 +3,7 @@
  * Per-configuration summaries of result rows. A group is keyed on every factor that
  * changes what was measured (DESIGN section 7): workload, size, driver, isolation as run,
  * runtime, meter and its kind, domain, concurrency, rate, memory, host, arch and
- * accelerator (scope has a slot, empty until rows carry one). Only runs equal in all of
+ * accelerator, and the scope of the energy (cpu-package, wall-ac, ...). Only runs equal in all of
  * them pool. The rows and the run's sidecar give the factors: runtime, memory and rate come
  * from the sidecar's driver block where there is one.
  *
@@ -25,7 +25,7 @@
 /* Every factor that changes the measurement; two groups pool only when all are equal. */
 struct summary_key {
 	char workload[64], size[16], driver[32], isolation[48], runtime[32], meter[32];
-	char meter_kind[16], domain[64], scope[16], host[64], arch[16], accelerator[24];
+	char meter_kind[16], domain[64], scope[64], host[64], arch[16], accelerator[24];
 	uint64_t concurrency, memory_mb;
 	double rate_per_s;
 };

@@ -47,8 +47,10 @@ fake_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct
 	*priv = &fake;
 	fake.t0_ns = jb_clock_mono_ns();
 	info->n_domains = fake.n;
-	for (i = 0; i < fake.n; i++)
+	for (i = 0; i < fake.n; i++) {
 		snprintf(info->domain[i].name, METER_NAME_MAX, "package-%zu", i);
+		info->domain[i].scope = JB_SCOPE_CPU_PACKAGE;
+	}
 	if (fake.uncore) {
 		snprintf(info->domain[1].name, METER_NAME_MAX, "uncore-0");
 		snprintf(info->domain[1].parent, METER_NAME_MAX, "package-0");
