@@ -493,6 +493,27 @@ summary_dynamic_note(const struct summary_group *g, double median_j, char *buf, 
 			 isfinite(drift_w) ? "" : " (no sidecar gives the baseline's drift)");
 }
 
+int
+summary_scope_check(const char *what_a, const char *a, const char *what_b, const char *b,
+		    int allow, char *why, size_t len)
+{
+	if (len)
+		why[0] = '\0';
+	if (!strcmp(a, b))
+		return 0;
+	if (!allow) {
+		snprintf(why, len, "%s is scope '%s', %s is scope '%s': numbers of different "
+			 "scopes measure different parts of a machine and are not set against "
+			 "each other (--allow-scope-mix to do it anyway)", what_a, a[0] ? a : "?",
+			 what_b, b[0] ? b : "?");
+		return -EDOM;
+	}
+	snprintf(why, len, "%s: %s is scope '%s', %s is scope '%s': these figures set "
+		 "different parts of a machine against each other and are not like for like",
+		 SUMMARY_SCOPE_MIX_WARNING, what_a, a[0] ? a : "?", what_b, b[0] ? b : "?");
+	return 1;
+}
+
 void
 summary_fini(struct summary *s)
 {

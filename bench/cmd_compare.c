@@ -75,13 +75,16 @@ compare_usage(FILE *f)
 		"                         for overhead --server-csv, PREFIX-ladder.{dat,png,svg}\n"
 		"                         (default: runs/compare-<time>)\n"
 		"      --force            overwrite them\n"
+		"      --allow-scope-mix  give ratios even where a rung's energy has another scope\n"
+		"                         than the baseline's (said under each such ratio)\n"
 		"  -q, --quiet            no context lines on stderr\n"
 		"  -h, --help             this text\n\n"
 		"Exit: 0 ok, 1 a run failed, 2 bad usage, 77 a driver or meter is not available.\n");
 }
 
 enum { OPT_DRIVERS = 256, OPT_CORE, OPT_MEMORY, OPT_WARMUP, OPT_MIN_WINDOW, OPT_IDLE, OPT_SEED,
-       OPT_BOOT, OPT_FN, OPT_FORCE, OPT_COLD, OPT_PLATFORM, OPT_ACCEL };
+       OPT_BOOT, OPT_FN, OPT_FORCE, OPT_COLD, OPT_PLATFORM, OPT_ACCEL,
+       OPT_SCOPE_MIX };
 
 static const struct option compare_options[] = {
 	{ "drivers", required_argument, NULL, OPT_DRIVERS },
@@ -102,6 +105,7 @@ static const struct option compare_options[] = {
 	{ "fn", required_argument, NULL, OPT_FN },
 	{ "output", required_argument, NULL, 'o' },
 	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "allow-scope-mix", no_argument, NULL, OPT_SCOPE_MIX },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -134,7 +138,7 @@ cmd_compare(int argc, char **argv)
 	struct rung *r = calloc(RUNGS_MAX, sizeof(*r));
 	unsigned boot = BOOT_DEFAULT;
 	unsigned long long u;
-	int core = -1, c, code = 0, i, n = 0, prc, quiet = 0;
+	int core = -1, c, code = 0, i, n = 0, prc, quiet = 0, allow_mix = 0;
 	const struct summary_group *g;
 
 	if (!r) {
@@ -205,6 +209,7 @@ cmd_compare(int argc, char **argv)
 		case OPT_FN: fn = optarg; break;
 		case 'o': snprintf(prefix, sizeof(prefix), "%.*s", (int)sizeof(prefix) - 1, optarg); break;
 		case OPT_FORCE: base.overwrite = 1; break;
+		case OPT_SCOPE_MIX: allow_mix = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': compare_usage(stdout); free(r); return CLI_EXIT_OK;
 		case ':':
@@ -342,9 +347,21 @@ cmd_compare(int argc, char **argv)
 	       OCI_CPU_PERIOD_US, base.meter->name, r[0].rep.proto.meter_kind, boot,
 	       (unsigned long long)base.seed);
 	for (i = 1; i < n; i++) {
-		char server[4200];
+		const struct summary_group *g0 = compare_group_of(&r[0].rep, wl);
+		char server[4200], mix[512];
 
+		g = compare_group_of(&r[i].rep, wl);
+		/* One meter measures every rung, so their scopes agree unless its domains
+		 * changed between opens; never set two scopes against each other silently. */
+		if (summary_scope_check(r[0].label, g0->key.scope, r[i].label, g->key.scope,
+					allow_mix, mix, sizeof(mix)) < 0) {
+			fprintf(stderr, "joulebench compare: %s\n", mix);
+			code = CLI_EXIT_USAGE;
+			goto out;
+		}
 		compare_print_ratios(&r[0], &r[i], wl, boot, base.seed);
+		if (mix[0])
+			printf("warning: %s\n", mix);
 		if (compare_server_csv_write(&r[0], &r[i], prefix, server, sizeof(server)) == 0)
 			printf("overhead --server-csv %s: this isolation's container_create_j and "
 			       "isolation_frac\n", server);
