@@ -20,6 +20,8 @@ rows = read_csv(out)
 meta = read_meta(out)
 check(meta["ended"] == "completed", f"sidecar ended={meta['ended']}")
 check(meta["meter"]["kind"] == "modeled", "sidecar meter kind")
+check(meta["meter"]["scope"] == "modeled" and
+      all(d["scope"] == "modeled" for d in meta["meter"]["domains"]), "sidecar meter scope")
 header = open(out).readline().strip().split(",")
 check(len(rows) > 10, f"only {len(rows)} rows")
 for r in rows:
