@@ -233,6 +233,7 @@ try:
     check(rc == 0, f"run -m ipmi: rc {rc}: {err}")
     rows = [r for r in read_csv(csv) if r["phase"] == "warm"]
     check(windows_ok(rows) is None, f"run -m ipmi: {windows_ok(rows)}")
+    check(all(r["scope"] == "wall-ac" for r in rows), "run -m ipmi: rows not of scope wall-ac")
     rows = [r for r in rows if r["status"] == "ok"]
     idle = float(rows[0]["idle_power_w"])
     check(170 <= idle <= 260, f"idle power {idle} W, the fake idles at 180 W + the run's CPU")
