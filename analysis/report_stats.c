@@ -348,12 +348,25 @@ ratio_table(FILE *f, const struct ratio *r, size_t n, const char *what)
 	fputs("</table>\n", f);
 }
 
+/* The @n ratios as a table and a figure, or @none when there are none. */
+static int
+ratio_write(FILE *f, const struct ratio *r, size_t n, const char *none, const char *what,
+	    const char *title, const char *axis)
+{
+	if (!n) {
+		fprintf(f, "<p>%s</p>\n", none);
+		return 0;
+	}
+	ratio_table(f, r, n, what);
+	return ratio_figure(f, r, n, title, axis);
+}
+
 int
 report_section_driver_ratios(FILE *f, struct summary *pooled, const struct report_opts *o)
 {
 	struct ratio *r = calloc(pooled->n * pooled->n + 1, sizeof(*r));
 	size_t i, j, n = 0;
-	int rc = 0;
+	int rc;
 
 	if (!r)
 		return -ENOMEM;
@@ -374,13 +387,9 @@ report_section_driver_ratios(FILE *f, struct summary *pooled, const struct repor
 				 c ? ka->driver : ka->isolation);
 			ratio_compute(&r[n++], a, b, o);
 		}
-	if (!n)
-		fputs("<p>No two configurations differ in the driver only: no ratio.</p>\n", f);
-	else {
-		ratio_table(f, r, n, "workload size meter: driver b / driver a");
-		rc = ratio_figure(f, r, n, "Driver ratios of energy per warm invocation",
-				  "driver b / driver a");
-	}
+	rc = ratio_write(f, r, n, "No two configurations differ in the driver only: no ratio.",
+			 "workload size meter: driver b / driver a",
+			 "Driver ratios of energy per warm invocation", "driver b / driver a");
 	free(r);
 	return rc;
 }
@@ -391,7 +400,7 @@ report_section_comparison(FILE *f, const struct report_view *v, size_t nv,
 {
 	struct ratio *r = calloc(nv + 1, sizeof(*r));
 	size_t i, j, n = 0;
-	int rc = 0;
+	int rc;
 
 	if (!r)
 		return -ENOMEM;
@@ -417,13 +426,9 @@ report_section_comparison(FILE *f, const struct report_view *v, size_t nv,
 			break;
 		}
 	}
-	if (!n)
-		fputs("<p>No configuration appears both in the first run and in another.</p>\n", f);
-	else {
-		ratio_table(f, r, n, "configuration: run / first run");
-		rc = ratio_figure(f, r, n, "Energy per warm invocation relative to the first run",
-				  "run / first run");
-	}
+	rc = ratio_write(f, r, n, "No configuration appears both in the first run and in another.",
+			 "configuration: run / first run",
+			 "Energy per warm invocation relative to the first run", "run / first run");
 	free(r);
 	return rc;
 }
