@@ -304,3 +304,27 @@ Test(results_method, cpu_share_splits_are_attributions)
 	cr_assert(!results_method_is_attributed(""));
 	cr_assert(!results_method_is_attributed(NULL));
 }
+
+/* --resume appends under the file's header: a schema 1 file (no scope) is refused, since
+ * the new rows would be one column wider; a file of this schema is reopened. */
+Test(results_csv, append_refuses_another_header, .init = setup, .fini = teardown)
+{
+	struct results_writer *w;
+	struct jb_err err;
+	char path[256], text[8192], *p = text;
+	unsigned i;
+
+	for (i = 0; i < RESULTS_N_COLUMNS; i++)
+		if (i != RESULTS_COL_INDEX_scope)
+			p += sprintf(p, "%s%s", i ? "," : "", results_column_name(i));
+	strcpy(p, "\n");
+	snprintf(path, sizeof(path), "%s/v1.csv", tmpdir);
+	write_file(path, text);
+	cr_assert_eq(results_writer_open_append(path, &w, &err), -EPROTO);
+	cr_assert(strstr(err.msg, "resume it with the joulebench that started it"), "%s", err.msg);
+	snprintf(path, sizeof(path), "%s/v2.csv", tmpdir);
+	cr_assert_eq(results_writer_open(path, 0, &w, NULL), 0);
+	cr_assert_eq(results_writer_close(w, NULL), 0);
+	cr_assert_eq(results_writer_open_append(path, &w, &err), 0, "%s", err.msg);
+	cr_assert_eq(results_writer_close(w, NULL), 0);
+}
