@@ -207,6 +207,38 @@ section_metadata(FILE *f, const struct report_run *runs, size_t n)
 	}
 }
 
+/* Energy per invocation in CO2e at the user's intensity: one multiplication, labelled. */
+static void
+section_carbon(FILE *f, const struct report_view *v, size_t nv, double g_per_kwh)
+{
+	size_t i;
+
+	if (!(g_per_kwh > 0))
+		return;
+	fprintf(f, "<h2 id=\"carbon\">Carbon at %g g CO<sub>2</sub>e/kWh</h2>\n<p class=\"note\">"
+		   "The median energy per invocation times the carbon intensity you gave "
+		   "(g CO<sub>2</sub>e = J &times; %g / 3.6e6): one multiplication, not a "
+		   "measurement. It holds only what each meter's scope sees.</p>\n<table><tr>"
+		   "<th>run</th><th>workload</th><th>size</th><th>driver</th><th>scope</th>"
+		   "<th>g CO<sub>2</sub>e per invocation</th><th>per million invocations</th></tr>\n",
+		g_per_kwh, g_per_kwh);
+	for (i = 0; i < nv; i++) {
+		const struct summary_key *k = &v[i].g->key;
+		double g = summary_co2e_g(v[i].st.energy_median_j, g_per_kwh);
+
+		fprintf(f, "<tr><td>%zu</td><td>", v[i].run + 1);
+		report_html_esc(f, k->workload);
+		fputs("</td><td>", f);
+		report_html_esc(f, k->size);
+		fputs("</td><td>", f);
+		report_html_esc(f, k->driver);
+		fputs("</td><td>", f);
+		report_html_esc(f, k->scope);
+		fprintf(f, "</td><td>%.4g</td><td>%.4g</td></tr>\n", g, g * 1e6);
+	}
+	fputs("</table>\n", f);
+}
+
 int
 report_html_write(FILE *f, struct report_run *runs, size_t n, struct summary *pooled,
 		  const struct report_opts *o, struct jb_err *err)
@@ -242,8 +274,14 @@ report_html_write(FILE *f, struct report_run *runs, size_t n, struct summary *po
 		fprintf(f, "<p class=\"banner\"><b>%zu of %zu configurations are MODELED</b>: their "
 			   "energy is an estimate from CPU time and a platform power profile, not a "
 			   "measurement (marked <b>(modeled)</b> throughout).</p>\n", modeled, nv);
+	if (o->scope_mix) {
+		fputs("<p class=\"banner\"><b>Warning: ", f);
+		report_html_esc(f, o->scope_mix);
+		fputs("</b>.</p>\n", f);
+	}
 	section_overview(f, runs, n);
 	report_section_summary(f, v, nv, runs, n, o);
+	section_carbon(f, v, nv, o->carbon_g_per_kwh);
 	rc = report_section_distributions(f, v, nv, runs, n, o);
 	if (!rc)
 		rc = report_section_driver_ratios(f, pooled, o);

@@ -64,6 +64,8 @@ struct report_opts {
 	unsigned resamples; /* bootstrap resamples */
 	double level;       /* confidence level, e.g. 0.95 */
 	const char *generator; /* "joulebench 0.1.0 (git ...)" for the footer */
+	const char *scope_mix; /* NULL, or the warning of an allowed scope mix (a banner) */
+	double carbon_g_per_kwh; /* 0: no carbon section (never the default) */
 };
 
 /**

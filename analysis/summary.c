@@ -74,6 +74,7 @@ key_of(const struct summary *s, const struct results_row *row, struct summary_ke
 	STR(meter, row->meter);
 	STR(meter_kind, row->meter_kind);
 	STR(domain, row->domain);
+	STR(scope, row->scope);
 	STR(host, row->host);
 	STR(arch, row->arch);
 	STR(accelerator, m && m->accelerator[0] ? m->accelerator
@@ -490,6 +491,27 @@ summary_dynamic_note(const struct summary_group *g, double median_j, char *buf, 
 			 "at or below the idle baseline (%.4g W): the work's own energy is within "
 			 "the noise against idle%s", t > 0 ? e / t : NAN, idle,
 			 isfinite(drift_w) ? "" : " (no sidecar gives the baseline's drift)");
+}
+
+int
+summary_scope_check(const char *what_a, const char *a, const char *what_b, const char *b,
+		    int allow, char *why, size_t len)
+{
+	if (len)
+		why[0] = '\0';
+	if (!strcmp(a, b))
+		return 0;
+	if (!allow) {
+		snprintf(why, len, "%s is scope '%s', %s is scope '%s': numbers of different "
+			 "scopes measure different parts of a machine and are not set against "
+			 "each other (--allow-scope-mix to do it anyway)", what_a, a[0] ? a : "?",
+			 what_b, b[0] ? b : "?");
+		return -EDOM;
+	}
+	snprintf(why, len, "%s: %s is scope '%s', %s is scope '%s': these figures set "
+		 "different parts of a machine against each other and are not like for like",
+		 SUMMARY_SCOPE_MIX_WARNING, what_a, a[0] ? a : "?", what_b, b[0] ? b : "?");
+	return 1;
 }
 
 void

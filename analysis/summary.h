@@ -3,7 +3,7 @@
  * Per-configuration summaries of result rows. A group is keyed on every factor that
  * changes what was measured (DESIGN section 7): workload, size, driver, isolation as run,
  * runtime, meter and its kind, domain, concurrency, rate, memory, host, arch and
- * accelerator (scope has a slot, empty until rows carry one). Only runs equal in all of
+ * accelerator, and the scope of the energy (cpu-package, wall-ac, ...). Only runs equal in all of
  * them pool. The rows and the run's sidecar give the factors: runtime, memory and rate come
  * from the sidecar's driver block where there is one.
  *
@@ -25,7 +25,7 @@
 /* Every factor that changes the measurement; two groups pool only when all are equal. */
 struct summary_key {
 	char workload[64], size[16], driver[32], isolation[48], runtime[32], meter[32];
-	char meter_kind[16], domain[64], scope[16], host[64], arch[16], accelerator[24];
+	char meter_kind[16], domain[64], scope[64], host[64], arch[16], accelerator[24];
 	uint64_t concurrency, memory_mb;
 	double rate_per_s;
 };
@@ -142,6 +142,34 @@ int summary_key_driver_pair(const struct summary_key *a, const struct summary_ke
  */
 void summary_dynamic_note(const struct summary_group *g, double median_j, char *buf,
 			  size_t len);
+
+/* Joules in a kWh: a carbon intensity in g CO2e/kWh times J / this is grams. */
+#define SUMMARY_J_PER_KWH 3.6e6
+
+/**
+ * summary_co2e_g() - grams of CO2e of @energy_j at a grid's @g_per_kwh: one
+ * multiplication, energy_j x g_per_kwh / SUMMARY_J_PER_KWH. The intensity is the user's,
+ * never measured: outputs label it as given.
+ */
+static inline double
+summary_co2e_g(double energy_j, double g_per_kwh)
+{
+	return energy_j * g_per_kwh / SUMMARY_J_PER_KWH;
+}
+
+/* The words every output carries where --allow-scope-mix let scopes be mixed. */
+#define SUMMARY_SCOPE_MIX_WARNING "scope mix allowed (--allow-scope-mix)"
+
+/**
+ * summary_scope_check() - may figures of scope @a (from @what_a) and @b (from @what_b) be
+ * set against each other? Numbers of different scopes (a CPU package against a machine's
+ * wall, say) measure different things, so they may not, unless @allow. One line in @why
+ * names both: the refusal, or with @allow the warning (SUMMARY_SCOPE_MIX_WARNING first).
+ * Return: 0 when the scopes are equal; -EDOM when they differ and not @allow; 1 when they
+ * differ and @allow.
+ */
+int summary_scope_check(const char *what_a, const char *a, const char *what_b, const char *b,
+			int allow, char *why, size_t len);
 
 /** summary_fini() - free what the summary holds. */
 void summary_fini(struct summary *s);

@@ -8,7 +8,11 @@
  * energy per unit of work, outlying windows by the MAD rule, and the windows left out and
  * why. Groups of one workload and size that were not pooled get a line naming the factors
  * that split them. --ratios: for groups that differ in the driver only, the ratio of their
- * medians with its CI. A table on the terminal, or CSV (--csv) for machines.
+ * medians with its CI; groups that would pair but differ in scope (cpu-package against
+ * wall-ac, say) are refused, exit 2, unless --allow-scope-mix, which every such ratio then
+ * says. --carbon-intensity G: each group's energy per invocation also in grams of CO2e
+ * per invocation and per million, at G g/kWh (one multiplication, labelled as the user's
+ * intensity). A table on the terminal, or CSV (--csv) for machines.
  */
 #include "config.h"
 
@@ -25,7 +29,8 @@
 #include "summary.h"
 
 struct analyze_opts {
-	int csv, ratios;
+	int csv, ratios, allow_scope_mix;
+	double carbon_g_per_kwh; /* 0: no carbon figures (never the default) */
 	unsigned long long seed, resamples;
 	double level;
 };
@@ -76,6 +81,20 @@ print_notes(FILE *f, const struct summary_group *g, const struct summary_stats *
 		fprintf(f, "%-16s   %s\n", "", dyn_note);
 }
 
+/* The group's energy per invocation in CO2e at the user's intensity, on one line. */
+static void
+print_carbon(FILE *f, const struct summary_stats *st, const struct stats_interval *ce,
+	     double g_per_kwh)
+{
+	if (!(g_per_kwh > 0) || !st->n_windows)
+		return;
+	fprintf(f, "%-16s   CO2e at your %g g/kWh: %.4g g per invocation [%.4g, %.4g], %.4g g "
+		   "per million invocations (energy_J x g/kWh / 3.6e6)\n", "", g_per_kwh,
+		summary_co2e_g(st->energy_median_j, g_per_kwh), summary_co2e_g(ce->lo, g_per_kwh),
+		summary_co2e_g(ce->hi, g_per_kwh),
+		summary_co2e_g(st->energy_median_j, g_per_kwh) * 1e6);
+}
+
 /* One line per pair of groups of one workload and size that were not pooled, naming the
  * factors that split them (on stderr under --csv, so stdout stays one table). */
 static void
@@ -110,7 +129,10 @@ print_groups(struct summary *s, const struct analyze_opts *o)
 		       "n_windows,n_runs,windows_excluded,windows_untrustworthy,"
 		       "windows_meter_error,windows_failed,windows_cold_warmup,interval_flag,"
 		       "windows_attributed,dynamic_note,wall_median_s,isolation,runtime,domain,"
-		       "concurrency,rate_per_s,memory_mb,host,arch,accelerator\n");
+		       "concurrency,rate_per_s,memory_mb,host,arch,accelerator,scope%s\n",
+		       o->carbon_g_per_kwh > 0 ? ",carbon_intensity_g_per_kwh,"
+						 "co2e_g_per_invocation,co2e_g_per_million_invocations"
+					       : "");
 	else
 		printf("%-3s %-12s %-5s %-9s %3s %-14s %5s %4s %11s %25s %11s %25s %9s %12s %4s\n",
 		       "#", "workload", "size", "driver", "c", "meter", "win", "runs", "energy_J",
@@ -169,7 +191,14 @@ print_groups(struct summary *s, const struct analyze_opts *o)
 			       (unsigned long long)k->memory_mb);
 			put_text(k->host, 0);
 			put_text(k->arch, 0);
-			put_text(k->accelerator, 1);
+			put_text(k->accelerator, 0);
+			put_text(k->scope, !(o->carbon_g_per_kwh > 0));
+			if (o->carbon_g_per_kwh > 0) {
+				put_num(o->carbon_g_per_kwh, 0);
+				put_num(summary_co2e_g(st.energy_median_j, o->carbon_g_per_kwh), 0);
+				put_num(summary_co2e_g(st.energy_median_j, o->carbon_g_per_kwh) * 1e6,
+					1);
+			}
 			continue;
 		}
 		printf("%-3zu %-12s %-5s %-9s %3llu %-14s %5zu %4zu %11.4g [%10.4g, %10.4g] %11.4g "
@@ -179,24 +208,63 @@ print_groups(struct summary *s, const struct analyze_opts *o)
 		       st.energy_median_j, ce.lo, ce.hi, st.dynamic_median_j, cd.lo, cd.hi,
 		       st.mean_power_w, st.energy_per_unit_j, out);
 		print_notes(stdout, g, &st, &ce, note);
+		if (strcmp(k->scope, s->group[0].key.scope))
+			printf("%-16s   scope %s (group #1: %s): not comparable with it\n", "",
+			       k->scope, s->group[0].key.scope);
+		print_carbon(stdout, &st, &ce, o->carbon_g_per_kwh);
 	}
 	if (!o->csv)
 		printf("energy_J, dynamic_J: median over ok warm windows of each window's energy per "
 		       "invocation; 95%% CI by resampling runs, then windows within each run\n");
+	if (o->carbon_g_per_kwh > 0)
+		fprintf(o->csv ? stderr : stdout,
+			"CO2e: energy_J times the carbon intensity you gave (%g g/kWh), not a "
+			"measurement; it holds only what the meter's scope sees\n",
+			o->carbon_g_per_kwh);
 	print_splits(s, o->csv ? stderr : stdout);
 }
 
-static void
+/* 1 when @a and @b differ in the driver only, or also in scope; *mixed says which. */
+static int
+ratio_pair(const struct summary_key *a, const struct summary_key *b, int *mixed)
+{
+	struct summary_key x = *a, y = *b;
+
+	memset(x.scope, 0, sizeof(x.scope));
+	memset(y.scope, 0, sizeof(y.scope));
+	*mixed = strcmp(a->scope, b->scope) != 0;
+	return *mixed ? summary_key_driver_pair(&x, &y) : summary_key_driver_pair(a, b);
+}
+
+static int
 print_ratios(struct summary *s, const struct analyze_opts *o)
 {
 	struct stats_boot boot = { (unsigned)o->resamples, o->seed, o->level };
 	size_t i, j, pairs = 0;
+	char mix[512];
+	int mixed;
+
+	/* Refuse first, before any output: a ratio across scopes is not like for like. */
+	for (i = 0; i < s->n && !o->allow_scope_mix; i++)
+		for (j = i + 1; j < s->n; j++)
+			if (ratio_pair(&s->group[i].key, &s->group[j].key, &mixed) && mixed) {
+				char a[96], b[96];
+
+				snprintf(a, sizeof(a), "group #%zu (%.40s)", i + 1,
+					 s->group[i].key.driver);
+				snprintf(b, sizeof(b), "group #%zu (%.40s)", j + 1,
+					 s->group[j].key.driver);
+				summary_scope_check(a, s->group[i].key.scope, b,
+						    s->group[j].key.scope, 0, mix, sizeof(mix));
+				fprintf(stderr, "joulebench analyze: %s\n", mix);
+				return CLI_EXIT_USAGE;
+			}
 
 	if (o->csv)
 		printf("workload,size,meter,driver_a,driver_b,energy_ratio,energy_ratio_ci_lo,"
 		       "energy_ratio_ci_hi,dynamic_ratio,dynamic_ratio_ci_lo,dynamic_ratio_ci_hi,"
 		       "isolation_a,isolation_b,n_windows_a,n_windows_b,n_runs_a,n_runs_b,"
-		       "interval_flag\n");
+		       "interval_flag,scope_a,scope_b,scope_note\n");
 	else
 		printf("%-12s %-5s %-14s %-27s %9s %23s %9s %23s %9s\n", "workload", "size",
 		       "meter", "b / a", "energy", "95% CI", "dynamic", "95% CI", "windows");
@@ -209,10 +277,12 @@ print_ratios(struct summary *s, const struct analyze_opts *o)
 			char pair[64];
 
 			/* Each pair once: a is the driver first in order (then isolation). */
-			if (i == j || !summary_key_driver_pair(&a->key, &b->key) ||
+			if (i == j || !ratio_pair(&a->key, &b->key, &mixed) ||
 			    c > 0 || (!c && strcmp(a->key.isolation, b->key.isolation) >= 0))
 				continue;
 			pairs++;
+			summary_scope_check(a->key.driver, a->key.scope, b->key.driver, b->key.scope,
+					    1, mix, sizeof(mix));
 			summary_group_stats(a, &sa);
 			summary_group_stats(b, &sb);
 			summary_ratio_ci(a, b, WINDOWS_ENERGY, &boot, &ce);
@@ -233,7 +303,12 @@ print_ratios(struct summary *s, const struct analyze_opts *o)
 				put_text(b->key.isolation, 0);
 				printf("%zu,%zu,%zu,%zu,", sa.n_windows, sb.n_windows, sa.n_runs,
 				       sb.n_runs);
-				put_text(ce.flag ? ce.flag : "", 1);
+				put_text(ce.flag ? ce.flag : "", 0);
+				put_text(a->key.scope, 0);
+				put_text(b->key.scope, 0);
+				put_text(mix, 1);
+				if (mixed)
+					fprintf(stderr, "warning: %s\n", mix);
 				continue;
 			}
 			snprintf(pair, sizeof(pair), "%.12s / %.12s", c ? b->key.driver : b->key.isolation,
@@ -244,6 +319,8 @@ print_ratios(struct summary *s, const struct analyze_opts *o)
 			       cd.est, cd.lo, cd.hi, sa.n_windows, sb.n_windows);
 			if (ce.flag)
 				printf("%-16s   interval flagged: %s\n", "", ce.flag);
+			if (mixed)
+				printf("%-16s   warning: %s\n", "", mix);
 			if (sa.n_attributed || sb.n_attributed)
 				printf("%-16s   rests on attribution: co-located shares by CPU time\n",
 				       "");
@@ -251,8 +328,9 @@ print_ratios(struct summary *s, const struct analyze_opts *o)
 	if (!pairs)
 		fprintf(o->csv ? stderr : stdout,
 			"no ratio: no two groups differ in the driver only (a ratio pairs groups "
-			"equal in workload, size, meter, domain, concurrency, rate, memory, host "
-			"and arch)\n");
+			"equal in workload, size, meter, domain, scope, concurrency, rate, memory, "
+			"host and arch)\n");
+	return CLI_EXIT_OK;
 }
 
 static void
@@ -267,6 +345,11 @@ analyze_usage(FILE *f)
 		   "  --csv             machine-readable CSV on stdout\n"
 		   "  --ratios          ratios of the medians of groups that differ in the driver\n"
 		   "                    only, with their CIs\n"
+		   "  --allow-scope-mix let --ratios pair groups of different scopes (a CPU\n"
+		   "                    package against a wall meter); every such ratio says so\n"
+		   "  --carbon-intensity G  also give energy as grams CO2e per invocation and per\n"
+		   "                    million invocations at G g CO2e/kWh (your grid's figure,\n"
+		   "                    e.g. Our World in Data or Ember; not measured)\n"
 		   "  --seed N          bootstrap seed (default 1): same seed, same intervals\n"
 		   "  --resamples B     bootstrap resamples (default 2000)\n"
 		   "  --level L         confidence level (default 0.95)\n");
@@ -291,6 +374,13 @@ cmd_analyze(int argc, char **argv)
 			o.csv = 1;
 		} else if (!strcmp(argv[i], "--ratios")) {
 			o.ratios = 1;
+		} else if (!strcmp(argv[i], "--allow-scope-mix")) {
+			o.allow_scope_mix = 1;
+		} else if (!strcmp(argv[i], "--carbon-intensity") && v) {
+			/* 0-2000 g/kWh: above any grid's yearly figure (coal-only is ~1000). */
+			if (cli_parse_double(v, 0.001, 2000, &o.carbon_g_per_kwh))
+				goto bad;
+			i++;
 		} else if (!strcmp(argv[i], "--seed") && v) {
 			if (cli_parse_uint(v, UINT64_MAX, &o.seed))
 				goto bad;
@@ -322,12 +412,13 @@ cmd_analyze(int argc, char **argv)
 			return rc == -ENOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
 		}
 	}
+	rc = CLI_EXIT_OK;
 	if (o.ratios)
-		print_ratios(&sum, &o);
+		rc = print_ratios(&sum, &o);
 	else
 		print_groups(&sum, &o);
 	summary_fini(&sum);
-	return CLI_EXIT_OK;
+	return rc;
 bad:
 	fprintf(stderr, "joulebench analyze: bad value '%s' for %s\n", argv[i + 1], argv[i]);
 	return CLI_EXIT_USAGE;

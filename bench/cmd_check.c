@@ -64,9 +64,10 @@ check_usage(FILE *f)
 		"usage: joulebench check [-m METER] [OPTIONS]\n\n"
 		"Check an energy meter against itself and the others: liveness, update interval\n"
 		"and step, idle power and noise, a load ladder of 0..N busy cores (fitted W/core\n"
-		"and R^2), and agreement within 1%% of meters reading the same domain. Without -m,\n"
-		"every measured meter usable here. Exit 0 pass, 1 fail (the criterion is named),\n"
-		"77 no such meter here.\n"
+		"and R^2), and agreement within 1%% of meters reading the same domain; meters of\n"
+		"different scopes (a package and the wall) get their ratio, reported, not judged.\n"
+		"Without -m, every measured meter usable here. Exit 0 pass, 1 fail (the criterion\n"
+		"is named), 77 no such meter here.\n"
 		"  -m, --meter NAME       the meter to check (see joulebench list meters)\n"
 		"  -d, --domain LIST      domains to sum (default: the meter's default)\n"
 		"  -o, --output PREFIX    PREFIX.csv and the figure PREFIX.png/.svg\n"
@@ -355,9 +356,13 @@ check_write_csv(const char *path, struct check_meter *cm, size_t n, struct meter
 		}
 	}
 	for (i = 0; i < n_ag; i++)
-		csv_row(f, pair[i][0], ag[i].domain, "agreement_rel", NAN, ag[i].diff_rel, "",
-			NAN, CHECK_AGREE_REL, pair[i][1],
-			ag[i].diff_rel <= CHECK_AGREE_REL ? "pass" : "fail");
+		if (ag[i].scopes_differ)
+			csv_row(f, pair[i][0], ag[i].domain, "scope_ratio", NAN,
+				ag[i].a_j / ag[i].b_j, "", NAN, NAN, pair[i][1], "info");
+		else
+			csv_row(f, pair[i][0], ag[i].domain, "agreement_rel", NAN, ag[i].diff_rel,
+				"", NAN, CHECK_AGREE_REL, pair[i][1],
+				ag[i].diff_rel <= CHECK_AGREE_REL ? "pass" : "fail");
 	if (fclose(f) != 0) {
 		fprintf(stderr, "joulebench check: writing %s failed\n", path);
 		return -1;
@@ -524,6 +529,16 @@ cmd_check(int argc, char **argv)
 	for (i = 0; i < n_ag; i++) {
 		int ok = ag[i].diff_rel <= CHECK_AGREE_REL;
 
+		/* Different scopes do not agree by design: their ratio is the figure (how much
+		 * of the wall or the board the package counter sees), never a failure. */
+		if (ag[i].scopes_differ) {
+			printf("scope ratio %s %s (%s) / %s (%s): %.4g  %.6g J vs %.6g J over %.2f s "
+			       "(different scopes: reported, not judged)\n", ag[i].domain,
+			       pair[i][0], ag[i].scope_a, pair[i][1], ag[i].scope_b,
+			       ag[i].a_j / ag[i].b_j, ag[i].a_j, ag[i].b_j, ag[i].window_s);
+			continue;
+		}
+
 		printf("agreement %s %s vs %s: %s  %.6g J vs %.6g J over %.2f s, %.3f%% apart "
 		       "(limit %.0f%%)\n", ag[i].domain, pair[i][0], pair[i][1], ok ? "pass" : "FAIL",
 		       ag[i].a_j, ag[i].b_j, ag[i].window_s, 100 * ag[i].diff_rel,
@@ -531,7 +546,8 @@ cmd_check(int argc, char **argv)
 		failed |= !ok;
 	}
 	if (n_open > 1 && !n_ag)
-		printf("agreement: no two live meters read a domain of the same name\n");
+		printf("agreement: no two live meters read a domain of the same name or "
+		       "different scopes\n");
 	if (o.out) {
 		snprintf(prefix, sizeof(prefix), "%s", o.out);
 	} else {
@@ -567,7 +583,7 @@ cmd_check(int argc, char **argv)
 			fprintf(stderr, "joulebench check: %s FAILED: %s%s%s\n", cm[i].ops->name,
 				cm[i].failed, cm[i].alive ? "" : ": ", cm[i].alive ? "" : cm[i].why);
 	for (i = 0; i < n_ag; i++)
-		if (ag[i].diff_rel > CHECK_AGREE_REL)
+		if (!ag[i].scopes_differ && ag[i].diff_rel > CHECK_AGREE_REL)
 			fprintf(stderr, "joulebench check: FAILED: agreement (%s %s vs %s %.3f%% apart)\n",
 				ag[i].domain, pair[i][0], pair[i][1], 100 * ag[i].diff_rel);
 	code = failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;

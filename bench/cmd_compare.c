@@ -57,19 +57,22 @@ compare_usage(FILE *f)
 	      "                         crun, runsc = gVisor), microvm:ACCEL (kvm, tcg, auto),\n"
 	      "                         microvm:firecracker (Firecracker instead of QEMU)\n"
 	      "      --core N           the core all run on (default: the last usable one)\n"
-	      "      --bootstrap N      bootstrap resamples (default: 2000)\n", f);
+	      "      --bootstrap N      bootstrap resamples (default: 2000)\n"
+	      "      --allow-scope-mix  give ratios even where a rung's energy has another scope\n"
+	      "                         than the baseline's (said under each such ratio)\n", f);
 	run_opts_usage(f, RUN_OPT_COMPARE);
 	fputs("\nExit: 0 ok, 1 a run failed, 2 bad usage, 77 a driver or meter is not available.\n",
 	      f);
 }
 
 /* compare's own options; the rest are run's (run_options.c). */
-enum { OPT_DRIVERS = RUN_OPT_OWN_FIRST, OPT_CORE, OPT_BOOT };
+enum { OPT_DRIVERS = RUN_OPT_OWN_FIRST, OPT_CORE, OPT_BOOT, OPT_SCOPE_MIX };
 
 static const struct option compare_own_options[] = {
 	{ "drivers", required_argument, NULL, OPT_DRIVERS },
 	{ "core", required_argument, NULL, OPT_CORE },
 	{ "bootstrap", required_argument, NULL, OPT_BOOT },
+	{ "allow-scope-mix", no_argument, NULL, OPT_SCOPE_MIX },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -97,7 +100,7 @@ last_core(void)
  * or an exit code (CLI_EXIT_OK with *help set after --help). */
 static int
 compare_parse(int argc, char **argv, struct proto_config *base, struct run_opts *o,
-	      const char **drivers, int *core, unsigned *boot, int *help)
+	      const char **drivers, int *core, unsigned *boot, int *allow_mix, int *help)
 {
 	struct option table[64];
 	char shortopts[64];
@@ -123,6 +126,7 @@ compare_parse(int argc, char **argv, struct proto_config *base, struct run_opts 
 				return bad("--bootstrap", optarg, "resamples from 100 to 1000000");
 			*boot = (unsigned)u;
 			continue;
+		case OPT_SCOPE_MIX: *allow_mix = 1; continue;
 		case 'h': compare_usage(stdout); *help = 1; return CLI_EXIT_OK;
 		case ':':
 			fprintf(stderr, "joulebench compare: %s needs a value\n", argv[optind - 1]);
@@ -158,7 +162,7 @@ cmd_compare(int argc, char **argv)
 	char prefix[3800] = "", why[1024], list[256], *tok, *save = NULL;
 	struct rung *r = calloc(RUNGS_MAX, sizeof(*r));
 	unsigned boot = BOOT_DEFAULT;
-	int core = -1, code = 0, i, n = 0, prc, quiet, help;
+	int core = -1, code = 0, i, n = 0, prc, quiet, help, allow_mix = 0;
 	const struct summary_group *g;
 
 	if (!r) {
@@ -168,7 +172,7 @@ cmd_compare(int argc, char **argv)
 	run_opts_defaults(&base, &o, NULL);
 	base.cold = 3;
 	(void)run_opts_workloads("compare", &base, "matmul");
-	code = compare_parse(argc, argv, &base, &o, &drivers, &core, &boot, &help);
+	code = compare_parse(argc, argv, &base, &o, &drivers, &core, &boot, &allow_mix, &help);
 	if (code || help)
 		goto out;
 	if (fs.n_paths) {
@@ -303,8 +307,20 @@ cmd_compare(int argc, char **argv)
 	       OCI_CPU_PERIOD_US, base.meter->name, r[0].rep.proto.meter_kind, boot,
 	       (unsigned long long)base.seed);
 	for (i = 1; i < n; i++) {
-		char server[4200];
+		const struct summary_group *g0 = compare_group_of(&r[0].rep, wl);
+		char server[4200], mix[512];
 
+		g = compare_group_of(&r[i].rep, wl);
+		/* One meter measures every rung, so their scopes agree unless its domains
+		 * changed between opens; never set two scopes against each other silently. */
+		if (summary_scope_check(r[0].label, g0->key.scope, r[i].label, g->key.scope,
+					allow_mix, mix, sizeof(mix)) < 0) {
+			fprintf(stderr, "joulebench compare: %s\n", mix);
+			code = CLI_EXIT_USAGE;
+			goto out;
+		}
+		if (mix[0])
+			printf("warning: %s\n", mix);
 		compare_print_ratios(&r[0], &r[i], wl, boot, base.seed);
 		if (compare_server_csv_write(&r[0], &r[i], prefix, server, sizeof(server)) == 0)
 			printf("overhead --server-csv %s: this isolation's container_create_j and "

@@ -37,7 +37,7 @@ struct ovh_opts {
 	size_t nsweep;
 	unsigned long long functions, seed, threads;
 	double hours, step_s;
-	int no_plot;
+	int no_plot, allow_scope_mix;
 };
 
 /* The paper's figure to compare the fleet saving with (research/paper.md section 1). */
@@ -67,6 +67,9 @@ usage(FILE *f)
 		"                             sim/presets/ (installed: share/joulebench/presets)\n"
 		"  --server-csv F             measured joulebench CSV of the server\n"
 		"  --board-csv F              measured joulebench CSV of the board\n"
+		"  --allow-scope-mix          take the two CSVs' figures even when their scopes\n"
+		"                             differ (e.g. cpu-package vs board-dc); said in\n"
+		"                             every output\n"
 		"  --set KEY=VALUE            override one parameter (repeatable)\n"
 		"  --fleet-invocations-per-day N  fleet_scale = N / the trace's invocations per\n"
 		"                             day (sim/presets/fleet-aws-lambda.params)\n"
@@ -94,6 +97,10 @@ parse_args(int argc, char **argv, struct ovh_opts *o)
 		}
 		if (!strcmp(a, "--no-plot")) {
 			o->no_plot = 1;
+			continue;
+		}
+		if (!strcmp(a, "--allow-scope-mix")) {
+			o->allow_scope_mix = 1;
 			continue;
 		}
 		if (!v) {
@@ -155,7 +162,8 @@ parse_args(int argc, char **argv, struct ovh_opts *o)
 }
 
 static int
-load_params(const struct ovh_opts *o, struct params *p, struct jb_err *err)
+load_params(const struct ovh_opts *o, struct params *p, char *mix, size_t mix_len,
+	    struct jb_err *err)
 {
 	size_t i;
 	int rc = 0;
@@ -164,7 +172,8 @@ load_params(const struct ovh_opts *o, struct params *p, struct jb_err *err)
 	for (i = 0; i < o->nparams && !rc; i++)
 		rc = params_load_file(p, o->params[i], err);
 	if (!rc && (o->server_csv || o->board_csv))
-		rc = params_measured_apply(p, o->server_csv, o->board_csv, err);
+		rc = params_measured_apply(p, o->server_csv, o->board_csv, o->allow_scope_mix,
+					   mix, mix_len, err);
 	if (!rc && o->fleet_ipd)
 		rc = params_set(p, "fleet_invocations_per_day", o->fleet_ipd,
 				"command line --fleet-invocations-per-day", err);
@@ -345,13 +354,13 @@ cmd_overhead(int argc, char **argv)
 	struct trace t = { 0 };
 	struct overhead_result r = { 0 };
 	struct jb_err err = { 0 };
-	char def[128];
+	char def[128], mix[512];
 	unsigned k;
 	int rc;
 
 	if ((rc = parse_args(argc, argv, &o)))
 		return rc < 0 ? CLI_EXIT_OK : rc;
-	if ((rc = load_params(&o, &p, &err)) || (rc = sweep_check(&o, &p, &err)) ||
+	if ((rc = load_params(&o, &p, mix, sizeof(mix), &err)) || (rc = sweep_check(&o, &p, &err)) ||
 	    (rc = load_trace(&o, &p, &t, &err))) {
 		fprintf(stderr, "joulebench overhead: %s\n", err.msg);
 		trace_fini(&t);
@@ -378,8 +387,12 @@ cmd_overhead(int argc, char **argv)
 		o.threads);
 	rc = overhead_simulate(&t, &p, o.seed, o.step_s, (unsigned)o.threads, &r, &err);
 	if (!rc) {
+		if (mix[0])
+			printf("warning: %s\n", mix);
 		print_result(&r);
 		print_summary(&r, &p);
+		if (mix[0])
+			printf("warning: %s\n", mix);
 		printf("\nparameters (value | source):\n");
 		for (k = 0; k < PARAMS_N; k++)
 			printf("  %-28s = %-12.6g | %s\n", params_name(k), p.v[k], p.src[k]);

@@ -32,6 +32,10 @@ report_usage(FILE *f)
 		   "      --check FILE    check results (CSV of `joulebench check`) of the runs, one\n"
 		   "                      per run in order (default: RUN.check.csv where it exists)\n"
 		   "      --title TEXT    the page's title (default: joulebench report)\n"
+		   "      --allow-scope-mix  report runs whose energies have different scopes\n"
+		   "                      (e.g. cpu-package and wall-ac) on one page, with a warning\n"
+		   "      --carbon-intensity G  a section of grams CO2e per invocation and per\n"
+		   "                      million at G g CO2e/kWh (your grid's figure; not measured)\n"
 		   "      --seed N        bootstrap seed (default 1): same seed, same intervals\n"
 		   "      --resamples B   bootstrap resamples (default 2000)\n"
 		   "      --level L       confidence level (default 0.95)\n"
@@ -76,6 +80,33 @@ report_write(const char *out, struct report_run *runs, size_t n, struct summary 
 	return CLI_EXIT_OK;
 }
 
+/* One page sets its runs side by side: all of one scope, or the mix allowed and said. */
+static int
+report_scopes(const struct summary *pooled, int allow, char *mix, size_t len,
+	      struct report_opts *o)
+{
+	char a[128], b[128];
+	size_t i;
+
+	for (i = 1; i < pooled->n; i++) {
+		const struct summary_key *k0 = &pooled->group[0].key, *k = &pooled->group[i].key;
+
+		if (!strcmp(k0->scope, k->scope))
+			continue;
+		snprintf(a, sizeof(a), "%.40s %.16s under %.32s", k0->workload, k0->size,
+			 k0->meter);
+		snprintf(b, sizeof(b), "%.40s %.16s under %.32s", k->workload, k->size, k->meter);
+		if (summary_scope_check(a, k0->scope, b, k->scope, allow, mix, len) < 0) {
+			fprintf(stderr, "joulebench report: %s\n", mix);
+			return CLI_EXIT_USAGE;
+		}
+		fprintf(stderr, "joulebench report: warning: %s\n", mix);
+		o->scope_mix = mix;
+		break;
+	}
+	return CLI_EXIT_OK;
+}
+
 int
 cmd_report(int argc, char **argv)
 {
@@ -84,10 +115,10 @@ cmd_report(int argc, char **argv)
 	const char *files[REPORT_MAX_RUNS], *checks[REPORT_MAX_RUNS], *out = "report.html";
 	struct report_run *runs = NULL;
 	struct summary pooled = { 0 };
-	char generator[128];
+	char generator[128], mix[512];
 	size_t n = 0, nc = 0, i;
 	unsigned long long u;
-	int code = CLI_EXIT_OK;
+	int code = CLI_EXIT_OK, allow_mix = 0;
 
 	for (int a = 1; a < argc; a++) {
 		const char *v = a + 1 < argc ? argv[a + 1] : NULL, *opt = argv[a];
@@ -95,10 +126,13 @@ cmd_report(int argc, char **argv)
 		if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
 			report_usage(stdout);
 			return CLI_EXIT_OK;
+		} else if (!strcmp(opt, "--allow-scope-mix")) {
+			allow_mix = 1;
 		} else if (opt[0] == '-' && opt[1] && !v) {
 			if (strcmp(opt, "-o") && strcmp(opt, "--output") && strcmp(opt, "--check") &&
 			    strcmp(opt, "--title") && strcmp(opt, "--seed") &&
-			    strcmp(opt, "--resamples") && strcmp(opt, "--level"))
+			    strcmp(opt, "--resamples") && strcmp(opt, "--level") &&
+			    strcmp(opt, "--carbon-intensity"))
 				goto unknown;
 			fprintf(stderr, "joulebench report: %s needs a value\n", opt);
 			return CLI_EXIT_USAGE;
@@ -108,6 +142,10 @@ cmd_report(int argc, char **argv)
 			if (nc == REPORT_MAX_RUNS)
 				return report_bad(opt, v);
 			checks[nc++] = argv[++a];
+		} else if (!strcmp(opt, "--carbon-intensity")) {
+			if (cli_parse_double(v, 0.001, 2000, &o.carbon_g_per_kwh))
+				return report_bad(opt, v);
+			a++;
 		} else if (!strcmp(opt, "--title")) {
 			o.title = argv[++a];
 		} else if (!strcmp(opt, "--seed")) {
@@ -161,6 +199,8 @@ unknown:
 			code = rc == -ENOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
 		}
 	}
+	if (code == CLI_EXIT_OK)
+		code = report_scopes(&pooled, allow_mix, mix, sizeof(mix), &o);
 	if (code == CLI_EXIT_OK) {
 		snprintf(generator, sizeof(generator), "joulebench %s (git %s)", JB_VERSION,
 			 JB_GIT_REVISION);

@@ -152,6 +152,8 @@ gather_row(void *arg, const char *const *fields, unsigned long line)
 				  g->path, g->h->entry, line);
 	row.run_id = g->f->run_id;
 	row.host = g->h->name;
+	/* Written again in this schema: a schema 1 row's scope is derived by the reader. */
+	row.schema_version = RESULTS_SCHEMA_VERSION;
 	g->h->rows++;
 	g->h->rows_warm += !strcmp(row.phase, "warm");
 	span_add(g->h, &row);

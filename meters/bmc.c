@@ -307,6 +307,10 @@ bmc_info_fill(struct meter_info *info, uint64_t interval_ns, double step_w)
 	info->n_domains = 1;
 	memset(&info->domain[0], 0, sizeof(info->domain[0]));
 	snprintf(info->domain[0].name, METER_NAME_MAX, BMC_DOMAIN);
+	/* A BMC's DCMI reading, its watts sensor and Redfish's PowerConsumedWatts are the
+	 * power supplies' input: the whole machine at its plug (DCMI 1.5, 6.6.1; Redfish
+	 * Power schema), supply losses, fans, disks and the BMC itself included. */
+	info->domain[0].scope = JB_SCOPE_WALL_AC;
 	/* The integral moves by one reading step held over one interval; the window engine
 	 * adds power x interval at each end for the lag of a sampled reading. */
 	info->update_interval_ns = interval_ns;

@@ -211,6 +211,9 @@ hwmon_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struc
 		}
 		memset(d, 0, sizeof(*d));
 		hwmon__domain_name(&h[i], d->name, sizeof(d->name));
+		/* By chip: an ina2xx (or any supply-rail monitor) is a board's DC supply; CPU
+		 * energy drivers and ACPI's power meter are named apart (jb_scope.c). */
+		d->scope = jb_scope_of_hwmon_chip(h[i].chip);
 		d->default_off = i > 0;
 		if (h[i].kind != HWMON_ENERGY) {
 			d->power_sampled = 1;

@@ -265,6 +265,8 @@ ina219_open_with(const struct jb_ctx *ctx, const struct ina219_bus *bus, void **
 	}
 	info->n_domains = 1;
 	snprintf(info->domain[0].name, METER_NAME_MAX, "board");
+	/* The shunt sits in the board's DC supply line, after its adapter: board-dc. */
+	info->domain[0].scope = JB_SCOPE_BOARD_DC;
 	info->domain[0].power_sampled = 1;
 	/* The integral moves in steps of one power LSB over one cycle; the value the runner
 	 * reads lags the present by up to one cycle, which is the update interval. A window of

@@ -220,6 +220,19 @@ selection_overlaps(const struct meter *m)
 	return 0;
 }
 
+/* The scope column of the selection: one scope, or the scopes it sums joined by '+'. */
+static void
+selection_scope(struct meter *m)
+{
+	unsigned mask = 0;
+	size_t i;
+
+	for (i = 0; i < m->info.n_domains; i++)
+		if (m->selected[i])
+			mask |= 1u << m->info.domain[i].scope;
+	jb_scope_join(mask, m->scope, sizeof(m->scope));
+}
+
 int
 meter_select(struct meter *m, const char *spec, struct jb_err *err)
 {
@@ -247,6 +260,7 @@ meter_select(struct meter *m, const char *spec, struct jb_err *err)
 				  "domains '%s' overlap (a parent and its child would be summed)",
 				  spec);
 	snprintf(m->selection, sizeof(m->selection), "%s", spec);
+	selection_scope(m);
 	return 0;
 }
 
@@ -263,6 +277,7 @@ select_default(struct meter *m)
 	}
 	if (n) {
 		snprintf(m->selection, sizeof(m->selection), "package");
+		selection_scope(m);
 		return;
 	}
 	m->selection[0] = '\0';
@@ -275,6 +290,7 @@ select_default(struct meter *m)
 				 used ? "," : "", m->info.domain[i].name);
 		}
 	}
+	selection_scope(m);
 }
 
 int
@@ -282,6 +298,7 @@ meter_open(struct meter *m, const struct meter_ops *ops, const struct jb_ctx *ct
 	   struct jb_err *err)
 {
 	struct meter_sample first;
+	size_t i;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
@@ -293,6 +310,13 @@ meter_open(struct meter *m, const struct meter_ops *ops, const struct jb_ctx *ct
 		meter_close(m);
 		return jb_err_set(err, -ENODEV, "meter %s: no energy domain found", ops->name);
 	}
+	for (i = 0; i < m->info.n_domains; i++)
+		if (m->info.domain[i].scope <= JB_SCOPE_NONE || m->info.domain[i].scope >= JB_SCOPES) {
+			jb_err_set(err, -EINVAL, "meter %s: domain %s declares no scope", ops->name,
+				   m->info.domain[i].name);
+			meter_close(m);
+			return -EINVAL;
+		}
 	select_default(m);
 	m->poll_ns = meter_poll_interval_ns(m);
 	/* Prime every counter, so the first window does not start from "no sample". */

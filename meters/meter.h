@@ -14,6 +14,7 @@
 
 #include "jb_ctx.h"
 #include "jb_err.h"
+#include "jb_scope.h"
 
 #define METER_DOMAINS_MAX 16
 #define METER_NAME_MAX 32
@@ -39,6 +40,9 @@ struct meter_domain {
 	 * reports the integrator's `changes` in meter_reading.power_changes, so that a sensor
 	 * stuck at one value, whose integral still advances, is seen (meter_liveness.c). */
 	int power_sampled;
+	/* What the domain sees (jb_scope.h): every backend declares it, meter_open() refuses
+	 * a domain without one, and the rows carry it (results schema 2). */
+	enum jb_scope scope;
 };
 
 /* What an open meter can do, filled by the backend's open(). It stays at the same address
@@ -176,6 +180,7 @@ struct meter {
 	double total_j[METER_DOMAINS_MAX]; /* energy since open, per domain */
 	int selected[METER_DOMAINS_MAX];   /* domains summed by meter_sample() */
 	char selection[128];               /* what the CSV's domain column says */
+	char scope[JB_SCOPE_TEXT_MAX];     /* the selected domains' scopes (jb_scope_join()) */
 	unsigned rejected;                 /* samples rejected or recovered from (flagged) */
 	unsigned gaps;                     /* reads further apart than meter_range_safe_ns() */
 	uint64_t power_changes[METER_DOMAINS_MAX]; /* of the last good read */

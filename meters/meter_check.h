@@ -123,12 +123,19 @@ struct meter_agreement {
 	double a_j, b_j;  /* energy each meter counted in the same window */
 	double diff_rel;  /* |a - b| / mean(a, b) */
 	double window_s;
+	/* The two sides' scopes; when they differ the pair is not an agreement test but a
+	 * ratio a_j / b_j (how much of a wall or board a package counter sees, say). */
+	char scope_a[JB_SCOPE_TEXT_MAX], scope_b[JB_SCOPE_TEXT_MAX];
+	int scopes_differ;
 };
 
 /**
  * meter_agree() - for every domain name both @a and @b have (package-0 in rapl-perf and in
  * rapl-powercap), the energy each counts over one window of @window_ns, read back to back.
- * @out has room for METER_DOMAINS_MAX entries.
+ * Where the two meters share no domain name and their selections' scopes differ (RAPL's
+ * package against a wall meter), one entry holds their selections' energies instead
+ * (domain "<a's selection>/<b's selection>"), with scopes_differ set: a ratio to report,
+ * not a disagreement. @out has room for METER_DOMAINS_MAX entries.
  * Return: the number of shared domains (0: nothing to compare), or a read's -errno.
  */
 int meter_agree(struct meter *a, struct meter *b, uint64_t window_ns,

@@ -166,6 +166,11 @@ meter_agree(struct meter *a, struct meter *b, uint64_t window_ns, struct meter_a
 			if (strcmp(a->info.domain[i].name, b->info.domain[j].name) != 0)
 				continue;
 			snprintf(g->domain, sizeof(g->domain), "%s", a->info.domain[i].name);
+			snprintf(g->scope_a, sizeof(g->scope_a), "%s",
+				 jb_scope_name(a->info.domain[i].scope));
+			snprintf(g->scope_b, sizeof(g->scope_b), "%s",
+				 jb_scope_name(b->info.domain[j].scope));
+			g->scopes_differ = strcmp(g->scope_a, g->scope_b) != 0;
 			g->a_j = a->total_j[i] - a0[i];
 			g->b_j = b->total_j[j] - b0[j];
 			mean = 0.5 * (g->a_j + g->b_j);
@@ -173,5 +178,17 @@ meter_agree(struct meter *a, struct meter *b, uint64_t window_ns, struct meter_a
 			g->window_s = (double)(sa1.t_ns - sa0.t_ns) / 1e9;
 			n++;
 		}
+	if (!n && strcmp(a->scope, b->scope)) {
+		struct meter_agreement *g = &out[n++];
+
+		snprintf(g->domain, sizeof(g->domain), "%.15s/%.15s", a->selection, b->selection);
+		snprintf(g->scope_a, sizeof(g->scope_a), "%s", a->scope);
+		snprintf(g->scope_b, sizeof(g->scope_b), "%s", b->scope);
+		g->scopes_differ = 1;
+		g->a_j = sa1.energy_j - sa0.energy_j;
+		g->b_j = sb1.energy_j - sb0.energy_j;
+		g->diff_rel = NAN;
+		g->window_s = (double)(sa1.t_ns - sa0.t_ns) / 1e9;
+	}
 	return (int)n;
 }

@@ -29,11 +29,11 @@ struct domain_range {
  * a DIMM above ~0.1 W; core and uncore planes can be power-gated to ~0 W, so they have no
  * lower bound. A board (INA219 on its supply) powers at least a SoC and its regulators:
  * a Raspberry Pi Zero idles at about 0.4 W (raspberrypi.com power figures), so 0.1 W.
- * A whole machine at its plug (wall, read by a BMC: scope wall-ac) runs at least its BMC,
- * fans and power supplies' standby: a 1U server idles near 50 W or more (SPECpower_ssj2008
- * results list idle power of 40-200 W), so 1 W is far below any running machine; a reading
- * of 0 W means a sensor that reports nothing, not a machine that draws nothing. The
- * tinkerforge Energy Monitor's `wall` is the same scope and takes the same floor.
+ * A whole machine at its plug (`wall`: a BMC's reading, or the tinkerforge Energy Monitor on
+ * its power cable; scope wall-ac) draws at least what a board draws plus its power supply's
+ * loss, so the same 0.1 W floor: an Energy Monitor may be on a small board's plug, while a
+ * 1U server idles near 50 W or more (SPECpower_ssj2008 results list idle power of 40-200 W).
+ * A reading of 0 W means a sensor that reports nothing, not a machine that draws nothing.
  * Upper bounds: METER_PLAUSIBLE_POWER_W per domain (meter.h): ten times the highest
  * server-CPU TDP, so only impossible values are refused.
  */
@@ -44,7 +44,7 @@ static const struct domain_range ranges[] = {
 	{ "core", 0.0, METER_PLAUSIBLE_POWER_W },
 	{ "uncore", 0.0, METER_PLAUSIBLE_POWER_W },
 	{ "board", 0.1, METER_PLAUSIBLE_POWER_W },
-	{ "wall", 1.0, METER_PLAUSIBLE_POWER_W },
+	{ "wall", 0.1, METER_PLAUSIBLE_POWER_W },
 };
 
 static int

@@ -104,6 +104,8 @@ model_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struc
 	}
 	info->n_domains = 1;
 	snprintf(info->domain[0].name, METER_NAME_MAX, "model");
+	/* An estimate, whatever meter the profile was calibrated against. */
+	info->domain[0].scope = JB_SCOPE_MODELED;
 	info->domain[0].max_energy_range_uj = 0;
 	/* One tick of one busy core at the profile's per-core dynamic power. */
 	info->resolution_j = s->dyn_w_per_core * (double)s->ns_per_tick / 1e9;

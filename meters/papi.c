@@ -230,6 +230,7 @@ papi_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct
 			} else {
 				snprintf(d->name, sizeof(d->name), "%s-%d", kind ? "dram" : "package", p);
 			}
+			d->scope = kind ? JB_SCOPE_DRAM : JB_SCOPE_CPU_PACKAGE;
 			s->uj_per_count[s->n++] = papi_families[f].uj_per_count;
 			info->n_domains++;
 		}

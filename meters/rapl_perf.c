@@ -347,9 +347,11 @@ domain_fill(const struct perf_pmu *pmu, int p, int k, struct meter_domain *d, in
 		if (p != 0)
 			return 0; /* one platform: read it on the first package's CPU only */
 		snprintf(d->name, sizeof(d->name), "psys");
+		d->scope = JB_SCOPE_PSYS;
 		return 1;
 	}
 	snprintf(d->name, sizeof(d->name), "%s-%d", perf_event_order[k].domain, pmu->pkg_id[p]);
+	d->scope = jb_scope_of_rapl_domain(d->name);
 	if (perf_event_order[k].child_of_pkg)
 		snprintf(d->parent, sizeof(d->parent), "package-%d", pmu->pkg_id[p]);
 	else if (k == 0 && have_psys)

@@ -161,6 +161,7 @@ rapl_add_domains(struct rapl_state *s, size_t p, struct meter_info *info, struct
 							   &d->max_energy_range_uj) != 0)
 			return jb_err_set(err, errno ? -errno : -EIO,
 					  "rapl: %s: cannot read max_energy_range_uj", d->name);
+		d->scope = jb_scope_of_rapl_domain(d->name);
 		s->ref[info->n_domains].pkg = p;
 		s->ref[info->n_domains].zone = rapl_zones[z].zone;
 		info->n_domains++;
@@ -202,6 +203,7 @@ rapl_add_mmio(struct rapl_state *s, struct meter_info *info, struct jb_err *err)
 		name[strcspn(name, "\n")] = '\0';
 		memset(d, 0, sizeof(*d));
 		snprintf(d->name, sizeof(d->name), "mmio-%.26s", name);
+		d->scope = jb_scope_of_rapl_domain(d->name);
 		for (j = 0; j < info->n_domains; j++)
 			if (strcmp(info->domain[j].name, name) == 0)
 				snprintf(d->parent, sizeof(d->parent), "%s", name);

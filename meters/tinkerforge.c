@@ -391,8 +391,10 @@ tf_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct j
 	s->info = info;
 	info->n_domains = 1;
 	memset(&info->domain[0], 0, sizeof(info->domain[0]));
-	/* Scope: wall-ac (the machine at its plug) or board-dc (a board's supply). */
+	/* Scope: wall-ac (the Energy Monitor on the machine's mains cable) or board-dc (the
+	 * Voltage/Current Bricklet on a board's DC supply, after its adapter). */
 	snprintf(info->domain[0].name, METER_NAME_MAX, s->is_em ? "wall" : "board");
+	info->domain[0].scope = s->is_em ? JB_SCOPE_WALL_AC : JB_SCOPE_BOARD_DC;
 	info->update_interval_ns = s->upd_ns;
 	info->min_window_ns = 100 * s->upd_ns;
 	if (s->counter) {

@@ -192,6 +192,7 @@ boot_emit(struct boot_state *s, unsigned i, uint64_t start_unix_ns, uint64_t wal
 	row.meter = s->m.ops->name;
 	row.meter_kind = s->m.ops->kind == METER_KIND_MODELED ? "modeled" : "measured";
 	row.domain = s->m.selection;
+	row.scope = s->m.scope;
 	row.workload = "boot";
 	row.size = "-";
 	row.concurrency = 1;

@@ -42,7 +42,7 @@ base_fill(struct session *s)
 		.driver = cfg->driver->name,
 		.isolation = driver_isolation_name(cfg->driver, s->drv, &s->drv_info),
 		.meter = cfg->meter->name, .meter_kind = s->rep->meter_kind,
-		.domain = s->meter.selection, .size = workload_size_name(cfg->size),
+		.domain = s->meter.selection, .scope = s->meter.scope, .size = workload_size_name(cfg->size),
 		.seed = cfg->seed, .concurrency = 1, .idle_w = s->idle_w,
 	};
 }

@@ -36,6 +36,7 @@ rows_row_init(const struct rows_base *base, const struct workload_desc *wl,
 	row->meter = base->meter;
 	row->meter_kind = base->meter_kind;
 	row->domain = base->domain;
+	row->scope = base->scope;
 	row->workload = wl->name;
 	row->size = base->size;
 	row->seed = base->seed;

@@ -61,6 +61,7 @@ struct rows_record {
 /* What every row of a run shares. */
 struct rows_base {
 	const char *run_id, *host, *arch, *driver, *isolation, *meter, *meter_kind, *domain;
+	const char *scope; /* the selected domains' scope (struct meter's) */
 	const char *size;
 	uint64_t seed;
 	unsigned concurrency;

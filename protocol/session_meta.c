@@ -214,6 +214,7 @@ meta_build(const struct session *r, uint64_t started_ns, const char *ended, cons
 	json_object_object_add(m, "kind", json_object_new_string(r->rep->meter_kind));
 	json_object_object_add(m, "detail", json_object_new_string(r->meter.info.detail));
 	json_object_object_add(m, "domains_summed", json_object_new_string(r->meter.selection));
+	json_object_object_add(m, "scope", json_object_new_string(r->meter.scope));
 	json_object_object_add(m, "resolution_j", json_object_new_double(r->meter.info.resolution_j));
 	json_object_object_add(m, "update_interval_ns",
 			       json_object_new_int64((int64_t)r->meter.info.update_interval_ns));
@@ -224,6 +225,8 @@ meta_build(const struct session *r, uint64_t started_ns, const char *ended, cons
 	for (i = 0; i < r->meter.info.n_domains; i++) {
 		d = json_object_new_object();
 		json_object_object_add(d, "name", json_object_new_string(r->meter.info.domain[i].name));
+		json_object_object_add(d, "scope",
+				       json_object_new_string(jb_scope_name(r->meter.info.domain[i].scope)));
 		json_object_object_add(d, "parent",
 				       json_object_new_string(r->meter.info.domain[i].parent));
 		json_object_object_add(d, "max_energy_range_uj",

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The results CSV reader, on libcsv's strict parser. It maps the file's header onto the
- * schema's columns (so a file whose columns are reordered still reads), refuses a file of
- * another schema_version, and reports a malformed file by name, record and column; and
+ * schema's columns (so a file whose columns are reordered still reads), reads schema 1
+ * files (no `scope` column: each row's scope is derived from its meter and domain, as
+ * jb_scope_derive() knows them), refuses a file of another schema_version, and reports a malformed file by name, record and column; and
  * what a reader needs to know of a row's energy_method.
  */
 #include "config.h"
@@ -15,6 +16,7 @@
 
 #include <csv.h>
 
+#include "jb_scope.h"
 #include "results.h"
 
 #define READER_MAX_FIELDS 256
@@ -28,6 +30,8 @@ struct reader {
 	unsigned nfields;                 /* fields seen in the current record */
 	unsigned header_fields;
 	int map[READER_MAX_FIELDS];       /* file column -> schema column, -1 = ignored */
+	int no_scope;                     /* a schema 1 header: derive each row's scope */
+	char scope[JB_SCOPE_TEXT_MAX];    /* the current row's derived scope */
 	char *fields[READER_MAX_FIELDS];  /* the current record's fields */
 	int rc;
 };
@@ -82,8 +86,10 @@ reader_header(struct reader *r)
 		if (c >= 0)
 			seen[c]++;
 	}
+	/* Schema 1 had no scope column; whether the rows say 1 is checked row by row. */
+	r->no_scope = !seen[RESULTS_COL_INDEX_scope];
 	for (i = 0; i < RESULTS_N_COLUMNS; i++)
-		if (seen[i] != 1) {
+		if (seen[i] != 1 && !(i == RESULTS_COL_INDEX_scope && r->no_scope)) {
 			r->rc = jb_err_set(r->err, -EINVAL,
 					   "%s: line 1: column '%s' is %s in the header", r->path,
 					   results_column_name(i), seen[i] ? "repeated" : "missing");
@@ -95,7 +101,7 @@ static void
 reader_record(int c, void *arg)
 {
 	struct reader *r = arg;
-	const char *row[RESULTS_N_COLUMNS];
+	const char *row[RESULTS_N_COLUMNS], *version;
 	unsigned i;
 
 	(void)c;
@@ -113,12 +119,23 @@ reader_record(int c, void *arg)
 	for (i = 0; i < r->nfields; i++)
 		if (r->map[i] >= 0)
 			row[r->map[i]] = r->fields[i];
-	if (strcmp(row[RESULTS_COL_INDEX_schema_version], "1") != 0) {
+	version = row[RESULTS_COL_INDEX_schema_version];
+	if (strcmp(version, "1") && strcmp(version, "2")) {
 		r->rc = jb_err_set(r->err, -EPROTO,
-				   "%s: record %lu: schema_version %s, this joulebench reads %d",
-				   r->path, r->record, row[RESULTS_COL_INDEX_schema_version],
-				   RESULTS_SCHEMA_VERSION);
+				   "%s: record %lu: schema_version %s, this joulebench reads 1 to %d",
+				   r->path, r->record, version, RESULTS_SCHEMA_VERSION);
 		goto out;
+	}
+	if (r->no_scope) {
+		if (strcmp(version, "1")) {
+			r->rc = jb_err_set(r->err, -EINVAL,
+					   "%s: line 1: column 'scope' is missing in the header "
+					   "(schema_version %s has one)", r->path, version);
+			goto out;
+		}
+		row[RESULTS_COL_INDEX_scope] =
+			jb_scope_derive(row[RESULTS_COL_INDEX_meter], row[RESULTS_COL_INDEX_domain],
+					r->scope, sizeof(r->scope));
 	}
 	r->rc = r->fn(r->arg, row, r->record);
 out:

@@ -179,6 +179,25 @@ results_trim_partial(const char *path, struct jb_err *err)
 	return rc;
 }
 
+/* 0 when the first line of @fd is the header results_writer_open() writes, else -EPROTO. */
+static int
+header_matches(int fd)
+{
+	char got[4096], want[4096];
+	size_t used = 0;
+	ssize_t n;
+	unsigned i;
+
+	for (i = 0; i < RESULTS_N_COLUMNS && used < sizeof(want); i++)
+		used += (size_t)snprintf(want + used, sizeof(want) - used, "%s%s", i ? "," : "",
+					 column_names[i]);
+	if (used + 1 >= sizeof(want))
+		return -EPROTO;
+	want[used++] = '\n';
+	n = pread(fd, got, used, 0);
+	return n == (ssize_t)used && !memcmp(got, want, used) ? 0 : -EPROTO;
+}
+
 int
 results_writer_open_append(const char *path, struct results_writer **out, struct jb_err *err)
 {
@@ -191,6 +210,14 @@ results_writer_open_append(const char *path, struct results_writer **out, struct
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return jb_err_set(err, -errno, "cannot open %s: %s", path, strerror(errno));
+	/* Rows go on under the file's own header: one of another column set (a schema 1
+	 * file, which has no scope) would get rows of the wrong width. */
+	rc = header_matches(fd);
+	if (rc) {
+		close(fd);
+		return jb_err_set(err, rc, "%s: its header is not schema %d's; resume it with the "
+				  "joulebench that started it", path, RESULTS_SCHEMA_VERSION);
+	}
 	end = lseek(fd, 0, SEEK_END);
 	w = writer_new(path, fd);
 	if (!w) {

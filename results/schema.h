@@ -11,7 +11,9 @@
 #ifndef JB_RESULTS_SCHEMA_H
 #define JB_RESULTS_SCHEMA_H
 
-#define RESULTS_SCHEMA_VERSION 1
+/* 2 added `scope`. The reader still reads 1, deriving a row's scope from its meter and
+ * domain (jb_scope_derive()). */
+#define RESULTS_SCHEMA_VERSION 2
 
 #define RESULTS_COLUMNS(X)                                                                     \
 	X(schema_version, U64, "version of this column set")                                 \
@@ -23,6 +25,7 @@
 	X(meter, STR, "meter backend (rapl-powercap, model, ...)")                             \
 	X(meter_kind, STR, "measured or modeled")                                               \
 	X(domain, STR, "energy domains summed into energy_j (package = every package)")        \
+	X(scope, STR, "what the domains see: cpu-package, dram, psys, board-dc, wall-ac, modeled") \
 	X(workload, STR, "workload name")                                                       \
 	X(size, STR, "size class: test, small or large")                                        \
 	X(seed, U64, "seed of the generated input")                                             \

@@ -162,10 +162,13 @@ int params_load_file(struct params *p, const char *path, struct jb_err *err);
  * container_create_j (cold rows) and isolation_frac (container and pinned rows);
  * @board_csv sets board_idle_w, board_active_w, board_boot_j and board_boot_s (phase boot
  * rows), and with both files board_slowdown. Only rows with status ok count; each value
- * is a median and its source names the file. Return: 0, or results_read()'s errors,
- * -EINVAL when a file has no usable warm rows.
+ * is a median and its source names the file. Figures of different scopes (the two files',
+ * or two in one file) are refused, -EDOM with one line in @err, unless @allow_scope_mix:
+ * then @mix gets the warning's line and every source set starts with it.
+ * Return: 0, or results_read()'s errors, -EINVAL when a file has no usable warm rows,
+ * -EDOM for a scope mix not allowed.
  */
 int params_measured_apply(struct params *p, const char *server_csv, const char *board_csv,
-			  struct jb_err *err);
+			  int allow_scope_mix, char *mix, size_t mix_len, struct jb_err *err);
 
 #endif

@@ -10,7 +10,9 @@
  * Every warm figure is over ok warm windows, the sampling unit (windows.h), never over
  * the rows that split a window; cold starts and boots are one to a window. Medians (GSL)
  * keep a few outlying windows from moving the model. Every value set names its file and
- * the windows or rows it rests on as its source.
+ * the windows or rows it rests on as its source. Figures of different scopes (a server's
+ * CPU package against a board's DC supply, or two scopes in one file) are refused unless
+ * the caller allows the mix; every source then says so.
  */
 #include "config.h"
 
@@ -44,6 +46,8 @@ struct meas {
 	struct vec wall[MEAS_MAX_WORKLOADS];
 	size_t nwl;
 	struct jb_err *err;
+	char scope[64], scope2[64]; /* the file's scope, and a second one where it has two */
+	const char *mix;            /* "" or the words of an allowed scope mix */
 };
 
 static int
@@ -120,6 +124,11 @@ meas_windows(struct meas *m, struct summary *s)
 		const struct summary_group *g = &s->group[i];
 		int cont = !!strcmp(g->key.driver, "pinned");
 
+		if (!i)
+			snprintf(m->scope, sizeof(m->scope), "%s", g->key.scope);
+		else if (strcmp(g->key.scope, m->scope) && !m->scope2[0])
+			snprintf(m->scope2, sizeof(m->scope2), "%s", g->key.scope);
+
 		for (w = 0; w < m->nwl && strcmp(m->wl[w], g->key.workload); w++)
 			;
 		if (w == m->nwl && w < MEAS_MAX_WORKLOADS)
@@ -177,7 +186,9 @@ put(struct params *p, const char *key, double v, const struct meas *m, const cha
 	if (!isfinite(v) || !n)
 		return 0;
 	snprintf(val, sizeof(val), "%.9g", v);
-	snprintf(src, sizeof(src), "measured: %.120s, %s (%zu windows)", m->path, what, n);
+	/* The mix first, so that a long path or reason never cuts it off. */
+	snprintf(src, sizeof(src), "%s%s%smeasured: %.120s, %s (%zu windows)",
+		 m->mix[0] ? "[" : "", m->mix, m->mix[0] ? "] " : "", m->path, what, n);
 	return params_set(p, key, val, src, err);
 }
 
@@ -199,19 +210,62 @@ slowdown(struct meas *board, struct meas *server, size_t *n)
 	return s;
 }
 
+/* Refuse (-EDOM, the line in @err) or, with @allow, note in @mix the scopes that differ:
+ * within each file, and between the server's and the board's. */
+static int
+meas_scopes(struct meas *s, struct meas *b, int allow, char *mix, size_t len,
+	    struct jb_err *err)
+{
+	char why[512], what_a[160], what_b[160];
+	struct meas *one[2] = { s, b };
+	int i, rc = 0;
+
+	for (i = 0; i < 2 && !rc; i++) {
+		if (!one[i]->path || !one[i]->scope2[0])
+			continue;
+		snprintf(what_a, sizeof(what_a), "%.120s has rows", one[i]->path);
+		snprintf(what_b, sizeof(what_b), "rows");
+		rc = summary_scope_check(what_a, one[i]->scope, what_b, one[i]->scope2, allow, why,
+					 sizeof(why));
+	}
+	if (!rc && s->path && b->path) {
+		snprintf(what_a, sizeof(what_a), "--server-csv %.120s", s->path);
+		snprintf(what_b, sizeof(what_b), "--board-csv %.120s", b->path);
+		rc = summary_scope_check(what_a, s->scope, what_b, b->scope, allow, why,
+					 sizeof(why));
+	}
+	if (rc < 0)
+		return jb_err_set(err, rc, "%s", why);
+	if (rc > 0)
+		snprintf(mix, len, "%s", why);
+	return 0;
+}
+
 int
 params_measured_apply(struct params *p, const char *server_csv, const char *board_csv,
-		      struct jb_err *err)
+		      int allow_scope_mix, char *mix, size_t mix_len, struct jb_err *err)
 {
-	struct meas s = { .path = server_csv, .err = err }, b = { .path = board_csv, .err = err };
+	struct meas s = { .path = server_csv, .err = err, .mix = "" };
+	struct meas b = { .path = board_csv, .err = err, .mix = "" };
+	char tag[256];
 	double idle, dynp;
 	size_t n;
 	int rc = 0;
 
+	if (mix_len)
+		mix[0] = '\0';
 	if (server_csv && (rc = meas_read(&s, server_csv, err)))
 		goto out;
 	if (board_csv && (rc = meas_read(&b, board_csv, err)))
 		goto out;
+	if ((rc = meas_scopes(&s, &b, allow_scope_mix, mix, mix_len, err)))
+		goto out;
+	if (mix_len && mix[0]) {
+		snprintf(tag, sizeof(tag), "%s: %s%s%s%s%s", SUMMARY_SCOPE_MIX_WARNING, s.scope,
+			 s.scope2[0] ? "+" : "", s.scope2, b.path ? " vs " : "",
+			 b.path ? b.scope : "");
+		s.mix = b.mix = tag;
+	}
 	if (server_csv) {
 		struct vec *dv = s.v[M_DYNP_CONT].n ? &s.v[M_DYNP_CONT] : &s.v[M_DYNP_ANY];
 

@@ -158,9 +158,9 @@ check("bad.csv" in p.stderr and "record 4" in p.stderr and "energy_j" in p.stder
 check(len(p.stderr.strip().splitlines()) == 1, "more than one line")
 
 v2 = os.path.join(tmp, "v2.csv")
-open(v2, "w").write("\n".join([lines[0]] + ["2" + l[1:] for l in lines[1:3]]) + "\n")
+open(v2, "w").write("\n".join([lines[0]] + ["3" + l[1:] for l in lines[1:3]]) + "\n")
 p = run(["analyze", v2])
-check(p.returncode == 2 and "schema_version 2" in p.stderr, f"schema: {p.stderr}")
+check(p.returncode == 2 and "schema_version 3" in p.stderr, f"schema: {p.stderr}")
 p = run(["analyze", os.path.join(tmp, "none.csv")])
 check(p.returncode == 2 and "none.csv" in p.stderr, f"missing file: {p.stderr}")
 p = run(["analyze", a, "--seed", "x"])

@@ -105,6 +105,7 @@ if os.environ.get("JB_IN_NAMESPACE") != "1":
     rows = read_csv(out)
     check(all(r["meter_kind"] == "measured" and r["meter"] == "hwmon" for r in rows),
           "live sensor: rows not measured by hwmon")
+    check(all(r["scope"] == "board-dc" for r in rows), "live sensor: scope is not board-dc")
     wins = check_against_sensor("live sensor", rows, sensor)
     print(f"live sensor: {len(wins)} windows within 3% of what it showed")
 
@@ -207,6 +208,8 @@ def measure(domain, expect_w, name):
 
 meta, rows = measure(None, None, "ina219")
 check(rows[0]["domain"] == "ina219-0:power1", f"default domain {rows[0]['domain']}")
+# An ina2xx on a supply rail is a board's DC supply (common/jb_scope.c).
+check(all(r["scope"] == "board-dc" for r in rows), f"scope {rows[0]['scope']}")
 check("samples/s" in meta["meter"]["detail"] and "of a CPU" in meta["meter"]["detail"],
       f"no sampler statistics in {meta['meter']['detail']}")
 measure("zenpower", P_ENERGY, "energy")

@@ -228,6 +228,7 @@ try:
     # 4. A measured run at the BMC's real rate (1 s, the meter's default).
     csv = os.path.join(tmp, "run.csv")
     rows, meta = measured_run(power, JOULEBENCH, "ipmi", OPTS, csv)
+    check(all(r["scope"] == "wall-ac" for r in read_csv(csv)), "run -m ipmi: rows not of scope wall-ac")
     check("Pwr Consumption" in meta["meter"]["detail"] and "wall-ac" in meta["meter"]["detail"],
           f"meter detail: {meta['meter']['detail']}")
     check("s3cret" not in open(csv).read() and "s3cret" not in str(meta),

@@ -93,10 +93,12 @@ check(names["package-1"]["max_energy_range_uj"] == MAX_PKG, "max range of packag
 check(names["package-0"]["summed"] and names["package-1"]["summed"], "packages summed")
 check(not names["dram-1"]["summed"], "dram must not be summed by default")
 check(rows[0]["domain"] == "package", f"domain column {rows[0]['domain']}")
+check(all(r["scope"] == "cpu-package" for r in rows), f"scope column {rows[0]['scope']}")
 
 measure("package-1", P1, "pkg1")
 meta, rows = measure("dram", PD, "dram")
 check(rows[0]["domain"] == "dram", "domain column for dram")
+check(all(r["scope"] == "dram" for r in rows), f"scope column for dram {rows[0]['scope']}")
 
 # A meter whose counters only root may read (mode 0400, CVE-2020-8694) is refused for an
 # ordinary user with the reason and the fix; the fake runs as root, so chmod and drop.
@@ -140,6 +142,7 @@ check(names["uncore-0"]["parent"] == "package-0", "uncore inside the package")
 check(names["dram-0"]["parent"] == "", "dram beside the package")
 check(names["mmio-package-0"]["parent"] == "package-0", "mmio is the same package")
 check(rows[0]["domain"] == "psys", "domain column for psys")
+check(all(r["scope"] == "psys" for r in rows), f"scope column for psys {rows[0]['scope']}")
 measure("mmio-package-0", PP, "mmio", quick=True)
 for bad in ("psys,package", "package-0,mmio-package-0", "package,core"):
     p = run(["run", "-m", "rapl-powercap", "--domain", bad, "-w", "matmul", "-s", "test",

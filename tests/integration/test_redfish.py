@@ -275,6 +275,7 @@ try:
     check("wall-ac" in detail and "energy counter" in detail, f"meter detail: {detail}")
     check("rf-s3cret" not in open(csv).read() and "rf-s3cret" not in json.dumps(meta),
           "the password reached the CSV or the sidecar")
+    check(all(r["scope"] == "wall-ac" for r in read_csv(csv)), "run -m redfish: rows not of scope wall-ac")
 
     # 5. Faults during a run (readings every 250 ms; windows of 2.5 s).
     power.update_s = 0.25

@@ -20,12 +20,15 @@ rows = read_csv(out)
 meta = read_meta(out)
 check(meta["ended"] == "completed", f"sidecar ended={meta['ended']}")
 check(meta["meter"]["kind"] == "modeled", "sidecar meter kind")
+check(meta["meter"]["scope"] == "modeled" and
+      all(d["scope"] == "modeled" for d in meta["meter"]["domains"]), "sidecar meter scope")
 header = open(out).readline().strip().split(",")
 check(len(rows) > 10, f"only {len(rows)} rows")
 for r in rows:
     check(None not in r.values() and len(r) == len(header), f"short row {r}")
     check(r["meter_kind"] == "modeled" and r["meter"] == "model", "row not labelled modeled")
-    check(r["schema_version"] == "1", "schema_version")
+    check(r["schema_version"] == "2", "schema_version")
+    check(r["scope"] == "modeled", f"scope {r['scope']}")
     check(r["core"] == "1", f"instance not on core 1: {r['core']}")
     check(r["run_id"] == meta["run_id"], "run_id differs from sidecar")
 

@@ -138,12 +138,14 @@ def part_meter():
     out = measured_run(base + ",uid=Vc2", 2.5, 0.03, "board")
     meta = read_meta(out)
     check(read_csv(out)[0]["domain"] == "board", "V/C domain is not board")
+    check(all(r["scope"] == "board-dc" for r in read_csv(out)), "V/C scope is not board-dc")
     for want in ("Voltage/Current Bricklet 2.0 Vc2", "scope board-dc", "update 140.8 ms",
                  "samples/s"):
         check(want in meta["meter"]["detail"], f"'{want}' not in {meta['meter']['detail']}")
     out = measured_run(base + ",uid=Em4,source=counter", 1500.0, 0.05, "wall-counter",
                        ["--min-window-s", "3"])
     check(read_csv(out)[0]["domain"] == "wall", "Energy Monitor domain is not wall")
+    check(all(r["scope"] == "wall-ac" for r in read_csv(out)), "Energy Monitor scope not wall-ac")
     check("energy counter" in read_meta(out)["meter"]["detail"], "counter source not said")
     print("measured runs: ok")
     brickd.stop()

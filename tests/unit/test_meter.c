@@ -213,6 +213,8 @@ script_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, stru
 	strcpy(info->domain[2].name, "core-0");
 	strcpy(info->domain[2].parent, "package-0");
 	info->domain[2].max_energy_range_uj = 1000000;
+	info->domain[0].scope = info->domain[1].scope = info->domain[2].scope =
+		JB_SCOPE_CPU_PACKAGE;
 	return 0;
 }
 

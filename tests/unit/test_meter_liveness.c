@@ -47,8 +47,10 @@ fake_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct
 	*priv = &fake;
 	fake.t0_ns = jb_clock_mono_ns();
 	info->n_domains = fake.n;
-	for (i = 0; i < fake.n; i++)
+	for (i = 0; i < fake.n; i++) {
 		snprintf(info->domain[i].name, METER_NAME_MAX, "package-%zu", i);
+		info->domain[i].scope = JB_SCOPE_CPU_PACKAGE;
+	}
 	if (fake.uncore) {
 		snprintf(info->domain[1].name, METER_NAME_MAX, "uncore-0");
 		snprintf(info->domain[1].parent, METER_NAME_MAX, "package-0");
@@ -325,4 +327,53 @@ Test(meter_check, updates_ladder_and_agreement_on_live_fakes)
 	cr_assert(!(g[0].diff_rel <= 0.01));
 	meter_close(&a);
 	meter_close(&b);
+}
+
+/* A wall meter beside the fake package: twice its power, at the machine's plug. */
+static int
+wall_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct jb_err *err)
+{
+	int rc = fake_open(ctx, priv, info, err);
+
+	info->n_domains = 1;
+	snprintf(info->domain[0].name, METER_NAME_MAX, "wall");
+	info->domain[0].scope = JB_SCOPE_WALL_AC;
+	return rc;
+}
+
+static int
+wall_read(void *priv, struct meter_reading *out)
+{
+	int rc = fake_read(priv, out);
+
+	out->energy_uj[0] = 2 * (out->energy_uj[0] - (uint64_t)1e12);
+	return rc;
+}
+
+static const struct meter_ops wall_ops = {
+	.name = "wall", .kind = METER_KIND_MEASURED, .open = wall_open, .read = wall_read,
+	.close = fake_close,
+};
+
+/* Meters of different scopes do not agree by design: meter_agree() gives their ratio. */
+Test(meter_check, agreement_across_scopes_is_a_ratio)
+{
+	struct meter pkg, wall;
+	struct meter_agreement g[METER_DOMAINS_MAX];
+	struct jb_err err = { 0 };
+	int n;
+
+	fake_set(1, FAKE_LIVE, FAKE_LIVE, 20.0, 0);
+	cr_assert_eq(meter_open(&pkg, &fake_ops, NULL, &err), 0);
+	cr_assert_eq(meter_open(&wall, &wall_ops, NULL, &err), 0);
+	cr_assert_str_eq(wall.scope, "wall-ac");
+	n = meter_agree(&pkg, &wall, 100000000, g);
+	cr_assert_eq(n, 1);
+	cr_assert(g[0].scopes_differ);
+	cr_assert_str_eq(g[0].domain, "package/wall");
+	cr_assert_str_eq(g[0].scope_a, "cpu-package");
+	cr_assert_str_eq(g[0].scope_b, "wall-ac");
+	cr_assert_float_eq(g[0].a_j / g[0].b_j, 0.5, 0.02, "ratio %g", g[0].a_j / g[0].b_j);
+	meter_close(&pkg);
+	meter_close(&wall);
 }

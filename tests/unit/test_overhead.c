@@ -512,7 +512,7 @@ Test(params, measured_csvs_set_parameters)
 	cr_assert_eq(results_writer_close(w, NULL), 0);
 
 	params_init(&p);
-	cr_assert_eq(params_measured_apply(&p, srv, brd, &err), 0, "%s", err.msg);
+	cr_assert_eq(params_measured_apply(&p, srv, brd, 0, NULL, 0, &err), 0, "%s", err.msg);
 	cr_assert_float_eq(p.v[PARAMS_server_idle_w], 100, 1e-9);
 	cr_assert_float_eq(p.v[PARAMS_server_loaded_w], 100 + 48 * 2, 1e-9);
 	cr_assert_float_eq(p.v[PARAMS_container_create_j], 5, 1e-9);
@@ -531,7 +531,7 @@ Test(params, measured_csvs_set_parameters)
 	cr_assert_eq(results_writer_open(srv, 1, &w, NULL), 0);
 	meas_row(w, "container", "warm", "ok", 100, 1, 99, -1);
 	cr_assert_eq(results_writer_close(w, NULL), 0);
-	cr_assert_eq(params_measured_apply(&p, srv, NULL, &err), -EINVAL);
+	cr_assert_eq(params_measured_apply(&p, srv, NULL, 0, NULL, 0, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "server.csv: the median dynamic power"), "%s", err.msg);
 	unlink(srv);
 	unlink(brd);

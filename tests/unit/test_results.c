@@ -181,16 +181,80 @@ Test(results_csv, other_schema_version_refused, .init = setup, .fini = teardown)
 {
 	struct collected got = { 0 };
 	struct jb_err err;
-	char path[256], text[8192], row[2048] = "2";
+	char path[256], text[8192], row[2048] = "3";
 	unsigned i;
 
 	for (i = 1; i < RESULTS_N_COLUMNS; i++)
 		strcat(row, ",x");
-	snprintf(path, sizeof(path), "%s/v2.csv", tmpdir);
+	snprintf(path, sizeof(path), "%s/v3.csv", tmpdir);
 	snprintf(text, sizeof(text), "%s\n%s\n", header_line(), row);
 	write_file(path, text);
 	cr_assert_eq(results_read(path, collect, &got, &err), -EPROTO);
-	cr_assert(strstr(err.msg, "schema_version 2"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "schema_version 3"), "%s", err.msg);
+}
+
+struct scopes {
+	int rows;
+	char scope[8][64];
+};
+
+static int
+collect_scope(void *arg, const char *const *f, unsigned long rec)
+{
+	struct scopes *c = arg;
+
+	(void)rec;
+	snprintf(c->scope[c->rows++], 64, "%s", f[RESULTS_COL_INDEX_scope]);
+	return 0;
+}
+
+/* A schema 1 file has no scope column: each row's is derived from its meter and domain. */
+Test(results_csv, schema_1_scope_derived, .init = setup, .fini = teardown)
+{
+	static const char *const meter_domain[][3] = {
+		{ "rapl-powercap", "package", "cpu-package" },
+		{ "rapl-perf", "package-0,dram-0", "cpu-package+dram" },
+		{ "rapl-powercap", "core", "cpu-package" },
+		{ "rapl-perf", "psys", "psys" },
+		{ "ina219", "board", "board-dc" },
+		{ "hwmon", "ina219-1:power1", "board-dc" },
+		{ "hwmon", "amd_energy-2:energy1", "cpu-package" },
+		{ "model", "model", "modeled" },
+	};
+	struct scopes got = { 0 };
+	struct jb_err err;
+	char path[256], text[16384], *p = text;
+	unsigned i, k;
+
+	for (i = 0; i < RESULTS_N_COLUMNS; i++)
+		if (i != RESULTS_COL_INDEX_scope)
+			p += sprintf(p, "%s%s", i ? "," : "", results_column_name(i));
+	*p++ = '\n';
+	for (k = 0; k < 8; k++) {
+		for (i = 0; i < RESULTS_N_COLUMNS; i++) {
+			const char *v = i == RESULTS_COL_INDEX_schema_version ? "1"
+				: i == RESULTS_COL_INDEX_meter ? meter_domain[k][0]
+				: i == RESULTS_COL_INDEX_domain ? meter_domain[k][1] : "x";
+
+			if (i != RESULTS_COL_INDEX_scope)
+				p += sprintf(p, "%s\"%s\"", i ? "," : "", v);
+		}
+		*p++ = '\n';
+	}
+	*p = '\0';
+	snprintf(path, sizeof(path), "%s/v1.csv", tmpdir);
+	write_file(path, text);
+	cr_assert_eq(results_read(path, collect_scope, &got, &err), 0, "%s", err.msg);
+	cr_assert_eq(got.rows, 8);
+	for (k = 0; k < 8; k++)
+		cr_assert_str_eq(got.scope[k], meter_domain[k][2], "%s %s", meter_domain[k][0],
+				 meter_domain[k][1]);
+	/* A schema 2 row in a header without scope is a damaged file, not a schema 1 one. */
+	p = strchr(text, '\n') + 2;
+	*p = '2';
+	write_file(path, text);
+	cr_assert_eq(results_read(path, collect_scope, &got, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "'scope' is missing"), "%s", err.msg);
 }
 
 Test(results_csv, readme_documents_every_column)
@@ -239,4 +303,28 @@ Test(results_method, cpu_share_splits_are_attributions)
 	cr_assert(!results_method_is_attributed("window-split-by--cpu-share"));
 	cr_assert(!results_method_is_attributed(""));
 	cr_assert(!results_method_is_attributed(NULL));
+}
+
+/* --resume appends under the file's header: a schema 1 file (no scope) is refused, since
+ * the new rows would be one column wider; a file of this schema is reopened. */
+Test(results_csv, append_refuses_another_header, .init = setup, .fini = teardown)
+{
+	struct results_writer *w;
+	struct jb_err err;
+	char path[256], text[8192], *p = text;
+	unsigned i;
+
+	for (i = 0; i < RESULTS_N_COLUMNS; i++)
+		if (i != RESULTS_COL_INDEX_scope)
+			p += sprintf(p, "%s%s", i ? "," : "", results_column_name(i));
+	strcpy(p, "\n");
+	snprintf(path, sizeof(path), "%s/v1.csv", tmpdir);
+	write_file(path, text);
+	cr_assert_eq(results_writer_open_append(path, &w, &err), -EPROTO);
+	cr_assert(strstr(err.msg, "resume it with the joulebench that started it"), "%s", err.msg);
+	snprintf(path, sizeof(path), "%s/v2.csv", tmpdir);
+	cr_assert_eq(results_writer_open(path, 0, &w, NULL), 0);
+	cr_assert_eq(results_writer_close(w, NULL), 0);
+	cr_assert_eq(results_writer_open_append(path, &w, &err), 0, "%s", err.msg);
+	cr_assert_eq(results_writer_close(w, NULL), 0);
 }

@@ -43,6 +43,7 @@ script_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, stru
 	*priv = &script_data;
 	info->n_domains = 1;
 	strcpy(info->domain[0].name, "package-0");
+	info->domain[0].scope = JB_SCOPE_CPU_PACKAGE;
 	info->domain[0].max_energy_range_uj = script_data.range_uj;
 	info->resolution_j = 61e-6;          /* a RAPL energy unit, 2^-14 J */
 	info->update_interval_ns = 1 * MS;   /* RAPL's ~1 ms */
@@ -525,6 +526,7 @@ gated_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struc
 	info->n_domains = 2;
 	strcpy(info->domain[1].name, "uncore-0");
 	strcpy(info->domain[1].parent, "package-0");
+	info->domain[1].scope = JB_SCOPE_CPU_PACKAGE;
 	return rc;
 }
 
