@@ -45,9 +45,11 @@ ci_target_row(struct ci_target *t, const struct results_row *row)
 int
 ci_target_met(const struct stats_interval *ci, double target_pct)
 {
-	/* Fewer than STATS_WINDOWS_MIN windows: any interval is unreliable (analysis flags
-	 * it), so it cannot meet a target. */
-	return ci->n_windows >= STATS_WINDOWS_MIN && isfinite(ci->lo) && isfinite(ci->hi) &&
+	/* Stopping when the interval first happens to be narrow biases it: on independent
+	 * windows, stopping from 5 windows on covered the truth in 88% of trials, from 10 on
+	 * in 91% (the `stats` suite). So the rule never stops before CI_TARGET_WINDOWS_MIN
+	 * windows, and a smaller interval is not trusted to meet a target. */
+	return ci->n_windows >= CI_TARGET_WINDOWS_MIN && isfinite(ci->lo) && isfinite(ci->hi) &&
 	       (ci->hi - ci->lo) / 2 <= target_pct / 100 * fabs(ci->est);
 }
 

@@ -20,6 +20,8 @@
 
 #define CI_TARGET_RESAMPLES 2000
 #define CI_TARGET_LEVEL 0.95
+/* The stopping rule's fewest windows (ci_target_met()): twice STATS_WINDOWS_MIN. */
+#define CI_TARGET_WINDOWS_MIN 10
 
 /* One workload's windows (analysis/windows.h folds its rows into them). */
 struct ci_target_series {
@@ -36,7 +38,7 @@ struct ci_target {
 };
 
 /**
- * ci_target_met() - the stopping rule alone: @ci rests on at least STATS_WINDOWS_MIN
+ * ci_target_met() - the stopping rule alone: @ci rests on at least CI_TARGET_WINDOWS_MIN
  * windows and its half-width is within @target_pct % of its estimate. The `stats`
  * benchmark suite measures this rule (tests/bench/bench_stats.c).
  */

@@ -65,7 +65,8 @@ static const struct run_opt_def run_opt_defs[] = {
 	  "  -r, --runs N           metered windows per driver (default: 10)\n" },
 	{ { "ci-target", required_argument, NULL, OPT_CI_TARGET }, R,
 	  "      --ci-target P      add windows until the 95% CI of the median energy per\n"
-	  "                         invocation is within +-P% of it (-r N: at least N, else 5)\n",
+	  "                         invocation is within +-P% of it, on 10 windows or more\n"
+	  "                         (-r N: starts from N, else 5)\n",
 	  NULL },
 	{ { "max-windows", required_argument, NULL, OPT_MAX_WINDOWS }, R,
 	  "      --max-windows N    --ci-target: at most N windows per workload (default: 100)\n",

@@ -3,7 +3,8 @@
 the median energy per invocation is within P% of it, or a cap. Checked on the model meter:
   - a target no run can reach (0.001%) stops at --max-windows, and the summary and the
     sidecar say "not reached" with the windows run, which the CSV holds;
-  - a loose target (90%) is reached once 5 ok windows (STATS_WINDOWS_MIN) are in, and says so;
+  - a loose target (90%) is reached once 10 ok windows (CI_TARGET_WINDOWS_MIN: stopping on
+    fewer biased the interval) are in, and says so;
   - co-located (-c 2, two workloads): one outcome for the run, every workload judged,
     each workload's summary line, as many warm windows in the CSV as the outcome says;
   - --max-time-s stops adding windows (a target that cannot be reached, a short limit);
@@ -69,7 +70,7 @@ try:
     check(p.returncode == 0, f"loose target: exit {p.returncode}: {p.stderr}")
     ci, o = outcome(out)
     ok, n = windows_of(out)
-    check(o["reached"] and o["ended_by"] == "target" and 3 <= o["windows"] == n <= 20,
+    check(o["reached"] and o["ended_by"] == "target" and 10 <= o["windows"] == n <= 20,
           f"loose outcome {o}, {n} windows in the CSV")
     check(f"float-ops reached after {n} window(s)" in p.stdout, f"summary line: {p.stdout}")
     hw = half_width(ok)
