@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bmc.h"
 #include "jb_clock.h"
@@ -129,7 +128,7 @@ sampler_poll_once(struct bmc_sampler *s)
 	uint64_t t_ns;
 	double value;
 
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->sp.lock);
 	t_ns = jb_clock_mono_ns();
 	value = s->counter_mode ? v.energy_j : v.power_w;
 	if (!rc && !(isfinite(value) && value >= 0))
@@ -137,7 +136,7 @@ sampler_poll_once(struct bmc_sampler *s)
 	if (rc) {
 		s->errors++;
 		s->last_error = rc;
-		pthread_mutex_unlock(&s->lock);
+		pthread_mutex_unlock(&s->sp.lock);
 		return;
 	}
 	if (s->counter_mode) {
@@ -147,7 +146,7 @@ sampler_poll_once(struct bmc_sampler *s)
 		s->energy_j = value - s->energy0_j;
 		s->last_power_w = v.power_w;
 	} else if (meter_integrator_add(&s->integ, t_ns, value) != 0) {
-		pthread_mutex_unlock(&s->lock);
+		pthread_mutex_unlock(&s->sp.lock);
 		return;
 	} else {
 		s->last_power_w = value;
@@ -155,49 +154,22 @@ sampler_poll_once(struct bmc_sampler *s)
 	/* A gap of four intervals or more (the BMC did not answer) is bridged by the
 	 * trapezoid, but that energy is interpolated, not read: the next read() says so,
 	 * so the window that holds the gap is flagged rather than passed off as measured. */
-	if (s->samples && t_ns - s->last_good_ns >= 4 * s->interval_ns)
+	if (s->sp.samples && t_ns - s->last_good_ns >= 4 * s->interval_ns)
 		s->unreported_gap = 1;
-	if (!s->samples++ || value != s->last_value)
+	if (!s->sp.samples || value != s->last_value)
 		s->last_change_ns = t_ns;
-	if (s->samples == 1)
-		s->first_t_ns = t_ns;
+	meter_sampler_count(&s->sp, t_ns);
 	s->last_value = value;
-	s->last_t_ns = t_ns;
 	s->last_good_ns = t_ns;
 	s->last_error = 0;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->sp.lock);
 }
 
-static void *
-sampler_main(void *arg)
+static void
+sampler_sample(struct meter_sampler *sp, void *arg)
 {
-	struct bmc_sampler *s = arg;
-	uint64_t cpu0 = meter__thread_cpu_ns(), next = jb_clock_mono_ns();
-
-	for (;;) {
-		struct timespec ts;
-		int stop;
-
-		next += s->interval_ns;
-		/* A poll that took longer than the interval (a slow BMC) is not caught up with a
-		 * burst of polls: the next one starts an interval from now. */
-		if (next < jb_clock_mono_ns())
-			next = jb_clock_mono_ns() + s->interval_ns;
-		ts.tv_sec = (time_t)(next / 1000000000u);
-		ts.tv_nsec = (long)(next % 1000000000u);
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-			;
-		pthread_mutex_lock(&s->lock);
-		stop = s->stop;
-		pthread_mutex_unlock(&s->lock);
-		if (stop)
-			break;
-		sampler_poll_once(s);
-		pthread_mutex_lock(&s->lock);
-		s->cpu_ns = meter__thread_cpu_ns() - cpu0;
-		pthread_mutex_unlock(&s->lock);
-	}
-	return NULL;
+	(void)sp;
+	sampler_poll_once(arg);
 }
 
 int
@@ -218,20 +190,18 @@ bmc_sampler_start(struct bmc_sampler *s, bmc_poll_fn poll, void *src, uint64_t i
 	if (!isfinite(v.energy_j) && !isfinite(v.power_w))
 		return -EPROTO;
 	s->counter_mode = isfinite(v.energy_j);
-	pthread_mutex_init(&s->lock, NULL);
+	meter_sampler_init(&s->sp);
 	sampler_poll_once(s);
-	if (!s->samples) {
-		rc = s->last_error ? s->last_error : -EPROTO;
-		pthread_mutex_destroy(&s->lock);
-		return rc;
-	}
-	rc = -pthread_create(&s->thread, NULL, sampler_main, s);
-	if (rc) {
-		pthread_mutex_destroy(&s->lock);
-		return rc;
-	}
-	s->running = 1;
-	return 0;
+	/* The reading just taken is the first: the thread polls an interval from now. A poll
+	 * that took longer than the interval (a slow BMC) is not caught up with a burst of
+	 * polls: the next one starts an interval from now. */
+	rc = s->sp.samples ? 0 : s->last_error ? s->last_error : -EPROTO;
+	if (!rc)
+		rc = meter_sampler_start(&s->sp, interval_ns, METER_SAMPLER_SKIP, 1, sampler_sample,
+					 s);
+	if (rc)
+		meter_sampler_fini(&s->sp);
+	return rc;
 }
 
 int
@@ -242,13 +212,13 @@ bmc_sampler_read(struct bmc_sampler *s, struct meter_reading *out)
 
 	uint64_t now_ns;
 
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->sp.lock);
 	now_ns = jb_clock_mono_ns();
 	/* The integral reaches the latest reading, not the present: stamping it with that
 	 * reading's time keeps a window's energy and duration over the same span, where the
 	 * time of the read would be off by up to one interval at each end (±8% of a window of
 	 * 12 readings, seen in `check` against ipmi_sim). */
-	out->t_ns = s->last_t_ns;
+	out->t_ns = s->sp.last_t_ns;
 	energy_j = s->counter_mode ? s->energy_j : s->integ.energy_j;
 	/* One lost reply only loses a sample, which the trapezoid bridges; four intervals
 	 * without a good one mean the BMC is gone. */
@@ -258,7 +228,7 @@ bmc_sampler_read(struct bmc_sampler *s, struct meter_reading *out)
 		rc = -ETIMEDOUT, s->unreported_gap = 0;
 	else if (s->stale_ns && now_ns - s->last_change_ns >= s->stale_ns)
 		rc = -ENODATA;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->sp.lock);
 	out->energy_uj[0] = (uint64_t)(energy_j * 1e6);
 	return rc;
 }
@@ -266,34 +236,24 @@ bmc_sampler_read(struct bmc_sampler *s, struct meter_reading *out)
 void
 bmc_sampler_stop(struct bmc_sampler *s)
 {
-	if (!s->running)
-		return;
-	pthread_mutex_lock(&s->lock);
-	s->stop = 1;
-	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->thread, NULL);
-	pthread_mutex_destroy(&s->lock);
-	s->running = 0;
+	if (s->sp.running)
+		meter_sampler_fini(&s->sp);
 }
 
 void
 bmc_sampler_describe(struct bmc_sampler *s, char *buf, size_t len)
 {
 	size_t used = strlen(buf);
-	double rate = 0, cpu = 0;
-	uint64_t span, samples, errors;
+	double rate, cpu;
+	uint64_t samples, errors;
 
-	if (!s->running || used >= len)
+	if (!s->sp.running || used >= len)
 		return;
-	pthread_mutex_lock(&s->lock);
-	span = s->last_t_ns - s->first_t_ns;
-	samples = s->samples;
+	pthread_mutex_lock(&s->sp.lock);
+	samples = s->sp.samples;
 	errors = s->errors;
-	if (span && samples > 1) {
-		rate = (double)(samples - 1) * 1e9 / (double)span;
-		cpu = (double)s->cpu_ns / (double)span;
-	}
-	pthread_mutex_unlock(&s->lock);
+	meter_sampler_rate(&s->sp, 1, &rate, &cpu);
+	pthread_mutex_unlock(&s->sp.lock);
 	snprintf(buf + used, len - used,
 		 "; %s, polled every %.0f ms: %.2f readings/s, %" PRIu64 " readings, %" PRIu64
 		 " errors, %.2f%% of a CPU",

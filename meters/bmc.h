@@ -12,11 +12,11 @@
 #ifndef JB_BMC_H
 #define JB_BMC_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "meter.h"
+#include "meter_sampler.h"
 
 /* The one domain of a BMC meter. Its scope is wall-ac; the domain name says "wall" so the
  * plausibility table (meter_plausible.c) can hold it to what a running machine draws. */
@@ -64,15 +64,12 @@ struct bmc_sampler {
 	bmc_poll_fn poll;
 	void *src;
 	uint64_t interval_ns, stale_ns;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	int running;
-	/* Guarded by lock. */
-	int stop, counter_mode, last_error;
+	struct meter_sampler sp; /* the thread; its lock guards what follows */
+	int counter_mode, last_error;
 	int unreported_gap; /* readings resumed after a gap of 4+ intervals, not yet reported */
 	struct meter_integrator integ;
 	double energy0_j, energy_j, last_value, last_power_w;
-	uint64_t last_good_ns, last_change_ns, samples, errors, first_t_ns, last_t_ns, cpu_ns;
+	uint64_t last_good_ns, last_change_ns, errors;
 };
 
 /**

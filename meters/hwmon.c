@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +24,16 @@
 #include "hwmon.h"
 #include "jb_clock.h"
 #include "meter-private.h"
+#include "meter_sampler.h"
 
 struct hwmon_state {
 	size_t n;
 	struct hwmon_sensor *sensor[METER_DOMAINS_MAX];
 	struct meter_info *info;
 	uint64_t interval_ns;
-	int n_power, running, stop, last_error;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	uint64_t samples, first_t_ns, last_t_ns, cpu_ns;
+	int n_power;
+	struct meter_sampler sp; /* its lock guards the integrators and last_error */
+	int last_error;
 };
 
 /*
@@ -69,47 +68,30 @@ sensor_sample(struct hwmon_state *s, struct hwmon_sensor *h, int by_sampler)
 			power_w = first * strtod(buf, NULL) / 1e6;
 		}
 	}
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->sp.lock);
 	t_ns = jb_clock_mono_ns();
 	if (rc) {
 		s->last_error = rc;
 	} else if (meter_integrator_add(&h->integ, t_ns, power_w) == 0) {
 		s->last_error = 0;
-		if (by_sampler) {
-			if (!s->samples++)
-				s->first_t_ns = t_ns;
-			s->last_t_ns = t_ns;
-		}
+		if (by_sampler)
+			meter_sampler_count(&s->sp, t_ns);
 	}
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->sp.lock);
 	return rc;
 }
 
-static void *
-hwmon_sampler(void *arg)
+/* The sampler's pass: every power sensor once. */
+static void
+hwmon_sample(struct meter_sampler *sp, void *arg)
 {
 	struct hwmon_state *s = arg;
-	uint64_t cpu0 = meter__thread_cpu_ns(), next = jb_clock_mono_ns();
+	size_t i;
 
-	for (;;) {
-		size_t i;
-		int stop;
-
-		pthread_mutex_lock(&s->lock);
-		stop = s->stop;
-		pthread_mutex_unlock(&s->lock);
-		if (stop)
-			break;
-		for (i = 0; i < s->n; i++)
-			if (s->sensor[i]->kind != HWMON_ENERGY)
-				(void)sensor_sample(s, s->sensor[i], 1);
-		pthread_mutex_lock(&s->lock);
-		s->cpu_ns = meter__thread_cpu_ns() - cpu0;
-		pthread_mutex_unlock(&s->lock);
-		next += s->interval_ns;
-		meter__sleep_until_ns(next);
-	}
-	return NULL;
+	(void)sp;
+	for (i = 0; i < s->n; i++)
+		if (s->sensor[i]->kind != HWMON_ENERGY)
+			(void)sensor_sample(s, s->sensor[i], 1);
 }
 
 static void
@@ -120,8 +102,7 @@ hwmon_close(void *priv)
 
 	if (!s)
 		return;
-	if (s->running)
-		meter__sampler_join(s->thread, &s->lock, &s->stop);
+	meter_sampler_fini(&s->sp);
 	for (i = 0; i < s->n; i++) {
 		if (s->sensor[i]->fd[0] >= 0)
 			close(s->sensor[i]->fd[0]);
@@ -130,29 +111,23 @@ hwmon_close(void *priv)
 	}
 	if (s->n)
 		free(s->sensor[0]);
-	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
 static void
 hwmon_detail(struct hwmon_state *s)
 {
-	uint64_t span;
 	double rate = 0, cpu = 0;
 
-	pthread_mutex_lock(&s->lock);
-	span = s->last_t_ns - s->first_t_ns;
-	if (span && s->samples > (uint64_t)s->n_power) {
-		rate = (double)(s->samples - (uint64_t)s->n_power) * 1e9 / (double)span /
-		       s->n_power;
-		cpu = (double)s->cpu_ns / (double)span;
-	}
-	pthread_mutex_unlock(&s->lock);
 	if (!s->n_power) {
 		snprintf(s->info->detail, sizeof(s->info->detail),
 			 "hwmon %.100s, %zu energy counter(s), read directly", s->sensor[0]->dir, s->n);
 		return;
 	}
+	/* Each pass takes one sample per power sensor. */
+	pthread_mutex_lock(&s->sp.lock);
+	meter_sampler_rate(&s->sp, (uint64_t)s->n_power, &rate, &cpu);
+	pthread_mutex_unlock(&s->sp.lock);
 	snprintf(s->info->detail, sizeof(s->info->detail),
 		 "hwmon %.60s%s, %zu sensor(s)%s; power sampler every %.1f ms: %.1f samples/s "
 		 "per sensor, "
@@ -176,7 +151,7 @@ hwmon_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struc
 		free(h);
 		return jb_err_set(err, -ENOMEM, "hwmon: out of memory");
 	}
-	pthread_mutex_init(&s->lock, NULL);
+	meter_sampler_init(&s->sp);
 	rc = meter__opts_check(ctx->meter_opts, why, sizeof(why));
 	/* 10 ms: 100 power samples per second, far below the cost of a sysfs read (~µs), and
 	 * finer than any hwmon power sensor's own update we know (ina2xx: 1 ms to 2 s). */
@@ -238,23 +213,14 @@ hwmon_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struc
 	info->resolution_j = s->n_power ? lsb_w * (double)upd_ns / 1e9 : 1e-6;
 	info->min_window_ns = 100 * upd_ns;
 	if (s->n_power) {
-		rc = -pthread_create(&s->thread, NULL, hwmon_sampler, s);
+		rc = meter_sampler_start(&s->sp, s->interval_ns, METER_SAMPLER_FIXED, 0,
+					 hwmon_sample, s);
 		if (rc) {
 			hwmon_close(s);
 			return jb_err_set(err, rc, "hwmon: cannot start the sampler");
 		}
-		s->running = 1;
-		/* Let the sampler take its first sample of every power sensor. */
-		for (i = 0; i < 200; i++) {
-			uint64_t k;
-
-			pthread_mutex_lock(&s->lock);
-			k = s->samples;
-			pthread_mutex_unlock(&s->lock);
-			if (k)
-				break;
-			jb_clock_sleep_ns(1000000);
-		}
+		/* Let the sampler take its first sample of every power sensor (up to 200 ms). */
+		(void)meter_sampler_wait_first(&s->sp, 200, NULL);
 	}
 	hwmon_detail(s);
 	*priv = s;
@@ -287,14 +253,14 @@ hwmon_read(void *priv, struct meter_reading *out)
 	for (i = 0; i < s->n; i++)
 		if (s->sensor[i]->kind != HWMON_ENERGY && (rc = sensor_sample(s, s->sensor[i], 0)))
 			return rc;
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->sp.lock);
 	for (i = 0; i < s->n; i++)
 		if (s->sensor[i]->kind != HWMON_ENERGY) {
 			out->energy_uj[i] = (uint64_t)(s->sensor[i]->integ.energy_j * 1e6);
 			out->power_changes[i] = s->sensor[i]->integ.changes;
 		}
 	rc = s->last_error;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->sp.lock);
 	hwmon_detail(s);
 	return rc;
 }

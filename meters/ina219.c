@@ -13,30 +13,25 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ina219.h"
 #include "jb_clock.h"
 #include "meter-private.h"
+#include "meter_sampler.h"
 
 struct ina219_state {
 	struct ina219_bus bus;
 	struct ina219_cfg cfg;
 	struct ina219_calib cal;
 	struct meter_info *info; /* to refresh detail with the sampler's statistics */
-	pthread_t thread;
-	int running;
-	pthread_mutex_t lock;
-	pthread_cond_t first;
-	/* Guarded by lock. */
-	int stop;
+	struct meter_sampler sp;
+	/* Guarded by sp.lock. */
 	struct meter_integrator integ;
-	struct ina219_stats st;
-	uint64_t first_t_ns, last_t_ns, cpu_ns, unreported_ovf;
+	struct ina219_stats st;  /* its samples count is sp.samples */
+	uint64_t unreported_ovf;
 	int last_error;            /* the latest transfer error, 0 after a good sample */
 	uint64_t last_good_ns;     /* when the latest good sample was taken */
 };
@@ -60,9 +55,9 @@ sample_once(struct ina219_state *s, uint64_t *t_ns, double *power_w)
 
 	for (tries = 0;; tries++) {
 		rc = s->bus.read16(s->bus.bus_ctx, INA219_REG_BUS, &bus);
-		pthread_mutex_lock(&s->lock);
+		pthread_mutex_lock(&s->sp.lock);
 		s->st.polls++;
-		pthread_mutex_unlock(&s->lock);
+		pthread_mutex_unlock(&s->sp.lock);
 		if (rc)
 			return rc;
 		if (bus & INA219_BUS_CNVR)
@@ -83,10 +78,10 @@ sample_once(struct ina219_state *s, uint64_t *t_ns, double *power_w)
 	if (rc)
 		return rc;
 	if ((bus & INA219_BUS_OVF) || abs((int16_t)shunt) >= (int)(4000u * s->cal.pga_div)) {
-		pthread_mutex_lock(&s->lock);
+		pthread_mutex_lock(&s->sp.lock);
 		s->st.overflows++;
 		s->unreported_ovf++;
-		pthread_mutex_unlock(&s->lock);
+		pthread_mutex_unlock(&s->sp.lock);
 		return 0;
 	}
 	if (power == 0 || !(bus & INA219_BUS_CNVR)) {
@@ -97,9 +92,9 @@ sample_once(struct ina219_state *s, uint64_t *t_ns, double *power_w)
 			return rc;
 		if (cal != s->cal.cal) {
 			rc = chip_program(s);
-			pthread_mutex_lock(&s->lock);
+			pthread_mutex_lock(&s->sp.lock);
 			s->st.resets++;
-			pthread_mutex_unlock(&s->lock);
+			pthread_mutex_unlock(&s->sp.lock);
 			return rc ? rc : 0;
 		}
 		if (!(bus & INA219_BUS_CNVR))
@@ -109,68 +104,45 @@ sample_once(struct ina219_state *s, uint64_t *t_ns, double *power_w)
 	return 1;
 }
 
-static void *
-sampler_main(void *arg)
+/* The sampler's pass: one conversion, integrated. */
+static void
+ina219_sample(struct meter_sampler *sp, void *arg)
 {
 	struct ina219_state *s = arg;
-	uint64_t cpu0 = meter__thread_cpu_ns(), next = jb_clock_mono_ns();
+	uint64_t t_ns = 0;
+	double power_w = 0;
+	int rc = sample_once(s, &t_ns, &power_w);
 
-	for (;;) {
-		uint64_t t_ns = 0;
-		double power_w = 0;
-		int rc, stop;
+	pthread_mutex_lock(&sp->lock);
+	if (rc < 0) {
+		s->st.bus_errors++;
+		s->last_error = rc;
+	} else if (rc == 1) {
+		/* The value is the mean over the cycle that just ended: stamp its middle. */
+		uint64_t t_mid = t_ns - s->cal.cycle_ns / 2;
 
-		pthread_mutex_lock(&s->lock);
-		stop = s->stop;
-		pthread_mutex_unlock(&s->lock);
-		if (stop)
-			break;
-		/* No point polling before a conversion can be done: sleep most of a cycle. */
-		next += s->cal.cycle_ns - s->cal.cycle_ns / 8;
-		if (next > jb_clock_mono_ns())
-			meter__sleep_until_ns(next);
-		rc = sample_once(s, &t_ns, &power_w);
-		next = jb_clock_mono_ns();
-		pthread_mutex_lock(&s->lock);
-		if (rc < 0) {
-			s->st.bus_errors++;
-			s->last_error = rc;
-		} else if (rc == 1) {
-			/* The value is the mean over the cycle that just ended: stamp its middle. */
-			uint64_t t_mid = t_ns - s->cal.cycle_ns / 2;
-
-			if (meter_integrator_add(&s->integ, t_mid, power_w) == 0) {
-				if (!s->st.samples)
-					s->first_t_ns = t_mid;
-				s->last_t_ns = t_mid;
-				s->st.samples++;
-				s->last_error = 0;
-				s->last_good_ns = t_ns;
-				pthread_cond_broadcast(&s->first);
-			}
+		if (meter_integrator_add(&s->integ, t_mid, power_w) == 0) {
+			meter_sampler_count(sp, t_mid);
+			s->last_error = 0;
+			s->last_good_ns = t_ns;
 		}
-		s->cpu_ns = meter__thread_cpu_ns() - cpu0;
-		pthread_mutex_unlock(&s->lock);
 	}
-	return NULL;
+	pthread_mutex_unlock(&sp->lock);
 }
 
 void
 ina219_stats_get(void *priv, struct ina219_stats *st)
 {
 	struct ina219_state *s = priv;
-	uint64_t span;
 
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->sp.lock);
 	*st = s->st;
+	st->samples = s->sp.samples;
 	st->energy_j = s->integ.energy_j;
-	st->first_t_ns = s->first_t_ns;
-	st->last_t_ns = s->last_t_ns;
-	span = s->last_t_ns - s->first_t_ns;
-	st->rate_hz = span && s->st.samples > 1 ? (double)(s->st.samples - 1) * 1e9 / (double)span
-						: 0;
-	st->cpu_frac = span ? (double)s->cpu_ns / (double)span : 0;
-	pthread_mutex_unlock(&s->lock);
+	st->first_t_ns = s->sp.first_t_ns;
+	st->last_t_ns = s->sp.last_t_ns;
+	meter_sampler_rate(&s->sp, 1, &st->rate_hz, &st->cpu_frac);
+	pthread_mutex_unlock(&s->sp.lock);
 }
 
 static void
@@ -180,12 +152,9 @@ ina219_close(void *priv)
 
 	if (!s)
 		return;
-	if (s->running)
-		meter__sampler_join(s->thread, &s->lock, &s->stop);
+	meter_sampler_fini(&s->sp);
 	if (s->bus.close)
 		s->bus.close(s->bus.bus_ctx);
-	pthread_cond_destroy(&s->first);
-	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
@@ -210,10 +179,7 @@ ina219_open_with(const struct jb_ctx *ctx, const struct ina219_bus *bus, void **
 		 struct meter_info *info, struct jb_err *err)
 {
 	struct ina219_state *s = calloc(1, sizeof(*s));
-	pthread_condattr_t ca;
 	char why[512];
-	struct timespec until;
-	uint64_t deadline;
 	int rc;
 
 	if (!s) {
@@ -222,12 +188,7 @@ ina219_open_with(const struct jb_ctx *ctx, const struct ina219_bus *bus, void **
 		return jb_err_set(err, -ENOMEM, "ina219: out of memory");
 	}
 	s->bus = *bus;
-	pthread_mutex_init(&s->lock, NULL);
-	/* The first-sample wait below has a CLOCK_MONOTONIC deadline. */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->first, &ca);
-	pthread_condattr_destroy(&ca);
+	meter_sampler_init(&s->sp);
 	rc = ina219_cfg_parse(ctx->meter_opts, &s->cfg, why, sizeof(why));
 	if (!rc)
 		rc = ina219_calib_compute(&s->cfg, &s->cal, why, sizeof(why));
@@ -243,20 +204,17 @@ ina219_open_with(const struct jb_ctx *ctx, const struct ina219_bus *bus, void **
 		jb_err_set(err, rc, "ina219: programming the chip: %s", jb_strerror(rc));
 		goto fail;
 	}
-	rc = -pthread_create(&s->thread, NULL, sampler_main, s);
+	/* No point polling before a conversion can be done: each pass first sleeps most of
+	 * a cycle from the end of the last. */
+	rc = meter_sampler_start(&s->sp, s->cal.cycle_ns - s->cal.cycle_ns / 8,
+				 METER_SAMPLER_AFTER, 1, ina219_sample, s);
 	if (rc) {
 		jb_err_set(err, rc, "ina219: cannot start the sampler: %s", jb_strerror(rc));
 		goto fail;
 	}
-	s->running = 1;
 	/* Wait for the first sample (a few cycles), so that integration covers the run. */
-	deadline = jb_clock_mono_ns() + 4 * s->cal.cycle_ns + 200000000u;
-	until.tv_sec = (time_t)(deadline / 1000000000u);
-	until.tv_nsec = (long)(deadline % 1000000000u);
-	pthread_mutex_lock(&s->lock);
-	while (!s->st.samples && rc == 0)
-		rc = -pthread_cond_timedwait(&s->first, &s->lock, &until);
-	pthread_mutex_unlock(&s->lock);
+	rc = meter_sampler_wait_first(&s->sp, (4 * s->cal.cycle_ns + 999999u) / 1000000u + 200,
+				      NULL);
 	if (rc) {
 		jb_err_set(err, -EIO, "ina219: no power value within %.0f ms (last error: %s)",
 			   4 * (double)s->cal.cycle_ns / 1e6 + 200, s->last_error ? jb_strerror(s->last_error) : "none, CNVR never set");
@@ -342,7 +300,7 @@ ina219_read(void *priv, struct meter_reading *out)
 	double energy_j;
 	int last_error;
 
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->sp.lock);
 	energy_j = s->integ.energy_j;
 	out->power_changes[0] = s->integ.changes;
 	ovf = s->unreported_ovf;
@@ -353,7 +311,7 @@ ina219_read(void *priv, struct meter_reading *out)
 	 * without a good one mean the chip is gone. */
 	if (out->t_ns - s->last_good_ns < 4 * s->cal.cycle_ns)
 		last_error = 0;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->sp.lock);
 	ina219_detail(s, s->info);
 	/* A window with a dropped (overflowed) sample or a sampler that has lost the chip is
 	 * reported, not smoothed over: the runner marks its rows meter-error. */

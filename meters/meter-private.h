@@ -8,7 +8,6 @@
 #ifndef JB_METER_PRIVATE_H
 #define JB_METER_PRIVATE_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,12 +74,6 @@ uint64_t meter__thread_cpu_ns(void);
 
 /** meter__sleep_until_ns() - sleep until CLOCK_MONOTONIC reaches @t_ns (signals resumed). */
 void meter__sleep_until_ns(uint64_t t_ns);
-
-/**
- * meter__sampler_join() - stop a backend's sampling thread: set *@stop under @lock (the
- * thread reads it under the same lock once per sample) and join @thread.
- */
-void meter__sampler_join(pthread_t thread, pthread_mutex_t *lock, int *stop);
 
 /* ---- rapl-perf seam (rapl_perf.c) ---- */
 

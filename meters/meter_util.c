@@ -192,12 +192,3 @@ meter__sleep_until_ns(uint64_t t_ns)
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
 }
-
-void
-meter__sampler_join(pthread_t thread, pthread_mutex_t *lock, int *stop)
-{
-	pthread_mutex_lock(lock);
-	*stop = 1;
-	pthread_mutex_unlock(lock);
-	pthread_join(thread, NULL);
-}

@@ -22,13 +22,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jb_clock.h"
 #include "meter-private.h"
+#include "meter_sampler.h"
 #include "tfp.h"
 
 /* Energy Monitor: get_energy_data, get_transformer_status (its TCP/IP API page). */
@@ -55,12 +55,10 @@ struct tf_state {
 	struct meter_info *info;
 	uint64_t upd_ns, interval_ns, interval_ms;
 	double freq_hz; /* Energy Monitor: the mains frequency at open */
-	pthread_t thread;
-	int running;
-	pthread_mutex_t lock; /* guards the connection and everything below */
-	int stop, last_error;
+	struct meter_sampler sp; /* its lock guards the connection and everything below */
+	int last_error;
 	struct meter_integrator integ;
-	uint64_t counter_uj, reported_uj, last_good_ns, changed_ns, samples, first_t_ns, last_t_ns, cpu_ns;
+	uint64_t counter_uj, reported_uj, last_good_ns, changed_ns;
 	uint8_t last[EM_ENERGY_DATA_LEN];
 	double power_w;
 };
@@ -114,11 +112,8 @@ tf_sample(struct tf_state *s, int by_sampler)
 	s->power_w = power_w;
 	s->last_error = 0;
 	s->last_good_ns = t_ns;
-	if (by_sampler) {
-		if (!s->samples++)
-			s->first_t_ns = t_ns;
-		s->last_t_ns = t_ns;
-	}
+	if (by_sampler)
+		meter_sampler_count(&s->sp, t_ns);
 	return 0;
 }
 
@@ -147,27 +142,13 @@ tf_energy_uj(struct tf_state *s)
 	return s->reported_uj;
 }
 
-static void *
-tf_sampler(void *arg)
+/* The sampler's pass: one reading, under the lock (it shares the connection with read()). */
+static void
+tf_sampler_sample(struct meter_sampler *sp, void *arg)
 {
-	struct tf_state *s = arg;
-	uint64_t cpu0 = meter__thread_cpu_ns(), next = jb_clock_mono_ns();
-
-	for (;;) {
-		pthread_mutex_lock(&s->lock);
-		if (s->stop) {
-			pthread_mutex_unlock(&s->lock);
-			break;
-		}
-		(void)tf_sample(s, 1);
-		s->cpu_ns = meter__thread_cpu_ns() - cpu0;
-		pthread_mutex_unlock(&s->lock);
-		next += s->interval_ns;
-		if (next < jb_clock_mono_ns())
-			next = jb_clock_mono_ns(); /* a slow call: do not catch up in a burst */
-		meter__sleep_until_ns(next);
-	}
-	return NULL;
+	pthread_mutex_lock(&sp->lock);
+	(void)tf_sample(arg, 1);
+	pthread_mutex_unlock(&sp->lock);
 }
 
 static void
@@ -177,10 +158,8 @@ tf_close(void *priv)
 
 	if (!s)
 		return;
-	if (s->running)
-		meter__sampler_join(s->thread, &s->lock, &s->stop);
+	meter_sampler_fini(&s->sp);
 	tfp_close(&s->conn);
-	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
@@ -332,16 +311,11 @@ static void
 tf_detail(struct tf_state *s)
 {
 	char hz[48] = "";
-	double rate = 0, cpu = 0;
-	uint64_t span;
+	double rate, cpu;
 
-	pthread_mutex_lock(&s->lock);
-	span = s->last_t_ns - s->first_t_ns;
-	if (span && s->samples > 1) {
-		rate = (double)(s->samples - 1) * 1e9 / (double)span;
-		cpu = (double)s->cpu_ns / (double)span;
-	}
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&s->sp.lock);
+	meter_sampler_rate(&s->sp, 1, &rate, &cpu);
+	pthread_mutex_unlock(&s->sp.lock);
 	if (s->is_em)
 		snprintf(hz, sizeof(hz), " (10 mains periods at %.2f Hz)", s->freq_hz);
 	snprintf(s->info->detail, sizeof(s->info->detail),
@@ -373,12 +347,12 @@ tf_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct j
 {
 	struct tf_state *s = calloc(1, sizeof(*s));
 	char why[1024];
-	int rc, i;
+	int rc;
 
 	if (!s)
 		return jb_err_set(err, -ENOMEM, "tinkerforge: out of memory");
 	s->conn.fd = -1;
-	pthread_mutex_init(&s->lock, NULL);
+	meter_sampler_init(&s->sp);
 	rc = tf_find(s, ctx, why, sizeof(why));
 	if (!rc)
 		rc = tf_configure(s, why, sizeof(why));
@@ -405,27 +379,20 @@ tf_open(const struct jb_ctx *ctx, void **priv, struct meter_info *info, struct j
 		/* One LSB of power (10 mW, 1 mW) held for one update interval. */
 		info->resolution_j = (s->is_em ? 0.01 : 0.001) * (double)s->upd_ns / 1e9;
 	}
-	rc = -pthread_create(&s->thread, NULL, tf_sampler, s);
+	/* A slow call (a TCP round trip) is not followed by a burst of catching up. */
+	rc = meter_sampler_start(&s->sp, s->interval_ns, METER_SAMPLER_NO_BURST, 0,
+				 tf_sampler_sample, s);
 	if (rc) {
 		tf_close(s);
 		return jb_err_set(err, rc, "tinkerforge: cannot start the sampler");
 	}
-	s->running = 1;
-	for (i = 0; i < 2000; i++) {
-		uint64_t k;
-
-		pthread_mutex_lock(&s->lock);
-		k = s->samples;
-		rc = s->last_error;
-		pthread_mutex_unlock(&s->lock);
-		if (k || rc)
-			break;
-		jb_clock_sleep_ns(1000000);
-	}
-	if (rc || !s->samples) {
+	rc = meter_sampler_wait_first(&s->sp, 2000, &s->last_error);
+	if (rc) {
+		/* The message first: it names the bricklet, which tf_close() frees. */
+		jb_err_set(err, rc, "tinkerforge: first reading of %s: %s", s->t.uid,
+			   jb_strerror(rc));
 		tf_close(s);
-		return jb_err_set(err, rc ? rc : -ETIMEDOUT, "tinkerforge: first reading of %s: %s",
-				  s->t.uid, jb_strerror(rc ? rc : -ETIMEDOUT));
+		return rc;
 	}
 	tf_detail(s);
 	*priv = s;
@@ -438,7 +405,7 @@ tf_read(void *priv, struct meter_reading *out)
 	struct tf_state *s = priv;
 	int rc;
 
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->sp.lock);
 	rc = tf_sample(s, 0);
 	out->t_ns = jb_clock_mono_ns();
 	/* One lost call is bridged by the integral; four update intervals without a good
@@ -447,7 +414,7 @@ tf_read(void *priv, struct meter_reading *out)
 	if (rc == -ETIMEDOUT && out->t_ns - s->last_good_ns < 4 * s->upd_ns)
 		rc = 0;
 	out->energy_uj[0] = tf_energy_uj(s);
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->sp.lock);
 	tf_detail(s);
 	return rc;
 }
