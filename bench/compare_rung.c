@@ -159,7 +159,7 @@ compare_label_of(struct rung *r)
 }
 
 /* The baseline's rows then @r's, one CSV: what `overhead --server-csv` reads to set
- * container_create_j and isolation_frac for this isolation (analysis/params_measured.c). */
+ * container_create_j and isolation_frac for this isolation (sim/params_measured.c). */
 int
 compare_server_csv_write(const struct rung *base, const struct rung *r, const char *prefix,
 			 char *path, size_t len)

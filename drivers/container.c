@@ -41,6 +41,7 @@
 
 #include "cgroup.h"
 #include "driver-private.h"
+#include "isolated.h"
 #include "jb_clock.h"
 #include "oci_bundle.h"
 #include "oci_runtime.h"
@@ -51,29 +52,22 @@
 #define START_TIMEOUT_NS 30000000000ull
 
 struct container_state {
+	struct isolated_host h;        /* first: isolated.c reads it */
 	struct oci_runtime rt;
 	char base_dir[256];            /* bundles live in <base_dir>/<container id> */
 	char fn_path[PATH_MAX];
-	uint64_t memory_mb;
 	const char *const *ro_paths;   /* driver_config's: bound read-only at the same path */
-	char cpuset[256];
-	int core;                      /* the one core of the cpuset, else -1 */
-	uint64_t timeout_ns;
 	char platform[32];             /* runsc: the gVisor platform; "" for runc/crun */
-	pthread_mutex_t lock;          /* instances start and stop from several threads */
-	unsigned serial;
-	char live[LIVE_MAX][48];       /* ids of containers not yet deleted */
+	char live[LIVE_MAX][ISOLATED_ID_LEN]; /* ids of containers not yet deleted */
 };
 
 struct container_inst {
-	struct fn_channel ch;
-	char id[48];
+	struct isolated_inst in;            /* first: isolated.c frees it */
 	char bundle[PATH_MAX];
-	char cgroup[96];
-	char log[PATH_MAX];
 	char pidfile[PATH_MAX];
-	int hung;                      /* a request timed out: kill, do not wait for `quit` */
 };
+
+static const struct isolated_class container_class;
 
 static int
 container_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
@@ -148,28 +142,18 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 		free(s);
 		return rc;
 	}
-	s->memory_mb = cfg->memory_mb ? cfg->memory_mb : OCI_MB_PER_VCPU;
 	s->ro_paths = cfg->ro_paths; /* the caller's, alive until teardown */
-	s->timeout_ns = cfg->timeout_ns;
-	s->core = -1;
-	if (cfg->cores && cfg->n_cores) {
-		cpu_set_t set;
-		size_t i;
-
-		/* A cpuset the runtime would refuse is a usage error now, not a failed start
-		 * per instance later. */
-		if (sched_getaffinity(0, sizeof(set), &set) != 0)
-			CPU_ZERO(&set);
-		for (i = 0; i < cfg->n_cores; i++)
-			if (cfg->cores[i] < 0 || cfg->cores[i] >= CPU_SETSIZE ||
-			    !CPU_ISSET(cfg->cores[i], &set)) {
-				free(s);
-				return jb_err_set(err, -EINVAL, "container: core %d is not available "
-								"to this process", cfg->cores[i]);
-			}
-		driver_cpus_format(cfg->cores, cfg->n_cores, s->cpuset, sizeof(s->cpuset));
-		if (cfg->n_cores == 1)
-			s->core = cfg->cores[0];
+	s->h.cls = &container_class;
+	s->h.cg_root = CG_ROOT;
+	s->h.cg_version = s->rt.cg_version;
+	s->h.memory_mb = cfg->memory_mb ? cfg->memory_mb : OCI_MB_PER_VCPU;
+	s->h.timeout_ns = cfg->timeout_ns;
+	s->h.live_max = LIVE_MAX;
+	s->h.live = s->live;
+	rc = isolated_cores_take(&s->h, cfg, err);
+	if (rc) {
+		free(s);
+		return rc;
 	}
 	/* Bundles on a private directory of the host; the rootfs holds only mount points. */
 	snprintf(s->base_dir, sizeof(s->base_dir), "%.200s/joulebench-ctr-%ld-XXXXXX",
@@ -188,31 +172,12 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 		free(s);
 		return rc;
 	}
-	if (s->platform[0] && s->cpuset[0] && s->rt.cg_version == 1)
+	if (s->platform[0] && s->h.cpuset[0] && s->rt.cg_version == 1)
 		cpuset_parent_fill();
-	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->h.lock, NULL);
 	oci_runtime_reap_stale(&s->rt, CG_ROOT, CG_PARENT);
 	*drv = s;
 	return 0;
-}
-
-static void
-live_set(struct container_state *s, const char *id, int on)
-{
-	size_t i;
-
-	pthread_mutex_lock(&s->lock);
-	for (i = 0; i < LIVE_MAX; i++) {
-		if (on && !s->live[i][0]) {
-			snprintf(s->live[i], sizeof(s->live[i]), "%s", id);
-			break;
-		}
-		if (!on && !strcmp(s->live[i], id)) {
-			s->live[i][0] = '\0';
-			break;
-		}
-	}
-	pthread_mutex_unlock(&s->lock);
 }
 
 struct pre_arg {
@@ -238,22 +203,25 @@ container_pre_exec(void *arg)
 }
 
 static void
-inst_destroy(struct container_state *s, struct container_inst *ci)
+container_destroy(void *drv, struct isolated_inst *in)
 {
+	struct container_state *s = drv;
+	struct container_inst *ci = (struct container_inst *)in;
+
 	/* Ask politely, then kill through the runtime (it signals the container's whole pid
 	 * namespace), then delete the container, its cgroup and its bundle. */
-	if (ci->ch.pid > 0) {
-		if (!ci->hung)
-			(void)fn_channel_write(&ci->ch, "quit\n", 5, NULL);
-		if (ci->hung || fn_channel_wait(&ci->ch, 1000000000u)) {
-			(void)oci_runtime_cmd(&s->rt, "kill", ci->id, "KILL");
-			(void)fn_channel_wait(&ci->ch, 2000000000u);
+	if (ci->in.ch.pid > 0) {
+		if (!ci->in.hung)
+			(void)fn_channel_write(&ci->in.ch, "quit\n", 5, NULL);
+		if (ci->in.hung || fn_channel_wait(&ci->in.ch, 1000000000u)) {
+			(void)oci_runtime_cmd(&s->rt, "kill", ci->in.id, "KILL");
+			(void)fn_channel_wait(&ci->in.ch, 2000000000u);
 		}
-		fn_channel_close(&ci->ch, 0); /* SIGKILLs and reaps what is still there */
+		fn_channel_close(&ci->in.ch, 0); /* SIGKILLs and reaps what is still there */
 	}
-	(void)oci_runtime_cmd(&s->rt, "delete", "--force", ci->id);
-	cgroup_dir_remove(CG_ROOT, s->rt.cg_version, ci->cgroup);
-	live_set(s, ci->id, 0);
+	(void)oci_runtime_cmd(&s->rt, "delete", "--force", ci->in.id);
+	cgroup_dir_remove(CG_ROOT, s->rt.cg_version, ci->in.cgroup);
+	isolated_live_set(&s->h, ci->in.id, 0);
 	(void)oci_bundle_remove(ci->bundle);
 }
 
@@ -268,21 +236,21 @@ runtime_detached(struct container_state *s, struct container_inst *ci, struct jb
 	long pid;
 	int rc;
 
-	rc = fn_channel_wait(&ci->ch, START_TIMEOUT_NS);
+	rc = fn_channel_wait(&ci->in.ch, START_TIMEOUT_NS);
 	if (rc) {
-		(void)oci_runtime_cmd(&s->rt, "kill", ci->id, "KILL");
+		(void)oci_runtime_cmd(&s->rt, "kill", ci->in.id, "KILL");
 		return jb_err_set(err, -ETIMEDOUT, "%s run of %s did not return within %llu s",
-				  s->rt.name, ci->id, START_TIMEOUT_NS / 1000000000ull);
+				  s->rt.name, ci->in.id, START_TIMEOUT_NS / 1000000000ull);
 	}
-	if (!WIFEXITED(ci->ch.status) || WEXITSTATUS(ci->ch.status) != 0) {
-		driver_log_tail(ci->log, tail, sizeof(tail));
+	if (!WIFEXITED(ci->in.ch.status) || WEXITSTATUS(ci->in.ch.status) != 0) {
+		driver_log_tail(ci->in.log, tail, sizeof(tail));
 		return jb_err_set(err, -ECHILD, "%s run of %s failed (status %d): %.300s", s->rt.name,
-				  ci->id, ci->ch.status, tail[0] ? tail : "no message");
+				  ci->in.id, ci->in.ch.status, tail[0] ? tail : "no message");
 	}
 	if (cgroup_file_read(ci->pidfile, buf, sizeof(buf)) || (pid = strtol(buf, NULL, 10)) <= 0)
-		return jb_err_set(err, -EPROTO, "%s wrote no pid for %s", s->rt.name, ci->id);
-	ci->ch.pid = (pid_t)pid;
-	ci->ch.status = -1;
+		return jb_err_set(err, -EPROTO, "%s wrote no pid for %s", s->rt.name, ci->in.id);
+	ci->in.ch.pid = (pid_t)pid;
+	ci->in.ch.status = -1;
 	return 0;
 }
 
@@ -297,25 +265,18 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	struct pre_arg pa;
 	char line[JB_PROTO_LINE_MAX], tail[256];
 	char *argv[12], platform_flag[48];
-	unsigned serial;
 	int a = 0;
 	int rc;
 
 	if (!ci)
 		return jb_err_set(err, -ENOMEM, "container: out of memory");
-	pthread_mutex_lock(&s->lock);
-	serial = s->serial++;
-	pthread_mutex_unlock(&s->lock);
-	/* Ids carry the harness pid, so leftovers of a killed run can be told apart. */
-	snprintf(ci->id, sizeof(ci->id), "jb-%ld-%u", (long)getpid(), serial);
-	snprintf(ci->bundle, sizeof(ci->bundle), "%.255s/%.47s", s->base_dir, ci->id);
-	snprintf(ci->cgroup, sizeof(ci->cgroup), CG_PARENT "/%s", ci->id);
-	snprintf(ci->log, sizeof(ci->log), "%.255s/%.47s.log", s->base_dir, ci->id);
-	snprintf(ci->pidfile, sizeof(ci->pidfile), "%.255s/%.47s.pid", s->base_dir, ci->id);
+	isolated_name(&s->h, &ci->in, "jb", CG_PARENT, s->base_dir);
+	snprintf(ci->bundle, sizeof(ci->bundle), "%.255s/%.47s", s->base_dir, ci->in.id);
+	snprintf(ci->pidfile, sizeof(ci->pidfile), "%.255s/%.47s.pid", s->base_dir, ci->in.id);
 	bc.fn_path = s->fn_path;
-	bc.hostname = ci->id;
-	bc.cgroups_path = ci->cgroup;
-	bc.memory_mb = s->memory_mb;
+	bc.hostname = ci->in.id;
+	bc.cgroups_path = ci->in.cgroup;
+	bc.memory_mb = s->h.memory_mb;
 	bc.ro_paths = s->ro_paths;
 	/* A user's function starts processes and threads of its own (Node.js: about ten), and
 	 * under runsc the Sentry's own threads count in the same cgroup: the bundle's default
@@ -323,13 +284,13 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	 * threads (docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). */
 	if (s->ro_paths)
 		bc.pids_limit = 1024;
-	bc.cpuset = s->cpuset[0] ? s->cpuset : NULL;
+	bc.cpuset = s->h.cpuset[0] ? s->h.cpuset : NULL;
 	rc = oci_bundle_write(ci->bundle, &bc, err);
 	if (rc) {
 		free(ci);
 		return rc;
 	}
-	live_set(s, ci->id, 1);
+	isolated_live_set(&s->h, ci->in.id, 1);
 	argv[a++] = s->rt.path;
 	if (s->platform[0]) {
 		snprintf(platform_flag, sizeof(platform_flag), "--platform=%s", s->platform);
@@ -345,9 +306,9 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	argv[a++] = ci->pidfile;
 	argv[a++] = "--bundle";
 	argv[a++] = ci->bundle;
-	argv[a++] = ci->id;
+	argv[a++] = ci->in.id;
 	argv[a] = NULL;
-	pa.log = ci->log;
+	pa.log = ci->in.log;
 	/* gVisor imports each donated stdio fd with the host's file status flags, then sets
 	 * O_NONBLOCK on it for its own poller (pkg/sentry/fsimpl/host/host.go, NewFD). On one
 	 * socket for stdin and stdout (one open file description) the second import sees the
@@ -356,124 +317,86 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	 * and exited 0 (runsc --strace: `read(0x0 host:[3], ...) = 0 errno=11`), a spurious
 	 * `crashed` row whenever the harness was slower than the function. Separate pairs for
 	 * stdin and stdout keep the flags apart. */
-	rc = s->platform[0] ? fn_channel_spawn_split(&ci->ch, argv, container_pre_exec, &pa, err)
-			    : fn_channel_spawn(&ci->ch, argv, container_pre_exec, &pa, err);
+	rc = s->platform[0] ? fn_channel_spawn_split(&ci->in.ch, argv, container_pre_exec, &pa, err)
+			    : fn_channel_spawn(&ci->in.ch, argv, container_pre_exec, &pa, err);
 	if (rc)
 		goto fail;
 	rc = runtime_detached(s, ci, err);
 	if (rc)
 		goto fail;
-	rc = fn_channel_read_line(&ci->ch, line, sizeof(line),
-				  s->timeout_ns && s->timeout_ns > START_TIMEOUT_NS ? s->timeout_ns
-										: START_TIMEOUT_NS,
+	rc = fn_channel_read_line(&ci->in.ch, line, sizeof(line),
+				  s->h.timeout_ns > START_TIMEOUT_NS ? s->h.timeout_ns
+								      : START_TIMEOUT_NS,
 				  err);
 	if (rc) {
 		char why[200]; /* err->msg cannot be both a source and the destination */
 
 		snprintf(why, sizeof(why), "%.199s", err ? err->msg : jb_strerror(rc));
-		driver_log_tail(ci->log, tail, sizeof(tail));
-		rc = jb_err_set(err, rc, "container %s did not start: %s%s%.200s", ci->id, why,
+		driver_log_tail(ci->in.log, tail, sizeof(tail));
+		rc = jb_err_set(err, rc, "container %s did not start: %s%s%.200s", ci->in.id, why,
 				tail[0] ? "; runtime: " : "", tail);
 		goto fail;
 	}
 	rc = jb_proto_ready_parse(line, &ready, err);
 	if (rc)
 		goto fail;
-	memset(inst, 0, sizeof(*inst));
-	inst->id = id;
-	inst->pid = ci->ch.pid;
-	inst->core = s->core;
-	snprintf(inst->cpus_allowed, sizeof(inst->cpus_allowed), "%s", ready.cpus_allowed);
-	snprintf(inst->name, sizeof(inst->name), "%s", ci->id);
-	inst->priv = ci;
-	(void)unlink(ci->log);
+	isolated_fill(&s->h, &ci->in, id, ready.cpus_allowed, inst);
+	(void)unlink(ci->in.log);
 	(void)unlink(ci->pidfile);
 	return 0;
 fail:
-	inst_destroy(s, ci);
-	(void)unlink(ci->log);
+	container_destroy(s, &ci->in);
+	(void)unlink(ci->in.log);
 	(void)unlink(ci->pidfile);
 	free(ci);
 	return rc;
 }
 
+/* The function died: was it the OOM killer? The kept cgroup still counts it. */
 static int
-container_invoke(void *drv, struct driver_instance *inst, const struct jb_fn_request *req,
-		 struct jb_fn_result *res, struct jb_err *err)
+container_ended(void *drv, struct isolated_inst *in, struct jb_err *err)
 {
 	struct container_state *s = drv;
-	struct container_inst *ci = inst->priv;
 	uint64_t kills = 0;
-	int rc;
 
-	if (!ci)
-		return jb_err_set(err, -ESRCH, "container: instance %u is not running", inst->id);
-	rc = fn_channel_request(&ci->ch, req, res, s->timeout_ns, err);
-	if (rc == -ETIMEDOUT)
-		ci->hung = 1;
-	/* A dead function: was it the OOM killer? The kept cgroup still counts it. */
-	if (rc == -EPIPE &&
-	    !cgroup_oom_kills_read(CG_ROOT, s->rt.cg_version, ci->cgroup, &kills) && kills)
-		rc = jb_err_set(err, -ENOMEM, "OOM-killed: the function exceeded its memory limit "
-					      "of %llu MB (container %s)",
-				(unsigned long long)s->memory_mb, ci->id);
+	if (!cgroup_oom_kills_read(CG_ROOT, s->rt.cg_version, in->cgroup, &kills) && kills)
+		return jb_err_set(err, -ENOMEM, "OOM-killed: the function exceeded its memory "
+						"limit of %llu MB (container %s)",
+				  (unsigned long long)s->h.memory_mb, in->id);
 	/* gVisor: the Sentry may end the sandbox itself when the host refuses it memory at
 	 * the cgroup's limit, so no OOM kill is counted; the limit's hit counter is. */
-	else if (rc == -EPIPE && s->platform[0] &&
-		 !cgroup_limit_hits_read(CG_ROOT, s->rt.cg_version, ci->cgroup, &kills) && kills)
-		rc = jb_err_set(err, -ENOMEM, "out of memory: the gVisor sandbox ended after its "
-					      "memory use hit the limit of %llu MB %llu time(s) "
-					      "(container %s)",
-				(unsigned long long)s->memory_mb, (unsigned long long)kills, ci->id);
-	return rc;
+	if (s->platform[0] &&
+	    !cgroup_limit_hits_read(CG_ROOT, s->rt.cg_version, in->cgroup, &kills) && kills)
+		return jb_err_set(err, -ENOMEM, "out of memory: the gVisor sandbox ended after its "
+						"memory use hit the limit of %llu MB %llu time(s) "
+						"(container %s)",
+				  (unsigned long long)s->h.memory_mb, (unsigned long long)kills,
+				  in->id);
+	return -EPIPE;
 }
 
-static void
-container_stop_instance(void *drv, struct driver_instance *inst)
-{
-	struct container_inst *ci = inst->priv;
-
-	if (!ci)
-		return;
-	inst_destroy(drv, ci);
-	free(ci);
-	inst->priv = NULL;
-	inst->pid = 0;
-}
-
-static int
-container_cpu_ns(void *drv, const struct driver_instance *inst, uint64_t *cpu_ns,
-		 struct jb_err *err)
-{
-	struct container_state *s = drv;
-	const struct container_inst *ci = inst->priv;
-
-	if (!ci)
-		return jb_err_set(err, -ESRCH, "container: instance %u is not running", inst->id);
-	return cgroup_cpu_ns_read(CG_ROOT, s->rt.cg_version, ci->cgroup, cpu_ns, err);
-}
+static const struct isolated_class container_class = {
+	.driver = "container",
+	.ended = container_ended,
+	.destroy = container_destroy,
+};
 
 static void
 container_describe(void *drv, struct driver_info *info)
 {
 	struct container_state *s = drv;
+	char version[sizeof(info->runtime_version)];
 
-	memset(info, 0, sizeof(*info));
-	snprintf(info->runtime, sizeof(info->runtime), "%s", s->rt.name);
-	snprintf(info->runtime_version, sizeof(info->runtime_version), "%s", s->rt.version);
-	snprintf(info->runtime_path, sizeof(info->runtime_path), "%.*s",
-		 (int)sizeof(info->runtime_path) - 1, s->rt.path);
-	info->cgroup_version = s->rt.cg_version;
-	info->memory_mb = s->memory_mb;
-	info->cpu_quota_us = oci_cpu_quota_us(s->memory_mb, OCI_CPU_PERIOD_US);
-	info->cpu_period_us = OCI_CPU_PERIOD_US;
-	snprintf(info->cores, sizeof(info->cores), "%s", s->cpuset);
+	/* The sidecar keeps runtime_version; gVisor's platform rides along with it. */
+	if (s->platform[0])
+		snprintf(version, sizeof(version), "%.90s; platform %.20s", s->rt.version,
+			 s->platform);
+	else
+		snprintf(version, sizeof(version), "%s", s->rt.version);
+	isolated_describe(&s->h, s->rt.name, version, s->rt.path, info);
 	if (s->platform[0]) {
 		snprintf(info->isolation, sizeof(info->isolation), "gvisor-%.20s", s->platform);
 		snprintf(info->accel, sizeof(info->accel), "%.15s", s->platform);
-		/* The sidecar keeps runtime_version; the platform rides along with it. */
-		snprintf(info->runtime_version, sizeof(info->runtime_version), "%.90s; platform %.20s",
-			 s->rt.version, s->platform);
 	}
 }
 
@@ -502,7 +425,7 @@ container_teardown(void *drv)
 	/* The shared parent goes once empty; another run's containers keep it busy. */
 	cgroup_dir_remove(CG_ROOT, s->rt.cg_version, CG_PARENT);
 	(void)oci_bundle_remove(s->base_dir);
-	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->h.lock);
 	free(s);
 }
 
@@ -514,9 +437,9 @@ const struct driver_ops driver_container = {
 	.probe = container_probe,
 	.prepare = container_prepare,
 	.start_instance = container_start_instance,
-	.invoke = container_invoke,
-	.stop_instance = container_stop_instance,
+	.invoke = isolated_invoke,
+	.stop_instance = isolated_stop,
 	.teardown = container_teardown,
-	.cpu_ns = container_cpu_ns,
+	.cpu_ns = isolated_cpu_ns,
 	.describe = container_describe,
 };

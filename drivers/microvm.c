@@ -43,6 +43,7 @@
 
 #include "cgroup.h"
 #include "driver-private.h"
+#include "isolated.h"
 #include "microvm.h"
 #include "oci_bundle.h"
 #include "oci_runtime.h"
@@ -59,34 +60,21 @@
 #define VCPUS_MAX 6 /* Lambda's largest function (10,240 MB) has 6 vCPUs */
 
 struct microvm_state {
+	struct isolated_host h;        /* first: isolated.c reads it */
 	struct microvm_host host;      /* the VMM, the guest kernel and its version */
 	char vmm_version[96];
 	char initramfs[PATH_MAX];
 	char base_dir[256];
 	char accel[8];                 /* "kvm" or "tcg", as decided */
 	char accel_why[48];            /* why `auto` chose it, for the sidecar; "" otherwise */
-	uint64_t memory_mb;
 	unsigned vcpus;
 	uint64_t quota_us;
-	int cores[DRIVER_CORES_MAX];
-	size_t n_cores;
-	char cpuset[256];
-	int cg_version;                /* 0: no cgroup (not root), schedstat instead */
-	uint64_t timeout_ns;
 	uint64_t tsc_khz;              /* the host's TSC rate, for a TCG guest; 0 = unknown */
 	const char *fault;             /* test hook: kernel argument jb.fault=... */
-	pthread_mutex_t lock;
-	unsigned serial;
-	char live[LIVE_MAX][48];
+	char live[LIVE_MAX][ISOLATED_ID_LEN];
 };
 
-struct microvm_inst {
-	struct fn_channel ch;
-	char id[48];
-	char cgroup[96];
-	char log[PATH_MAX];
-	int hung;
-};
+static const struct isolated_class microvm_class;
 
 static int
 microvm_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
@@ -104,28 +92,9 @@ microvm_probe(const struct jb_ctx *ctx, char *why, size_t why_len)
 	return rc;
 }
 
-static void
-live_set(struct microvm_state *s, const char *id, int on)
-{
-	size_t i;
-
-	pthread_mutex_lock(&s->lock);
-	for (i = 0; i < LIVE_MAX; i++) {
-		if (on && !s->live[i][0]) {
-			snprintf(s->live[i], sizeof(s->live[i]), "%s", id);
-			break;
-		}
-		if (!on && !strcmp(s->live[i], id)) {
-			s->live[i][0] = '\0';
-			break;
-		}
-	}
-	pthread_mutex_unlock(&s->lock);
-}
-
 struct pre_arg {
 	const struct microvm_state *s;
-	const struct microvm_inst *vi;
+	const struct isolated_inst *vi;
 };
 
 /* In the child: own process group (a terminal's ^C reaches only the harness, which then
@@ -141,24 +110,26 @@ microvm_pre_exec(void *arg)
 	fd = open(a->vi->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || dup2(fd, 2) < 0)
 		return errno;
-	if (a->s->n_cores) {
+	if (a->s->h.n_cores) {
 		cpu_set_t set;
 		size_t i;
 
 		CPU_ZERO(&set);
-		for (i = 0; i < a->s->n_cores; i++)
-			CPU_SET(a->s->cores[i], &set);
+		for (i = 0; i < a->s->h.n_cores; i++)
+			CPU_SET(a->s->h.cores[i], &set);
 		if (sched_setaffinity(0, sizeof(set), &set) != 0)
 			return errno;
 	}
-	if (a->s->cg_version)
-		return microvm_cgroup_enter(CG_ROOT, a->s->cg_version, a->vi->cgroup);
+	if (a->s->h.cg_version)
+		return microvm_cgroup_enter(CG_ROOT, a->s->h.cg_version, a->vi->cgroup);
 	return 0;
 }
 
 static void
-vm_destroy(struct microvm_state *s, struct microvm_inst *vi)
+vm_destroy(void *drv, struct isolated_inst *vi)
 {
+	struct microvm_state *s = drv;
+
 	if (vi->ch.pid > 0) {
 		if (!vi->hung)
 			(void)fn_channel_write(&vi->ch, "quit\n", 5, NULL);
@@ -168,43 +139,38 @@ vm_destroy(struct microvm_state *s, struct microvm_inst *vi)
 			kill(vi->ch.pid, SIGKILL);
 		fn_channel_close(&vi->ch, 0);
 	}
-	if (s->cg_version)
-		microvm_cgroup_kill_all(CG_ROOT, s->cg_version, vi->cgroup);
+	if (s->h.cg_version)
+		microvm_cgroup_kill_all(CG_ROOT, s->h.cg_version, vi->cgroup);
 	(void)unlink(vi->log);
 	if (s->host.vmm->files_remove)
 		s->host.vmm->files_remove(s->base_dir, vi->id);
-	live_set(s, vi->id, 0);
+	isolated_live_set(&s->h, vi->id, 0);
 }
 
 /* Boot one VM under @accel to the runner's `ready`, within @timeout_ns. */
 static int
-vm_boot(struct microvm_state *s, const char *accel, struct microvm_inst *vi,
+vm_boot(struct microvm_state *s, const char *accel, struct isolated_inst *vi,
 	uint64_t timeout_ns, struct jb_err *err)
 {
 	char line[JB_PROTO_LINE_MAX], tail[256], argbuf[4096];
 	char *argv[MICROVM_ARGV_MAX + 1];
 	struct pre_arg pa = { s, vi };
-	unsigned serial, tries;
+	unsigned tries;
 	int rc;
 
-	pthread_mutex_lock(&s->lock);
-	serial = s->serial++;
-	pthread_mutex_unlock(&s->lock);
-	snprintf(vi->id, sizeof(vi->id), "vm-%ld-%u", (long)getpid(), serial);
-	snprintf(vi->cgroup, sizeof(vi->cgroup), CG_PARENT "/%s", vi->id);
-	snprintf(vi->log, sizeof(vi->log), "%.200s/%.47s.log", s->base_dir, vi->id);
-	live_set(s, vi->id, 1);
-	if (s->cg_version &&
-	    (rc = microvm_cgroup_create(CG_ROOT, s->cg_version, vi->cgroup, s->quota_us,
+	isolated_name(&s->h, vi, "vm", CG_PARENT, s->base_dir);
+	isolated_live_set(&s->h, vi->id, 1);
+	if (s->h.cg_version &&
+	    (rc = microvm_cgroup_create(CG_ROOT, s->h.cg_version, vi->cgroup, s->quota_us,
 					OCI_CPU_PERIOD_US, err))) {
-		live_set(s, vi->id, 0);
+		isolated_live_set(&s->h, vi->id, 0);
 		return rc;
 	}
 	{
 		char extra[96] = "";
 		struct microvm_boot b = { .accel = accel, .initramfs = s->initramfs,
 					  .run_dir = s->base_dir, .id = vi->id,
-					  .cmdline_extra = extra, .memory_mb = s->memory_mb,
+					  .cmdline_extra = extra, .memory_mb = s->h.memory_mb,
 					  .vcpus = s->vcpus, .tsc_khz = s->tsc_khz };
 
 		/* jb.fault is the tests' crash hook (microvm_init.c). */
@@ -266,7 +232,7 @@ probe_timeout_ns(void)
 static int
 accel_kvm_only(struct microvm_state *s, struct jb_err *err)
 {
-	struct microvm_inst probe = { 0 };
+	struct isolated_inst probe = { 0 };
 	struct jb_err e = { 0 };
 	uint64_t t = probe_timeout_ns();
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), rc;
@@ -293,7 +259,7 @@ accel_kvm_only(struct microvm_state *s, struct jb_err *err)
 static int
 accel_decide(struct microvm_state *s, const char *want, struct jb_err *err)
 {
-	struct microvm_inst probe = { 0 };
+	struct isolated_inst probe = { 0 };
 	char why[256];
 	int fd;
 
@@ -365,35 +331,26 @@ microvm_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 						"(or set JOULEBENCH_VMINIT)", fn);
 	}
 	s->host.vmm->version(&s->host, s->vmm_version, sizeof(s->vmm_version));
-	s->memory_mb = cfg->memory_mb ? cfg->memory_mb : OCI_MB_PER_VCPU;
-	s->vcpus = (unsigned)((s->memory_mb + OCI_MB_PER_VCPU - 1) / OCI_MB_PER_VCPU);
+	s->h.cls = &microvm_class;
+	s->h.cg_root = CG_ROOT;
+	s->h.live_max = LIVE_MAX;
+	s->h.live = s->live;
+	s->h.memory_mb = cfg->memory_mb ? cfg->memory_mb : OCI_MB_PER_VCPU;
+	s->vcpus = (unsigned)((s->h.memory_mb + OCI_MB_PER_VCPU - 1) / OCI_MB_PER_VCPU);
 	if (s->vcpus > VCPUS_MAX)
 		s->vcpus = VCPUS_MAX;
-	s->quota_us = oci_cpu_quota_us(s->memory_mb, OCI_CPU_PERIOD_US);
-	s->timeout_ns = cfg->timeout_ns;
+	s->quota_us = oci_cpu_quota_us(s->h.memory_mb, OCI_CPU_PERIOD_US);
+	s->h.timeout_ns = cfg->timeout_ns;
 	s->fault = getenv("JOULEBENCH_MICROVM_FAULT");
-	if (cfg->cores && cfg->n_cores) {
-		cpu_set_t set;
-		size_t i;
-
-		if (sched_getaffinity(0, sizeof(set), &set) != 0)
-			CPU_ZERO(&set);
-		for (i = 0; i < cfg->n_cores; i++) {
-			if (cfg->cores[i] < 0 || cfg->cores[i] >= CPU_SETSIZE ||
-			    !CPU_ISSET(cfg->cores[i], &set)) {
-				free(s);
-				return jb_err_set(err, -EINVAL, "microvm: core %d is not available to "
-								"this process", cfg->cores[i]);
-			}
-			s->cores[i] = cfg->cores[i];
-		}
-		s->n_cores = cfg->n_cores;
-		driver_cpus_format(cfg->cores, cfg->n_cores, s->cpuset, sizeof(s->cpuset));
+	rc = isolated_cores_take(&s->h, cfg, err);
+	if (rc) {
+		free(s);
+		return rc;
 	}
-	s->cg_version = geteuid() == 0 ? cgroup_version_detect(CG_ROOT) : 0;
-	if (s->cg_version < 0)
-		s->cg_version = 0;
-	microvm_stale_reap(s->cg_version);
+	s->h.cg_version = geteuid() == 0 ? cgroup_version_detect(CG_ROOT) : 0;
+	if (s->h.cg_version < 0)
+		s->h.cg_version = 0;
+	microvm_stale_reap(s->h.cg_version);
 	snprintf(s->base_dir, sizeof(s->base_dir), "%.200s/joulebench-vm-%ld-XXXXXX",
 		 oci_runtime_tmp_dir(), (long)getpid());
 	if (!mkdtemp(s->base_dir)) {
@@ -408,11 +365,11 @@ microvm_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 		state_free(s);
 		return rc;
 	}
-	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->h.lock, NULL);
 	s->tsc_khz = microvm_host_tsc_khz();
 	rc = accel_decide(s, cfg->accel, err);
 	if (rc) {
-		pthread_mutex_destroy(&s->lock);
+		pthread_mutex_destroy(&s->h.lock);
 		state_free(s);
 		return rc;
 	}
@@ -424,8 +381,8 @@ static int
 microvm_start_instance(void *drv, unsigned id, struct driver_instance *inst, struct jb_err *err)
 {
 	struct microvm_state *s = drv;
-	struct microvm_inst *vi = calloc(1, sizeof(*vi));
-	uint64_t t = s->timeout_ns > START_TIMEOUT_NS ? s->timeout_ns : START_TIMEOUT_NS;
+	struct isolated_inst *vi = calloc(1, sizeof(*vi));
+	uint64_t t = s->h.timeout_ns > START_TIMEOUT_NS ? s->h.timeout_ns : START_TIMEOUT_NS;
 	int rc;
 
 	if (!vi)
@@ -435,22 +392,16 @@ microvm_start_instance(void *drv, unsigned id, struct driver_instance *inst, str
 		free(vi);
 		return rc;
 	}
-	memset(inst, 0, sizeof(*inst));
-	inst->id = id;
-	inst->pid = vi->ch.pid;
-	inst->core = s->n_cores == 1 ? s->cores[0] : -1;
 	/* The host cores the VM may run on; the guest's own view is its vCPUs. */
-	snprintf(inst->cpus_allowed, sizeof(inst->cpus_allowed), "%.127s", s->cpuset);
-	snprintf(inst->name, sizeof(inst->name), "%s", vi->id);
-	inst->priv = vi;
+	isolated_fill(&s->h, vi, id, s->h.cpuset, inst);
 	return 0;
 }
 
 /* The guest init's report of a dead runner: "died pid=N signal=S code=C oom_kills=K". */
 static int
-died_parse(const struct microvm_state *s, const struct microvm_inst *vi, const char *line,
-	   struct jb_err *err)
+died_parse(void *drv, struct isolated_inst *vi, const char *line, struct jb_err *err)
 {
+	const struct microvm_state *s = drv;
 	int sig = 0, code = 0;
 	unsigned long oom = 0;
 	const char *p;
@@ -464,7 +415,7 @@ died_parse(const struct microvm_state *s, const struct microvm_inst *vi, const c
 	if (oom)
 		return jb_err_set(err, -ENOMEM, "OOM-killed: the function exceeded the microVM's "
 						"memory of %llu MB (%s, guest kernel's oom_kill %lu)",
-				  (unsigned long long)s->memory_mb, vi->id, oom);
+				  (unsigned long long)s->h.memory_mb, vi->id, oom);
 	if (sig)
 		return jb_err_set(err, -EPIPE, "function runner in microVM %s killed by signal %d "
 					       "(%s)", vi->id, sig, strsignal(sig));
@@ -472,104 +423,51 @@ died_parse(const struct microvm_state *s, const struct microvm_inst *vi, const c
 			  code);
 }
 
+/* The VMM's channel ended (-EPIPE): the runner died between requests, or as the request
+ * went out; the guest's init said how before the VM ended, and its line waits unread (a
+ * write to the ended VMM fails before anything is read). */
 static int
-microvm_invoke(void *drv, struct driver_instance *inst, const struct jb_fn_request *req,
-	       struct jb_fn_result *res, struct jb_err *err)
+vm_ended(void *drv, struct isolated_inst *vi, struct jb_err *err)
 {
 	struct microvm_state *s = drv;
-	struct microvm_inst *vi = inst->priv;
-	char line[JB_PROTO_LINE_MAX], tail[200];
-	int n, rc;
+	char why[256], rest[JB_PROTO_LINE_MAX], tail[200];
+	int k;
 
-	if (!vi)
-		return jb_err_set(err, -ESRCH, "microvm: instance %u is not running", inst->id);
-	n = jb_proto_request_format(req, line, sizeof(line));
-	if (n < 0)
-		return jb_err_set(err, n, "request too long");
-	rc = fn_channel_write(&vi->ch, line, (size_t)n, err);
-	if (!rc)
-		rc = fn_channel_read_line(&vi->ch, line, sizeof(line), s->timeout_ns, err);
-	if (rc == -ETIMEDOUT)
-		vi->hung = 1;
-	if (rc == -EPIPE) {
-		char why[256], rest[JB_PROTO_LINE_MAX];
-		int k;
-
-		/* The runner died between requests, or as the request went out: the guest's
-		 * init said how before the VM ended, and its line waits unread (a write to the
-		 * ended QEMU fails before anything is read). */
-		snprintf(why, sizeof(why), "%.255s", err ? err->msg : "QEMU exited");
-		for (k = 0; k < 8; k++) {
-			if (fn_channel_read_line(&vi->ch, rest, sizeof(rest), 200000000u, NULL))
-				break;
-			if (!strncmp(rest, "died ", 5))
-				return died_parse(s, vi, rest, err);
-		}
-		/* The VMM itself ended: a guest panic, or it was killed. */
-		driver_log_tail(vi->log, tail, sizeof(tail));
-		return jb_err_set(err, -EPIPE, "microVM %s (%s) ended: %.200s%s%s%s%s", vi->id,
-				  s->host.vmm->name, why, tail[0] ? "; " : "",
-				  tail[0] ? s->host.vmm->name : "", tail[0] ? ": " : "", tail);
+	snprintf(why, sizeof(why), "%.255s", err ? err->msg : "QEMU exited");
+	for (k = 0; k < 8; k++) {
+		if (fn_channel_read_line(&vi->ch, rest, sizeof(rest), 200000000u, NULL))
+			break;
+		if (!strncmp(rest, "died ", 5))
+			return died_parse(s, vi, rest, err);
 	}
-	if (rc)
-		return rc;
-	if (!strncmp(line, "died", 4))
-		return died_parse(s, vi, line, err);
-	return jb_proto_result_parse(line, res, err);
+	/* The VMM itself ended: a guest panic, or it was killed. */
+	driver_log_tail(vi->log, tail, sizeof(tail));
+	return jb_err_set(err, -EPIPE, "microVM %s (%s) ended: %.200s%s%s%s%s", vi->id,
+			  s->host.vmm->name, why, tail[0] ? "; " : "",
+			  tail[0] ? s->host.vmm->name : "", tail[0] ? ": " : "", tail);
 }
 
-static void
-microvm_stop_instance(void *drv, struct driver_instance *inst)
-{
-	struct microvm_inst *vi = inst->priv;
-
-	if (!vi)
-		return;
-	vm_destroy(drv, vi);
-	free(vi);
-	inst->priv = NULL;
-	inst->pid = 0;
-}
-
-static int
-microvm_cpu_ns(void *drv, const struct driver_instance *inst, uint64_t *cpu_ns,
-	       struct jb_err *err)
-{
-	struct microvm_state *s = drv;
-	const struct microvm_inst *vi = inst->priv;
-
-	if (!vi)
-		return jb_err_set(err, -ESRCH, "microvm: instance %u is not running", inst->id);
-	if (s->cg_version)
-		return cgroup_cpu_ns_read(CG_ROOT, s->cg_version, vi->cgroup, cpu_ns, err);
-	return microvm_tasks_cpu_ns(vi->ch.pid, cpu_ns, err);
-}
+static const struct isolated_class microvm_class = {
+	.driver = "microvm",
+	.ended = vm_ended,
+	.died = died_parse,
+	.destroy = vm_destroy,
+};
 
 static void
 microvm_describe(void *drv, struct driver_info *info)
 {
 	struct microvm_state *s = drv;
-
-	memset(info, 0, sizeof(*info));
-	snprintf(info->runtime, sizeof(info->runtime), "%s", s->host.vmm->runtime);
+	char version[sizeof(info->runtime_version)], rest[112];
 	/* The sidecar keeps runtime_version: the VMM, the guest and the accelerator; the
 	 * VMM's version gets what the rest leaves (a test double says so in it). */
-	{
-		char rest[112];
-		int n = snprintf(rest, sizeof(rest), "; guest %.32s; accel %s%s",
-				 s->host.guest_version, s->accel, s->accel_why);
+	int n = snprintf(rest, sizeof(rest), "; guest %.32s; accel %s%s", s->host.guest_version,
+			 s->accel, s->accel_why);
 
-		n = n < 0 || n > 100 ? 100 : n;
-		snprintf(info->runtime_version, sizeof(info->runtime_version), "%.*s%s",
-			 (int)sizeof(info->runtime_version) - 1 - n, s->vmm_version, rest);
-	}
-	snprintf(info->runtime_path, sizeof(info->runtime_path), "%.*s",
-		 (int)sizeof(info->runtime_path) - 1, s->host.vmm_path);
-	info->cgroup_version = s->cg_version;
-	info->memory_mb = s->memory_mb;
-	info->cpu_quota_us = s->cg_version ? s->quota_us : 0;
-	info->cpu_period_us = s->cg_version ? OCI_CPU_PERIOD_US : 0;
-	snprintf(info->cores, sizeof(info->cores), "%s", s->cpuset);
+	n = n < 0 || n > 100 ? 100 : n;
+	snprintf(version, sizeof(version), "%.*s%s", (int)sizeof(version) - 1 - n,
+		 s->vmm_version, rest);
+	isolated_describe(&s->h, s->host.vmm->runtime, version, s->host.vmm_path, info);
 	/* "microvm-kvm", "microvm-tcg" (QEMU), "firecracker-kvm": rows of two VMMs on one
 	 * accelerator are different rungs of the ladder. */
 	snprintf(info->isolation, sizeof(info->isolation), "%.20s-%s", s->host.vmm->isolation,
@@ -589,14 +487,14 @@ microvm_teardown(void *drv)
 	for (i = 0; i < LIVE_MAX; i++) {
 		char cg[96];
 
-		if (!s->live[i][0] || !s->cg_version)
+		if (!s->live[i][0] || !s->h.cg_version)
 			continue;
 		snprintf(cg, sizeof(cg), CG_PARENT "/%s", s->live[i]);
-		microvm_cgroup_kill_all(CG_ROOT, s->cg_version, cg);
+		microvm_cgroup_kill_all(CG_ROOT, s->h.cg_version, cg);
 	}
-	if (s->cg_version)
-		cgroup_dir_remove(CG_ROOT, s->cg_version, CG_PARENT);
-	pthread_mutex_destroy(&s->lock);
+	if (s->h.cg_version)
+		cgroup_dir_remove(CG_ROOT, s->h.cg_version, CG_PARENT);
+	pthread_mutex_destroy(&s->h.lock);
 	state_free(s);
 }
 
@@ -609,9 +507,9 @@ const struct driver_ops driver_microvm = {
 	.probe = microvm_probe,
 	.prepare = microvm_prepare,
 	.start_instance = microvm_start_instance,
-	.invoke = microvm_invoke,
-	.stop_instance = microvm_stop_instance,
+	.invoke = isolated_invoke,
+	.stop_instance = isolated_stop,
 	.teardown = microvm_teardown,
-	.cpu_ns = microvm_cpu_ns,
+	.cpu_ns = isolated_cpu_ns,
 	.describe = microvm_describe,
 };

@@ -204,6 +204,7 @@ meta_build(const struct session *r, uint64_t started_ns, const char *ended, cons
 	json_object_object_add(h, "cpus_online", json_object_new_int64(r->host.cpus_online));
 	json_object_object_add(h, "governor", json_object_new_string(r->host.governor));
 	json_object_object_add(h, "turbo", json_object_new_string(r->host.turbo));
+	json_object_object_add(h, "transparent_hugepage", json_object_new_string(r->host.thp));
 	json_object_object_add(h, "smt", json_object_new_string(r->host.smt));
 	json_object_object_add(h, "cgroup", json_object_new_string(r->host.cgroup));
 	json_object_object_add(o, "host", h);

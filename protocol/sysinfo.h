@@ -17,6 +17,7 @@ struct sysinfo_host {
 	char turbo[64];
 	char smt[64];
 	char cgroup[64];
+	char thp[64];      /* transparent huge pages: always, madvise or never */
 };
 
 /** sysinfo_read() - fill @h from uname(2), /proc and /sys. */

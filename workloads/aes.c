@@ -24,6 +24,7 @@
 struct aes_state {
 	uint64_t iterations;
 	uint8_t key[16], iv[16];
+	void *block;          /* holds msg, ct and back (workload_arrays_alloc) */
 	unsigned char *msg;   /* input, never modified */
 	unsigned char *ct;    /* output: the ciphertext of the last run */
 	unsigned char *back;  /* output: the ciphertext decrypted again */
@@ -98,9 +99,7 @@ aes_free(struct aes_state *s)
 {
 	if (!s)
 		return;
-	free(s->msg);
-	free(s->ct);
-	free(s->back);
+	free(s->block);
 	free(s);
 }
 
@@ -109,14 +108,17 @@ aes_setup(uint64_t param, uint64_t seed, void **state, struct jb_err *err)
 {
 	struct aes_state *s = calloc(1, sizeof(*s));
 	uint64_t rng = seed;
-	size_t i;
+	size_t i, bytes[3] = { AES_MSG_BYTES, AES_MSG_BYTES, AES_MSG_BYTES };
+	void *arr[3];
 	int rc;
 
-	if (!s || !(s->msg = malloc(AES_MSG_BYTES)) || !(s->ct = malloc(AES_MSG_BYTES)) ||
-	    !(s->back = malloc(AES_MSG_BYTES))) {
+	if (!s || !(s->block = workload_arrays_alloc(3, bytes, arr))) {
 		aes_free(s);
 		return jb_err_set(err, -ENOMEM, "aes: out of memory");
 	}
+	s->msg = arr[0];
+	s->ct = arr[1];
+	s->back = arr[2];
 	s->iterations = param;
 	for (i = 0; i < 16; i++)
 		s->key[i] = (uint8_t)(workload_rng_next(&rng) >> 56);

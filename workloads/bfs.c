@@ -18,6 +18,7 @@
 
 struct bfs_state {
 	struct workload_graph g;  /* input, never modified */
+	void *block;              /* holds level, parent, queue (workload_arrays_alloc) */
 	uint32_t *level, *parent; /* output of the last run */
 	uint32_t *queue;          /* scratch */
 	uint64_t ref_checksum;
@@ -67,9 +68,7 @@ bfs_free(struct bfs_state *s)
 	if (!s)
 		return;
 	workload_graph_fini(&s->g);
-	free(s->level);
-	free(s->parent);
-	free(s->queue);
+	free(s->block);
 	free(s);
 }
 
@@ -78,16 +77,23 @@ bfs_setup(uint64_t param, uint64_t seed, void **state, struct jb_err *err)
 {
 	struct bfs_state *s = calloc(1, sizeof(*s));
 	uint64_t rng = seed;
+	size_t bytes[3] = { param * sizeof(uint32_t), param * sizeof(uint32_t),
+			    param * sizeof(uint32_t) };
+	void *arr[3];
 	int rc = -ENOMEM;
 
 	if (!s)
 		return jb_err_set(err, rc, "bfs: out of memory");
 	rc = workload_graph_init(&s->g, param, WORKLOAD_GRAPH_BA_M, 0, &rng);
 	if (!rc) {
-		s->level = malloc(param * sizeof(uint32_t));
-		s->parent = malloc(param * sizeof(uint32_t));
-		s->queue = malloc(param * sizeof(uint32_t));
-		rc = s->level && s->parent && s->queue ? bfs_reference(s) : -ENOMEM;
+		s->block = workload_arrays_alloc(3, bytes, arr);
+		rc = s->block ? 0 : -ENOMEM;
+	}
+	if (!rc) {
+		s->level = arr[0];
+		s->parent = arr[1];
+		s->queue = arr[2];
+		rc = bfs_reference(s);
 	}
 	if (rc) {
 		bfs_free(s);

@@ -24,6 +24,7 @@
 
 struct compress_state {
 	size_t len;
+	void *block;         /* holds in, out and back (workload_arrays_alloc) */
 	unsigned char *in;   /* input, never modified */
 	unsigned char *out;  /* output of the last run */
 	size_t out_cap, out_len;
@@ -93,9 +94,7 @@ compress_free(struct compress_state *s)
 {
 	if (!s)
 		return;
-	free(s->in);
-	free(s->out);
-	free(s->back);
+	free(s->block);
 	free(s);
 }
 
@@ -104,17 +103,21 @@ compress_setup(uint64_t param, uint64_t seed, void **state, struct jb_err *err)
 {
 	struct compress_state *s = calloc(1, sizeof(*s));
 	uint64_t rng = seed;
+	size_t bytes[3];
+	void *arr[3];
 
 	if (!s || param > UINT32_MAX)
 		goto fail;
 	s->len = param;
 	/* deflateBound() for zlib-wrapped output, plus the gzip header and trailer's extra. */
 	s->out_cap = compressBound((uLong)param) + 32;
-	s->in = malloc(s->len ? s->len : 1);
-	s->out = malloc(s->out_cap);
-	s->back = malloc(s->len ? s->len : 1);
-	if (!s->in || !s->out || !s->back)
+	bytes[0] = bytes[2] = s->len ? s->len : 1;
+	bytes[1] = s->out_cap;
+	if (!(s->block = workload_arrays_alloc(3, bytes, arr)))
 		goto fail;
+	s->in = arr[0];
+	s->out = arr[1];
+	s->back = arr[2];
 	if (compress_fill(s->in, s->len, &rng))
 		goto fail;
 	*state = s;

@@ -19,11 +19,7 @@ workload_graph_fini(struct workload_graph *g)
 {
 	if (!g)
 		return;
-	free(g->eu);
-	free(g->ev);
-	free(g->off);
-	free(g->adj);
-	free(g->adj_edge);
+	free(g->block);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -71,7 +67,8 @@ int
 workload_graph_init(struct workload_graph *g, size_t n, size_t m, int with_edge_ids,
 		    uint64_t *rng)
 {
-	size_t i, e;
+	size_t i, e, bytes[5];
+	void *arr[5];
 	int rc = -ENOMEM;
 
 	memset(g, 0, sizeof(*g));
@@ -80,14 +77,18 @@ workload_graph_init(struct workload_graph *g, size_t n, size_t m, int with_edge_
 	g->n = n;
 	/* Vertex i brings min(i, m) edges. */
 	g->edges = n > m ? m * (m - 1) / 2 + m + (n - 1 - m) * m : n * (n - 1) / 2;
-	g->eu = malloc(g->edges * sizeof(uint32_t));
-	g->ev = malloc(g->edges * sizeof(uint32_t));
-	g->off = calloc(n + 1, sizeof(uint32_t));
-	g->adj = malloc(2 * g->edges * sizeof(uint32_t));
-	if (with_edge_ids)
-		g->adj_edge = malloc(2 * g->edges * sizeof(uint32_t));
-	if (!g->eu || !g->ev || !g->off || !g->adj || (with_edge_ids && !g->adj_edge))
+	bytes[0] = bytes[1] = g->edges * sizeof(uint32_t);
+	bytes[2] = (n + 1) * sizeof(uint32_t); /* zeroed, as the degree count needs */
+	bytes[3] = 2 * g->edges * sizeof(uint32_t);
+	bytes[4] = with_edge_ids ? 2 * g->edges * sizeof(uint32_t) : 0;
+	g->block = workload_arrays_alloc(5, bytes, arr);
+	if (!g->block)
 		goto fail;
+	g->eu = arr[0];
+	g->ev = arr[1];
+	g->off = arr[2];
+	g->adj = arr[3];
+	g->adj_edge = with_edge_ids ? arr[4] : NULL;
 	rc = graph_ba_edges(g, m, rng);
 	if (rc)
 		goto fail;

@@ -28,6 +28,7 @@
 
 struct linpack_state {
 	size_t n;
+	void *block; /* holds every array below (workload_arrays_alloc) */
 	double *a;   /* input, never modified */
 	double *b;   /* input: the row sums of a */
 	double *lu;  /* scratch: the factorisation of one run */
@@ -40,11 +41,7 @@ linpack_free(struct linpack_state *s)
 {
 	if (!s)
 		return;
-	free(s->a);
-	free(s->b);
-	free(s->lu);
-	free(s->x);
-	free(s->piv);
+	free(s->block);
 	free(s);
 }
 
@@ -54,6 +51,9 @@ linpack_setup(uint64_t param, uint64_t seed, void **state, struct jb_err *err)
 	struct linpack_state *s = calloc(1, sizeof(*s));
 	uint64_t rng = seed;
 	size_t i, j, n = param;
+	size_t bytes[5] = { n * n * sizeof(double), n * n * sizeof(double), n * sizeof(double),
+			    n * sizeof(double), n * sizeof(size_t) };
+	void *arr[5];
 
 	if (n == 0) {
 		free(s);
@@ -62,13 +62,14 @@ linpack_setup(uint64_t param, uint64_t seed, void **state, struct jb_err *err)
 	if (!s)
 		goto nomem;
 	s->n = n;
-	s->a = malloc(n * n * sizeof(double));
-	s->lu = malloc(n * n * sizeof(double));
-	s->b = malloc(n * sizeof(double));
-	s->x = malloc(n * sizeof(double));
-	s->piv = malloc(n * sizeof(size_t));
-	if (!s->a || !s->lu || !s->b || !s->x || !s->piv)
+	s->block = workload_arrays_alloc(5, bytes, arr);
+	if (!s->block)
 		goto nomem;
+	s->a = arr[0];
+	s->lu = arr[1];
+	s->b = arr[2];
+	s->x = arr[3];
+	s->piv = arr[4];
 	for (i = 0; i < n * n; i++)
 		s->a[i] = workload_rng_double(&rng) - 0.5;
 	for (i = 0; i < n; i++) {

@@ -18,7 +18,8 @@
 
 struct matmul_state {
 	size_t n;
-	double *a, *b, *c;
+	double *a, *b, *c; /* carved from block (workload_arrays_alloc) */
+	void *block;
 	double reference;
 };
 
@@ -28,20 +29,20 @@ matmul_setup(uint64_t param, uint64_t seed, void **state, struct jb_err *err)
 	struct matmul_state *s = calloc(1, sizeof(*s));
 	uint64_t rng = seed;
 	size_t i, k, nn = param * param;
+	size_t bytes[3] = { nn * sizeof(double), nn * sizeof(double), nn * sizeof(double) };
+	void *arr[3];
 
 	if (!s)
 		return jb_err_set(err, -ENOMEM, "matmul: out of memory");
 	s->n = param;
-	s->a = malloc(nn * sizeof(double));
-	s->b = malloc(nn * sizeof(double));
-	s->c = malloc(nn * sizeof(double));
-	if (!s->a || !s->b || !s->c) {
-		free(s->a);
-		free(s->b);
-		free(s->c);
+	s->block = workload_arrays_alloc(3, bytes, arr);
+	if (!s->block) {
 		free(s);
 		return jb_err_set(err, -ENOMEM, "matmul: cannot allocate 3 x %zu doubles", nn);
 	}
+	s->a = arr[0];
+	s->b = arr[1];
+	s->c = arr[2];
 	for (i = 0; i < nn; i++)
 		s->a[i] = workload_rng_double(&rng) * 2.0 - 1.0;
 	for (i = 0; i < nn; i++)
@@ -130,9 +131,7 @@ matmul_teardown(void *state)
 
 	if (!s)
 		return;
-	free(s->a);
-	free(s->b);
-	free(s->c);
+	free(s->block);
 	free(s);
 }
 

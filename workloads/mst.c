@@ -17,6 +17,7 @@
 
 struct mst_state {
 	struct workload_graph g; /* input, never modified */
+	void *block;             /* holds the five arrays below (workload_arrays_alloc) */
 	uint32_t *weight;        /* input: per edge */
 	uint64_t *order;         /* scratch: (weight << 32 | edge) sort keys */
 	uint32_t *parent, *size; /* scratch: union-find */
@@ -104,11 +105,7 @@ mst_free(struct mst_state *s)
 	if (!s)
 		return;
 	workload_graph_fini(&s->g);
-	free(s->weight);
-	free(s->order);
-	free(s->parent);
-	free(s->size);
-	free(s->tree);
+	free(s->block);
 	free(s);
 }
 
@@ -117,19 +114,26 @@ mst_setup(uint64_t param, uint64_t seed, void **state, struct jb_err *err)
 {
 	struct mst_state *s = calloc(1, sizeof(*s));
 	uint64_t rng = seed;
-	size_t e;
+	size_t e, bytes[5];
+	void *arr[5];
 	int rc = -ENOMEM;
 
 	if (!s)
 		return jb_err_set(err, rc, "mst: out of memory");
 	rc = workload_graph_init(&s->g, param, WORKLOAD_GRAPH_BA_M, 1, &rng);
 	if (!rc) {
-		s->weight = malloc(s->g.edges * sizeof(uint32_t));
-		s->order = malloc(s->g.edges * sizeof(uint64_t));
-		s->parent = malloc(param * sizeof(uint32_t));
-		s->size = malloc(param * sizeof(uint32_t));
-		s->tree = malloc(param * sizeof(uint32_t));
-		rc = s->weight && s->order && s->parent && s->size && s->tree ? 0 : -ENOMEM;
+		bytes[0] = s->g.edges * sizeof(uint32_t);
+		bytes[1] = s->g.edges * sizeof(uint64_t);
+		bytes[2] = bytes[3] = bytes[4] = param * sizeof(uint32_t);
+		s->block = workload_arrays_alloc(5, bytes, arr);
+		rc = s->block ? 0 : -ENOMEM;
+	}
+	if (!rc) {
+		s->weight = arr[0];
+		s->order = arr[1];
+		s->parent = arr[2];
+		s->size = arr[3];
+		s->tree = arr[4];
 	}
 	if (!rc) {
 		for (e = 0; e < s->g.edges; e++)

@@ -29,6 +29,7 @@
 
 struct pagerank_state {
 	struct workload_graph g; /* input, never modified */
+	void *block;             /* holds the five arrays below (workload_arrays_alloc) */
 	double *inv_deg;         /* input: 1 / degree, precomputed with the graph */
 	double *pr, *next;       /* output of the last run, and scratch */
 	double *share;           /* scratch: rank / degree of each vertex this iteration */
@@ -87,11 +88,7 @@ pagerank_free(struct pagerank_state *s)
 	if (!s)
 		return;
 	workload_graph_fini(&s->g);
-	free(s->inv_deg);
-	free(s->pr);
-	free(s->next);
-	free(s->share);
-	free(s->ref);
+	free(s->block);
 	free(s);
 }
 
@@ -100,19 +97,25 @@ pagerank_setup(uint64_t param, uint64_t seed, void **state, struct jb_err *err)
 {
 	struct pagerank_state *s = calloc(1, sizeof(*s));
 	uint64_t rng = seed;
-	size_t v;
+	size_t v, bytes[5] = { param * sizeof(double), param * sizeof(double),
+			       param * sizeof(double), param * sizeof(double),
+			       param * sizeof(double) };
+	void *arr[5];
 	int rc = -ENOMEM;
 
 	if (!s)
 		return jb_err_set(err, rc, "pagerank: out of memory");
 	rc = workload_graph_init(&s->g, param, WORKLOAD_GRAPH_BA_M, 0, &rng);
 	if (!rc) {
-		s->inv_deg = malloc(param * sizeof(double));
-		s->pr = malloc(param * sizeof(double));
-		s->next = malloc(param * sizeof(double));
-		s->share = malloc(param * sizeof(double));
-		s->ref = malloc(param * sizeof(double));
-		rc = s->inv_deg && s->pr && s->next && s->share && s->ref ? 0 : -ENOMEM;
+		s->block = workload_arrays_alloc(5, bytes, arr);
+		rc = s->block ? 0 : -ENOMEM;
+	}
+	if (!rc) {
+		s->inv_deg = arr[0];
+		s->pr = arr[1];
+		s->next = arr[2];
+		s->share = arr[3];
+		s->ref = arr[4];
 	}
 	if (!rc) {
 		for (v = 0; v < param; v++) {

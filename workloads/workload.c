@@ -2,11 +2,14 @@
 /*
  * The workload registry and the few helpers every kernel shares: size-class names, the
  * seeded generator (splitmix64, chosen because it is tiny, has no state beyond one word and
- * gives the same stream on every architecture) and the FNV-1a output digest.
+ * gives the same stream on every architecture), the FNV-1a output digest, and the one
+ * allocator of a kernel's large arrays, which fixes where they land.
  */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "workload.h"
 #include "workload-private.h"
@@ -114,4 +117,45 @@ workload_rel_close(double a, double b, double rel)
 	double scale = fmax(fabs(a), fabs(b));
 
 	return isfinite(a) && isfinite(b) && fabs(a - b) <= rel * scale;
+}
+
+/* The page size the offsets are measured from: 4 KiB on x86-64 and on the arm64 kernels
+ * Debian ships; a larger page keeps the offsets distinct modulo 4096 all the same. */
+#define WORKLOAD_PAGE_BYTES 4096u
+/* The x86-64 (and 4 KiB-granule arm64) PMD huge page, 2 MiB. */
+#define WORKLOAD_HUGE_PAGE_BYTES (2u * 1024 * 1024)
+
+void *
+workload_arrays_alloc(size_t count, const size_t *bytes, void **ptrs)
+{
+	size_t i, pos = 0, align, at[WORKLOAD_ARRAYS_MAX];
+	unsigned char *block;
+
+	if (count == 0 || count > WORKLOAD_ARRAYS_MAX)
+		return NULL;
+	for (i = 0; i < count; i++) {
+		size_t page = (pos + WORKLOAD_PAGE_BYTES - 1) / WORKLOAD_PAGE_BYTES;
+
+		at[i] = page * WORKLOAD_PAGE_BYTES + i * WORKLOAD_ARRAY_STAGGER_BYTES;
+		if (at[i] < pos || bytes[i] > SIZE_MAX / 2 - at[i])
+			return NULL;
+		pos = at[i] + bytes[i];
+	}
+	if (pos == 0)
+		pos = 1;
+	/* A block of a huge page or more is aligned to one and asked for huge pages, as numpy
+	 * does for arrays of 4 MB and more (the FunctionBench kernels are numpy): physically
+	 * contiguous 2 MiB pages take away the per-process luck of which physical pages, and
+	 * so which cache sets, the arrays get. */
+	align = pos >= WORKLOAD_HUGE_PAGE_BYTES ? WORKLOAD_HUGE_PAGE_BYTES : WORKLOAD_PAGE_BYTES;
+	pos = (pos + align - 1) / align * align;
+	block = aligned_alloc(align, pos);
+	if (!block)
+		return NULL;
+	if (align == WORKLOAD_HUGE_PAGE_BYTES)
+		(void)madvise(block, pos, MADV_HUGEPAGE); /* advice: without THP, 4 KiB pages */
+	memset(block, 0, pos);
+	for (i = 0; i < count; i++)
+		ptrs[i] = block + at[i];
+	return block;
 }

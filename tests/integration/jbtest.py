@@ -138,3 +138,71 @@ def vm_leftovers(harness_pid):
     left += glob.glob(f"/sys/fs/cgroup/joulebench/vm-{harness_pid}-*")
     left += glob.glob(f"/tmp/joulebench-vm-{harness_pid}-*")
     return left
+
+
+def crashed_then(path, proc, after):
+    """For wait_for: the run PROC has ended, or its CSV at PATH holds a `crashed` row and
+    after it: "window", a later window's warm row (the run went on); "cold", a cold start
+    (the replacement instance); "ok", an ok warm row (the replacement answered)."""
+    if proc.poll() is not None:
+        return True
+    seen = rows_so_far(path)
+    crash = [r for r in seen if r["status"] == "crashed"]
+    if not crash:
+        return False
+    if after == "window":
+        return any(int(r["rep"]) > int(crash[0]["rep"]) for r in seen if r["phase"] == "warm")
+    t = int(crash[0]["start_unix_ns"])
+    return any(int(r["start_unix_ns"]) > t and (r["phase"] == "cold" if after == "cold" else
+                                                r["phase"] == "warm" and r["status"] == "ok")
+               for r in seen)
+
+
+def stop_if_running(proc):
+    """In a `finally`: kill the run PROC that a failed check left running."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def vm_crash_rows(path):
+    """The rows of a microvm run at PATH whose guest's runner was killed (the guest init's
+    jb.fault hook) and its `crashed` rows, checked to say how and where."""
+    rows = read_csv(path)
+    crashed = [r for r in rows if r["status"] == "crashed"]
+    check(crashed and "killed by signal 9" in crashed[0]["message"] and "microVM" in
+          crashed[0]["message"], f"crash rows: {[r['message'] for r in crashed[:2]]}")
+    return rows, crashed
+
+
+def interrupt(proc, sig, codes, timeout=60):
+    """Stop the run PROC with SIG once it has shown what the test waited for (it must still
+    be running), and check that it ends with one of the exit CODES."""
+    if proc.poll() is not None:
+        fail(f"the run ended when one instance died: exit {proc.returncode}: "
+             f"{proc.communicate()[1]}")
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=timeout)
+    check(proc.returncode in codes, f"interrupted run exit {proc.returncode}: {err}")
+
+
+def hang_and_oom(driver, base, tmp, timeout, after, hang_words=""):
+    """The failure path the isolating drivers share, one run each: a function slower than
+    --timeout-s is a `timeout` row (its message with HANG_WORDS); float-ops large holds
+    28 M doubles (224 MB), so in 128 MB it is an `oom-killed` row naming the limit.
+    AFTER(name, proc, stdout) cleans up and checks what the driver left."""
+    for name, args, status, words in (
+            ("hang", ["-w", "matmul", "-s", "large", "--timeout-s", "0.05"], "timeout",
+             hang_words),
+            ("oom", ["-w", "float-ops", "-s", "large", "--memory-mb", "128"], "oom-killed",
+             "128 MB")):
+        out = os.path.join(tmp, name + ".csv")
+        proc = subprocess.Popen([JOULEBENCH, "run", "-d", driver, "-r", "1", "--warmup", "0",
+                                 "-o", out] + args + base, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        stdout, err = proc.communicate(timeout=timeout)
+        after(name, proc, stdout)
+        check(proc.returncode == 0, f"{name}: exit {proc.returncode}: {err}")
+        rows = read_csv(out)
+        check(any(r["status"] == status and words in r["message"] for r in rows),
+              f"{name}: {[(r['status'], r['message']) for r in rows]}")

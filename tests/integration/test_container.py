@@ -1,34 +1,71 @@
 # SPDX-License-Identifier: MIT
-"""The container driver with the real runc (or crun): while a co-located run is going, two
-containers run at once; one function's process is inspected from the host (its pid, mount,
-network, ipc, uts and cgroup namespaces differ from ours, its network namespace holds only
-lo, its cgroup has the quota and memory limit asked for, no capabilities, noNewPrivileges)
-and then killed, which must become a `crashed` row while the run goes on. SIGTERM ends the
-run with every row written. A hung function is a `timeout` row. Nothing stays behind:
-no runtime state, cgroups or bundles. Skipped (77) when not root or no runtime is found."""
+"""The container driver on a real OCI runtime, one per run of this file: `runc` (runc, or
+crun where only it is installed) or `runsc` (gVisor, `--runtime runsc`). Shared steps:
+  1. a missing runtime is exit 77 naming it (runsc: a platform the installed runsc does not
+     offer is exit 2 naming the ones it does; --platform on pinned is exit 2);
+  2. two co-located instances, inspected from the host while they run (runc: the
+     function's pid, mount, network, ipc, uts and cgroup namespaces differ from ours, its
+     network namespace holds only lo, no capabilities, noNewPrivileges, the quota, memory
+     and pids limits; runsc: the Sentry and the Gofer are in the container's cgroup, so its
+     CPU time, which splits the window's energy, counts the isolation's own processes);
+     the function (runc) or the sandbox (runsc) killed is a `crashed` row, the instance is
+     replaced and the run goes on; SIGTERM ends it with every row written, the shares of
+     a window add up to it;
+  3. a hang is a `timeout` row; an input beyond the memory limit is `oom-killed`;
+after each: no runtime state, cgroup or bundle is left. Then per runtime: runc, idle
+containers retired by the keep-alive under Poisson arrivals, and compare pinned vs
+container; runsc, the ladder (pinned, runc and gVisor) through compare.
+Skipped (77) when not root or the runtime is not installed."""
 import glob
 import json
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 
-from jbtest import (JOULEBENCH, check, fail, read_csv, read_meta, rows_so_far, run, skip,
-                    wait_for)
+from jbtest import (JOULEBENCH, check, crashed_then, hang_and_oom, interrupt, read_csv, read_meta,
+                    run, skip, stop_if_running, wait_for)
+
+RT = sys.argv[1] if len(sys.argv) > 1 else "runc"
+if RT not in ("runc", "runsc"):
+    print(f"usage: {sys.argv[0]} runc|runsc", file=sys.stderr)
+    sys.exit(2)
+GVISOR = RT == "runsc"
+tmp = tempfile.mkdtemp(prefix=f"jb-{RT}-")
+BASE = ["-m", "model", "--idle-s", "0.05", "--no-plot"] + (["--runtime", "runsc"] if GVISOR
+                                                           else [])
 
 if os.geteuid() != 0:
     skip("the container driver needs root")
-if not shutil.which("runc") and not shutil.which("crun"):
-    skip("no OCI runtime (runc or crun) installed: scripts/install-deps installs runc")
-tmp = tempfile.mkdtemp(prefix="jb-ctr-")
-RUNTIMES = [x for x in ("runc", "crun") if shutil.which(x)]
+# 1. A missing runtime is exit 77 with the reason.
+p = run(["run", "-d", "container", "--runtime", f"/nonexistent/{RT}", "-m", "model",
+         "-o", os.path.join(tmp, "none.csv")])
+check(p.returncode == 77 and RT in p.stderr, f"missing {RT}: exit {p.returncode}: {p.stderr}")
+check(GVISOR or "not found" in p.stderr, f"missing runtime: no reason: {p.stderr}")
+if GVISOR:
+    RUNTIMES = ["runsc"] if shutil.which("runsc") else []
+    if not RUNTIMES:
+        skip("runsc not installed: apt-get install runsc (scripts/install-deps --drivers)")
+    p = run(["run", "-d", "container", "--platform", "nosuch", "-o",
+             os.path.join(tmp, "x.csv")] + BASE)
+    check(p.returncode == 2 and "ptrace" in p.stderr, f"bad platform: {p.returncode} {p.stderr}")
+    p = run(["run", "-d", "pinned", "--platform", "ptrace", "-o", os.path.join(tmp, "x.csv")])
+    check(p.returncode == 2, f"--platform on pinned: exit {p.returncode}")
+    BASE += ["--platform", "ptrace"]
+else:
+    RUNTIMES = [x for x in ("runc", "crun") if shutil.which(x)]
+    if not RUNTIMES:
+        skip("no OCI runtime (runc or crun) installed: scripts/install-deps installs runc")
 
 
 def runtime_ids(prefix):
     ids = []
     for r in RUNTIMES:
-        out = subprocess.run([r, "list", "-q"], capture_output=True, text=True).stdout
+        # runsc's flags are Go's: -quiet or --quiet, no -q.
+        out = subprocess.run([r, "list", "--quiet" if r == "runsc" else "-q"],
+                             capture_output=True, text=True).stdout
         ids += [(r, i) for i in out.split() if i.startswith(prefix)]
     return ids
 
@@ -63,24 +100,9 @@ def cgroup_file(pid, controller, name):
     return None
 
 
-# 1. A missing runtime is exit 77 with the reason.
-p = run(["run", "-d", "container", "--runtime", "/nonexistent/runc", "-m", "model",
-         "-o", os.path.join(tmp, "none.csv")])
-check(p.returncode == 77, f"missing runtime: exit {p.returncode}: {p.stderr}")
-check("not found" in p.stderr, f"missing runtime: no reason: {p.stderr}")
-
-# 2. A co-located run of two instances, inspected while it runs.
-out = os.path.join(tmp, "colo.csv")
-args = [JOULEBENCH, "run", "-d", "container", "-w", "matmul", "-s", "small", "-c", "2",
-        "-m", "model", "-r", "100000", "--warmup", "0", "--idle-s", "0.1",
-        "--min-window-s", "0.1", "--cores", "0", "--memory-mb", "512", "-o", out, "--no-plot"]
-proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-prefix = f"jb-{proc.pid}-"
-try:
-    wait_for(lambda: len(runtime_ids(prefix)) >= 2 or proc.poll() is not None,
-             "two containers of the run at once (the runtime's list)", 60)
-    ids = [i for _, i in runtime_ids(prefix)]
-    check(len(ids) >= 2, f"expected 2 containers at once, saw {ids}")
+def function_inspected(prefix, ids):
+    """runc: the function's process seen from the host, isolated as the bundle asks; its
+    pid, to kill."""
     r0 = RUNTIMES[0] if runtime_ids(prefix)[0][0] == RUNTIMES[0] else RUNTIMES[-1]
     state = json.loads(subprocess.run([r0, "state", ids[0]], capture_output=True,
                                       text=True).stdout)
@@ -108,31 +130,73 @@ try:
         check(cgroup_file(pid, "cpu", "cpu.max") == "28943 100000", "cpu.max")
         check(cgroup_file(pid, "memory", "memory.max") == str(512 << 20), "memory.max")
     check(cgroup_file(pid, "pids", "pids.max") == "64", "pids.max")
-    # 3. Kill the function: a crashed row, the instance replaced, the run goes on.
+    return pid
+
+
+def sandbox_inspected(prefix, ids):
+    """runsc: the Sentry and the Gofer in the container's cgroup, under the quota; the
+    Sentry's pid, to kill."""
+    cg = f"/sys/fs/cgroup/cpuacct/joulebench/{ids[0]}"
+    if not os.path.exists(cg):
+        cg = f"/sys/fs/cgroup/joulebench/{ids[0]}"
+
+    def argv0s():
+        """argv[0] of each process in the sandbox's cgroup."""
+        argv0 = set()
+        for p_ in open(os.path.join(cg, "cgroup.procs")).read().split():
+            try:
+                argv0.add(open(f"/proc/{p_}/cmdline").read().split("\0")[0])
+            except OSError:
+                pass
+        return argv0
+    # The Sentry runs as "exe" re-executed from /proc/self/exe, argv0 runsc-sandbox;
+    # the Gofer's argv0 is runsc-gofer (runsc/sandbox/sandbox.go, container.go). Both
+    # join the cgroup as runsc starts them, after `runsc list` shows the sandbox.
+    wait_for(lambda: {"runsc-sandbox", "runsc-gofer"} <= argv0s(),
+             lambda: f"the Sentry and the Gofer in {cg}: {argv0s()}", 30)
+    procs = open(os.path.join(cg, "cgroup.procs")).read().split()
+    quota = f"/sys/fs/cgroup/cpu/joulebench/{ids[0]}/cpu.cfs_quota_us"
+    if os.path.exists(quota):
+        check(open(quota).read().strip() == "28943", "quota")
+    return int([p_ for p_ in procs
+                if open(f"/proc/{p_}/cmdline").read().startswith("runsc-sandbox")][0])
+
+
+# 2. A co-located run of two instances, inspected while it runs.
+out = os.path.join(tmp, "colo.csv")
+proc = subprocess.Popen([JOULEBENCH, "run", "-d", "container", "-w", "matmul", "-s", "small",
+                         "-c", "2", "-r", "100000", "--warmup", "0", "--min-window-s", "0.1",
+                         "--cores", "0", "--memory-mb", "512", "-o", out] + BASE,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+prefix = f"jb-{proc.pid}-"
+try:
+    wait_for(lambda: len(runtime_ids(prefix)) >= 2 or proc.poll() is not None,
+             "two containers of the run at once (the runtime's list)", 60)
+    ids = [i for _, i in runtime_ids(prefix)]
+    check(len(ids) >= 2, f"expected 2 containers at once, saw {ids}")
+    pid = sandbox_inspected(prefix, ids) if GVISOR else function_inspected(prefix, ids)
+    # Kill it: a crashed row, the instance replaced, the run goes on. Rows are written
+    # per window: wait for the crash and a later window (a loaded CI machine can take
+    # seconds), then stop the run.
     os.kill(pid, signal.SIGKILL)
-    # Rows are written per window: wait for the crash and a later window (a loaded CI
-    # machine can take seconds), then stop the run.
-    def crash_then_window():
-        seen = rows_so_far(out)
-        crash = [r for r in seen if r["status"] == "crashed"]
-        return proc.poll() is not None or crash and any(
-            int(r["rep"]) > int(crash[0]["rep"]) for r in seen if r["phase"] == "warm")
-    wait_for(crash_then_window, "the crashed row and a window after it in the CSV", 60)
-    check(proc.poll() is None, "the run ended when one function died")
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=30)
-    check(proc.returncode == 1, f"interrupted run exit {proc.returncode}: {err}")
+    wait_for(lambda: crashed_then(out, proc, "window"),
+             "the crashed row and a window after it in the CSV", 60)
+    interrupt(proc, signal.SIGTERM, (1,))
 finally:
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+    stop_if_running(proc)
     cleanup(prefix)
 
 rows = read_csv(out)
 meta = read_meta(out)
 check(meta["ended"] == "interrupted", f"sidecar ended={meta['ended']}")
-check(meta["driver"]["runtime"] in ("runc", "crun"), f"runtime {meta['driver']}")
-check(meta["driver"]["runtime_version"], "no runtime version")
+if GVISOR:
+    check(meta["driver"]["runtime"] == "runsc" and
+          "platform ptrace" in meta["driver"]["runtime_version"], f"sidecar: {meta['driver']}")
+    check(all(r["isolation"] == "gvisor-ptrace" for r in rows),
+          f"rows' isolation: {sorted(set(r['isolation'] for r in rows))}")
+else:
+    check(meta["driver"]["runtime"] in ("runc", "crun"), f"runtime {meta['driver']}")
+    check(meta["driver"]["runtime_version"], "no runtime version")
 check(meta["driver"]["cpu_quota_us"] == 28943, "quota in the sidecar")
 check({r["instance"] for r in rows} == {"0", "1"}, "rows of two instances")
 check(all(r["concurrency"] == "2" for r in rows), "concurrency column")
@@ -157,21 +221,67 @@ for rep in {r["rep"] for r in warm}:
     check(abs(tot - float(win[0]["window_energy_j"])) <= 1e-6 * tot + 1e-9, f"shares {rep}")
 check(not leftovers(prefix), f"left behind: {leftovers(prefix)}")
 
-# 4. A function slower than --timeout-s: timeout rows; again nothing left.
-out2 = os.path.join(tmp, "timeout.csv")
-proc = subprocess.Popen([JOULEBENCH, "run", "-d", "container", "-w", "matmul", "-s", "large",
-                         "--timeout-s", "0.01", "-m", "model", "-r", "1", "--warmup", "0",
-                         "--idle-s", "0.05", "-o", out2, "--no-plot"],
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-_, err = proc.communicate(timeout=60)
-prefix = f"jb-{proc.pid}-"
-cleanup(prefix)
-check(proc.returncode == 0, f"timeout run exit {proc.returncode}: {err}")
-rows = read_csv(out2)
-check(any(r["status"] == "timeout" for r in rows), f"expected a timeout row: {rows[:1]}")
-check(not leftovers(prefix), f"left behind after timeouts: {leftovers(prefix)}")
 
-# 5. Poisson arrivals with a keep-alive shorter than the gaps: idle containers are
+# 3. A function slower than --timeout-s, and an input larger than the memory limit, killed
+# while it prepares (runc: the kernel's OOM killer, read from the cgroup; gVisor: the
+# Sentry ends the sandbox at the limit, read from the limit's hit counter).
+def hang_oom_left(name, proc, _):
+    prefix = f"jb-{proc.pid}-"
+    cleanup(prefix)
+    check(not leftovers(prefix), f"left behind after {name}: {leftovers(prefix)}")
+
+
+hang_and_oom("container", BASE, tmp, 120, hang_oom_left)
+
+
+def compare(args, what):
+    """Run compare; its ratio lines as {metric: words}, per block."""
+    p = run(["compare", "-s", "test", "-m", "model", "-r", "2", "--warmup", "1",
+             "--idle-s", "0.05", "--min-window-s", "0.1", "--bootstrap", "200"] + args)
+    check(p.returncode == 0, f"{what}: exit {p.returncode}: {p.stderr}")
+    return p.stdout
+
+
+if GVISOR:
+    # 4. The ladder: pinned, runc and gVisor on one core; ratios with intervals for warm
+    # invocations and cold starts, the figure's data, a server CSV per isolation that
+    # `overhead --server-csv` reads.
+    pre = os.path.join(tmp, "lad")
+    blocks = compare(["--drivers", "pinned,container:runc,container:runsc", "--platform",
+                      "ptrace", "-w", "sha256", "--cold", "3", "-o", pre],
+                     "ladder").split("\n\n")
+    for label in ("container-runc", "gvisor-ptrace"):
+        b = [x for x in blocks if x.startswith(f"{label} vs pinned")]
+        check(b, f"no block for {label}: {blocks}")
+        lines = {ln.split()[0]: ln.split() for ln in b[0].splitlines()[2:] if ln.strip()}
+        for metric in ("energy", "wall", "cold-energy", "cold-time"):
+            check(metric in lines, f"{label}: no {metric} line: {b[0]}")
+            ratio, lo, hi = (float(lines[metric][5]), float(lines[metric][6].strip("[,")),
+                             float(lines[metric][7].strip("]")))
+            check(ratio > 0 and lo <= hi, f"{label} {metric}: {ratio} [{lo}, {hi}]")
+            # Three cold starts give a coarse interval; the warm ones must hold the ratio.
+            check(lo <= ratio <= hi or metric.startswith("cold"),
+                  f"{label} {metric}: {ratio} outside [{lo}, {hi}]")
+        check(os.path.exists(f"{pre}-server-{label}.csv"), f"server CSV of {label}")
+    dat = open(pre + "-ladder.dat").read().split("\n")
+    check(dat[1].startswith("container-runc ") and dat[2].startswith("gvisor-ptrace "),
+          f"{dat}")
+    # Each server CSV holds the baseline's rows and that isolation's, nothing else.
+    srv = read_csv(f"{pre}-server-gvisor-ptrace.csv")
+    check({r["driver"] for r in srv} == {"pinned", "container"}, "server CSV drivers")
+    check(len(srv) == len(read_csv(pre + "-pinned.csv"))
+          + len(read_csv(pre + "-container-runsc.csv")), "server CSV rows")
+    # The pinned rung runs before the gVisor rung refuses the platform: the smallest one
+    # (with compare's defaults it took 30 s of this test's 160).
+    p = run(["compare", "--drivers", "pinned,container:runsc", "--platform", "nosuch", "-w",
+             "sha256", "-s", "test", "-m", "model", "-r", "1", "--warmup", "0", "--cold", "1",
+             "--idle-s", "0.05", "--min-window-s", "0.05", "-o", os.path.join(tmp, "bad")])
+    check(p.returncode == 2, f"ladder with a bad platform: exit {p.returncode}: {p.stderr}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    print("ok")
+    sys.exit(0)
+
+# 4. Poisson arrivals with a keep-alive shorter than the gaps: idle containers are
 # retired (teardown rows that say so) and the next arrival starts a new one (cold rows).
 out3 = os.path.join(tmp, "poisson.csv")
 proc = subprocess.Popen([JOULEBENCH, "run", "-d", "container", "-w", "matmul", "-s", "test",
@@ -191,31 +301,11 @@ check(sum(r["phase"] == "cold" for r in rows) > len({r["instance"] for r in rows
 check(read_meta(out3)["driver"]["rate_per_s"] == 30, "rate in the sidecar")
 check(not leftovers(prefix), f"left behind after keep-alive: {leftovers(prefix)}")
 
-# 6. An input larger than the memory limit: float-ops large holds 28 M doubles (224 MB)
-# in a 128 MB container, so the kernel's OOM killer ends it while it prepares: an
-# oom-killed row, read from the container's cgroup, and nothing left behind.
-out4 = os.path.join(tmp, "oom.csv")
-proc = subprocess.Popen([JOULEBENCH, "run", "-d", "container", "-w", "float-ops", "-s", "large",
-                         "--memory-mb", "128", "-m", "model", "-r", "1", "--warmup", "0",
-                         "--idle-s", "0.05", "-o", out4, "--no-plot"],
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-_, err = proc.communicate(timeout=60)
-prefix = f"jb-{proc.pid}-"
-cleanup(prefix)
-check(proc.returncode == 0, f"oom run exit {proc.returncode}: {err}")
-rows = read_csv(out4)
-check(rows and rows[0]["status"] == "oom-killed" and "128 MB" in rows[0]["message"],
-      f"expected an oom-killed row: {[(r['status'], r['message']) for r in rows]}")
-check(not leftovers(prefix), f"left behind after the OOM kill: {leftovers(prefix)}")
-
-# 7. compare: pinned vs container on one core; ratios with bootstrap intervals.
-p = run(["compare", "-w", "matmul", "-s", "test", "-m", "model", "-r", "2", "--warmup", "1",
-         "--idle-s", "0.05", "--min-window-s", "0.1", "--bootstrap", "200",
-         "-o", os.path.join(tmp, "cmp")])
-check(p.returncode == 0, f"compare: exit {p.returncode}: {p.stderr}")
-lines = {ln.split()[0]: ln.split() for ln in p.stdout.splitlines() if ln.strip()}
+# 5. compare: pinned vs container on one core; ratios with bootstrap intervals.
+stdout = compare(["-w", "matmul", "-o", os.path.join(tmp, "cmp")], "compare")
+lines = {ln.split()[0]: ln.split() for ln in stdout.splitlines() if ln.strip()}
 for metric in ("energy", "dynamic", "wall"):
-    check(metric in lines, f"compare output lacks {metric}: {p.stdout}")
+    check(metric in lines, f"compare output lacks {metric}: {stdout}")
     ratio = float(lines[metric][5])
     lo, hi = float(lines[metric][6].strip("[,")), float(lines[metric][7].strip("]"))
     check(lo <= ratio <= hi or metric == "dynamic", f"{metric}: {ratio} outside [{lo}, {hi}]")

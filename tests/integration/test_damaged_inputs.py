@@ -2,7 +2,7 @@
 """Our own files, damaged the way editors, full disks and bad copies damage files, are bad
 input: one line on stderr and exit 2, never a crash and never a result. Each shipped power
 profile (meters/profiles/, read by `run --profile`) and each overhead preset
-(analysis/presets/, read by `overhead --params`) is damaged in turn: emptied, cut in the
+(sim/presets/, read by `overhead --params`) is damaged in turn: emptied, cut in the
 middle of a line, a value made non-numeric, infinite, NaN or out of range, a source
 removed, NUL bytes and non-UTF-8 bytes inserted, seeded random bytes written over it, a
 1 MiB line, a directory in its place. Damage that can leave a valid file (a cut at a line
@@ -117,7 +117,7 @@ counts = {0: 0, 2: 0}
 for kind, files, key, tries in (
         ("profile", sorted(glob.glob(os.path.join(ROOT, "meters", "profiles", "*.profile"))),
          "idle_w", try_profile),
-        ("preset", sorted(glob.glob(os.path.join(ROOT, "analysis", "presets", "*.params"))),
+        ("preset", sorted(glob.glob(os.path.join(ROOT, "sim", "presets", "*.params"))),
          None, try_params)):
     check(files, f"no shipped {kind} found under {ROOT}")
     for src in files:

@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from jbtest import (JOULEBENCH, check, check_complete_windows, mount_tmpfs_over_sys_class,  # noqa: E402
-                    read_csv, read_meta, reexec_in_mount_namespace)
+                    read_csv, read_meta, reexec_in_mount_namespace, wait_for)
 
 tmp = tempfile.mkdtemp(prefix="jb-faults-")
 
@@ -39,15 +39,17 @@ def run_with(args, action, at_s, after_warm_in=None):
     machine, on which the cold start alone can take seconds, cannot move the fault."""
     proc = subprocess.Popen([JOULEBENCH] + args, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
-    t0 = time.monotonic()
-    while after_warm_in and proc.poll() is None and time.monotonic() - t0 < 60:
+    def warm_or_ended():
+        if proc.poll() is not None:
+            return True
         try:
             with open(after_warm_in) as f:
-                if ",warm," in f.read():
-                    break
+                return ",warm," in f.read()
         except FileNotFoundError:
-            pass
-        time.sleep(0.02)
+            return False
+    if after_warm_in:
+        wait_for(warm_or_ended, f"the first warm row in {after_warm_in}", timeout=120,
+                 interval=0.02)
     time.sleep(at_s)
     action(proc.pid)
     _, err = proc.communicate(timeout=120)
@@ -56,18 +58,23 @@ def run_with(args, action, at_s, after_warm_in=None):
 
 def kill_fn(sig):
     def act(pid):
-        fns = children_named(pid, "joulebench-fn")
-        check(len(fns) == 1, f"expected one function runner, found {fns}")
+        # Between a replaced runner's end and its successor's start there is none: wait
+        # for the one runner (a loaded machine's slow invocation can meet --timeout-s).
+        fns = wait_for(lambda: (lambda f: f if len(f) == 1 else None)(
+            children_named(pid, "joulebench-fn")), "one joulebench-fn under the run",
+            timeout=60, interval=0.02)
         os.kill(fns[0], sig)
     return act
 
 
 if not os.environ.get("JB_IN_NAMESPACE"):
     # Crash and hang need no privileges: run them before (maybe) entering a namespace.
-    base = ["run", "-w", "float-ops", "-s", "small", "-m", "model", "-r", "6", "--warmup", "1",
+    # Size test: invocations of milliseconds, so that even a machine loaded twentyfold
+    # keeps every invocation but the hung one far inside --timeout-s.
+    base = ["run", "-w", "float-ops", "-s", "test", "-m", "model", "-r", "6", "--warmup", "1",
             "--idle-s", "0.2", "--min-window-s", "0.3", "--no-plot", "-q", "--cores", "0"]
     for sig, status, extra in [(signal.SIGKILL, "crashed", []),
-                               (signal.SIGSTOP, "timeout", ["--timeout-s", "1.5"])]:
+                               (signal.SIGSTOP, "timeout", ["--timeout-s", "5"])]:
         out = os.path.join(tmp, f"{status}.csv")
         rc, err = run_with(base + extra + ["-o", out], kill_fn(sig), 0.2, after_warm_in=out)
         check(rc == 0, f"{status}: exit {rc}: {err}")
@@ -133,10 +140,13 @@ def inject(pid):
     time.sleep(1.0)
 
 
-args = ["run", "-m", "rapl-powercap", "-w", "matmul", "-s", "test", "-r", "14",
+args = ["run", "-m", "rapl-powercap", "-w", "matmul", "-s", "test", "-r", "20",
         "--warmup", "1", "--min-window-s", "0.3", "--idle-s", "0.5", "--no-plot", "-q",
         "-o", out] + (["--cores", "1"] if (os.cpu_count() or 1) > 1 else [])
-rc, err = run_with(args, inject, 1.0)
+# The faults start once the windows do (not a fixed time after the start: on a loaded
+# machine the liveness probe and the baseline can take longer than that, and a fault there
+# is another test, test_meter_liveness.py's).
+rc, err = run_with(args, inject, 0.1, after_warm_in=out)
 fake.stop()
 check(rc == 0, f"meter faults: exit {rc}: {err}")
 rows = read_csv(out)

@@ -28,8 +28,9 @@ import subprocess
 import tempfile
 import time
 
-from jbtest import (JOULEBENCH, check, read_csv, read_meta, rows_so_far, run, skip,  # noqa: E402
-                    vm_leftovers, vm_processes_of, wait_for)
+from jbtest import (JOULEBENCH, check, crashed_then, interrupt, read_csv, read_meta, rows_so_far,
+                    run, skip, stop_if_running, vm_crash_rows, vm_leftovers, vm_processes_of,
+                    wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE = os.path.join(HERE, "fake_firecracker")
@@ -214,30 +215,16 @@ proc = subprocess.Popen([JOULEBENCH, "run", "-d", "microvm", "-w", "matmul", "-s
                         env=dict(ENV, JOULEBENCH_MICROVM_FAULT="kill:3000"))
 live_json = None
 try:
-    def crash_then_ok():
-        seen = rows_so_far(out)
-        crash = [r for r in seen if r["status"] == "crashed"]
-        # One instance is replaced unmetered (protocol/single.c): the new VM answers.
-        return proc.poll() is not None or crash and any(
-            r["phase"] == "warm" and r["status"] == "ok" and
-            int(r["start_unix_ns"]) > int(crash[0]["start_unix_ns"]) for r in seen)
-    wait_for(crash_then_ok, "a crashed row and an ok warm row of the replacement VM", 120)
+    # One instance is replaced unmetered (protocol/single.c): the new VM answers.
+    wait_for(lambda: crashed_then(out, proc, "ok"),
+             "a crashed row and an ok warm row of the replacement VM", 120)
     if proc.poll() is None:
         # The crashed VM's configuration is gone; the replacement's is there.
         live_json = glob.glob(f"/tmp/joulebench-vm-{proc.pid}-*/vm-*.json")
-    check(proc.poll() is None, f"the run ended when the guest's runner died: "
-                               f"{proc.communicate()[1] if proc.poll() is not None else ''}")
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    check(proc.returncode in (1, 130), f"interrupted run exit {proc.returncode}: {err}")
+    interrupt(proc, signal.SIGINT, (1, 130))
 finally:
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
-rows = read_csv(out)
-crashed = [r for r in rows if r["status"] == "crashed"]
-check(crashed and "killed by signal 9" in crashed[0]["message"] and "microVM" in
-      crashed[0]["message"], f"crash rows: {[r['message'] for r in crashed[:2]]}")
+    stop_if_running(proc)
+rows, crashed = vm_crash_rows(out)
 check(all(r["isolation"] == "firecracker-kvm" for r in rows), "isolation after the crash")
 after = [r for r in rows if r["phase"] == "warm" and r["status"] == "ok" and
          int(r["start_unix_ns"]) > int(crashed[0]["start_unix_ns"])]

@@ -147,7 +147,7 @@ def main():
 
         # Parameter files and overrides are listed with their sources.
         p = run(["--functions", "20", "--hours", "1", "--no-plot", "-o", pre + "3",
-                 "--params", os.path.join(FIX, "..", "..", "analysis", "presets", "arm-board.params"),
+                 "--params", os.path.join(FIX, "..", "..", "sim", "presets", "arm-board.params"),
                  "--set", "board_boot_j=0.5"])
         assert "board_boot_j                 = 0.5          | command line --set" in p.stdout
 

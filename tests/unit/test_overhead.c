@@ -21,7 +21,7 @@
 #include "trace.h"
 
 #define FIX JB_SOURCE_ROOT "/tests/fixtures/"
-#define PRESETS JB_SOURCE_ROOT "/analysis/presets/"
+#define PRESETS JB_SOURCE_ROOT "/sim/presets/"
 
 static void
 set(struct params *p, const char *key, double v)

@@ -6,8 +6,8 @@
  * with E_useful to E_total; then the reduction 1 - overhead_hw / overhead_sw, the average
  * overhead powers and the fleet-scale saving. docs/overhead.md describes the model.
  */
-#ifndef JB_ANALYSIS_OVERHEAD_H
-#define JB_ANALYSIS_OVERHEAD_H
+#ifndef JB_SIM_OVERHEAD_H
+#define JB_SIM_OVERHEAD_H
 
 #include <stddef.h>
 #include <stdint.h>

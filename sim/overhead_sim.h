@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Module-private to analysis/: the event-processing core of the overhead simulation.
+ * Module-private to sim/: the event-processing core of the overhead simulation.
  * Time bins accumulate piecewise-constant quantities exactly (the integral over each bin)
  * in O(1) per interval, with a difference array for whole bins; the instance pool serves
  * one function's invocations with a min-heap of busy instances and a deque of warm ones.
  */
-#ifndef JB_ANALYSIS_OVERHEAD_SIM_H
-#define JB_ANALYSIS_OVERHEAD_SIM_H
+#ifndef JB_SIM_OVERHEAD_SIM_H
+#define JB_SIM_OVERHEAD_SIM_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -5,8 +5,8 @@
  * point's result is the one a single run with those values would give (overhead_simulate()
  * is bit-identical for any thread count), so the order of completion does not matter.
  */
-#ifndef JB_ANALYSIS_OVERHEAD_SWEEP_H
-#define JB_ANALYSIS_OVERHEAD_SWEEP_H
+#ifndef JB_SIM_OVERHEAD_SWEEP_H
+#define JB_SIM_OVERHEAD_SWEEP_H
 
 #include <stddef.h>
 

@@ -5,8 +5,8 @@
  * platform with the reduction written on them, overhead power over time, and the
  * reduction against a swept parameter. Every function writes files only; bench/ prints.
  */
-#ifndef JB_ANALYSIS_OVERHEAD_OUT_H
-#define JB_ANALYSIS_OVERHEAD_OUT_H
+#ifndef JB_SIM_OVERHEAD_OUT_H
+#define JB_SIM_OVERHEAD_OUT_H
 
 #include <stddef.h>
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A small record reader on libcsv for the trace files (module-private to analysis/): it
+ * A small record reader on libcsv for the trace files (module-private to sim/): it
  * hands each record to a callback as an array of NUL-terminated fields, kept in one
  * growing buffer so a 1,444-field row of the 2019 trace costs no allocation per field.
  */
-#ifndef JB_ANALYSIS_TRACE_CSV_H
-#define JB_ANALYSIS_TRACE_CSV_H
+#ifndef JB_SIM_TRACE_CSV_H
+#define JB_SIM_TRACE_CSV_H
 
 #include <stddef.h>
 

@@ -96,7 +96,7 @@ params_set_arg(struct params *p, const char *arg, struct jb_err *err)
 
 
 /* A bare NAME (no '/') that is no file here names a preset: NAME or NAME.params in the
- * source tree's analysis/presets, then where they are installed (/usr/share/joulebench/
+ * source tree's sim/presets, then where they are installed (/usr/share/joulebench/
  * presets from the Debian package), as power profiles are found (meters/profile.c). */
 static FILE *
 params_open(const char *path)

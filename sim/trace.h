@@ -7,8 +7,8 @@
  * function into invocations sorted by start time, into a buffer reused across functions,
  * so that simulating 100 million invocations allocates nothing per event.
  */
-#ifndef JB_ANALYSIS_TRACE_H
-#define JB_ANALYSIS_TRACE_H
+#ifndef JB_SIM_TRACE_H
+#define JB_SIM_TRACE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -6,8 +6,8 @@
  * placeholder, a value from a parameter file (`key = value | source`, a value without a
  * source is rejected), a measured joulebench CSV, or a command-line override.
  */
-#ifndef JB_ANALYSIS_PARAMS_H
-#define JB_ANALYSIS_PARAMS_H
+#ifndef JB_SIM_PARAMS_H
+#define JB_SIM_PARAMS_H
 
 #include <stddef.h>
 
@@ -83,7 +83,7 @@
 	  "placeholder: no scaling; the fleet behind the paper's 70.8 MW is unknown")          \
 	X(fleet_invocations_per_day, 0, 0, 1e15,                                               \
 	  "placeholder: 0 = use fleet_scale; else fleet_scale = this / the trace's "           \
-	  "invocations per day (analysis/presets/fleet-aws-lambda.params cites a figure)")     \
+	  "invocations per day (sim/presets/fleet-aws-lambda.params cites a figure)")          \
 	X(bin_s, 1, 0.001, 86400,                                                              \
 	  "joulebench: resolution at which peaks (servers, boards) and powers are taken")      \
 	X(gen_functions, 1000, 1, 1e7, "joulebench: size of the default generated trace")     \
