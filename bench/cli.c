@@ -15,18 +15,13 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "jb_text.h"
 #include "meter_check.h"
 
 int
 cli_parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 {
-	char *end;
-
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return (errno || *end || *out > max) ? -1 : 0;
+	return jb_text_parse_uint(s, max, out) ? -1 : 0;
 }
 
 int

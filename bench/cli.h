@@ -10,15 +10,17 @@
 #include <stddef.h>
 
 #include "jb_ctx.h"
+#include "jb_exit.h"
 #include "ladder.h"
 #include "meter.h"
 #include "meter_check.h"
 
+/* DESIGN section 7's exit codes (common/jb_exit.h), under the names bench/ uses. */
 enum {
-	CLI_EXIT_OK = 0,
-	CLI_EXIT_FAILED = 1,      /* the run could not complete */
-	CLI_EXIT_USAGE = 2,       /* bad usage or bad input */
-	CLI_EXIT_UNAVAILABLE = 77 /* the requested meter or driver is not available here */
+	CLI_EXIT_OK = JB_EXIT_OK,
+	CLI_EXIT_FAILED = JB_EXIT_FAILED,
+	CLI_EXIT_USAGE = JB_EXIT_USAGE,
+	CLI_EXIT_UNAVAILABLE = JB_EXIT_UNAVAILABLE
 };
 
 int cmd_run(int argc, char **argv);

@@ -3,9 +3,9 @@
  * `joulebench gather DIR`: one CSV of one run from the shared directory of a `joulebench
  * slurm` submission. DIR/fleet.json names the run id and every task the submission asked
  * for; each task left DIR/tasks/<group>-<index>/ (run.csv, run.meta.json, and its `task`
- * file once it ended). The gathering itself is fleet_gather.c's, shared with the ssh fleet.
- * It runs as the submission's afterany job, or by hand (again after a requeue or a resume:
- * --force replaces the gathered CSV). Exit 1 when a task failed: its rows are gathered all
+ * file once it ended). The gathering itself is the fleet library's (fleet/fleet_gather.c),
+ * shared with the ssh fleet. It runs as the submission's afterany job, or by hand (again
+ * after a requeue or a resume: --force replaces the gathered CSV). Exit 1 when a task failed: its rows are gathered all
  * the same, and it is named with what it left.
  */
 #include "config.h"
@@ -20,7 +20,8 @@
 #include <json-c/json.h>
 
 #include "cli.h"
-#include "fleet-private.h"
+#include "cli_fleet.h"
+#include "fleet.h"
 
 static void
 gather_usage(FILE *f)
@@ -39,55 +40,6 @@ gather_usage(FILE *f)
 		"2 bad usage or DIR is not a submission's directory.\n");
 }
 
-static const char *
-jget(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
-}
-
-/* DIR/fleet.json into @f: the run id, and one part per task. Return 0 or an exit code. */
-static int
-fleet_json_load(struct fleet *f, const char *dir, json_object **out)
-{
-	char path[PATH_MAX];
-	json_object *o, *tasks = NULL;
-	const char *run_id;
-	size_t i, n;
-
-	snprintf(path, sizeof(path), "%.4000s/fleet.json", dir);
-	o = json_object_from_file(path);
-	if (!o || !(run_id = jget(o, "run_id")) || !json_object_object_get_ex(o, "tasks", &tasks) ||
-	    !json_object_is_type(tasks, json_type_array)) {
-		fprintf(stderr, "joulebench gather: %s: not the fleet.json of a joulebench slurm "
-				"submission\n", path);
-		json_object_put(o);
-		return CLI_EXIT_USAGE;
-	}
-	snprintf(f->run_id, sizeof(f->run_id), "%s", run_id);
-	n = json_object_array_length(tasks);
-	for (i = 0; i < n && f->n < FLEET_HOSTS_MAX; i++) {
-		json_object *t = json_object_array_get_idx(tasks, i);
-		const char *entry = jget(t, "entry"), *group = jget(t, "group");
-		struct fleet_host *h = &f->host[f->n];
-
-		if (!entry || !group || strchr(entry, '/')) {
-			fprintf(stderr, "joulebench gather: %s: task %zu has no entry or group\n", path, i);
-			json_object_put(o);
-			return CLI_EXIT_USAGE;
-		}
-		snprintf(h->entry, sizeof(h->entry), "%s", entry);
-		snprintf(h->name, sizeof(h->name), "%s", entry); /* until its task file names it */
-		snprintf(h->group, sizeof(h->group), "%s", group);
-		snprintf(h->dir, sizeof(h->dir), "%.3000s/tasks/%s", dir, entry);
-		h->code = -1;
-		f->n++;
-	}
-	*out = o;
-	return 0;
-}
-
 int
 cmd_gather(int argc, char **argv)
 {
@@ -98,6 +50,7 @@ cmd_gather(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct jb_err err = { 0 };
 	struct fleet *f;
 	json_object *fj = NULL, *a;
 	char **av = argv;
@@ -107,6 +60,7 @@ cmd_gather(int argc, char **argv)
 	if (!f)
 		return CLI_EXIT_FAILED;
 	f->kind = "slurm";
+	f->ev = cli_fleet_events();
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
@@ -131,10 +85,10 @@ cmd_gather(int argc, char **argv)
 		free(f);
 		return CLI_EXIT_USAGE;
 	}
-	code = fleet_json_load(f, argv[optind], &fj);
-	if (code) {
+	if (fleet_slurm_load(f, argv[optind], &fj, &err)) {
+		fprintf(stderr, "joulebench gather: %s\n", err.msg);
 		free(f);
-		return code;
+		return CLI_EXIT_USAGE;
 	}
 	if (!f->out) {
 		snprintf(f->out_buf, sizeof(f->out_buf), "%.4000s/fleet.csv", argv[optind]);
@@ -156,7 +110,7 @@ cmd_gather(int argc, char **argv)
 	if (!f->quiet)
 		fprintf(stderr, "joulebench: gather %s: %zu task(s) of %s\n", f->run_id, f->n,
 			argv[optind]);
-	code = fleet__gather(f, ac, av);
+	code = fleet_gather(f, ac, av);
 	if (av != argv)
 		free(av);
 	for (size_t i = 0; i < f->n; i++)

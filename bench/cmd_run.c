@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "cli_functions.h"
+#include "cli_fleet.h"
 #include "fleet.h"
 #include "plot.h"
 #include "jb_clock.h"
@@ -145,8 +146,9 @@ run_main(int argc, char **argv, struct cli_functions *fns)
 	struct jb_err err = { 0 };
 	int code, help;
 
-	if (fleet_hosts_arg(argc, argv)) /* the same run on several hosts over ssh (fleet.c) */
-		return fleet_run(fleet_hosts_arg(argc, argv), argc, argv);
+	/* The same run on several hosts over ssh (fleet/fleet.c). */
+	if (fleet_hosts_arg(argc, argv))
+		return fleet_run(fleet_hosts_arg(argc, argv), argc, argv, cli_fleet_events());
 	/* job.sh sets JOULEBENCH_STOPPED for a signal before it started us (docs/fleet.md). */
 	if (*cli_stop_install() == 0 && getenv("JOULEBENCH_STOPPED"))
 		run_stop = 1;

@@ -20,4 +20,8 @@ ssize_t jb_text_read_file(const char *path, char *buf, size_t len);
  * first non-blank character. */
 char *jb_text_trim(char *s);
 
+/** jb_text_parse_uint() - @s as a decimal count from 0 to @max, all of it, no sign or
+ * blank before it. Return: 0 or -EINVAL. */
+int jb_text_parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+
 #endif

@@ -8,7 +8,7 @@ removed, NUL bytes and non-UTF-8 bytes inserted, seeded random bytes written ove
 1 MiB line, a directory in its place. Damage that can leave a valid file (a cut at a line
 end) may also run, but never crashes. The seed is JB_DAMAGE_SEED.
 
-The fleet's gathered files (bench/fleet_gather.c): a stand-in for ssh (JOULEBENCH_SSH, no
+The fleet's gathered files (fleet/fleet_gather.c): a stand-in for ssh (JOULEBENCH_SSH, no
 sshd, no root) runs each remote command here but sends a damaged run.csv or run.meta.json
 back; a CSV that cannot be read must fail that host with a line naming it (exit 1, the run
 failed); a sidecar that is not a JSON object is a warning naming the host, the file and

@@ -25,7 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "fleet-private.h"
 
 extern char **environ;
@@ -61,7 +60,7 @@ remote_stop(struct fleet *f, const struct fleet_host *h)
 {
 	char cmd[400];
 
-	fprintf(stderr, "joulebench: fleet: %s: stopping the remote run\n", h->entry);
+	fleet__notice(f->ev, "joulebench: fleet: %s: stopping the remote run", h->entry);
 	snprintf(cmd, sizeof(cmd), "kill -TERM $(cat %.200s/pid)", h->rdir);
 	(void)fleet__ssh_run(f, h, cmd, NULL, NULL);
 }
@@ -176,7 +175,7 @@ fleet__binaries_find(struct fleet *f, struct fleet_host *h, const char *arch)
 
 	uname(&u);
 	if (!strcmp(arch, u.machine)) {
-		const char *fn = cli_fn_path(f->fn);
+		const char *fn = f->ev->fn_find(f->fn);
 
 		snprintf(h->bin, sizeof(h->bin), "%s", f->self);
 		snprintf(h->fn, sizeof(h->fn), "%s", fn ? fn : "");
@@ -229,37 +228,37 @@ fleet__host_run(struct fleet *f, struct fleet_host *h)
 	if (!h->arch[0]) {
 		rc = fleet__ssh_line(f, h, "uname -m", h->arch, sizeof(h->arch));
 		if (rc || !h->arch[0]) {
-			fprintf(stderr, "joulebench: fleet: %s: `ssh %s uname -m` failed (exit %d)\n",
+			fleet__notice(f->ev, "joulebench: fleet: %s: `ssh %s uname -m` failed (exit %d)",
 				h->entry, h->target, rc);
-			h->code = CLI_EXIT_FAILED;
+			h->code = JB_EXIT_FAILED;
 			return;
 		}
 	}
 	rc = fleet__binaries_find(f, h, h->arch);
 	if (rc) {
-		fprintf(stderr, "joulebench: fleet: %s: no joulebench for %s%s%s\n", h->entry,
+		fleet__notice(f->ev, "joulebench: fleet: %s: no joulebench for %s%s%s", h->entry,
 			h->arch, rc == -ENOENT ? " at " : " (aarch64, armv7l or this machine's)",
 			rc == -ENOENT ? h->bin : "");
 		if (rc == -ENOENT && strcmp(h->bin, f->self))
-			fprintf(stderr, "joulebench: fleet: build it with scripts/cross-check, or "
-					"set JOULEBENCH_CROSS_DIR to the tree holding build-cross-*\n");
-		h->code = CLI_EXIT_USAGE;
+			fleet__notice(f->ev, "joulebench: fleet: build it with scripts/cross-check, or "
+					"set JOULEBENCH_CROSS_DIR to the tree holding build-cross-*");
+		h->code = JB_EXIT_USAGE;
 		return;
 	}
 	rc = fleet__ssh_line(f, h, "mktemp -d /tmp/jb-fleet.XXXXXX", h->rdir, sizeof(h->rdir));
 	if (rc || strncmp(h->rdir, "/tmp/jb-fleet.", 14) || strchr(h->rdir, '\'')) {
-		fprintf(stderr, "joulebench: fleet: %s: mktemp over ssh failed (exit %d)\n",
+		fleet__notice(f->ev, "joulebench: fleet: %s: mktemp over ssh failed (exit %d)",
 			h->entry, rc);
 		h->rdir[0] = '\0';
-		h->code = CLI_EXIT_FAILED;
+		h->code = JB_EXIT_FAILED;
 		return;
 	}
 	if (!f->quiet)
-		fprintf(stderr, "joulebench: fleet: %s (%s): copying %s and %s to %s\n", h->entry,
-			h->arch, h->bin, h->fn, h->rdir);
+		fleet__notice(f->ev, "joulebench: fleet: %s (%s): copying %s and %s to %s",
+			      h->entry, h->arch, h->bin, h->fn, h->rdir);
 	if (fleet__copy_to(f, h, h->bin, "joulebench") || fleet__copy_to(f, h, h->fn, "joulebench-fn")) {
-		fprintf(stderr, "joulebench: fleet: %s: copying the binaries failed\n", h->entry);
-		h->code = CLI_EXIT_FAILED;
+		fleet__notice(f->ev, "joulebench: fleet: %s: copying the binaries failed", h->entry);
+		h->code = JB_EXIT_FAILED;
 		goto cleanup;
 	}
 	/* exec: the shell's pid becomes joulebench's, which remote_stop() signals. */
@@ -268,29 +267,29 @@ fleet__host_run(struct fleet *f, struct fleet_host *h)
 	for (i = 0; i < f->n_args && !rc; i++)
 		rc = fleet__quote_append(cmd, sizeof(cmd), f->args[i]);
 	if (rc) {
-		fprintf(stderr, "joulebench: fleet: the options are too long for ssh\n");
-		h->code = CLI_EXIT_USAGE;
+		fleet__notice(f->ev, "joulebench: fleet: the options are too long for ssh");
+		h->code = JB_EXIT_USAGE;
 		goto cleanup;
 	}
 	snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
 		 " --run-id '%s' --fn %s/joulebench-fn -o %s/run.csv --no-plot", f->run_id, h->rdir,
 		 h->rdir);
 	if (!f->quiet)
-		fprintf(stderr, "joulebench: fleet: %s: joulebench run\n", h->entry);
+		fleet__notice(f->ev, "joulebench: fleet: %s: joulebench run", h->entry);
 	if (f->stopped)
 		goto cleanup;
 	f->running = h;
 	h->code = fleet__ssh_run(f, h, cmd, NULL, NULL);
 	f->running = NULL;
 	if (h->code == 255 || h->code < 0) {
-		fprintf(stderr, "joulebench: fleet: %s: ssh failed during the run (the host dropped "
-				"or the connection broke)\n", h->entry);
-		h->code = CLI_EXIT_FAILED;
+		fleet__notice(f->ev, "joulebench: fleet: %s: ssh failed during the run (the host dropped "
+				"or the connection broke)", h->entry);
+		h->code = JB_EXIT_FAILED;
 	}
 	(void)fetch(f, h, "run.meta.json");
 	if (fetch(f, h, "run.csv") && !h->code) {
-		fprintf(stderr, "joulebench: fleet: %s: fetching the CSV failed\n", h->entry);
-		h->code = CLI_EXIT_FAILED;
+		fleet__notice(f->ev, "joulebench: fleet: %s: fetching the CSV failed", h->entry);
+		h->code = JB_EXIT_FAILED;
 	}
 cleanup:
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", h->rdir);

@@ -8,7 +8,7 @@
  * which `joulebench slurm` always asks for). Our energy over the same span is the rows'
  * energy (their metered windows and cold starts) plus the run's idle power times the rest
  * of the span (startup, idle baselines, copying), since Slurm counts the whole allocation.
- * The two are printed with their ratio. Where the cluster keeps no accounting or no energy,
+ * The two are reported with their ratio. Where the cluster keeps no accounting or no energy,
  * one line says so. Slurm's rapl plugin reads package and DRAM only, ipmi the whole node
  * at 30-s steps by default (research/isolation-and-slurm.md §4): the meters differ in what
  * they cover, so the ratio is a plausibility check, not a calibration. sacct runs without
@@ -60,25 +60,26 @@ meter_kind(const struct fleet_host *h)
 }
 
 static void
-compare_print(const struct fleet_host *h, const struct sacct_row *s)
+compare_report(const struct fleet *f, const struct fleet_host *h, const struct sacct_row *s)
 {
 	double rest_s = s->elapsed_s - h->metered_s, ours_j;
+	char ratio[64];
 
 	if (rest_s < 0)
 		rest_s = 0;
 	ours_j = h->energy_j + h->idle_power_w * rest_s;
-	printf("slurm energy %-20s %-12s slurm %10.1f J over %6.0f s | joulebench (%s) %10.1f J "
-	       "= rows %.1f J + idle %.2f W x %.0f s | joulebench/slurm ",
-	       h->entry, s->nodes, s->energy_j, s->elapsed_s, meter_kind(h), ours_j, h->energy_j,
-	       h->idle_power_w, rest_s);
 	if (isfinite(ours_j) && s->energy_j > 0)
-		printf("%.1f%%\n", 100.0 * ours_j / s->energy_j);
+		snprintf(ratio, sizeof(ratio), "%.1f%%", 100.0 * ours_j / s->energy_j);
 	else
-		printf("n/a (no idle power in the rows)\n");
+		snprintf(ratio, sizeof(ratio), "n/a (no idle power in the rows)");
+	fleet__out(f->ev, "slurm energy %-20s %-12s slurm %10.1f J over %6.0f s | joulebench (%s) "
+		   "%10.1f J = rows %.1f J + idle %.2f W x %.0f s | joulebench/slurm %s",
+		   h->entry, s->nodes, s->energy_j, s->elapsed_s, meter_kind(h), ours_j,
+		   h->energy_j, h->idle_power_w, rest_s, ratio);
 }
 
 void
-fleet__sacct_print(struct fleet *f)
+fleet__sacct_report(struct fleet *f)
 {
 	char ids[16384] = "", *out, *line, *save = NULL, first[512] = "";
 	char *argv[] = { "sacct", "-n", "-P", "-X",
@@ -97,14 +98,14 @@ fleet__sacct_print(struct fleet *f)
 		return;
 	out = malloc(SACCT_OUT_MAX);
 	if (!out) {
-		printf("slurm energy: not compared: out of memory\n");
+		fleet__out(f->ev, "slurm energy: not compared: out of memory");
 		return;
 	}
 	/* Its stderr with its stdout, as its first line is the reason when it fails. */
 	st = jb_capture_run(argv, out, SACCT_OUT_MAX, SACCT_TIMEOUT_NS);
 	if (st < 0) {
-		printf("slurm energy: not compared: cannot run sacct: %s\n",
-		       st == -ETIMEDOUT ? "no answer in 60 s" : strerror(-st));
+		fleet__out(f->ev, "slurm energy: not compared: cannot run sacct: %s",
+			   st == -ETIMEDOUT ? "no answer in 60 s" : strerror(-st));
 		free(out);
 		return;
 	}
@@ -139,15 +140,17 @@ fleet__sacct_print(struct fleet *f)
 	}
 	free(out);
 	if (st != 0 && !n) {
-		printf("slurm energy: none to compare: sacct failed: %s\n", first[0] ? first : "?");
+		fleet__out(f->ev, "slurm energy: none to compare: sacct failed: %s",
+			   first[0] ? first : "?");
 	} else if (!n_energy) {
-		printf("slurm energy: none to compare: this cluster accounts no energy for these "
-		       "tasks (ConsumedEnergyRaw empty or 0: no AcctGatherEnergyType, docs/fleet.md)\n");
+		fleet__out(f->ev, "slurm energy: none to compare: this cluster accounts no energy "
+			   "for these tasks (ConsumedEnergyRaw empty or 0: no "
+			   "AcctGatherEnergyType, docs/fleet.md)");
 	} else {
 		for (i = 0; i < f->n; i++)
 			for (j = 0; j < n; j++)
 				if (!strcmp(rows[j].job_id, f->host[i].job_id) && rows[j].energy_j > 0)
-					compare_print(&f->host[i], &rows[j]);
+					compare_report(f, &f->host[i], &rows[j]);
 	}
 	free(rows);
 }

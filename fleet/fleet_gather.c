@@ -21,9 +21,7 @@
 
 #include <json-c/json.h>
 
-#include "cli.h"
 #include "fleet-private.h"
-#include "report.h"
 #include "summary.h"
 
 static int
@@ -171,9 +169,9 @@ gather_file(struct fleet *f, struct fleet_host *h, const char *path)
 		rc = results_writer_flush(f->w, &err);
 	span_union(h);
 	if (rc)
-		fprintf(stderr, "joulebench: fleet: %s: %s\n", h->entry, err.msg);
+		fleet__notice(f->ev, "joulebench: fleet: %s: %s", h->entry, err.msg);
 	else if (!f->quiet)
-		fprintf(stderr, "joulebench: fleet: %s: %lu row(s) gathered\n", h->entry, h->rows);
+		fleet__notice(f->ev, "joulebench: fleet: %s: %lu row(s) gathered", h->entry, h->rows);
 	return rc;
 }
 
@@ -241,8 +239,8 @@ labels_dedupe(struct fleet *f)
 				snprintf(was, sizeof(was), "%s", f->host[i].name);
 				snprintf(f->host[i].name, sizeof(f->host[i].name), "%.120s#%.120s",
 					 was, f->host[i].entry);
-				fprintf(stderr, "joulebench: fleet: %s and %s both ran on %s; the "
-						"rows of %s have host %s\n", f->host[j].entry,
+				fleet__notice(f->ev, "joulebench: fleet: %s and %s both ran on %s; the "
+						"rows of %s have host %s", f->host[j].entry,
 					f->host[i].entry, was, f->host[i].entry, f->host[i].name);
 				break;
 			}
@@ -357,46 +355,47 @@ meta_write(struct fleet *f, int argc, char **argv)
 				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), &err);
 	json_object_put(o);
 	if (rc)
-		fprintf(stderr, "joulebench: fleet: %s\n", err.msg);
+		fleet__notice(f->ev, "joulebench: fleet: %s", err.msg);
 	return rc;
 }
 
 /* What a failed part left: its rows, and how its own run ended by its sidecar. */
 static void
-failed_print(const struct fleet *f, const struct fleet_host *h)
+failed_report(const struct fleet *f, const struct fleet_host *h)
 {
 	json_object *v = NULL;
 	const char *ended = h->meta && json_object_object_get_ex(h->meta, "ended", &v)
 				    ? json_object_get_string(v) : NULL;
 	const char *why = h->meta && json_object_object_get_ex(h->meta, "ended_reason", &v)
 				  ? json_object_get_string(v) : "";
+	char how[PATH_MAX + 64], left[1024];
 	struct stat st;
 
-	(void)f;
-	fprintf(stderr, "joulebench: fleet: %s %s%s%s: ", ended && !strcmp(ended, "interrupted") ?
-		"INTERRUPTED" : "FAILED", h->entry, h->node[0] ? " on " : "", h->node);
 	if (h->code >= 0)
-		fprintf(stderr, "exit %d; ", h->code);
+		snprintf(how, sizeof(how), "exit %d; ", h->code);
 	else if (stat(h->dir, &st))
-		fprintf(stderr, "never started (no %s); ", h->dir);
+		snprintf(how, sizeof(how), "never started (no %s); ", h->dir);
 	else
-		fprintf(stderr, "did not finish (no task file: killed, or still running); ");
+		snprintf(how, sizeof(how), "did not finish (no task file: killed, or still running); ");
 	/* A stop before the first window (an early Slurm signal, a scancel) left a sidecar
 	 * and a CSV header: the part is not missing, and --resume or a requeue starts it. */
 	if (ended && !strcmp(ended, "interrupted") && !h->rows_warm)
-		fprintf(stderr, "interrupted before its first window (%s); left %lu row(s); a "
-				"requeue or `run --resume` of its run.csv starts it\n",
-			why, h->rows);
+		snprintf(left, sizeof(left), "interrupted before its first window (%.500s); left "
+			 "%lu row(s); a requeue or `run --resume` of its run.csv starts it",
+			 why, h->rows);
 	else if (ended)
-		fprintf(stderr, "left %lu row(s), its run %s%s%s\n", h->rows, ended,
-			*why ? ": " : "", why);
+		snprintf(left, sizeof(left), "left %lu row(s), its run %.300s%s%.500s", h->rows,
+			 ended, *why ? ": " : "", why);
 	else
-		fprintf(stderr, "left %lu row(s) and %s\n", h->rows,
-			h->meta_damaged ? "a damaged sidecar" : "no sidecar");
+		snprintf(left, sizeof(left), "left %lu row(s) and %s", h->rows,
+			 h->meta_damaged ? "a damaged sidecar" : "no sidecar");
+	fleet__notice(f->ev, "joulebench: fleet: %s %s%s%s: %s%s",
+		      ended && !strcmp(ended, "interrupted") ? "INTERRUPTED" : "FAILED", h->entry,
+		      h->node[0] ? " on " : "", h->node, how, left);
 }
 
 static void
-summary_print(struct fleet *f)
+summary_report(struct fleet *f)
 {
 	struct summary s;
 	struct jb_err err = { 0 };
@@ -404,22 +403,22 @@ summary_print(struct fleet *f)
 
 	memset(&s, 0, sizeof(s));
 	if (summary_add_file(&s, f->out, &err) == 0)
-		report_print_summary(stdout, &s);
+		if (f->ev->summary)
+			f->ev->summary(f->ev->arg, &s);
 	summary_fini(&s);
-	fflush(stdout);
 	for (i = 0; i < f->n && !f->quiet; i++)
-		fprintf(stderr, "joulebench: fleet: %-30s %-8s exit %d, %lu row(s)\n",
+		fleet__notice(f->ev, "joulebench: fleet: %-30s %-8s exit %d, %lu row(s)",
 			f->host[i].entry, f->host[i].arch[0] ? f->host[i].arch : "?",
 			f->host[i].code, f->host[i].rows);
 	for (i = 0; i < f->n; i++)
 		if (f->host[i].code != 0)
-			failed_print(f, &f->host[i]);
+			failed_report(f, &f->host[i]);
 	if (!f->quiet)
-		fprintf(stderr, "joulebench: fleet: rows of %zu part(s) in %s\n", f->n, f->out);
+		fleet__notice(f->ev, "joulebench: fleet: rows of %zu part(s) in %s", f->n, f->out);
 }
 
 int
-fleet__gather(struct fleet *f, int argc, char **argv)
+fleet_gather(struct fleet *f, int argc, char **argv)
 {
 	struct jb_err err = { 0 };
 	char path[PATH_MAX + 16], why[160];
@@ -431,8 +430,8 @@ fleet__gather(struct fleet *f, int argc, char **argv)
 	labels_dedupe(f);
 	rc = results_writer_open(f->out, f->force, &f->w, &err);
 	if (rc) {
-		fprintf(stderr, "joulebench: fleet: %s\n", err.msg);
-		return CLI_EXIT_USAGE;
+		fleet__notice(f->ev, "joulebench: fleet: %s", err.msg);
+		return JB_EXIT_USAGE;
 	}
 	for (i = 0; i < f->n; i++) {
 		struct fleet_host *h = &f->host[i];
@@ -443,28 +442,28 @@ fleet__gather(struct fleet *f, int argc, char **argv)
 		    !(h->meta = meta_load(path, why, sizeof(why)))) {
 			/* Its rows are still valid rows: only the fleet's sidecar loses its run. */
 			h->meta_damaged = 1;
-			fprintf(stderr, "joulebench: fleet: warning: host %s: %s is damaged "
+			fleet__notice(f->ev, "joulebench: fleet: warning: host %s: %s is damaged "
 					"(%s); its rows are kept, the fleet's sidecar has no run "
-					"for it\n", h->name, path, why);
+					"for it", h->name, path, why);
 		}
 		snprintf(path, sizeof(path), "%s/run.csv", h->dir);
 		if (stat(path, &st) == 0 && gather_file(f, h, path) && !h->code)
-			h->code = CLI_EXIT_FAILED;
+			h->code = JB_EXIT_FAILED;
 		n_ok += h->code == 0;
-		n_unavail += h->code == CLI_EXIT_UNAVAILABLE;
-		if (h->code == CLI_EXIT_USAGE)
-			code = CLI_EXIT_USAGE;
+		n_unavail += h->code == JB_EXIT_UNAVAILABLE;
+		if (h->code == JB_EXIT_USAGE)
+			code = JB_EXIT_USAGE;
 	}
 	if (results_writer_close(f->w, &err)) {
-		fprintf(stderr, "joulebench: fleet: %s\n", err.msg);
-		code = CLI_EXIT_FAILED;
+		fleet__notice(f->ev, "joulebench: fleet: %s", err.msg);
+		code = JB_EXIT_FAILED;
 	}
 	f->w = NULL;
 	if (meta_write(f, argc, argv))
-		code = CLI_EXIT_FAILED;
-	summary_print(f);
-	fleet__sacct_print(f);
+		code = JB_EXIT_FAILED;
+	summary_report(f);
+	fleet__sacct_report(f);
 	if (!code && n_ok < f->n)
-		code = n_unavail == f->n ? CLI_EXIT_UNAVAILABLE : CLI_EXIT_FAILED;
+		code = n_unavail == f->n ? JB_EXIT_UNAVAILABLE : JB_EXIT_FAILED;
 	return code;
 }

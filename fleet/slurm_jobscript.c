@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The batch script of `joulebench slurm` (cmd_slurm.c), DIR/job.sh: what each array task
+ * The batch script of `joulebench slurm` (slurm.c), DIR/job.sh: what each array task
  * runs on its node, and the afterany gather job. Written out in full rather than hidden in
  * a subcommand, so that a user can read exactly what ran. Per task: the binaries of the
  * node's architecture from DIR/bin, the group's run options, its own task directory; a

@@ -33,9 +33,10 @@
 
 #include <json-c/json.h>
 
-#include "cli.h"
+#include <stdarg.h>
+
 #include "fleet-private.h"
-#include "fleet.h"
+#include "jb_text.h"
 
 
 const char *
@@ -52,13 +53,46 @@ fleet_hosts_arg(int argc, char **argv)
 	return NULL;
 }
 
-static int
-usage_err(const char *fmt, const char *a, const char *b)
+static void
+events_say(void (*say)(void *, const char *), void *arg, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "joulebench run --hosts: ");
-	fprintf(stderr, fmt, a, b);
-	fputc('\n', stderr);
-	return CLI_EXIT_USAGE;
+	char line[8192];
+
+	if (!say)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	say(arg, line);
+}
+
+void
+fleet__notice(const struct fleet_events *ev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	events_say(ev->notice, ev->arg, fmt, ap);
+	va_end(ap);
+}
+
+void
+fleet__out(const struct fleet_events *ev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	events_say(ev->out, ev->arg, fmt, ap);
+	va_end(ap);
+}
+
+/* @fmt: one of the literals below, with two %s filled by @a and @b. */
+static int
+usage_err(const struct fleet *f, const char *fmt, const char *a, const char *b)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line), fmt, a, b);
+	fleet__notice(f->ev, "joulebench run --hosts: %s", line);
+	return JB_EXIT_USAGE;
 }
 
 /* One hosts-file line into @h. Return 0 or -EINVAL. */
@@ -113,7 +147,7 @@ hosts_load(struct fleet *f, const char *path)
 	FILE *fp = fopen(path, "r");
 
 	if (!fp)
-		return usage_err("cannot read %s: %s", path, strerror(errno));
+		return usage_err(f, "cannot read %s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), fp)) {
 		char *hash = strchr(line, '#'), *p = line;
 
@@ -128,14 +162,14 @@ hosts_load(struct fleet *f, const char *path)
 
 			fclose(fp);
 			snprintf(where, sizeof(where), "%.256s:%lu", path, no);
-			return usage_err("%s: want '[user@]host[:port] [arch] [group=G]' (at most 256 hosts), "
+			return usage_err(f, "%s: want '[user@]host[:port] [arch] [group=G]' (at most 256 hosts), "
 					 "got '%s'", where, strtok(p, "\r\n"));
 		}
 		f->n++;
 	}
 	fclose(fp);
 	if (!f->n)
-		return usage_err("%s%s: no hosts in it", path, "");
+		return usage_err(f, "%s%s: no hosts in it", path, "");
 	return 0;
 }
 
@@ -154,7 +188,7 @@ args_build(struct fleet *f, int argc, char **argv)
 		unsigned long long u;
 
 		if (with_value && i + 1 >= argc)
-			return usage_err("%s needs a value%s", a, "");
+			return usage_err(f, "%s needs a value%s", a, "");
 		if (!strcmp(a, "-o") || !strcmp(a, "--output"))
 			f->out = argv[i + 1];
 		else if (!strncmp(a, "--output=", 9))
@@ -166,8 +200,8 @@ args_build(struct fleet *f, int argc, char **argv)
 		else if (!strncmp(a, "--fn=", 5))
 			f->fn = a + 5;
 		else if (!strcmp(a, "--parallel") || !strncmp(a, "--parallel=", 11)) {
-			if (cli_parse_uint(a[10] ? a + 11 : argv[i + 1], FLEET_HOSTS_MAX, &u) || !u)
-				return usage_err("bad value '%s' for --parallel: a count from 1 to "
+			if (jb_text_parse_uint(a[10] ? a + 11 : argv[i + 1], FLEET_HOSTS_MAX, &u) || !u)
+				return usage_err(f, "bad value '%s' for --parallel: a count from 1 to "
 						 "256%s", a[10] ? a + 11 : argv[i + 1], "");
 			f->parallel = (unsigned)u;
 		} else if (!strcmp(a, "--run-id"))
@@ -175,15 +209,15 @@ args_build(struct fleet *f, int argc, char **argv)
 		else if (!strncmp(a, "--run-id=", 9))
 			snprintf(f->run_id, sizeof(f->run_id), "%s", a + 9);
 		else if (!strcmp(a, "--resume") || !strncmp(a, "--resume=", 9))
-			return usage_err("%s cannot be used with --hosts%s", a, "");
+			return usage_err(f, "%s cannot be used with --hosts%s", a, "");
 		else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-			return usage_err("%s: see joulebench run --help%s", a, "");
+			return usage_err(f, "%s: see joulebench run --help%s", a, "");
 		else if (!strncmp(a, "--hosts", 7) || !strcmp(a, "--no-plot"))
 			;
 		else if (f->n_args + 1 < FLEET_ARGS_MAX)
 			f->args[f->n_args++] = (char *)a;
 		else
-			return usage_err("too many options%s%s", "", "");
+			return usage_err(f, "too many options%s%s", "", "");
 		if (!strcmp(a, "--force"))
 			f->force = 1;
 		if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
@@ -204,23 +238,23 @@ fleet_setup(struct fleet *f, const char *hosts_path, int argc, char **argv)
 	int code;
 
 	if (!*hosts_path)
-		return usage_err("--hosts needs a value%s%s", "", "");
+		return usage_err(f, "--hosts needs a value%s%s", "", "");
 	if ((code = hosts_load(f, hosts_path)) || (code = args_build(f, argc, argv)))
 		return code;
 	/* It is put in the remote command line: the characters `run --run-id` takes. */
 	if (f->run_id[0] && (strlen(f->run_id) > 100 || f->run_id[strspn(f->run_id,
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")]))
-		return usage_err("bad value '%s' for --run-id: %s", f->run_id,
+		return usage_err(f, "bad value '%s' for --run-id: %s", f->run_id,
 				 "1 to 100 of A-Z a-z 0-9 . _ -");
 	snprintf(f->ssh_buf, sizeof(f->ssh_buf), "%s", env && *env ? env : "ssh");
 	for (tok = strtok_r(f->ssh_buf, " \t", &save); tok && f->n_ssh < FLEET_SSH_WORDS;
 	     tok = strtok_r(NULL, " \t", &save))
 		f->ssh[f->n_ssh++] = tok;
 	if (!f->n_ssh)
-		return usage_err("JOULEBENCH_SSH is blank%s%s", "", "");
+		return usage_err(f, "JOULEBENCH_SSH is blank%s%s", "", "");
 	n = readlink("/proc/self/exe", f->self, sizeof(f->self) - 1);
 	if (n <= 0)
-		return usage_err("cannot find this executable: %s%s", strerror(errno), "");
+		return usage_err(f, "cannot find this executable: %s%s", strerror(errno), "");
 	f->self[n] = '\0';
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
@@ -228,14 +262,14 @@ fleet_setup(struct fleet *f, const char *hosts_path, int argc, char **argv)
 		snprintf(f->run_id, sizeof(f->run_id), "%s-fleet-%ld", stamp, (long)getpid());
 	if (!f->out) {
 		if (mkdir("runs", 0755) != 0 && errno != EEXIST)
-			return usage_err("cannot create runs/: %s%s", strerror(errno), "");
+			return usage_err(f, "cannot create runs/: %s%s", strerror(errno), "");
 		snprintf(f->out_buf, sizeof(f->out_buf), "runs/%s.csv", f->run_id);
 		f->out = f->out_buf;
 	}
 	env = getenv("TMPDIR");
 	snprintf(f->ltmp, sizeof(f->ltmp), "%.3000s/jb-fleet-local.XXXXXX", env && *env ? env : "/tmp");
 	if (!mkdtemp(f->ltmp))
-		return usage_err("mkdtemp: %s%s", strerror(errno), "");
+		return usage_err(f, "mkdtemp: %s%s", strerror(errno), "");
 	return 0;
 }
 
@@ -269,7 +303,7 @@ host_start(struct fleet *f, size_t i)
 		fleet__host_run(f, h);
 		(void)fleet__task_write(h);
 		fflush(NULL);
-		_exit(h->code < 0 ? CLI_EXIT_FAILED : h->code & 0xff);
+		_exit(h->code < 0 ? JB_EXIT_FAILED : h->code & 0xff);
 	}
 	h->pid = pid;
 	return 0;
@@ -292,9 +326,9 @@ hosts_schedule(struct fleet *f)
 				continue;
 			started[i] = 1;
 			if (host_start(f, i)) {
-				fprintf(stderr, "joulebench: fleet: %s: cannot start: %s\n",
+				fleet__notice(f->ev, "joulebench: fleet: %s: cannot start: %s",
 					f->host[i].entry, strerror(errno));
-				f->host[i].code = CLI_EXIT_FAILED;
+				f->host[i].code = JB_EXIT_FAILED;
 				left--;
 				continue;
 			}
@@ -308,7 +342,7 @@ hosts_schedule(struct fleet *f)
 				if (f->host[i].pid == pid) {
 					f->host[i].pid = 0;
 					f->host[i].code = WIFEXITED(st) ? WEXITSTATUS(st)
-									: CLI_EXIT_FAILED;
+									: JB_EXIT_FAILED;
 					running--;
 					left--;
 				}
@@ -344,7 +378,7 @@ ltmp_remove(struct fleet *f)
 }
 
 int
-fleet_run(const char *hosts_path, int argc, char **argv)
+fleet_run(const char *hosts_path, int argc, char **argv, const struct fleet_events *ev)
 {
 	struct fleet *f = calloc(1, sizeof(*f));
 	struct stat st;
@@ -352,20 +386,21 @@ fleet_run(const char *hosts_path, int argc, char **argv)
 	int code;
 
 	if (!f)
-		return CLI_EXIT_FAILED;
+		return JB_EXIT_FAILED;
 	f->parallel = 1;
 	f->kind = "ssh";
+	f->ev = ev;
 	code = fleet_setup(f, hosts_path, argc, argv);
 	if (code)
 		goto out;
 	if (!f->force && stat(f->out, &st) == 0) {
-		fprintf(stderr, "joulebench run --hosts: %s exists (give --force to overwrite it)\n",
+		fleet__notice(f->ev, "joulebench run --hosts: %s exists (give --force to overwrite it)",
 			f->out);
-		code = CLI_EXIT_USAGE;
+		code = JB_EXIT_USAGE;
 		goto out_tmp;
 	}
 	if (!f->quiet)
-		fprintf(stderr, "joulebench: fleet run %s: %zu host(s) from %s, %u at a time\n",
+		fleet__notice(f->ev, "joulebench: fleet run %s: %zu host(s) from %s, %u at a time",
 			f->run_id, f->n, hosts_path, f->parallel);
 	sigemptyset(&f->stop_set);
 	sigaddset(&f->stop_set, SIGINT);
@@ -376,11 +411,11 @@ fleet_run(const char *hosts_path, int argc, char **argv)
 	for (i = 0; i < f->n; i++)
 		if (!f->host[i].dir[0])
 			snprintf(f->host[i].dir, sizeof(f->host[i].dir), "%s/h%zu", f->ltmp, i);
-	code = fleet__gather(f, argc, argv);
+	code = fleet_gather(f, argc, argv);
 	if (f->stopped) {
-		fprintf(stderr, "joulebench run --hosts: interrupted; the rows so far are in %s\n",
+		fleet__notice(f->ev, "joulebench run --hosts: interrupted; the rows so far are in %s",
 			f->out);
-		code = CLI_EXIT_FAILED;
+		code = JB_EXIT_FAILED;
 	}
 	sigprocmask(SIG_UNBLOCK, &f->stop_set, NULL);
 out_tmp:
