@@ -141,9 +141,11 @@ def failure_rows(driver_args, tag):
     for mode, (status, piece) in FAILURES.items():
         mine = [r for r in rows if r["workload"] == f"faulty-{mode}" and r["phase"] == "cold"]
         check(mine, f"{mode}: no cold row")
-        if mode == "memory" and tag == "runsc" and mine[0]["status"] in ("timeout", "crashed"):
+        if mode == "memory" and tag == "runsc" and mine[0]["status"] in ("timeout", "crashed",
+                                                                          "oom-killed"):
             # gVisor does not enforce RLIMIT_DATA: the 4 GiB allocation runs into the
-            # container's memory limit instead, which stalls or kills it (a row either way).
+            # container's memory limit instead, which stalls, kills or OOM-kills it (a row
+            # with its reason either way; which one depends on how fast the Sentry grows).
             continue
         check(mine[0]["status"] == status and piece in mine[0]["message"],
               f"{mode}: want {status} '{piece}', got {mine[0]['status']} "
