@@ -63,7 +63,8 @@ put(int fd, uint32_t uid, uint8_t fid, uint8_t seq, uint8_t err, const void *p, 
 			  (uint8_t)(uid >> 24), (uint8_t)(8 + n), fid, (uint8_t)(seq << 4 | 0x08),
 			  (uint8_t)(err << 6) };
 
-	memcpy(b + 8, p, n);
+	if (n) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(b + 8, p, n);
 	cr_assert_eq(write(fd, b, 8 + n), (ssize_t)(8 + n));
 }
 
