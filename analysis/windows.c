@@ -114,7 +114,7 @@ windows_add(struct windows_set *s, const struct results_row *row)
 		w->window_invocations = row->window_invocations;
 		w->idle_w = row->idle_power_w;
 	}
-	w->cpu_split |= row->energy_method && strstr(row->energy_method, "cpu-share") != NULL;
+	w->cpu_split |= results_method_is_attributed(row->energy_method);
 	if (strcmp(row->phase, "warm") != 0)
 		return 0;
 	w->warm = 1;
