@@ -69,9 +69,12 @@ class FakePowercap:
         with open(path, "w") as f:
             f.write(text)
 
-    def start(self, cpu=None, realtime=False):
-        """realtime: run the writer thread SCHED_FIFO (root), so that a CPU load started by
-        the test cannot delay its updates (it sleeps most of the time)."""
+    def start(self, cpu=None, realtime=True):
+        """realtime: run the writer thread SCHED_FIFO (root), so that a CPU load (the test's
+        own, or the other tests' that scripts/test runs beside it) cannot delay its updates
+        (it sleeps most of the time): a real RAPL counter advances every millisecond however
+        loaded the machine is, and a writer starved for a quarter second made CI's liveness
+        probe call the fake dead ("package-0 did not advance in 0.23 s")."""
         for z in self.zones:
             z.fd = os.open(z.path, os.O_WRONLY)
         self.t0 = time.monotonic_ns()
