@@ -181,10 +181,37 @@ idle_noise_w(const struct session *s, const double *p_w, size_t n, double slice_
 	for (i = 0; i < n; i++)
 		ss += (p_w[i] - mean) * (p_w[i] - mean);
 	/* At least what one slice's two endpoints can be off by (window.c), so that a
-	 * counter quantised to a steady value does not claim zero noise. */
-	floor_w = window_uncertainty_j(&s->meter.info, mean * slice_s, (uint64_t)(slice_s * 1e9),
-				       1) / slice_s;
+	 * counter quantised to a steady value does not claim zero noise. A slice of about one
+	 * update of a sampled sensor (a BMC's 1 s) would take its whole reading for that:
+	 * there only the resolution is a floor, and the spread is the slices' own. */
+	if ((double)s->meter.info.update_interval_ns * 4 <= slice_s * 1e9)
+		floor_w = window_uncertainty_j(&s->meter.info, mean * slice_s,
+					       (uint64_t)(slice_s * 1e9), 1) / slice_s;
+	else
+		floor_w = 2 * s->meter.info.resolution_j / slice_s;
 	return fmax(n > 1 ? sqrt(ss / (double)(n - 1)) : 0, floor_w);
+}
+
+/* Wait, in steps that see a stop, until a sensor that refreshes every update interval
+ * shows only what came after the last load: a BMC's or a board sensor's value covers its
+ * last period (a BMC's is often an average over it), so for up to one period after a load
+ * ends it still shows that load. Two periods: the value, and the read that sees it. A
+ * counter that advances every millisecond (RAPL) waits two milliseconds. */
+static void
+idle_settle(const struct session *s)
+{
+	uint64_t settle_ns = 2 * s->meter.info.update_interval_ns, end;
+
+	if (settle_ns > 5000000000u)
+		settle_ns = 5000000000u;
+	end = jb_clock_mono_ns() + settle_ns;
+	while (!session_stopping(s)) {
+		uint64_t now = jb_clock_mono_ns();
+
+		if (now >= end)
+			break;
+		jb_clock_sleep_ns(end - now < 100000000u ? end - now : 100000000u);
+	}
 }
 
 int
@@ -194,9 +221,11 @@ session_idle_power(struct session *s, double *power_w, struct jb_err *err)
 	size_t n_slices = 0;
 	struct meter_sample s0, s1, prev;
 	char why[256];
-	uint64_t end, step_ns = 100000000u;
-	int rc = meter_sample(&s->meter, &s0);
+	uint64_t end, step_ns = 100000000u, slice_ns;
+	int rc;
 
+	idle_settle(s);
+	rc = meter_sample(&s->meter, &s0);
 	if (rc)
 		return jb_err_set(err, rc, "meter %s: read failed: %s", s->cfg->meter->name,
 				  jb_strerror(rc));
@@ -204,6 +233,14 @@ session_idle_power(struct session *s, double *power_w, struct jb_err *err)
 	 * no counter passes half its range between two reads. */
 	if (s->meter.poll_ns && s->meter.poll_ns < step_ns)
 		step_ns = s->meter.poll_ns;
+	/* A noise slice spans at least one update of the source: slices shorter than that
+	 * hold either no new reading or a whole one, and their spread is the sensor's
+	 * sampling, not the machine's noise (a 1 s BMC read in 100 ms slices claimed
+	 * kilowatts of idle noise). */
+	/* (Three quarters of it: a source's updates come with jitter, and a slice that waits
+	 * for a whole interval to the nanosecond would take two.) */
+	slice_ns = s->meter.info.update_interval_ns / 4 * 3 > step_ns
+			   ? s->meter.info.update_interval_ns / 4 * 3 : step_ns;
 	end = s0.t_ns + (uint64_t)(s->cfg->idle_s * 1e9);
 	prev = s0;
 	while (jb_clock_mono_ns() < end && !session_stopping(s)) {
@@ -214,18 +251,45 @@ session_idle_power(struct session *s, double *power_w, struct jb_err *err)
 			break;
 		if ((rc = meter_sample(&s->meter, &s1)))
 			return jb_err_set(err, rc, "meter read failed: %s", jb_strerror(rc));
-		/* Whole steps only: a short last one says more about quantisation than noise. */
-		if (s1.t_ns > prev.t_ns && n_slices < IDLE_SLICES_MAX)
-			slice_w[n_slices++] = (s1.energy_j - prev.energy_j) /
-					      ((double)(s1.t_ns - prev.t_ns) / 1e9);
-		prev = s1;
+		/* Whole slices only: a short last one says more about quantisation than noise. */
+		if (s1.t_ns >= prev.t_ns + slice_ns) {
+			if (n_slices < IDLE_SLICES_MAX)
+				slice_w[n_slices++] = (s1.energy_j - prev.energy_j) /
+						      ((double)(s1.t_ns - prev.t_ns) / 1e9);
+			prev = s1;
+		}
 	}
 	rc = meter_sample(&s->meter, &s1);
 	if (rc)
 		return jb_err_set(err, rc, "meter read failed: %s", jb_strerror(rc));
 	*power_w = s1.t_ns > s0.t_ns ? (s1.energy_j - s0.energy_j) / ((double)(s1.t_ns - s0.t_ns) / 1e9)
 				    : NAN;
-	s->idle_noise_w = idle_noise_w(s, slice_w, n_slices, (double)step_ns / 1e9);
+	s->idle_noise_w = idle_noise_w(s, slice_w, n_slices, (double)slice_ns / 1e9);
+	/* What the baseline's mean may be off, for session_load_judge(). For a sampled sensor
+	 * with about one reading a slice (a BMC's 1 s): the slices' spread over the square
+	 * root of their number (their spread itself, not the endpoint floor of one slice,
+	 * which would claim its whole reading as noise), and never less than the source's
+	 * resolution over the baseline. */
+	if ((double)s->meter.info.update_interval_ns * 4 <= (double)slice_ns) {
+		/* A counter that moves many times a slice (RAPL): its slice noise, with the
+		 * floor of what a slice's two ends can be off, is the bar, as it always was. */
+		s->idle_mean_noise_w = s->idle_noise_w;
+	} else if (s1.t_ns > s0.t_ns && n_slices > 1) {
+		double base_s = (double)(s1.t_ns - s0.t_ns) / 1e9, mean = 0, ss = 0;
+		size_t i;
+
+		for (i = 0; i < n_slices; i++)
+			mean += slice_w[i] / (double)n_slices;
+		for (i = 0; i < n_slices; i++)
+			ss += (slice_w[i] - mean) * (slice_w[i] - mean);
+		s->idle_mean_noise_w = fmax(sqrt(ss / (double)(n_slices - 1) / (double)n_slices),
+					    s->meter.info.resolution_j / base_s);
+	} else {
+		/* One slice has no spread to judge by: only the resolution is known. */
+		s->idle_mean_noise_w = s1.t_ns > s0.t_ns ? s->meter.info.resolution_j /
+							    ((double)(s1.t_ns - s0.t_ns) / 1e9)
+						 : NAN;
+	}
 	/* An idle baseline is subtracted from every dynamic energy: one a measured meter
 	 * cannot give (0 W, NaN, an impossible power) would make all of them wrong, and the
 	 * drift against it meaningless. A baseline cut short by a stop is not judged: the
@@ -245,18 +309,26 @@ session_load_judge(struct session *s)
 {
 	struct proto_report *rep = s->rep;
 
+	double bar_w;
+
 	rep->loaded_w = s->loaded_ns ? s->loaded_j / ((double)s->loaded_ns / 1e9) : NAN;
 	if (s->cfg->meter->kind != METER_KIND_MEASURED || !isfinite(rep->loaded_w) ||
 	    !isfinite(s->idle_w) || !isfinite(rep->idle_noise_w))
 		return;
-	if (rep->loaded_w - s->idle_w > rep->idle_noise_w)
+	/* The bar is the idle noise of one slice, or three times what the baseline's mean may
+	 * be off, whichever is lower: the loaded power is a mean over many windows, and a
+	 * sensor read once a second has a slice noise of its whole reading (its endpoints),
+	 * which no real load would clear. A stuck sensor clears neither. */
+	bar_w = isfinite(s->idle_mean_noise_w) ? fmin(rep->idle_noise_w, 3 * s->idle_mean_noise_w)
+					       : rep->idle_noise_w;
+	if (rep->loaded_w - s->idle_w > bar_w)
 		return;
 	rep->load_flagged = 1;
 	snprintf(rep->load_why, sizeof(rep->load_why),
 		 "the warm windows drew %.4g W against %.4g W idle, not above it by more than "
 		 "the idle noise %.3g W: the meter does not follow this load (a stuck or flat "
 		 "sensor, one on another supply%s?)",
-		 rep->loaded_w, s->idle_w, rep->idle_noise_w,
+		 rep->loaded_w, s->idle_w, bar_w,
 		 meter_selection_may_gate(&s->meter) ? ", a power-gated plane" : "");
 }
 

@@ -37,6 +37,7 @@ struct session {
 	enum session_stage stage;
 	char host_change[RESULTS_META_HOST_CHANGE_LEN]; /* this resume's "from -> to", or "" */
 	double idle_noise_w;       /* of the latest idle baseline (session_idle_power()) */
+	double idle_mean_noise_w;  /* ...and of its mean: what the baseline itself may be off */
 	/* The warm windows' energy and time, for the load check (session_load_judge()); one
 	 * window's rows share rep, window_wall_ns and window_energy_j. */
 	double loaded_j;
