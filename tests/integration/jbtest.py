@@ -51,11 +51,22 @@ VALGRIND = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
             "--trace-children-skip=/bin/sh,/usr/bin/sh,*gnuplot*"]
 
 
+def trace(argv, t0_s, rc):
+    """JBTEST_TRACE=1: say on stderr how long each joulebench command of a test took, so
+    that the time of a slow test can be put where it goes (scripts/test's goal is five
+    minutes for the whole suite)."""
+    if os.environ.get("JBTEST_TRACE") == "1":
+        print(f"jbtest: {time.monotonic() - t0_s:6.1f} s  rc {rc}  "
+              f"{' '.join(str(a) for a in argv)[:160]}", file=sys.stderr, flush=True)
+
+
 def run(args, **kw):
     """Run joulebench with ARGS; return the CompletedProcess (text mode)."""
     wrap = VALGRIND if os.environ.get("JB_VALGRIND") == "1" else []
+    t0 = time.monotonic()
     p = subprocess.run(wrap + [JOULEBENCH] + args, capture_output=True, text=True,
                        timeout=kw.pop("timeout", 600), **kw)
+    trace(args, t0, p.returncode)
     if p.returncode == 99 and wrap:
         fail(f"valgrind found errors in joulebench {' '.join(args)}:\n{p.stderr}")
     return p

@@ -42,6 +42,10 @@ if "  redfish " not in run(["list", "meters"]).stdout:
     skip("joulebench was built without the redfish meter (libcurl4-openssl-dev missing)")
 
 tmp = tempfile.mkdtemp(prefix="jb-redfish-")
+# A BMC's real rate is 1 s, and step 4 runs at it; the other steps read every FAST_MS (the
+# meter's interval_ms, the fake's update_s), so that the probes take a second, not seven,
+# and windows of ten readings take 1 s, not 10 (scripts/test's five minutes).
+FAST_MS = 100
 V1 = "/redfish/v1"
 
 
@@ -117,7 +121,8 @@ def on_update(w):
         bmc["energy_j"] += w * power.update_s
 
 
-power = LoadPower(idle_w=180, w_per_core=200, noise_w=1.5, update_s=1.0, on_update=on_update)
+power = LoadPower(idle_w=180, w_per_core=200, noise_w=1.5, update_s=FAST_MS / 1000,
+                  on_update=on_update)
 AUTH = "Basic " + base64.b64encode(b"jbuser:rf-s3cret").decode()
 
 
@@ -188,8 +193,9 @@ with open(pwfile, "w") as f:
 BASE = f"host=https://127.0.0.1:{port},user=jbuser,password_file={pwfile},cacert={cert}"
 
 
-def measured(args, at=None, timeout=400):
-    return measured_by(power, [JOULEBENCH] + args, at, timeout)
+def measured(args, at=None, timeout=400, after_warm_in=None):
+    return measured_by(power, [JOULEBENCH] + args, at, timeout, after_warm_in)
+
 
 
 def free_tcp_port():
@@ -199,6 +205,7 @@ def free_tcp_port():
 
 
 def probe(opts, env=None):
+    opts += f",interval_ms={FAST_MS}"
     p = subprocess.run([JOULEBENCH, "list", "meters", "--meter-opts", opts], capture_output=True,
                        text=True, env=env, timeout=120)
     return p.stdout[p.stdout.index("  redfish"):]
@@ -213,8 +220,9 @@ def run_rc(opts, env=None):
 
 def flagged(name, opts, at):
     csv = os.path.join(tmp, name + ".csv")
-    rc, out, err = measured(["run", "-m", "redfish", "-w", "float-ops", "-s", "test", "-r", "3",
-                             "--idle-s", "1", "-o", csv, "--meter-opts", opts], at=at)
+    rc, out, err = measured(["run", "-m", "redfish", "-w", "float-ops", "-s", "test", "-r", "4",
+                             "--idle-s", "1", "-o", csv, "--meter-opts", opts], at=at,
+                            after_warm_in=csv)
     rows = read_csv(csv) if os.path.exists(csv) else []
     bad = [r for r in rows if r["status"] != "ok" and r["phase"] == "warm"]
     check(bad, f"{name}: every warm row ok (rc {rc}): {err}")
@@ -258,11 +266,11 @@ try:
     bmc["mode"] = "ok"
     check(rc == 77 and "HTTP 500" in err, f"a BMC answering 500: rc {rc}: {err}")
 
-    # 3. check, with readings every 250 ms to keep its windows of ten readings short.
-    power.update_s = 0.25
+    # 3. check, with readings every FAST_MS to keep its windows of ten readings short.
+    power.update_s = FAST_MS / 1000
     rc, out, err = measured(["check", "-m", "redfish", "--step-s", "3", "--idle-s", "5",
                              "--no-plot", "-o", os.path.join(tmp, "check"), "--meter-opts",
-                             BASE + ",interval_ms=250"])
+                             BASE + f",interval_ms={FAST_MS}"])
     print(out, err)
     check(rc == 0, f"check -m redfish: rc {rc}")
 
@@ -277,20 +285,21 @@ try:
           "the password reached the CSV or the sidecar")
     check(all(r["scope"] == "wall-ac" for r in read_csv(csv)), "run -m redfish: rows not of scope wall-ac")
 
-    # 5. Faults during a run (readings every 250 ms; windows of 2.5 s).
-    power.update_s = 0.25
-    fast = BASE + ",interval_ms=250,timeout_ms=1000"
+    # 5. Faults during a run (readings every FAST_MS; windows of 1 s), each 0.3 s after the
+    # run's first warm row.
+    power.update_s = FAST_MS / 1000
+    fast = BASE + f",interval_ms={FAST_MS},timeout_ms=1000"
 
     def mode(m):
         return lambda: bmc.__setitem__("mode", m)
 
-    flagged("slow", fast, [(5, mode("slow"))])
+    flagged("slow", fast, [(0.3, mode("slow"))])
     bmc["mode"] = "ok"
-    flagged("errors", fast, [(5, mode("error"))])
+    flagged("errors", fast, [(0.3, mode("error"))])
     bmc["mode"] = "ok"
-    flagged("stale", fast + ",stale_s=3", [(5, lambda: setattr(power, "frozen", True))])
+    flagged("stale", fast + ",stale_s=2", [(0.3, lambda: setattr(power, "frozen", True))])
     power.frozen = False
-    rows = flagged("range", fast, [(5, lambda: setattr(power, "override", 9000))])
+    rows = flagged("range", fast, [(0.3, lambda: setattr(power, "override", 9000))])
     power.override = None
     check(any("plausib" in r["message"] for r in rows), "9 kW was not flagged as implausible")
     print(f"redfish: pass ({bmc['requests']} requests served)")
