@@ -35,6 +35,8 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 
 #include "ci_target.h"
 #include "stats.h"
@@ -265,12 +267,50 @@ one_cell(char **argv, gsl_rng *rng)
 	return missed;
 }
 
+/*
+ * --qn-table TRIALS: for 2..40, 50 and 100 windows of independent standard normals, E[Qn^2] and the
+ * degrees of freedom of Qn^2 as a variance estimate, 2 E[Qn^2]^2 / Var(Qn^2) (a chi-square
+ * with nu degrees of freedom, scaled, has these two moments): the table that
+ * analysis/stats.c holds (qn_moments()), with its fit beyond 30 windows beside it.
+ */
+static int
+qn_table(unsigned trials, gsl_rng *rng)
+{
+	double x[100], work[3 * 100];
+	int work_int[5 * 100];
+	size_t n, i;
+	unsigned t;
+
+	printf("%3s %9s %7s   %9s %7s (stats.c)\n", "n", "E[Qn^2]", "nu", "E[Qn^2]", "nu");
+	for (n = 2; n <= 100; n = n < 40 ? n + 1 : n == 40 ? 50 : 100) {
+		double s1 = 0, s2 = 0, b, nu, fb, fnu;
+
+		for (t = 0; t < trials; t++) {
+			double q;
+
+			for (i = 0; i < n; i++)
+				x[i] = gsl_ran_gaussian(rng, 1.0);
+			gsl_sort(x, 1, n);
+			q = gsl_stats_Qn_from_sorted_data(x, 1, n, work, work_int);
+			s1 += q * q;
+			s2 += q * q * q * q;
+		}
+		b = s1 / trials;
+		nu = 2 * b * b / (s2 / trials - b * b);
+		stats_qn_moments(n, &fb, &fnu);
+		printf("%3zu %9.4f %7.2f   %9.4f %7.2f\n", n, b, nu, fb, fnu);
+		if (n == 100)
+			break;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *sh = getenv("JB_BENCH_SHORT");
 	int shrt = sh && *sh && strcmp(sh, "0"), missed = 0;
-	struct plan p = shrt ? (struct plan){ 40, 500, 20, 0 } : (struct plan){ 1000, 2000, 400, 1 };
+	struct plan p = shrt ? (struct plan){ 40, 500, 20, 0 } : (struct plan){ 10000, 2000, 4000, 1 };
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 
 	if (!rng)
@@ -278,6 +318,11 @@ main(int argc, char **argv)
 	gsl_rng_set(rng, SEED);
 	if (argc == 6 && !strcmp(argv[1], "--cell")) {
 		missed = one_cell(argv + 1, rng);
+		gsl_rng_free(rng);
+		return missed;
+	}
+	if (argc == 3 && !strcmp(argv[1], "--qn-table") && atoi(argv[2]) > 1) {
+		missed = qn_table((unsigned)atoi(argv[2]), rng);
 		gsl_rng_free(rng);
 		return missed;
 	}
