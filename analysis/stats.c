@@ -90,10 +90,10 @@ stats_median_var_factor(size_t n)
 /*
  * GSL's Qn of n standard normal windows: E[Qn^2] (Croux and Rousseeuw's small-sample
  * factors make Qn about unbiased, not its square) and the degrees of freedom of Qn^2 as a
- * variance estimate, measured by `bench-stats --qn-table 1000000` for n = 2..30; beyond,
+ * variance estimate, measured by `bench-stats --qn-table 200000` for n = 2..30; beyond,
  * 1 + 0.75/n and 0.82 (n - 1)(1 - 0.7/sqrt(n)) (0.82 is Qn's asymptotic efficiency,
- * Rousseeuw and Croux, JASA 1993), within 2% of the measured values from 31 to 40 and at
- * 50 and 100. At 5 windows Qn^2 is worth 1.8 degrees of freedom, not 4: a t quantile that
+ * Rousseeuw and Croux, JASA 1993), within 4% of the measured degrees of freedom from 31
+ * to 40 (the same command prints both). At 5 windows Qn^2 is worth 1.8 degrees of freedom, not 4: a t quantile that
  * took n - 1 made the interval too narrow.
  */
 void
