@@ -67,11 +67,11 @@ try:
 
     # Loose: reached, and the interval recomputed here agrees.
     out = os.path.join(tmp, "loose.csv")
-    p = run(base + ["--ci-target", "90", "-r", "3", "--max-windows", "20", "-o", out])
+    p = run(base + ["--ci-target", "90", "-r", "3", "--max-windows", "40", "-o", out])
     check(p.returncode == 0, f"loose target: exit {p.returncode}: {p.stderr}")
     ci, o = outcome(out)
     ok, n = windows_of(out)
-    check(o["reached"] and o["ended_by"] == "target" and 15 <= o["windows"] == n <= 20,
+    check(o["reached"] and o["ended_by"] == "target" and 15 <= o["windows"] == n <= 40,
           f"loose outcome {o}, {n} windows in the CSV")
     check(f"float-ops reached after {n} window(s)" in p.stdout, f"summary line: {p.stdout}")
     hw = half_width(ok)
