@@ -39,8 +39,8 @@ plot_write_data(struct summary *s, const char *path, int *modeled, struct jb_err
 	if (!f)
 		return jb_err_set(err, -errno, "cannot create %s: %s", path, strerror(errno));
 	fprintf(f, "# label median_j ci95_lo_j ci95_hi_j q1_j q3_j n_windows n_runs (energy per\n"
-		   "# invocation of each ok warm window; the CI is a seeded two-level bootstrap of\n"
-		   "# the median, runs then windows, 2000 resamples, seed 1)\n");
+		   "# invocation of each ok warm window; the CI of the median is analysis/stats.c's:\n"
+		   "# t on the runs' medians, or on one run's windows)\n");
 	for (i = 0; i < s->n; i++) {
 		struct summary_group *g = &s->group[i];
 		const struct summary_key *k = &g->key;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Figures with gnuplot: energy per invocation per workload and driver, the median as a bar
- * and its bootstrap 95% confidence interval as whiskers, written as PNG and SVG.
+ * and its 95% confidence interval (analysis/stats.h) as whiskers, written as PNG and SVG.
  */
 #ifndef JB_ANALYSIS_PLOT_H
 #define JB_ANALYSIS_PLOT_H

@@ -60,8 +60,8 @@ void report_run_fini(struct report_run *r);
 
 struct report_opts {
 	const char *title;
-	uint64_t seed;      /* bootstrap seed */
-	unsigned resamples; /* bootstrap resamples */
+	uint64_t seed;      /* --seed, accepted; the analytic intervals do not use it */
+	unsigned resamples; /* --resamples, likewise */
 	double level;       /* confidence level, e.g. 0.95 */
 	const char *generator; /* "joulebench 0.1.0 (git ...)" for the footer */
 	const char *scope_mix; /* NULL, or the warning of an allowed scope mix (a banner) */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The statistical sections of the HTML report (report_stats.h). Every interval is the
- * two-level bootstrap over ok warm windows that `joulebench analyze` prints, with the same
- * seed, resamples and level; every table says how many windows and runs it rests on, how
+ * one over ok warm windows that `joulebench analyze` prints (analysis/stats.h), at the
+ * same level; every table says how many windows and runs it rests on, how
  * many windows were left out and why, and where a figure is a co-located share (a model).
  */
 #include "config.h"
@@ -164,9 +164,11 @@ report_section_summary(FILE *f, const struct report_view *v, size_t nv,
 	fprintf(f, "<h2 id=\"summary\">Summary</h2>\n<p class=\"note\">Per configuration, the "
 		   "<code>ok</code> warm windows: each window's energy per invocation is one "
 		   "observation (its rows are shares of one meter reading, not samples). The "
-		   "interval is a percentile bootstrap %.0f%% confidence interval of the median "
-		   "that resamples runs, then windows within each run (%u resamples, seed %llu), "
-		   "as <code>joulebench analyze</code> computes it; one from fewer than %d "
+		   "interval is a %.0f%% confidence interval of the median: Student's t on the "
+		   "runs' medians when there are several runs, else on the windows' robust "
+		   "spread widened for their dependence, spanning the median without outlying "
+		   "windows too, as <code>joulebench analyze</code> computes it; one from fewer "
+		   "than %d "
 		   "windows is flagged. The wall median is descriptive: the median of the ok "
 		   "warm rows.</p>\n<div class=\"wide\"><table><tr>%s<th>workload</th>"
 		   "<th>size</th><th>driver</th><th>meter</th><th>invo&shy;cations</th>"
@@ -174,7 +176,7 @@ report_section_summary(FILE *f, const struct report_view *v, size_t nv,
 		   "<th>energy median</th><th>CI of median</th><th>IQR of windows</th>"
 		   "<th>dynamic median</th><th>CI of median</th><th>wall median (descriptive)</th>"
 		   "<th>mean power</th><th>energy/unit</th><th>outlying windows (MAD)</th></tr>\n",
-		o->level * 100, o->resamples, (unsigned long long)o->seed, STATS_WINDOWS_MIN,
+		o->level * 100, STATS_WINDOWS_MIN,
 		n_runs > 1 ? "<th>run</th>" : "");
 	for (i = 0; i < nv; i++) {
 		const struct summary_group *g = v[i].g;
@@ -277,8 +279,8 @@ report_section_distributions(FILE *f, const struct report_view *v, size_t nv,
 		svg_dist_chart(f, rows, nr, title, "J");
 		fprintf(f, "<figcaption>%zu ok warm windows in %zu configuration(s). Dots: up to "
 			   "200 evenly spaced quantiles of the windows' energy per invocation; box: "
-			   "first to third quartile; bar: median; dark line: the %.0f%% bootstrap "
-			   "confidence interval of the median (runs, then windows resampled). The axis "
+			   "first to third quartile; bar: median; dark line: the %.0f%% "
+			   "confidence interval of the median (over runs, or one run's windows). The axis "
 			   "spans the 1st to 99th percentiles; dots beyond it sit on its edges."
 			   "</figcaption>\n</figure>\n", total, nr, o->level * 100);
 	}
@@ -287,7 +289,7 @@ report_section_distributions(FILE *f, const struct report_view *v, size_t nv,
 	return 0;
 }
 
-/* Ratios of medians with their bootstrap CIs: the pairs of groups a section accepts. */
+/* Ratios of medians with their CIs: the pairs of groups a section accepts. */
 struct ratio {
 	char label[320];
 	struct stats_interval ce, cd;
@@ -310,8 +312,8 @@ ratio_figure(FILE *f, const struct ratio *r, size_t n, const char *title, const 
 	if (svg_interval_chart(f, rows, n, title, axis, 1.0) != 0)
 		fputs("<p>No finite ratio to draw.</p>\n", f);
 	fputs("<figcaption>Dot: ratio of the medians of the windows' energy per invocation; "
-	      "line: its bootstrap confidence interval (each side's runs, then windows, "
-	      "resampled); dashed: 1, no difference.</figcaption>\n</figure>\n", f);
+	      "line: its confidence interval (the two sides' variances added on the log "
+	      "scale); dashed: 1, no difference.</figcaption>\n</figure>\n", f);
 	free(rows);
 	return 0;
 }

@@ -2,7 +2,7 @@
 /*
  * The statistical sections of the HTML report (report_html.c writes the page around
  * them): the summary table, the distribution figures, the driver ratios and the comparison
- * of runs. Their figures are analyze's: medians and two-level bootstrap intervals over ok
+ * of runs. Their figures are analyze's: medians and their intervals (stats.h) over ok
  * warm windows (summary.h, stats.h), the windows left out counted beside them, and a
  * figure that rests on co-located attribution said to. Internal to analysis/.
  */

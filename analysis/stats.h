@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Robust statistics for energy samples: quantiles, a seeded percentile-bootstrap
- * confidence interval of the median (and of a ratio of two medians), and outliers by the
- * modified z-score on the median absolute deviation. GSL does the sorting, quantiles, MAD
- * and random numbers; nothing here is hand-rolled numerics.
+ * Robust statistics for energy samples: quantiles, a confidence interval of the median
+ * (and of a ratio of two medians), and outliers by the modified z-score on the median
+ * absolute deviation. GSL does the sorting, quantiles, MAD, Qn and t quantiles; nothing
+ * here is hand-rolled numerics.
  *
  * The sampling unit is the metered window (DESIGN section 7): a result row is one
  * window's energy split over its invocations, never an independent sample. The intervals
  * that joulebench reports are therefore taken over window observations (analysis/windows.h
- * turns rows into them) grouped by run, with a two-level bootstrap: resample the runs,
- * then the windows within each drawn run (Kalibera and Jones, "Rigorous benchmarking in
- * reasonable time", ISMM 2013). Everything here works on plain arrays, so a run in progress
- * (bench/) can call it as well as `analyze`; no file is read here.
+ * turns rows into them) grouped by run: with several runs, from the spread of the runs'
+ * medians and Student's t with runs - 1 degrees of freedom (Kalibera and Jones, "Rigorous
+ * benchmarking in reasonable time", ISMM 2013); with one run, from the windows' robust
+ * spread, widened for their dependence (stats.c says how and why). Everything here works
+ * on plain arrays, so a run in progress (bench/) can call it as well as `analyze`; no file
+ * is read here.
  */
 #ifndef JB_ANALYSIS_STATS_H
 #define JB_ANALYSIS_STATS_H
@@ -31,9 +33,9 @@ struct stats_runs {
 	size_t n_runs;
 };
 
-/* How to bootstrap: resamples (2000 is plenty for a 95% percentile interval, Efron and
- * Tibshirani 1993 ch. 19), the seed of GSL's MT19937 (same seed, same interval), and the
- * confidence level (0.95). */
+/* The confidence level (0.95) of an interval. resamples and seed are what the percentile
+ * bootstrap used before these intervals became analytic (stats.c says why); nothing here
+ * reads them now, and the same windows always give the same interval. */
 struct stats_boot {
 	unsigned resamples;
 	uint64_t seed;
@@ -46,7 +48,7 @@ struct stats_boot {
 /* An estimate with its interval and what it rests on. */
 struct stats_interval {
 	double est;       /* median of every window pooled (for a ratio: median b / median a) */
-	double lo, hi;    /* percentile bootstrap interval at the level asked; NAN if none */
+	double lo, hi;    /* the interval at the level asked (it holds est); NAN if none */
 	size_t n_windows; /* windows behind it (for a ratio: the smaller side's) */
 	size_t n_runs;    /* runs behind it (for a ratio: the smaller side's) */
 	const char *flag; /* NULL, or why the interval cannot be trusted (static text) */
@@ -57,48 +59,65 @@ struct stats_interval {
 double stats_quantile(const double *x, size_t n, double p);
 
 /**
- * stats_median_ci() - stats_runs_median_ci() for one run of @n independent values, such as
- * the cold starts of a run (each metered on its own): percentile bootstrap CI of the
- * median at @level (e.g. 0.95), from @resamples resamples drawn with GSL's MT19937 seeded
- * with @seed: the same inputs and seed give the same interval. n = 1 gives [x, x]; n = 0
- * gives NANs.
+ * stats_median_ci() - stats_runs_median_ci() for one run of @n values, such as the cold
+ * starts of a run (each metered on its own). @resamples and @seed are not used (struct
+ * stats_boot). n = 1 gives [x, x]; n = 0 gives NANs.
  * Return: 0 or -ENOMEM.
  */
 int stats_median_ci(const double *x, size_t n, unsigned resamples, uint64_t seed, double level,
 		    struct stats_ci *ci);
 
 /**
- * stats_ratio_ci() - stats_runs_ratio_ci() for two single runs of independent values:
- * percentile bootstrap CI of median(y) / median(x), resampling both samples independently.
- * Resamples whose median(x) is 0 are skipped.
- * Return: 0, -ENOMEM, or -EDOM when no resample had a non-zero denominator.
+ * stats_ratio_ci() - stats_runs_ratio_ci() for two single runs of values.
+ * Return: 0, -ENOMEM, or -EDOM when a side is empty or median(x) is 0.
  */
 int stats_ratio_ci(const double *x, size_t nx, const double *y, size_t ny, unsigned resamples,
 		   uint64_t seed, double level, struct stats_ci *ci);
 
 /**
- * stats_runs_median_ci() - the median of every window of @s pooled, and its percentile
- * bootstrap interval from a two-level resample: each resample draws n_runs runs with
- * replacement, then, within each drawn run, as many windows as it has, with replacement,
- * and takes the median of all drawn windows. With one run this is the plain window
- * bootstrap (the run draw is skipped, so stats_median_ci() gives the same interval).
+ * stats_runs_median_ci() - the median of every window of @s pooled, and its interval at
+ * @b->level: est +- t * se, where
+ *   - several runs: se^2 is the variance of the runs' medians over the number of runs, and
+ *     t is Student's with runs - 1 degrees of freedom (2 runs: 12.7 at 95%);
+ *   - one run: se^2 is the variance of a median of normal windows whose spread is the
+ *     windows' Qn, times the windows' dependence factor (an AR(1) drift plus noise fitted
+ *     to their autocovariances) and N/(N-1); t has 0.82 (N - 1) / factor degrees of
+ *     freedom.
+ * Windows with a modified z-score above 3.5 within a run of 5 or more (stats_outliers_mad())
+ * are left out of the run medians and of Qn, and the interval spans both the median of
+ * every window and that of the windows left: an outlier's shift of the median is a bias the
+ * interval must hold, not noise.
  * Fewer than STATS_WINDOWS_MIN windows set @out->flag: the interval is still computed.
  * No windows give NANs and 0 counts.
- * Return: 0, -EINVAL for a run of 0 windows or 0 resamples, or -ENOMEM.
+ * Return: 0, -EINVAL for a run of 0 windows, or -ENOMEM.
  */
 int stats_runs_median_ci(const struct stats_runs *s, const struct stats_boot *b,
 			 struct stats_interval *out);
 
 /**
- * stats_runs_ratio_ci() - median(@y) / median(@x) and its percentile bootstrap interval,
- * each side resampled on its own by the two levels of stats_runs_median_ci() (the sides
- * are independent measurements). Resamples whose median(@x) is 0 are skipped. A side with
- * fewer than STATS_WINDOWS_MIN windows sets @out->flag.
- * Return: 0, -ENOMEM, -EINVAL as above, or -EDOM when a side is empty or no resample had a
- * non-zero denominator (@out then holds NANs).
+ * stats_runs_ratio_ci() - median(@y) / median(@x) and its interval: on the log scale, the
+ * two sides' relative variances (as in stats_runs_median_ci()) add (the sides are
+ * independent measurements; delta method), and t has Welch and Satterthwaite's degrees of
+ * freedom. The interval spans the ratio of every window's medians and that of the medians
+ * without outlier windows. Where a median is at or below 0, the same standard error is
+ * taken on the ratio itself. A side with fewer than STATS_WINDOWS_MIN windows sets
+ * @out->flag.
+ * Return: 0, -ENOMEM, -EINVAL as above, or -EDOM when a side is empty or median(@x) is 0
+ * (@out then holds NANs).
  */
 int stats_runs_ratio_ci(const struct stats_runs *x, const struct stats_runs *y,
 			const struct stats_boot *b, struct stats_interval *out);
+
+/** stats_median_var_factor() - n times the variance of the median of @n independent
+ * standard normal values (pi/2 in the limit): the factor that turns a spread of windows
+ * into a median's standard error. */
+double stats_median_var_factor(size_t n);
+
+/** stats_qn_moments() - for @n independent standard normal windows, E[Qn^2] (*@mean_sq) and
+ * the degrees of freedom *@df that Qn^2 is worth as a variance estimate, 2 E[Qn^2]^2 /
+ * Var(Qn^2): from a table for n <= 30 (`bench-stats --qn-table` measures both), a fit
+ * beyond. n < 2 gives 1 and 1. */
+void stats_qn_moments(size_t n, double *mean_sq, double *df);
 
 /**
  * stats_outliers_mad() - how many of @x have a modified z-score 0.6745 |x - median| / MAD

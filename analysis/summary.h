@@ -8,8 +8,8 @@
  * from the sidecar's driver block where there is one.
  *
  * Within a group the sampling unit is the window (windows.h): medians, quartiles and the
- * intervals of energy are over `ok` warm windows' energy per invocation, resampled by run
- * then by window (stats.h); the windows left out are counted by why. Per-row wall times are
+ * intervals of energy are over `ok` warm windows' energy per invocation, run by run
+ * (stats.h); the windows left out are counted by why. Per-row wall times are
  * kept as a descriptive distribution only.
  */
 #ifndef JB_ANALYSIS_SUMMARY_H
@@ -108,7 +108,7 @@ double summary_group_median(const struct summary_group *g, enum windows_value v)
 
 /**
  * summary_group_ci() - value @v per invocation of @g's ok windows: its median and the
- * two-level bootstrap interval of stats_runs_median_ci(). Return: as that.
+ * interval of stats_runs_median_ci(). Return: as that.
  */
 int summary_group_ci(const struct summary_group *g, enum windows_value v,
 		     const struct stats_boot *b, struct stats_interval *out);

@@ -11,7 +11,7 @@
  * invocations for a single run and, in a co-located window, the workload's share over its
  * invocations. Only `ok` warm windows enter headline figures; the others are counted by
  * why they were left out (enum windows_fate). The results are plain arrays, run by run,
- * for the bootstrap of stats.h.
+ * for the intervals of stats.h.
  */
 #ifndef JB_ANALYSIS_WINDOWS_H
 #define JB_ANALYSIS_WINDOWS_H

@@ -3,7 +3,7 @@
  * `run --ci-target P`: the caller's side of the protocol's stop rule (struct proto_until).
  * It turns the rows the protocol hands back into window observations (analysis/windows.h:
  * a window's energy per invocation; in a co-located window, each workload's share over its
- * invocations; only `ok` warm windows), and says "enough" when the 95% bootstrap
+ * invocations; only `ok` warm windows), and says "enough" when the 95%
  * interval of the median over those windows (analysis/stats.h, one run) has a half-width
  * within P% of the median, from STATS_WINDOWS_MIN ok windows on (for a co-located run:
  * for every workload). It prints the outcome under the summary.
@@ -20,8 +20,8 @@
 
 #define CI_TARGET_RESAMPLES 2000
 #define CI_TARGET_LEVEL 0.95
-/* The stopping rule's fewest windows (ci_target_met()): twice STATS_WINDOWS_MIN. */
-#define CI_TARGET_WINDOWS_MIN 10
+/* The stopping rule's fewest windows (ci_target_met()): three times STATS_WINDOWS_MIN. */
+#define CI_TARGET_WINDOWS_MIN 15
 
 /* One workload's windows (analysis/windows.h folds its rows into them). */
 struct ci_target_series {

@@ -3,8 +3,8 @@
  * `joulebench analyze FILE...`: statistics a reviewer can check, from one or several
  * result CSVs. Rows are grouped by every factor that changes the measurement
  * (analysis/summary.h); per group: the ok warm windows and runs behind it, the median and
- * IQR of the windows' energy and dynamic energy per invocation, a seeded two-level
- * bootstrap 95% CI of each median (runs, then windows: analysis/stats.h), mean power,
+ * IQR of the windows' energy and dynamic energy per invocation, a 95% CI of each median
+ * (over the runs' medians, or one run's windows: analysis/stats.h), mean power,
  * energy per unit of work, outlying windows by the MAD rule, and the windows left out and
  * why. Groups of one workload and size that were not pooled get a line naming the factors
  * that split them. --ratios: for groups that differ in the driver only, the ratio of their
@@ -338,8 +338,9 @@ analyze_usage(FILE *f)
 {
 	fprintf(f, "usage: joulebench analyze FILE.csv... [OPTIONS]\n\n"
 		   "Statistics per configuration (every factor that changes the measurement):\n"
-		   "the median and IQR of the ok warm windows' energy per invocation, a bootstrap\n"
-		   "confidence interval of the median (resampling runs, then windows), mean power,\n"
+		   "the median and IQR of the ok warm windows' energy per invocation, a confidence\n"
+		   "interval of the median (Student's t on the runs' medians, or on one run's\n"
+		   "windows: docs in results/README.md), mean power,\n"
 		   "energy per unit of work, outlying windows, and the windows left out and why.\n"
 		   "Runs of one configuration are pooled.\n\n"
 		   "  --csv             machine-readable CSV on stdout\n"
@@ -350,8 +351,8 @@ analyze_usage(FILE *f)
 		   "  --carbon-intensity G  also give energy as grams CO2e per invocation and per\n"
 		   "                    million invocations at G g CO2e/kWh (your grid's figure,\n"
 		   "                    e.g. Our World in Data or Ember; not measured)\n"
-		   "  --seed N          bootstrap seed (default 1): same seed, same intervals\n"
-		   "  --resamples B     bootstrap resamples (default 2000)\n"
+		   "  --seed N          accepted for older scripts: the intervals no longer resample\n"
+		   "  --resamples B     accepted for older scripts (default 2000), likewise\n"
 		   "  --level L         confidence level (default 0.95)\n");
 }
 

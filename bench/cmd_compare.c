@@ -6,9 +6,8 @@
  * complete run with its own CSV. The first driver is the baseline (normally `pinned`);
  * every other one is an isolation, and for each, its energy and time per warm invocation
  * and per cold start are reported as ratios to the baseline: the ratio of the medians
- * with its percentile bootstrap confidence interval (Efron and Tibshirani, "An
- * Introduction to the Bootstrap", 1993, ch. 13), from analysis/stats.c, resampled with
- * GSL's MT19937 seeded by --seed so the interval can be reproduced; warm figures are over
+ * with its confidence interval from analysis/stats.c (deterministic: the same windows give
+ * the same interval; --bootstrap is accepted and no longer used); warm figures are over
  * ok warm windows (each window's figure per invocation), cold starts one to a window. A
  * driver may carry a variant: `container:runsc` (gVisor; `--platform` picks its
  * platform), `container:runc`, `microvm:tcg`, `microvm:kvm`, `microvm:firecracker`
@@ -51,13 +50,14 @@ compare_usage(FILE *f)
 	fputs("usage: joulebench compare [OPTIONS]\n\n"
 	      "Run one workload under each driver on the same core and report, for every driver\n"
 	      "after the first, the energy and time per warm invocation and per cold start\n"
-	      "relative to the first, with bootstrap 95% confidence intervals.\n\n"
+	      "relative to the first, with 95% confidence intervals.\n\n"
 	      "      --drivers A,B,...  the baseline then the isolations, 2 to 6 (default:\n"
 	      "                         pinned,container); variants: container:RUNTIME (runc,\n"
 	      "                         crun, runsc = gVisor), microvm:ACCEL (kvm, tcg, auto),\n"
 	      "                         microvm:firecracker (Firecracker instead of QEMU)\n"
 	      "      --core N           the core all run on (default: the last usable one)\n"
-	      "      --bootstrap N      bootstrap resamples (default: 2000)\n"
+	      "      --bootstrap N      accepted for older scripts: the intervals no longer\n"
+	      "                         resample (default: 2000)\n"
 	      "      --allow-scope-mix  give ratios even where a rung's energy has another scope\n"
 	      "                         than the baseline's (said under each such ratio)\n", f);
 	run_opts_usage(f, RUN_OPT_COMPARE);
@@ -297,7 +297,8 @@ cmd_compare(int argc, char **argv)
 		}
 	}
 	printf("compare %s (%s) on core %d; memory %llu MB, quota %llu/%u us (container, "
-	       "microvm); meter %s (%s); bootstrap %u resamples, seed %llu\n", wl,
+	       "microvm); meter %s (%s); intervals: t on the windows (analysis/stats.c; "
+	       "--bootstrap %u and seed %llu no longer used)\n", wl,
 	       workload_size_name(base.size), core,
 	       (unsigned long long)(base.driver_cfg.memory_mb ? base.driver_cfg.memory_mb
 							: OCI_MB_PER_VCPU),

@@ -36,8 +36,8 @@ report_usage(FILE *f)
 		   "                      (e.g. cpu-package and wall-ac) on one page, with a warning\n"
 		   "      --carbon-intensity G  a section of grams CO2e per invocation and per\n"
 		   "                      million at G g CO2e/kWh (your grid's figure; not measured)\n"
-		   "      --seed N        bootstrap seed (default 1): same seed, same intervals\n"
-		   "      --resamples B   bootstrap resamples (default 2000)\n"
+		   "      --seed N        accepted for older scripts: the intervals no longer resample\n"
+		   "      --resamples B   accepted for older scripts (default 2000), likewise\n"
 		   "      --level L       confidence level (default 0.95)\n"
 		   "  -h, --help          this text\n");
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The rungs of `joulebench compare` (compare_rung.h). Ratios are of medians, with the
- * percentile bootstrap of analysis/stats.c (Efron and Tibshirani 1993, ch. 13): warm
- * figures over ok warm windows resampled by run then window, cold starts one to a window.
+ * interval of analysis/stats.c (the two sides' variances added on the log scale): warm
+ * figures over ok warm windows, cold starts one to a window.
  */
 #include "config.h"
 
@@ -38,7 +38,7 @@ compare_group_of(const struct runner_report *rep, const char *workload)
 	return NULL;
 }
 
-/* One line: the medians of both and the ratio b/a with its bootstrap 95% CI (flagged when
+/* One line: the medians of both and the ratio b/a with its 95% CI (flagged when
  * it rests on fewer than 5 windows or starts). */
 static void
 print_row(const char *what, const char *unit, double scale, double ma, double mb,
@@ -221,7 +221,7 @@ compare_ladder_plot(struct rung *r, int n, const char *prefix, struct jb_err *er
 		cold |= isfinite(r[i].ratio[2]) && r[i].ratio[2] > 0;
 	/* Rung labels are driver names and variants (letters, digits, dashes). */
 	snprintf(script, sizeof(script),
-		 "set title 'Isolation ladder: energy relative to %s (median, 95%% bootstrap CI)'\n"
+		 "set title 'Isolation ladder: energy relative to %s (median, 95%% CI)'\n"
 		 "set logscale y\nset ylabel 'ratio to %s'\nset style data histogram\n"
 		 "set style histogram errorbars gap 1 lw 1\nset style fill solid 0.6 border -1\n"
 		 "set key top left\nset grid ytics\n"
@@ -290,7 +290,7 @@ compare_print_ratios(struct rung *a, struct rung *b, const char *wl, unsigned bo
 	summary_group_stats(gb, &sb);
 	printf("\n%s vs %s\n", b->label, a->label);
 	printf("%-14s %16s %16s %8s  %s\n", "median", a->label, b->label, "ratio",
-	       "95% CI (bootstrap)");
+	       "95% CI");
 	print_warm("energy", "mJ", 1e3, ga, gb, WINDOWS_ENERGY, &bo[0], &b->ratio[0], &b->lo[0],
 		   &b->hi[0]);
 	print_warm("dynamic", "mJ", 1e3, ga, gb, WINDOWS_DYNAMIC, &bo[1], NULL, NULL, NULL);

@@ -65,7 +65,7 @@ static const struct run_opt_def run_opt_defs[] = {
 	  "  -r, --runs N           metered windows per driver (default: 10)\n" },
 	{ { "ci-target", required_argument, NULL, OPT_CI_TARGET }, R,
 	  "      --ci-target P      add windows until the 95% CI of the median energy per\n"
-	  "                         invocation is within +-P% of it, on 10 windows or more\n"
+	  "                         invocation is within +-P% of it, on 15 windows or more\n"
 	  "                         (-r N: starts from N, else 5)\n",
 	  NULL },
 	{ { "max-windows", required_argument, NULL, OPT_MAX_WINDOWS }, R,
@@ -90,7 +90,7 @@ static const struct run_opt_def run_opt_defs[] = {
 	  "      --idle-s S         idle baseline before and after each run (default: 2)\n" },
 	{ { "seed", required_argument, NULL, OPT_SEED }, R | C,
 	  "      --seed N           seed of the generated inputs (default: 42)\n",
-	  "      --seed N           input seed and bootstrap seed (default: 42)\n" },
+	  "      --seed N           input seed (default: 42)\n" },
 	{ { "cores", required_argument, NULL, OPT_CORES }, R,
 	  "      --cores LIST       pinned: cores to use, one instance per core; container: the\n"
 	  "                         cpuset all containers share (default: all)\n", NULL },

@@ -3,14 +3,15 @@
 the median energy per invocation is within P% of it, or a cap. Checked on the model meter:
   - a target no run can reach (0.001%) stops at --max-windows, and the summary and the
     sidecar say "not reached" with the windows run, which the CSV holds;
-  - a loose target (90%) is reached once 10 ok windows (CI_TARGET_WINDOWS_MIN: stopping on
+  - a loose target (90%) is reached once 15 ok windows (CI_TARGET_WINDOWS_MIN: stopping on
     fewer biased the interval) are in, and says so;
   - co-located (-c 2, two workloads): one outcome for the run, every workload judged,
     each workload's summary line, as many warm windows in the CSV as the outcome says;
   - --max-time-s stops adding windows (a target that cannot be reached, a short limit);
   - the interval the sidecar's outcome rests on is recomputed here from the CSV's windows
     (energy per invocation of each ok warm window): reached means half-width <= P% of
-    the median by a percentile bootstrap of the windows;
+    the median (here by a percentile bootstrap of the windows: an independent check of its
+    order of magnitude, not the same formula);
   - bad usage: --max-windows without --ci-target, --max-windows below -r: exit 2."""
 import os
 import random
@@ -66,11 +67,11 @@ try:
 
     # Loose: reached, and the interval recomputed here agrees.
     out = os.path.join(tmp, "loose.csv")
-    p = run(base + ["--ci-target", "90", "-r", "3", "--max-windows", "20", "-o", out])
+    p = run(base + ["--ci-target", "90", "-r", "3", "--max-windows", "40", "-o", out])
     check(p.returncode == 0, f"loose target: exit {p.returncode}: {p.stderr}")
     ci, o = outcome(out)
     ok, n = windows_of(out)
-    check(o["reached"] and o["ended_by"] == "target" and 10 <= o["windows"] == n <= 20,
+    check(o["reached"] and o["ended_by"] == "target" and 15 <= o["windows"] == n <= 40,
           f"loose outcome {o}, {n} windows in the CSV")
     check(f"float-ops reached after {n} window(s)" in p.stdout, f"summary line: {p.stdout}")
     hw = half_width(ok)
