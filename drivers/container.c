@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The `container` driver: each instance is joulebench-fn in its own OCI container, started
- * by runc (cgroup v1 or v2) or crun (cgroup v2 only), co-located with other
+ * by runc or crun (on a hybrid cgroup host in a v1 view, crun.c), co-located with other
  * instances on shared cores under a CPU quota and memory limit (software isolation). The
  * bundle is written here (oci_bundle.c). `<runtime> run -d --bundle DIR ID` starts it
  * detached with pass-through stdio (runc docs/terminals.md): the container's process
@@ -237,12 +237,22 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 		cpuset_parent_fill();
 	pthread_mutex_init(&s->h.lock, NULL);
 	oci_runtime_reap_stale(&s->rt, CG_ROOT, CG_PARENT);
+	/* crun refuses some hosts only when it creates a container: find out now, once. */
+	if (!strcmp(s->rt.name, "crun") &&
+	    (rc = crun_probe(&s->rt, CG_ROOT, s->fn_path, s->base_dir, why, sizeof(why)))) {
+		rc = jb_err_set(err, rc, "container: %s", why);
+		pthread_mutex_destroy(&s->h.lock);
+		(void)oci_bundle_remove(s->base_dir);
+		free(s);
+		return rc;
+	}
 	*drv = s;
 	return 0;
 }
 
 struct pre_arg {
 	const char *log;
+	const struct oci_runtime *rt;
 };
 
 /* In the child: its own process group, so a terminal's ^C reaches only the harness, which
@@ -260,7 +270,7 @@ container_pre_exec(void *arg)
 		return errno;
 	if (dup2(fd, 2) < 0)
 		return errno;
-	return 0;
+	return a->rt->v1_view ? crun_view_enter(a->rt->cg_root) : 0;
 }
 
 static void
@@ -384,6 +394,7 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	argv[a++] = ci->in.id;
 	argv[a] = NULL;
 	pa.log = ci->in.log;
+	pa.rt = &s->rt;
 	/* gVisor imports each donated stdio fd with the host's file status flags, then sets
 	 * O_NONBLOCK on it for its own poller (pkg/sentry/fsimpl/host/host.go, NewFD). On one
 	 * socket for stdin and stdout (one open file description) the second import sees the
@@ -466,6 +477,8 @@ container_describe(void *drv, struct driver_info *info)
 	if (s->platform[0])
 		snprintf(version, sizeof(version), "%.90s; platform %.20s", s->rt.version,
 			 s->platform);
+	else if (s->rt.v1_view)
+		snprintf(version, sizeof(version), "%.90s; cgroup v1 view", s->rt.version);
 	else
 		snprintf(version, sizeof(version), "%s", s->rt.version);
 	isolated_describe(&s->h, s->rt.name, version, s->rt.path, info);
