@@ -193,7 +193,8 @@ env_parse(struct function_def *fn, struct json_object *obj, struct jb_err *err)
 	n = 0;
 	json_object_object_foreach(obj, k, v) {
 		fn->env[n++] = fn->env_block + off;
-		off += (size_t)sprintf(fn->env_block + off, "%s=%s", k, json_object_get_string(v)) + 1;
+		off += (size_t)snprintf(fn->env_block + off, len + 1 - off, "%s=%s", k,
+					json_object_get_string(v)) + 1;
 	}
 	fn->env[n] = NULL;
 	return 0;

@@ -40,6 +40,16 @@ bad_image(struct jb_err *err, const struct function_def *fn, const char *why)
 			  fn->image_layout, fn->image_tag, why);
 }
 
+/* The string @key of @obj, or NULL when it is missing or not a string. */
+static const char *
+str_of(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(obj, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v) : NULL;
+}
+
 /* The whole file @path (at most BLOB_JSON_MAX bytes) in *@out, NUL-terminated. */
 static int
 file_slurp(const char *path, char **out, size_t *len)
@@ -116,7 +126,7 @@ static int
 tag_find(struct function_def *fn, char *digest, size_t len, struct jb_err *err)
 {
 	char path[FUNCTION_PATH_MAX + 32], why[400], tags[200] = "";
-	struct json_object *index, *list, *v;
+	struct json_object *index, *list;
 	size_t i, n, used = 0;
 	int rc = -ENOENT;
 
@@ -132,31 +142,31 @@ tag_find(struct function_def *fn, char *digest, size_t len, struct jb_err *err)
 	}
 	n = json_object_array_length(list);
 	for (i = 0; i < n && rc == -ENOENT; i++) {
-		struct json_object *d = json_object_array_get_idx(list, i), *ann, *name;
-		const char *mt;
+		struct json_object *d = json_object_array_get_idx(list, i), *ann;
+		const char *mt, *name, *dg;
 
 		if (!json_object_object_get_ex(d, "annotations", &ann) ||
-		    !json_object_object_get_ex(ann, REF_NAME, &name))
+		    !(name = str_of(ann, REF_NAME)))
 			continue;
-		if (strcmp(json_object_get_string(name), fn->image_tag) != 0) {
+		if (strcmp(name, fn->image_tag) != 0) {
 			int w = snprintf(tags + used, sizeof(tags) - used, "%s%s", used ? ", " : "",
-					 json_object_get_string(name));
+					 name);
 
 			if (w > 0 && (size_t)w < sizeof(tags) - used)
 				used += (size_t)w;
 			continue;
 		}
-		mt = json_object_object_get_ex(d, "mediaType", &v) ? json_object_get_string(v) : "";
+		mt = str_of(d, "mediaType") ? str_of(d, "mediaType") : "";
+		dg = str_of(d, "digest");
 		if (!strcmp(mt, MT_INDEX)) {
 			rc = bad_image(err, fn, "the tag names an image index (several platforms); "
 						"umoci unpacks one manifest: tag that one");
 		} else if (mt[0] && strcmp(mt, MT_MANIFEST) != 0) {
 			rc = bad_image(err, fn, "the tag names no OCI image manifest");
-		} else if (!json_object_object_get_ex(d, "digest", &v) ||
-			   (size_t)json_object_get_string_len(v) >= len) {
+		} else if (!dg || strlen(dg) >= len) {
 			rc = bad_image(err, fn, "the tag's descriptor has no digest");
 		} else {
-			snprintf(digest, len, "%s", json_object_get_string(v));
+			snprintf(digest, len, "%s", dg);
 			rc = 0;
 		}
 	}
@@ -242,8 +252,7 @@ defaults_apply(struct function_def *fn, struct json_object *cfg, struct jb_err *
 	}
 	json_object_object_add(root, "env", env);
 	if (!json_object_object_get_ex(root, "dir", &v)) {
-		const char *wd = json_object_object_get_ex(c, "WorkingDir", &v) ?
-					 json_object_get_string(v) : NULL;
+		const char *wd = str_of(c, "WorkingDir");
 		char dir[FUNCTION_PATH_MAX];
 
 		snprintf(dir, sizeof(dir), "%s%s", wd && wd[0] == '/' ? "" : "/",
@@ -259,8 +268,8 @@ int
 function_image_resolve(struct function_def *fn, struct jb_err *err)
 {
 	char digest[FUNCTION_DIGEST_MAX], file[FUNCTION_PATH_MAX], why[200];
-	struct json_object *manifest = NULL, *cfg = NULL, *d, *v, *root;
-	const char *arch = host_goarch(), *a;
+	struct json_object *manifest = NULL, *cfg = NULL, *d, *root;
+	const char *arch = host_goarch(), *a, *os, *cd;
 	char real[PATH_MAX];
 	int rc;
 
@@ -270,22 +279,19 @@ function_image_resolve(struct function_def *fn, struct jb_err *err)
 	if ((rc = tag_find(fn, digest, sizeof(digest), err)) ||
 	    (rc = blob_json(fn, digest, "manifest", &manifest, err)))
 		return rc;
-	if (!json_object_object_get_ex(manifest, "config", &d) ||
-	    !json_object_object_get_ex(d, "digest", &v)) {
+	if (!json_object_object_get_ex(manifest, "config", &d) || !(cd = str_of(d, "digest"))) {
 		json_object_put(manifest);
 		return bad_image(err, fn, "the manifest names no config blob");
 	}
-	rc = blob_json(fn, json_object_get_string(v), "config", &cfg, err);
+	rc = blob_json(fn, cd, "config", &cfg, err);
 	json_object_put(manifest);
 	if (rc)
 		return rc;
-	a = json_object_object_get_ex(cfg, "architecture", &v) ? json_object_get_string(v) : NULL;
-	if ((json_object_object_get_ex(cfg, "os", &v) &&
-	     strcmp(json_object_get_string(v), "linux") != 0) ||
-	    (a && arch && strcmp(a, arch) != 0)) {
+	a = str_of(cfg, "architecture");
+	os = str_of(cfg, "os");
+	if ((os && strcmp(os, "linux") != 0) || (a && arch && strcmp(a, arch) != 0)) {
 		snprintf(why, sizeof(why), "the image is for %.30s/%.30s; this machine runs "
-			 "linux/%s", json_object_object_get_ex(cfg, "os", &v) ?
-			 json_object_get_string(v) : "?", a ? a : "?", arch ? arch : "?");
+			 "linux/%s", os ? os : "?", a ? a : "?", arch ? arch : "?");
 		json_object_put(cfg);
 		return bad_image(err, fn, why);
 	}
