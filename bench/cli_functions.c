@@ -88,6 +88,9 @@ ro_collect(struct cli_functions *fs, const struct function_workload *fw, const c
 	struct stat st;
 
 	ro_add(fs, fs->spec_dir);
+	/* An image holds everything else the function needs. */
+	if (fw->def.image_digest[0])
+		return;
 	/* A SeBS directory: input.py and config.json beside the code directory. */
 	if (stat(fw->def.file, &st) == 0 && S_ISDIR(st.st_mode))
 		ro_add(fs, fw->def.file);
@@ -100,6 +103,41 @@ ro_collect(struct cli_functions *fs, const struct function_workload *fw, const c
 	ro_add_prefix(fs, fw->def.event_argv[0]);
 	ro_add_prefix(fs, fw->def.check_argv[0]);
 	ro_add_prefix(fs, fw->def.argv[0]);
+}
+
+static void
+images_collect(struct cli_functions *fs, const struct function_workload *fw)
+{
+	size_t i;
+
+	if (!fw->def.image_digest[0])
+		return;
+	for (i = 0; i < fs->n_images; i++)
+		if (!strcmp(fs->images[i].digest, fw->def.image_digest))
+			return;
+	fs->images[fs->n_images++] = (struct driver_image){ .layout = fw->def.image_layout,
+							     .tag = fw->def.image_tag,
+							     .digest = fw->def.image_digest };
+}
+
+int
+cli_functions_driver_check(const struct cli_functions *fs, const struct driver_ops *d,
+			   const char *cmd)
+{
+	size_t i;
+
+	if (d->runs_images)
+		return 0;
+	for (i = 0; i < fs->n; i++)
+		if (fs->fw[i]->def.image_digest[0]) {
+			/* pinned runs a function on the host's files; a chroot into the image
+			 * would be isolation, which that rung by definition does not have. */
+			fprintf(stderr, "joulebench %s: %s: field 'image': the %s driver cannot run "
+					"a function in an OCI image; -d container can\n", cmd,
+				fs->fw[i]->def.file, d->name);
+			return CLI_EXIT_USAGE;
+		}
+	return 0;
 }
 
 int
@@ -148,6 +186,7 @@ cli_functions_load(struct cli_functions *fs, struct proto_config *cfg, int workl
 		}
 		fs->fw[fs->n++] = fw;
 		ro_collect(fs, fw, adapter_dir());
+		images_collect(fs, fw);
 		if (workload_find(fw->desc.name)) {
 			fprintf(stderr, "joulebench %s: %s: field 'name': '%s' is a built-in "
 					"workload's name\n", cmd, fs->path[i], fw->desc.name);
@@ -162,6 +201,8 @@ cli_functions_load(struct cli_functions *fs, struct proto_config *cfg, int workl
 		if (!cfg)
 			continue;
 		cfg->driver_cfg.ro_paths = fs->ro_paths;
+		cfg->driver_cfg.images = fs->images;
+		cfg->driver_cfg.n_images = fs->n_images;
 		if (cfg->n_workloads == PROTO_WORKLOADS_MAX) {
 			fprintf(stderr, "joulebench %s: too many workloads\n", cmd);
 			return CLI_EXIT_USAGE;
@@ -182,6 +223,7 @@ cli_functions_fini(struct cli_functions *fs)
 	for (i = 0; i < fs->n_ro; i++)
 		free((char *)fs->ro_paths[i]);
 	fs->n_ro = 0;
+	fs->n_images = 0;
 	if (fs->spec_dir[0])
 		rmdir(fs->spec_dir);
 	fs->spec_dir[0] = '\0';

@@ -24,6 +24,9 @@ struct cli_functions {
 	/* What a sandbox must see of them, at the same paths (driver_config.ro_paths). */
 	const char *ro_paths[CLI_FUNCTIONS_RO_MAX + 1];
 	size_t n_ro;
+	/* The OCI images functions run in, once each (driver_config.images). */
+	struct driver_image images[PROTO_WORKLOADS_MAX];
+	size_t n_images;
 };
 
 /** cli_functions_note() - remember one -f @path. Return: 0, or 2 after a message (too
@@ -37,6 +40,13 @@ int cli_functions_note(struct cli_functions *fs, const char *path, const char *c
  */
 int cli_functions_load(struct cli_functions *fs, struct proto_config *cfg, int workloads_given,
 		       const char *cmd);
+
+/**
+ * cli_functions_driver_check() - a function in an OCI image runs only under a driver that
+ * takes images (the container driver). Return: 0, or 2 after one line naming the field.
+ */
+int cli_functions_driver_check(const struct cli_functions *fs, const struct driver_ops *d,
+			       const char *cmd);
 
 /** cli_functions_fini() - free them and remove the resolved files. */
 void cli_functions_fini(struct cli_functions *fs);

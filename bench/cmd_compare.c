@@ -199,7 +199,8 @@ cmd_compare(int argc, char **argv)
 			code = bad("--drivers", drivers, "at most 6 drivers");
 			goto out;
 		}
-		if ((code = compare_rung_parse(&r[n++], tok)))
+		if ((code = compare_rung_parse(&r[n++], tok)) ||
+		    (code = cli_functions_driver_check(&fs, r[n - 1].d, "compare")))
 			goto out;
 	}
 	if (n < 2) {

@@ -190,6 +190,8 @@ run_main(int argc, char **argv, struct cli_functions *fns)
 			o.driver_name);
 		return CLI_EXIT_USAGE;
 	}
+	if ((code = cli_functions_driver_check(o.fns, cfg.driver, "run")))
+		return code;
 	if (cfg.driver_cfg.runtime && strcmp(cfg.driver->name, "container"))
 		return run_opts_bad("run", "--runtime", cfg.driver_cfg.runtime,
 				    "only the container driver has one");

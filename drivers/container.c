@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The `container` driver: each instance is joulebench-fn in its own OCI container, started
- * by runc (cgroup v1 or v2) or crun (cgroup v2 only), co-located with other instances on
- * shared cores under a CPU quota and memory limit (software isolation, DESIGN §1). The
+ * by runc or crun (on a hybrid cgroup host in a v1 view, crun.c), co-located with other
+ * instances on shared cores under a CPU quota and memory limit (software isolation). The
  * bundle is written here (oci_bundle.c). `<runtime> run -d --bundle DIR ID` starts it
  * detached with pass-through stdio (runc docs/terminals.md): the container's process
  * inherits the runtime's stdin and stdout, which are our line channel, so a warm
@@ -22,6 +22,10 @@
  * sandbox exits when the function does. runsc starts the Sentry and the Gofer inside the
  * bundle's cgroupsPath (runsc/container/container.go), so the cgroup's CPU time, which
  * splits a co-located window's energy, counts the isolation's own processes too.
+ *
+ * A user's function may name an OCI image as its files (docs/functions.md): prepare
+ * unpacks each image of the run once (oci_image.c, umoci, cached by manifest digest), and
+ * that function's containers take its rootfs as their read-only root.
  */
 #include "config.h"
 
@@ -44,12 +48,20 @@
 #include "isolated.h"
 #include "jb_clock.h"
 #include "oci_bundle.h"
+#include "oci_image.h"
 #include "oci_runtime.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 #define CG_PARENT "/joulebench"
 #define LIVE_MAX 1024
 #define START_TIMEOUT_NS 30000000000ull
+#define IMAGES_MAX 64
+
+/* An OCI image unpacked for this run (oci_image.c): the root of its function's containers. */
+struct container_image {
+	char digest[80];
+	char rootfs[PATH_MAX];
+};
 
 struct container_state {
 	struct isolated_host h;        /* first: isolated.c reads it */
@@ -59,6 +71,9 @@ struct container_state {
 	const char *const *ro_paths;   /* driver_config's: bound read-only at the same path */
 	char platform[32];             /* runsc: the gVisor platform; "" for runc/crun */
 	char live[LIVE_MAX][ISOLATED_ID_LEN]; /* ids of containers not yet deleted */
+	struct container_image images[IMAGES_MAX];
+	size_t n_images;
+	struct oci_host_runner runner;       /* how joulebench-fn starts in an image's root */
 };
 
 struct container_inst {
@@ -109,6 +124,48 @@ cpuset_parent_fill(void)
 	}
 }
 
+/*
+ * The run's images unpacked (or found in the cache) and their mount points made, before
+ * any container starts: a cold start never includes an unpack. A bad image is exit 2
+ * (-EINVAL), a missing umoci exit 77 (-ENODEV).
+ */
+static int
+images_prepare(struct container_state *s, const struct driver_config *cfg, struct jb_err *err)
+{
+	char umoci[PATH_MAX], cache[PATH_MAX];
+	size_t i;
+	int rc, have_umoci;
+
+	if (!cfg->n_images)
+		return 0;
+	have_umoci = driver_exe_find("umoci", umoci, sizeof(umoci)) == 0;
+	if (cfg->n_images > IMAGES_MAX)
+		return jb_err_set(err, -EINVAL, "container: at most %d images in a run", IMAGES_MAX);
+	if ((rc = oci_host_runner_find(s->fn_path, &s->runner, err)))
+		return rc;
+	oci_image_cache_dir(cache, sizeof(cache));
+	for (i = 0; i < cfg->n_images; i++) {
+		struct container_image *im = &s->images[s->n_images];
+		struct oci_bundle_config bc = { .ro_paths = cfg->ro_paths };
+
+		rc = oci_image_unpack(have_umoci ? umoci : NULL, cache, &cfg->images[i], im->rootfs,
+				      sizeof(im->rootfs), err);
+		bc.root_dir = im->rootfs;
+		if (!rc)
+			rc = oci_bundle_image_prepare(&bc, err);
+		if (rc) {
+			char why[sizeof(err->msg)]; /* err->msg cannot be source and destination */
+
+			snprintf(why, sizeof(why), "%s", err ? err->msg : jb_strerror(rc));
+			return jb_err_set(err, rc == -ENOMEM || rc == -ENODEV ? rc : -EINVAL,
+					  "container: %.900s", why);
+		}
+		snprintf(im->digest, sizeof(im->digest), "%s", cfg->images[i].digest);
+		s->n_images++;
+	}
+	return 0;
+}
+
 static int
 container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 {
@@ -139,6 +196,10 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 	} else if (cfg->platform) {
 		rc = jb_err_set(err, -EINVAL, "container: --platform is gVisor's (--runtime "
 					      "runsc); %s has none", s->rt.name);
+		free(s);
+		return rc;
+	}
+	if ((rc = images_prepare(s, cfg, err))) {
 		free(s);
 		return rc;
 	}
@@ -176,12 +237,22 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 		cpuset_parent_fill();
 	pthread_mutex_init(&s->h.lock, NULL);
 	oci_runtime_reap_stale(&s->rt, CG_ROOT, CG_PARENT);
+	/* crun refuses some hosts only when it creates a container: find out now, once. */
+	if (!strcmp(s->rt.name, "crun") &&
+	    (rc = crun_probe(&s->rt, CG_ROOT, s->fn_path, s->base_dir, why, sizeof(why)))) {
+		rc = jb_err_set(err, rc, "container: %s", why);
+		pthread_mutex_destroy(&s->h.lock);
+		(void)oci_bundle_remove(s->base_dir);
+		free(s);
+		return rc;
+	}
 	*drv = s;
 	return 0;
 }
 
 struct pre_arg {
 	const char *log;
+	const struct oci_runtime *rt;
 };
 
 /* In the child: its own process group, so a terminal's ^C reaches only the harness, which
@@ -199,7 +270,7 @@ container_pre_exec(void *arg)
 		return errno;
 	if (dup2(fd, 2) < 0)
 		return errno;
-	return 0;
+	return a->rt->v1_view ? crun_view_enter(a->rt->cg_root) : 0;
 }
 
 static void
@@ -285,6 +356,20 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	if (s->ro_paths)
 		bc.pids_limit = 1024;
 	bc.cpuset = s->h.cpuset[0] ? s->h.cpuset : NULL;
+	if (inst->image) {
+		size_t i;
+
+		for (i = 0; i < s->n_images && strcmp(s->images[i].digest, inst->image); i++)
+			;
+		if (i == s->n_images) {
+			free(ci);
+			return jb_err_set(err, -EINVAL, "container: image %s was not prepared",
+					  inst->image);
+		}
+		bc.root_dir = s->images[i].rootfs;
+		bc.loader = s->runner.loader;
+		bc.lib_path = s->runner.lib_path;
+	}
 	rc = oci_bundle_write(ci->bundle, &bc, err);
 	if (rc) {
 		free(ci);
@@ -309,6 +394,7 @@ container_start_instance(void *drv, unsigned id, struct driver_instance *inst,
 	argv[a++] = ci->in.id;
 	argv[a] = NULL;
 	pa.log = ci->in.log;
+	pa.rt = &s->rt;
 	/* gVisor imports each donated stdio fd with the host's file status flags, then sets
 	 * O_NONBLOCK on it for its own poller (pkg/sentry/fsimpl/host/host.go, NewFD). On one
 	 * socket for stdin and stdout (one open file description) the second import sees the
@@ -391,6 +477,8 @@ container_describe(void *drv, struct driver_info *info)
 	if (s->platform[0])
 		snprintf(version, sizeof(version), "%.90s; platform %.20s", s->rt.version,
 			 s->platform);
+	else if (s->rt.v1_view)
+		snprintf(version, sizeof(version), "%.90s; cgroup v1 view", s->rt.version);
 	else
 		snprintf(version, sizeof(version), "%s", s->rt.version);
 	isolated_describe(&s->h, s->rt.name, version, s->rt.path, info);
@@ -442,4 +530,5 @@ const struct driver_ops driver_container = {
 	.teardown = container_teardown,
 	.cpu_ns = isolated_cpu_ns,
 	.describe = container_describe,
+	.runs_images = 1,
 };

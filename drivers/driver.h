@@ -17,6 +17,13 @@
 
 #define DRIVER_CORES_MAX 1024
 
+/* An OCI image a user's function runs in (issue 24, docs/functions.md). */
+struct driver_image {
+	const char *layout;            /* the image layout's directory */
+	const char *tag;
+	const char *digest;            /* its manifest's "sha256:<hex>": names and caches it */
+};
+
 struct driver_config {
 	const char *fn_path;           /* the joulebench-fn executable */
 	const int *cores;              /* cores instances may use; NULL = the caller's own mask */
@@ -37,6 +44,10 @@ struct driver_config {
 	 * the same path (the function's files, its interpreter, the adapters); container binds
 	 * them read-only. NULL-terminated; NULL = none. */
 	const char *const *ro_paths;
+	/* Optional, for functions in OCI images: the images instances may run in. Only a
+	 * driver with runs_images takes them (container: unpacked with umoci in prepare). */
+	const struct driver_image *images;
+	size_t n_images;
 };
 
 /* What a driver reports for the run metadata; "" for what does not apply. */
@@ -65,6 +76,9 @@ struct driver_instance {
 	char cpus_allowed[128];        /* as the instance itself reported it */
 	char name[64];                 /* the runtime's container id; "" for processes */
 	void *priv;
+	/* Set by the caller before each start_instance: the digest of the image (one of
+	 * driver_config.images) whose files are the instance's root; NULL: the host's. */
+	const char *image;
 };
 
 struct driver_ops {
@@ -92,6 +106,8 @@ struct driver_ops {
 		      struct jb_err *err);
 	/* Optional: fill @info for the run metadata. */
 	void (*describe)(void *drv, struct driver_info *info);
+	/* 1: start_instance honours driver_instance.image; a run with an image needs it. */
+	int runs_images;
 };
 
 /**

@@ -23,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "oci_bundle.h"
+#include "oci_image.h"
 
 /* Host directories a dynamically linked joulebench-fn needs (its loader and libraries).
  * On a merged-/usr system the others are symlinks into /usr. */
@@ -110,10 +111,14 @@ build_mounts(const struct oci_bundle_config *cfg)
 	add_mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", cg_o, N(cg_o));
 	add_mount(mounts, "/tmp", "tmpfs", "tmpfs", tmp_o, N(tmp_o));
 	for (i = 0; i < N(host_dirs); i++) {
+		char dest[64];
+
 		host_path(p, sizeof(p), cfg, host_dirs[i]);
-		/* Symlinks are recreated in the root instead (oci_bundle_write). */
+		/* Symlinks are recreated in the root instead (oci_bundle_write); in an image's
+		 * root the host's directories are the runner's, apart from the image's own. */
+		snprintf(dest, sizeof(dest), "%s%s", cfg->root_dir ? OCI_HOST_DIR : "", host_dirs[i]);
 		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			add_mount(mounts, host_dirs[i], "bind", p, dir_o, N(dir_o));
+			add_mount(mounts, dest, "bind", p, dir_o, N(dir_o));
 	}
 	add_mount(mounts, FN_DEST, "bind", cfg->fn_path, fn_o, N(fn_o));
 	/* After /tmp's tmpfs, so that a directory under /tmp shows through it. */
@@ -137,6 +142,16 @@ build_process(const struct oci_bundle_config *cfg)
 	json_object_object_add(u, "uid", json_object_new_int(NOBODY_ID));
 	json_object_object_add(u, "gid", json_object_new_int(NOBODY_ID));
 	json_object_object_add(p, "user", u);
+	/* In an image's root the host's loader starts the runner with the host's libraries
+	 * (ld.so(8)): not the image's ld.so.cache, and no LD_LIBRARY_PATH that the function
+	 * it starts would inherit. */
+	if (cfg->root_dir && cfg->loader && cfg->loader[0]) {
+		json_object_array_add(args, json_object_new_string(cfg->loader));
+		json_object_array_add(args, json_object_new_string("--inhibit-cache"));
+		json_object_array_add(args, json_object_new_string("--library-path"));
+		json_object_array_add(args, json_object_new_string(cfg->lib_path ? cfg->lib_path
+										   : ""));
+	}
 	json_object_array_add(args, json_object_new_string(FN_DEST));
 	for (i = 0; i < OCI_ARGS_MAX && cfg->args[i]; i++)
 		json_object_array_add(args, json_object_new_string(cfg->args[i]));
@@ -206,7 +221,8 @@ oci_bundle_config_json(const struct oci_bundle_config *cfg, char **json, struct 
 	root = json_object_new_object();
 	json_object_object_add(o, "ociVersion", json_object_new_string("1.0.2"));
 	json_object_object_add(o, "process", build_process(cfg));
-	json_object_object_add(root, "path", json_object_new_string("rootfs"));
+	json_object_object_add(root, "path", json_object_new_string(cfg->root_dir ? cfg->root_dir
+										     : "rootfs"));
 	json_object_object_add(root, "readonly", json_object_new_boolean(1));
 	json_object_object_add(o, "root", root);
 	json_object_object_add(o, "hostname",
@@ -302,7 +318,7 @@ oci_bundle_write(const char *dir, const struct oci_bundle_config *cfg, struct jb
 		free(json);
 		return rc;
 	}
-	rc = write_rootfs(dir, cfg, err);
+	rc = cfg->root_dir ? 0 : write_rootfs(dir, cfg, err);
 	if (!rc) {
 		snprintf(p, sizeof(p), "%s/config.json", dir);
 		f = fopen(p, "wex");
@@ -318,6 +334,31 @@ oci_bundle_write(const char *dir, const struct oci_bundle_config *cfg, struct jb
 	if (rc)
 		(void)oci_bundle_remove(dir);
 	return rc;
+}
+
+int
+oci_bundle_image_prepare(const struct oci_bundle_config *cfg, struct jb_err *err)
+{
+	static const char *const files[] = { FN_DEST, NULL };
+	const char *dirs[N(host_dirs) + 8 + 64 + 1];
+	char host[N(host_dirs)][64], p[PATH_MAX];
+	size_t n = 0, i;
+	struct stat st;
+
+	dirs[n++] = "/proc", dirs[n++] = "/dev", dirs[n++] = "/sys", dirs[n++] = "/tmp";
+	for (i = 0; i < N(host_dirs); i++) {
+		host_path(p, sizeof(p), cfg, host_dirs[i]);
+		if (lstat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		snprintf(host[i], sizeof(host[i]), OCI_HOST_DIR "%s", host_dirs[i]);
+		dirs[n++] = host[i];
+	}
+	/* Those under /tmp are made by the runtime, in the container's tmpfs. */
+	for (i = 0; cfg->ro_paths && cfg->ro_paths[i] && n + 1 < N(dirs); i++)
+		if (strncmp(cfg->ro_paths[i], "/tmp/", 5) != 0)
+			dirs[n++] = cfg->ro_paths[i];
+	dirs[n] = NULL;
+	return oci_image_mountpoints(cfg->root_dir, dirs, files, err);
 }
 
 static int

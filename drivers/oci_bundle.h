@@ -35,6 +35,13 @@ struct oci_bundle_config {
 	const char *host_root;        /* "/" normally; tests may point it elsewhere */
 	const char *const *ro_paths;  /* host directories bound read-only at the same path
 				       * (a user's function's files); NULL-terminated or NULL */
+	/* An unpacked OCI image's rootfs as the (read-only) root, NULL = a root of mount
+	 * points over the host's system directories. With it the host's directories appear
+	 * under OCI_HOST_DIR (oci_image.h), and the runner is started by @loader (the host's,
+	 * seen there; "" for a static runner) with @lib_path as its --library-path. */
+	const char *root_dir;
+	const char *loader;
+	const char *lib_path;
 };
 
 /**
@@ -52,9 +59,18 @@ int oci_bundle_config_json(const struct oci_bundle_config *cfg, char **json, str
 /**
  * oci_bundle_write() - create @dir (must not exist) with rootfs/ and its mount points and
  * config.json. Host directories that are symlinks (merged /usr: /lib -> usr/lib) become
- * the same symlinks in rootfs. Return: 0 or -errno; on failure @dir is removed again.
+ * the same symlinks in rootfs. With cfg->root_dir only config.json is written (the image's
+ * mount points are made by oci_image_mountpoints()). Return: 0 or -errno; on failure @dir
+ * is removed again.
  */
 int oci_bundle_write(const char *dir, const struct oci_bundle_config *cfg, struct jb_err *err);
+
+/**
+ * oci_bundle_image_prepare() - make, in cfg->root_dir (an unpacked image), the mount
+ * points the bundle of @cfg binds: once per image and run, before its containers start,
+ * so that no runtime writes into the cached image while it runs one. Return: 0 or -errno.
+ */
+int oci_bundle_image_prepare(const struct oci_bundle_config *cfg, struct jb_err *err);
 
 /** oci_bundle_remove() - remove a bundle written by oci_bundle_write(), never crossing into
  * a mount. 0 or -errno of the first failure. */

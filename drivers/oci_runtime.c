@@ -124,6 +124,7 @@ oci_runtime_pick(const char *want, const char *cg_root, struct oci_runtime *rt, 
 
 	memset(rt, 0, sizeof(*rt));
 	rt->cg_version = cgroup_version_detect(cg_root);
+	snprintf(rt->cg_root, sizeof(rt->cg_root), "%s", cg_root);
 	if (geteuid() != 0) {
 		snprintf(why, why_len, "the container driver needs root (rootless runc/crun is not "
 				       "supported): run as root");
@@ -136,6 +137,7 @@ oci_runtime_pick(const char *want, const char *cg_root, struct oci_runtime *rt, 
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		const char *cand = order[i];
 		const char *base;
+		char ctrls[128];
 		int n;
 
 		if (want) {
@@ -147,16 +149,22 @@ oci_runtime_pick(const char *want, const char *cg_root, struct oci_runtime *rt, 
 		if (driver_exe_find(cand, path, plen)) {
 			n = snprintf(reasons + used, sizeof(reasons) - used, "%s%s: not found",
 				     used ? "; " : "", cand);
-		} else if (!strcmp(base, "crun") && rt->cg_version != 2) {
+		} else if (!want && !strcmp(base, "crun") &&
+			   crun_hybrid_controllers(cg_root, ctrls, sizeof(ctrls))) {
+			/* Unasked, only a crun that runs as installed (crun.c). */
 			n = snprintf(reasons + used, sizeof(reasons) - used,
-				     "%s%s: needs cgroup v2 (this host has v1/hybrid cgroups)",
-				     used ? "; " : "", cand);
+				     "%s%s: refuses this hybrid cgroup host (v2 controllers: %s); "
+				     "--runtime crun runs it in a v1 view", used ? "; " : "", cand,
+				     ctrls);
 		} else if (runtime_version(path, ver, vlen)) {
 			n = snprintf(reasons + used, sizeof(reasons) - used,
 				     "%s%s: `--version` failed", used ? "; " : "", cand);
 		} else {
 			snprintf(rt->name, sizeof(rt->name), "%.*s", (int)sizeof(rt->name) - 1, base);
-			snprintf(why, why_len, "%s (%s), cgroup v%d", path, ver, rt->cg_version);
+			rt->v1_view = !strcmp(base, "crun") &&
+				      crun_hybrid_controllers(cg_root, ctrls, sizeof(ctrls));
+			snprintf(why, why_len, "%s (%s), cgroup v%d%s", path, ver, rt->cg_version,
+				 rt->v1_view ? " (crun in a v1 view of this hybrid host)" : "");
 			return 0;
 		}
 		if (n > 0 && (size_t)n < sizeof(reasons) - used)
@@ -182,6 +190,22 @@ oci_runtime_cmd(const struct oci_runtime *rt, const char *verb, const char *a1, 
 	if (a2)
 		argv[i++] = (char *)a2;
 	argv[i] = NULL;
+	if (rt->v1_view) {
+		/* The view is set up in the child (crun.c), which posix_spawn cannot do. */
+		pid = fork();
+		if (pid < 0)
+			return -errno;
+		if (pid == 0) {
+			int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+			if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 ||
+			    crun_view_enter(rt->cg_root) != 0)
+				_exit(127);
+			execv(rt->path, argv);
+			_exit(127);
+		}
+		goto wait;
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
@@ -190,6 +214,7 @@ oci_runtime_cmd(const struct oci_runtime *rt, const char *verb, const char *a1, 
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc)
 		return -rc;
+wait:
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -errno;

@@ -41,7 +41,12 @@ instance_request(const struct instance *in, enum jb_proto_verb verb)
 int
 instance_start(struct instance *in, struct jb_err *err)
 {
-	int rc = in->ops->start_instance(in->drv, in->id, &in->inst, err);
+	int rc;
+
+	/* Each start: a driver may clear the instance when it fills it. */
+	in->inst.image = in->wl->function && in->wl->function->def.image_digest[0]
+				 ? in->wl->function->def.image_digest : NULL;
+	rc = in->ops->start_instance(in->drv, in->id, &in->inst, err);
 
 	in->have = rc == 0;
 	return rc;

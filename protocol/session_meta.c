@@ -139,7 +139,8 @@ meta_until(const struct session *r)
 	return o;
 }
 
-/* A user's function (issue 24): the file, the digest of what ran, the interpreter. */
+/* A user's function (issue 24): the file, the digest of what ran, the interpreter, and
+ * the OCI image it ran in (the manifest's digest). */
 static void
 meta_function_add(json_object *d, const struct function_workload *fw)
 {
@@ -152,6 +153,13 @@ meta_function_add(json_object *d, const struct function_workload *fw)
 	json_object_object_add(f, "sha256", json_object_new_string(fw->sha256));
 	json_object_object_add(f, "command", json_object_get(json_object_object_get(fw->def.root,
 										  "command")));
+	if (fw->def.image_digest[0]) {
+		char ref[sizeof(fw->def.image_layout) + sizeof(fw->def.image_tag) + 2];
+
+		snprintf(ref, sizeof(ref), "%s:%s", fw->def.image_layout, fw->def.image_tag);
+		json_object_object_add(f, "image", json_object_new_string(ref));
+		json_object_object_add(f, "image_digest", json_object_new_string(fw->def.image_digest));
+	}
 	if (fw->def.interpreter) {
 		json_object_object_add(f, "interpreter", json_object_new_string(fw->def.interpreter));
 		json_object_object_add(f, "interpreter_version",

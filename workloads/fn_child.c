@@ -34,6 +34,8 @@ fd_close(int *fd)
 	*fd = -1;
 }
 
+extern char **environ;
+
 /* Fork and exec @argv in @dir with stdio from @in, @out, @errw (the other ends are
  * close-on-exec). An exec failure comes back through a close-on-exec pipe. */
 static int
@@ -70,10 +72,12 @@ spawn(const char *const *argv, const char *dir, char *const *envp, uint64_t memo
 		}
 		if (!e) {
 			signal(SIGPIPE, SIG_DFL);
+			/* execvpe() searches the caller's PATH, not @envp's: the child's own
+			 * environment is set first, so a function's PATH (an image's) finds its
+			 * program. */
 			if (envp)
-				execvpe(argv[0], (char *const *)argv, envp);
-			else
-				execvp(argv[0], (char *const *)argv);
+				environ = (char **)envp;
+			execvp(argv[0], (char *const *)argv);
 			e = errno;
 		}
 		(void)!write(ep[1], &e, sizeof(e));
@@ -90,8 +94,6 @@ spawn(const char *const *argv, const char *dir, char *const *envp, uint64_t memo
 	}
 	return 0;
 }
-
-extern char **environ;
 
 /* Our environment plus @extra (NAME=VALUE, NULL-terminated; they win), built before the
  * fork, so that the child does no allocation between fork and exec. Free the array, not

@@ -56,6 +56,23 @@ fn_user_fini(struct fn_user *u)
 	fn_user_init(u);
 }
 
+/* The function file's env, then @a and @b (either may be NULL), NULL-terminated in @out,
+ * which holds FUNCTION_ENV_MAX + 3. */
+static char **
+env_with(char **out, const struct function_def *d, char *a, char *b)
+{
+	size_t n = 0, i;
+
+	for (i = 0; d->env[i]; i++)
+		out[n++] = (char *)d->env[i];
+	if (a)
+		out[n++] = a;
+	if (b)
+		out[n++] = b;
+	out[n] = NULL;
+	return out;
+}
+
 /* @rc after writing the reason into res->msg (cut to fit: a message, not data). */
 static int __attribute__((format(printf, 3, 4)))
 fail(struct jb_fn_result *res, int rc, const char *fmt, ...)
@@ -78,13 +95,14 @@ event_build(struct fn_user *u, enum workload_size size, uint64_t seed,
 	struct jb_err err = { 0 };
 
 	if (!ev && u->def.event_argv[0]) {
-		char env_size[32], env_seed[48], *envp[3] = { env_size, env_seed, NULL }, *out;
+		char env_size[32], env_seed[48], *envp[FUNCTION_ENV_MAX + 3], *out;
 		enum json_tokener_error jerr;
 		int code, rc;
 
 		snprintf(env_size, sizeof(env_size), "JB_SIZE=%s", workload_size_name(size));
 		snprintf(env_seed, sizeof(env_seed), "JB_SEED=%llu", (unsigned long long)seed);
-		rc = fn_command_run(u->def.event_argv, u->def.dir, envp, NULL, 0,
+		rc = fn_command_run(u->def.event_argv, u->def.dir,
+				    env_with(envp, &u->def, env_size, env_seed), NULL, 0,
 				    FN_HELPER_TIMEOUT_NS, &out, &code, &err);
 		if (rc)
 			return fail(res, rc, "event_command: %s", err.msg);
@@ -195,15 +213,15 @@ check_full(struct fn_user *u, struct json_object *out, const char *line,
 			 json_object_to_json_string(d->check_value));
 		return 0;
 	case FUNCTION_CHECK_COMMAND: {
-		char env_size[32], *env_event = NULL, *envp[3] = { env_size, NULL, NULL }, *why;
+		char env_size[32], *env_event = NULL, *envp[FUNCTION_ENV_MAX + 3], *why;
 		struct jb_err err = { 0 };
 		int code = 1, rc;
 
 		snprintf(env_size, sizeof(env_size), "JB_SIZE=%s", workload_size_name(u->size));
 		if (asprintf(&env_event, "JB_EVENT=%.*s", (int)u->event_len - 1, u->event_line) < 0)
 			env_event = NULL;
-		envp[1] = env_event;
-		rc = fn_command_run(d->check_argv, d->dir, envp, line, strlen(line), FN_HELPER_TIMEOUT_NS,
+		rc = fn_command_run(d->check_argv, d->dir, env_with(envp, d, env_size, env_event),
+				    line, strlen(line), FN_HELPER_TIMEOUT_NS,
 				    &why, &code, &err);
 		free(env_event);
 		if (rc) {
@@ -266,12 +284,13 @@ fn_user_invoke(struct fn_user *u, struct jb_fn_result *res)
 	c0 = jb_clock_process_cpu_ns();
 	t0 = jb_clock_mono_ns();
 	if (!u->child.pid) {
-		char *env[2] = { u->lambda.env, NULL };
+		char *env[FUNCTION_ENV_MAX + 3];
 
 		rc = lambda ? fn_lambda_listen(&u->lambda, &err) : 0;
 		if (!rc)
 			rc = fn_child_start(&u->child, u->def.argv, u->def.dir, u->def.memory_mb,
-					    lambda ? env : NULL, lambda, &err);
+					    env_with(env, &u->def, lambda ? u->lambda.env : NULL, NULL),
+					    lambda, &err);
 		if (rc) {
 			user_stop(u);
 			u->child.pid = 0;

@@ -4,7 +4,8 @@
  * the function file and every file under its directory, walked in name order so that the
  * same tree gives the same digest on every machine. Each entry contributes its relative
  * path, a NUL, its kind and its bytes (a symbolic link its target), so moving bytes from
- * one file to another changes the digest.
+ * one file to another changes the digest. A function in an OCI image is the function file
+ * and the image's manifest digest.
  */
 #include "config.h"
 
@@ -98,8 +99,13 @@ function_dir_sha256(const struct function_def *fn, char hex[65], struct jb_err *
 	if (!md)
 		return jb_err_set(err, -ENOMEM, "out of memory");
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	/* A SeBS directory holds the function's directory and its input.py: hash it all. */
-	if (stat(fn->file, &st) == 0 && S_ISDIR(st.st_mode)) {
+	/* A SeBS directory holds the function's directory and its input.py: hash it all. An
+	 * image is named by its manifest's digest, which covers its config and layers. */
+	if (fn->image_digest[0]) {
+		rc = hash_file(md, fn->file);
+		EVP_DigestUpdate(md, "image", 6);
+		EVP_DigestUpdate(md, fn->image_digest, strlen(fn->image_digest));
+	} else if (stat(fn->file, &st) == 0 && S_ISDIR(st.st_mode)) {
 		rc = hash_tree(md, fn->file, "", 0);
 	} else {
 		rc = hash_file(md, fn->file);

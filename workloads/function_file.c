@@ -27,7 +27,8 @@ static const char *const proto_names[] = {
 
 static const char *const known_fields[] = {
 	"name", "protocol", "dir", "command", "handler", "interpreter", "events",
-	"event_command", "check", "work_unit", "work_units", "timeout_s", "memory_mb", NULL,
+	"event_command", "check", "work_unit", "work_units", "timeout_s", "memory_mb", "env",
+	"image", NULL,
 };
 
 const char *
@@ -170,6 +171,59 @@ number_field(struct json_object *root, const char *key, double *out,
 	return 0;
 }
 
+/* "env": an object of NAME: "VALUE" strings into fn->env (NAME=VALUE, one block). */
+static int
+env_parse(struct function_def *fn, struct json_object *obj, struct jb_err *err)
+{
+	size_t n = 0, len = 0, off = 0;
+
+	if (!json_object_is_type(obj, json_type_object))
+		return bad_field(err, fn, "env", "must be an object of NAME: \"value\" strings");
+	json_object_object_foreach(obj, key, val) {
+		if (!key[0] || strchr(key, '=') || !json_object_is_type(val, json_type_string))
+			return bad_field(err, fn, "env", "names must be non-empty without '=', "
+							 "values strings");
+		if (++n > FUNCTION_ENV_MAX)
+			return bad_field(err, fn, "env", "at most 64 variables");
+		len += strlen(key) + json_object_get_string_len(val) + 2;
+	}
+	fn->env_block = malloc(len + 1);
+	if (!fn->env_block)
+		return jb_err_set(err, -ENOMEM, "out of memory");
+	n = 0;
+	json_object_object_foreach(obj, k, v) {
+		fn->env[n++] = fn->env_block + off;
+		off += (size_t)snprintf(fn->env_block + off, len + 1 - off, "%s=%s", k,
+					json_object_get_string(v)) + 1;
+	}
+	fn->env[n] = NULL;
+	return 0;
+}
+
+/* "image": "LAYOUT:TAG", the layout taken from @base when relative. The tag is what
+ * follows the last ':' of the last path component. */
+static int
+image_parse(struct function_def *fn, const char *ref, const char *base, struct jb_err *err)
+{
+	const char *slash = strrchr(ref, '/'), *colon = strrchr(slash ? slash : ref, ':');
+	char layout[FUNCTION_PATH_MAX];
+
+	if (!colon || colon == ref || !colon[1])
+		return bad_field(err, fn, "image", "give the OCI image layout and a tag, "
+						   "\"DIR:TAG\"");
+	if (strlen(colon + 1) >= sizeof(fn->image_tag) ||
+	    (size_t)(colon - ref) >= sizeof(layout))
+		return bad_field(err, fn, "image", "too long");
+	snprintf(fn->image_tag, sizeof(fn->image_tag), "%s", colon + 1);
+	snprintf(layout, sizeof(layout), "%.*s", (int)(colon - ref), ref);
+	if (path_join(fn->image_layout, sizeof(fn->image_layout), base, layout))
+		return bad_field(err, fn, "image", "path too long");
+	if (fn->protocol != FUNCTION_PROTO_LINES && fn->protocol != FUNCTION_PROTO_LAMBDA)
+		return bad_field(err, fn, "image", "an image runs a lines or lambda command; the "
+						   "sebs-* adapters run a host interpreter");
+	return 0;
+}
+
 static int
 def_fill(struct function_def *fn, const char *base, struct jb_err *err)
 {
@@ -210,13 +264,25 @@ def_fill(struct function_def *fn, const char *base, struct jb_err *err)
 							      "lambda");
 		fn->protocol = (enum function_protocol)i;
 	}
+	if ((rc = string_field(root, "image", &s, fn, err)) ||
+	    (s && (rc = image_parse(fn, s, base, err))))
+		return rc;
 	if ((rc = string_field(root, "dir", &s, fn, err)))
 		return rc;
-	if (path_join(fn->dir, sizeof(fn->dir), base, s ? s : "."))
+	/* With an image, dir is a directory inside it (its WorkingDir when not given). */
+	if (fn->image_tag[0] && s && s[0] != '/')
+		return bad_field(err, fn, "dir", "with an image: an absolute path inside it");
+	if (fn->image_tag[0] ? snprintf(fn->dir, sizeof(fn->dir), "%s", s ? s : "/") >=
+				       (int)sizeof(fn->dir)
+			     : path_join(fn->dir, sizeof(fn->dir), base, s ? s : "."))
 		return bad_field(err, fn, "dir", "path too long");
+	if (json_object_object_get_ex(root, "env", &v) && (rc = env_parse(fn, v, err)))
+		return rc;
 	if (json_object_object_get_ex(root, "command", &v)) {
 		if ((rc = argv_take(v, fn->argv, fn, "command", err)))
 			return rc;
+	} else if (fn->image_tag[0]) {
+		/* The image's Entrypoint and Cmd (function_image_resolve()). */
 	} else if (fn->protocol == FUNCTION_PROTO_LINES || fn->protocol == FUNCTION_PROTO_LAMBDA) {
 		return bad_field(err, fn, "command", "missing (the lines and lambda protocols "
 						     "need it)");
@@ -319,6 +385,7 @@ function_def_free(struct function_def *fn)
 {
 	if (fn->root)
 		json_object_put(fn->root);
+	free(fn->env_block);
 	memset(fn, 0, sizeof(*fn));
 }
 
@@ -381,6 +448,9 @@ function_def_resolve(struct function_def *fn, const char *adapter_dir, struct jb
 	char dir[PATH_MAX], interp[PATH_MAX], adapter[PATH_MAX], handler[PATH_MAX];
 	int rc;
 
+	/* An image's command and helpers are found inside it when they start. */
+	if (fn->image_tag[0])
+		return function_image_resolve(fn, err);
 	if (!realpath(fn->dir, dir))
 		return bad_field(err, fn, "dir", strerror(errno));
 	json_object_object_add(root, "dir", json_object_new_string(dir));

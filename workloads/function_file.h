@@ -22,6 +22,8 @@ struct json_object;
 #define FUNCTION_NAME_MAX 48
 #define FUNCTION_ARGV_MAX 32
 #define FUNCTION_PATH_MAX 4096
+#define FUNCTION_ENV_MAX 64
+#define FUNCTION_DIGEST_MAX 72 /* "sha256:" and 64 hex digits */
 
 enum function_protocol {
 	FUNCTION_PROTO_LINES,       /* one JSON event line in, one JSON result line out */
@@ -57,6 +59,16 @@ struct function_def {
 	double work_units[WORKLOAD_SIZE_COUNT]; /* per invocation; default 1 */
 	double timeout_s;                 /* 0: none of its own (the driver's applies) */
 	uint64_t memory_mb;               /* 0: not given */
+	/* NAME=VALUE strings added to the function's environment (and its helpers'),
+	 * NULL-terminated; they point into env_block. */
+	const char *env[FUNCTION_ENV_MAX + 1];
+	char *env_block;
+	/* An OCI image layout as the function's files (function_image.c): its directory
+	 * (absolute) and tag; "" when the function runs on the host's files. With an image,
+	 * dir is the working directory inside the image. */
+	char image_layout[FUNCTION_PATH_MAX];
+	char image_tag[128];
+	char image_digest[FUNCTION_DIGEST_MAX]; /* the manifest's, set by resolve; "" before */
 };
 
 /**
@@ -96,6 +108,16 @@ int function_def_write(const struct function_def *fn, const char *path, struct j
  * 64 hex digits in @hex. Return: 0 or -errno.
  */
 int function_dir_sha256(const struct function_def *fn, char hex[65], struct jb_err *err);
+
+/**
+ * function_image_resolve() - read @fn's OCI image layout (its oci-layout, index.json, the
+ * tag's manifest and config blobs, each blob checked against its digest) and take the
+ * image config's Entrypoint+Cmd, Env and WorkingDir where the function file gives no
+ * command, env or dir. Sets fn->image_digest. Nothing is unpacked: the container driver
+ * does that (drivers/oci_image.c). Return: 0 or -EINVAL with "FILE: field 'image': why"
+ * in @err.
+ */
+int function_image_resolve(struct function_def *fn, struct jb_err *err);
 
 /** function_protocol_name() - "lines", "sebs-python", "sebs-node". */
 const char *function_protocol_name(enum function_protocol p);

@@ -87,6 +87,9 @@ interpreter_settle(struct function_workload *fw, struct jb_err *err)
 	char exe[4096];
 	int rc;
 
+	/* An image's programs are its own, found inside it when they start. */
+	if (fw->def.image_tag[0])
+		return 0;
 	if (fw->def.protocol == FUNCTION_PROTO_SEBS_PYTHON ||
 	    fw->def.protocol == FUNCTION_PROTO_SEBS_NODE) {
 		rc = program_settle(fw->def.interpreter, fw->def.protocol == FUNCTION_PROTO_SEBS_PYTHON,

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
-"""The container driver on a real OCI runtime, one per run of this file: `runc` (runc, or
-crun where only it is installed) or `runsc` (gVisor, `--runtime runsc`). Shared steps:
+"""The container driver on a real OCI runtime, one per run of this file: `runc` (the
+runtime picked when none is named: runc, or crun where it runs as installed), `crun`
+(`--runtime crun`: on a hybrid cgroup host in its v1 view, drivers/crun.c) or `runsc`
+(gVisor, `--runtime runsc`). Shared steps:
   1. a missing runtime is exit 77 naming it (runsc: a platform the installed runsc does not
      offer is exit 2 naming the ones it does; --platform on pinned is exit 2);
   2. two co-located instances, inspected from the host while they run (runc: the
@@ -14,8 +16,10 @@ crun where only it is installed) or `runsc` (gVisor, `--runtime runsc`). Shared 
   3. a hang is a `timeout` row; an input beyond the memory limit is `oom-killed`;
 after each: no runtime state, cgroup or bundle is left. Then per runtime: runc, idle
 containers retired by the keep-alive under Poisson arrivals, and compare pinned vs
-container; runsc, the ladder (pinned, runc and gVisor) through compare.
-Skipped (77) when not root or the runtime is not installed."""
+container; runsc, the ladder (pinned, runc and gVisor) through compare; crun, a crun that
+refuses the host (a stand-in printing crun's own hybrid-mode refusal) is exit 77 with its
+reason in one line. Skipped (77) when not root or the runtime is not installed, and for
+crun when the real crun refuses this host (the reason is joulebench's one line)."""
 import glob
 import json
 import os
@@ -29,12 +33,13 @@ from jbtest import (JOULEBENCH, check, crashed_then, hang_and_oom, interrupt, re
                     run, skip, stop_if_running, wait_for)
 
 RT = sys.argv[1] if len(sys.argv) > 1 else "runc"
-if RT not in ("runc", "runsc"):
-    print(f"usage: {sys.argv[0]} runc|runsc", file=sys.stderr)
+if RT not in ("runc", "runsc", "crun"):
+    print(f"usage: {sys.argv[0]} runc|runsc|crun", file=sys.stderr)
     sys.exit(2)
 GVISOR = RT == "runsc"
+CRUN = RT == "crun"
 tmp = tempfile.mkdtemp(prefix=f"jb-{RT}-")
-BASE = ["-m", "model", "--idle-s", "0.05", "--no-plot"] + (["--runtime", "runsc"] if GVISOR
+BASE = ["-m", "model", "--idle-s", "0.05", "--no-plot"] + (["--runtime", RT] if RT != "runc"
                                                            else [])
 
 if os.geteuid() != 0:
@@ -54,6 +59,30 @@ if GVISOR:
     p = run(["run", "-d", "pinned", "--platform", "ptrace", "-o", os.path.join(tmp, "x.csv")])
     check(p.returncode == 2, f"--platform on pinned: exit {p.returncode}")
     BASE += ["--platform", "ptrace"]
+elif CRUN:
+    RUNTIMES = ["crun"] if shutil.which("crun") else []
+    if not RUNTIMES:
+        skip("crun not installed: apt-get install crun (scripts/install-deps --drivers)")
+    # A crun that refuses the host: exit 77, its own reason in one line.
+    fake = os.path.join(tmp, "fake", "crun")
+    os.makedirs(os.path.dirname(fake))
+    with open(fake, "w") as f:
+        f.write('#!/bin/sh\ncase "$1" in\n--version) echo "crun version 1.8.1";;\n'
+                'run) echo "cgroups in hybrid mode not supported, drop all controllers from '
+                'cgroupv2" >&2; exit 1;;\nesac\nexit 0\n')
+    os.chmod(fake, 0o755)
+    p = run(["run", "-d", "container", "--runtime", fake, "-w", "sha256", "-s", "test",
+             "-o", os.path.join(tmp, "refused.csv")] + BASE[:-2])
+    lines = p.stderr.strip().splitlines()
+    check(p.returncode == 77 and len(lines) == 1 and
+          "cgroups in hybrid mode not supported" in lines[0],
+          f"refusing crun: exit {p.returncode}, want 77 and one line: {p.stderr!r}")
+    # The real one: measured here, or skipped with joulebench's reason where it refuses.
+    p = run(["run", "-d", "container", "-w", "sha256", "-s", "test", "-r", "1", "-o",
+             os.path.join(tmp, "probe.csv")] + BASE)
+    if p.returncode == 77:
+        skip(p.stderr.strip())
+    check(p.returncode == 0, f"crun: exit {p.returncode}: {p.stderr}")
 else:
     RUNTIMES = [x for x in ("runc", "crun") if shutil.which(x)]
     if not RUNTIMES:
@@ -232,6 +261,11 @@ def hang_oom_left(name, proc, _):
 
 
 hang_and_oom("container", BASE, tmp, 120, hang_oom_left)
+if CRUN:
+    check(read_meta(out)["driver"]["runtime"] == "crun", "sidecar: runtime is not crun")
+    shutil.rmtree(tmp, ignore_errors=True)
+    print("ok")
+    sys.exit(0)
 
 
 def compare(args, what):

@@ -3,7 +3,9 @@
  * The OCI bundle of the container driver, parsed back with json-c: namespaces (pid, mount,
  * ipc, uts, network, cgroup), read-only root and bind mounts, a tmpfs /tmp, no capabilities,
  * noNewPrivileges, and the memory, pids and CPU limits with Lambda's quota formula; the
- * bundle on disk (mount points, merged-/usr symlinks) and its removal.
+ * bundle on disk (mount points, merged-/usr symlinks) and its removal; an OCI image as the
+ * root (the host's directories for the runner only, its loader first), mount points made
+ * in an image without leaving it, and the host loader found from the runner's ELF header.
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "oci_bundle.h"
+#include "oci_image.h"
 
 static json_object *
 get(json_object *o, const char *path)
@@ -200,4 +203,70 @@ Test(driver_oci, bundle_on_disk_and_removed)
 	cr_assert_eq(oci_bundle_remove(b), 0);
 	cr_assert_neq(lstat(b, &st), 0);
 	cr_assert_eq(rmdir(dir), 0);
+}
+
+Test(driver_oci, image_root)
+{
+	struct oci_bundle_config c = base;
+	json_object *o, *args, *m;
+
+	c.root_dir = "/cache/sha256-x/rootfs";
+	c.loader = OCI_HOST_DIR "/usr/lib/ld.so";
+	c.lib_path = OCI_HOST_DIR "/usr/lib";
+	o = config_for(&c);
+	cr_assert_str_eq(json_object_get_string(get(o, "root.path")), c.root_dir);
+	cr_assert(json_object_get_boolean(get(o, "root.readonly")));
+	/* The host's /usr for the runner only, under OCI_HOST_DIR; the image keeps its own. */
+	cr_assert_null(mount_at(o, "/usr"));
+	m = mount_at(o, OCI_HOST_DIR "/usr");
+	cr_assert(m && has_option(m, "ro"));
+	cr_assert_not_null(mount_at(o, "/joulebench-fn"));
+	args = get(o, "process.args");
+	cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(args, 0)), c.loader);
+	cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(args, 1)),
+			 "--inhibit-cache");
+	cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(args, 3)), c.lib_path);
+	cr_assert_str_eq(json_object_get_string(json_object_array_get_idx(args, 4)),
+			 "/joulebench-fn");
+	json_object_put(o);
+}
+
+Test(driver_oci, image_mount_points_never_leave_the_root)
+{
+	static const char *const dirs[] = { "/proc", "/a/b/c", NULL };
+	static const char *const files[] = { "/joulebench-fn", NULL };
+	static const char *const out[] = { "/tmp/x", NULL };
+	char root[] = "/tmp/jb-oci-root-XXXXXX", p[PATH_MAX], target[] = "/tmp/jb-oci-out-XXXXXX";
+	struct jb_err err = { 0 };
+	struct stat st;
+
+	cr_assert_not_null(mkdtemp(root));
+	cr_assert_not_null(mkdtemp(target));
+	cr_assert_eq(oci_image_mountpoints(root, dirs, files, &err), 0, "%s", err.msg);
+	snprintf(p, sizeof(p), "%s/a/b/c", root);
+	cr_assert(stat(p, &st) == 0 && S_ISDIR(st.st_mode));
+	snprintf(p, sizeof(p), "%s/joulebench-fn", root);
+	cr_assert(stat(p, &st) == 0 && S_ISREG(st.st_mode));
+	/* An image's /tmp that links out of it: refused, nothing made where it points. */
+	snprintf(p, sizeof(p), "%s/tmp", root);
+	cr_assert_eq(symlink(target, p), 0);
+	cr_assert_eq(oci_image_mountpoints(root, out, NULL, &err), -ENOTDIR);
+	cr_assert_not_null(strstr(err.msg, "symbolic link"), "%s", err.msg);
+	snprintf(p, sizeof(p), "%s/x", target);
+	cr_assert_neq(stat(p, &st), 0, "a mount point was made outside the root");
+	cr_assert_eq(rmdir(target), 0);
+	snprintf(p, sizeof(p), "rm -rf %s", root);
+	cr_assert_eq(system(p), 0);
+}
+
+Test(driver_oci, host_runner_found)
+{
+	struct oci_host_runner r;
+	struct jb_err err = { 0 };
+
+	cr_assert_eq(oci_host_runner_find("/bin/sh", &r, &err), 0, "%s", err.msg);
+	cr_assert_eq(strncmp(r.loader, OCI_HOST_DIR "/", strlen(OCI_HOST_DIR) + 1), 0, "%s",
+		     r.loader);
+	cr_assert_eq(access(r.loader + strlen(OCI_HOST_DIR), X_OK), 0, "%s", r.loader);
+	cr_assert_not_null(strstr(r.lib_path, OCI_HOST_DIR "/"), "%s", r.lib_path);
 }
