@@ -16,7 +16,7 @@ import subprocess
 import threading
 import time
 
-from jbtest import check, read_csv, read_meta, trace
+from jbtest import check, read_csv, read_meta, realtime_thread, trace
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -70,6 +70,7 @@ class LoadPower:
         return session_cpu_s(sid) if sid else machine_cpu_s()
 
     def _run(self):
+        realtime_thread()
         t0, c0 = time.monotonic(), self._cpu()
         while not self.stop.wait(self.update_s):
             t1, c1 = time.monotonic(), self._cpu()

@@ -28,6 +28,8 @@ import struct
 import threading
 import time
 
+from jbtest import realtime_thread
+
 ALPHABET = "123456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -191,6 +193,7 @@ class FakeBrickd:
             t.start()
 
     def _ticker(self):
+        realtime_thread()
         while not self.stop_ev.is_set() and time.monotonic() < self.deadline:
             now = time.monotonic()
             for d in self.devices.values():

@@ -15,6 +15,8 @@ import random
 import threading
 import time
 
+from jbtest import realtime_thread
+
 # One conversion pair of an INA219 at 12 bits, 2 samples averaged (SBOS448 Table 5).
 INA219_UPDATE_S = 2 * 1.06e-3
 
@@ -58,6 +60,7 @@ class FakePowerSensor:
             time.sleep(0.001)
 
     def _run(self):
+        realtime_thread()
         fd = os.open(self.path, os.O_WRONLY)
         prev, cpus, next_stat = [None, None], 0.0, 0.0
         busy_cpus(prev)

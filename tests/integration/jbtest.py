@@ -29,6 +29,18 @@ def check(cond, msg):
         fail(msg)
 
 
+def realtime_thread():
+    """Make the calling thread SCHED_FIFO where we may (root): the writer threads of the
+    fake sensors (a BMC, a bricklet, an hwmon file) must keep the real sensor's rate however
+    loaded the machine is. scripts/test runs six tests at once on two cores, and a starved
+    writer lags the load it follows by seconds, which no real sensor does. They sleep
+    between updates, so they take little from the tests beside them."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+    except (OSError, AttributeError):
+        pass
+
+
 def wait_for(cond, what, timeout=30, interval=0.1):
     """Poll COND() until it returns a true value, and return that value; after TIMEOUT
     seconds fail, naming WHAT (a string, or a function giving one, called then: e.g. the

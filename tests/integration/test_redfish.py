@@ -112,13 +112,18 @@ chassis("Energy", env={"PowerWatts": {"Reading": None}, "EnergyJoules": {"Readin
 chassis("Blank", env={"PowerWatts": {"Reading": None}})
 
 # The BMC's state, set by the test: mode ok | error | slow; the energy integral.
-bmc = {"mode": "ok", "energy_j": 1.0e6, "requests": 0}
+bmc = {"mode": "ok", "energy_j": 1.0e6, "requests": 0, "t": time.monotonic()}
 lock = threading.Lock()
 
 
 def on_update(w):
+    # W is the mean power since the last update: the counter integrates it over the time
+    # that really passed (a thread woken late on a loaded machine made a counter that added
+    # one nominal period a tick read 89 W on a fake idling at 180 W).
+    now = time.monotonic()
     with lock:
-        bmc["energy_j"] += w * power.update_s
+        bmc["energy_j"] += w * (now - bmc["t"])
+        bmc["t"] = now
 
 
 power = LoadPower(idle_w=180, w_per_core=200, noise_w=1.5, update_s=FAST_MS / 1000,
