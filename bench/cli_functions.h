@@ -24,6 +24,11 @@ struct cli_functions {
 	/* What a sandbox must see of them, at the same paths (driver_config.ro_paths). */
 	const char *ro_paths[CLI_FUNCTIONS_RO_MAX + 1];
 	size_t n_ro;
+	/* What a microVM's root file system is made of (driver_config.guest_dirs, ...). */
+	const char *guest_dirs[CLI_FUNCTIONS_RO_MAX + 1];
+	size_t n_dirs;
+	const char *guest_programs[CLI_FUNCTIONS_RO_MAX + 1];
+	size_t n_programs;
 };
 
 /** cli_functions_note() - remember one -f @path. Return: 0, or 2 after a message (too

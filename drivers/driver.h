@@ -37,6 +37,14 @@ struct driver_config {
 	 * the same path (the function's files, its interpreter, the adapters); container binds
 	 * them read-only. NULL-terminated; NULL = none. */
 	const char *const *ro_paths;
+	/* Optional, for users' functions in a guest that cannot see the host (microvm, whose
+	 * root file system is made of them): the directories of their files (the function's
+	 * directory, a SeBS benchmark's, the adapters), the programs their commands run (the
+	 * command's, the interpreter, the event and check commands'), each NULL-terminated,
+	 * and the directory of the resolved function files that requests name (`spec=`). */
+	const char *const *guest_dirs;
+	const char *const *guest_programs;
+	const char *spec_dir;
 };
 
 /* What a driver reports for the run metadata; "" for what does not apply. */
