@@ -63,6 +63,9 @@ struct driver_info {
 	char isolation[32];            /* the rung as run: "gvisor-ptrace", "microvm-tcg" */
 	char accel[16];                /* microvm: "kvm" or "tcg"; gVisor: its platform */
 	unsigned vcpus;                /* microvm: vCPUs per VM */
+	/* Optional, for users' functions (issue 24): what the guest's root file system is
+	 * (microvm: "fn-<digest>.ext4: N files, X MB, built in T s"); "" when none. */
+	char guest_root[192];
 };
 
 /* A running instance. The driver owns priv; the rest is for the runner and the CSV. */

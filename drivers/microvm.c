@@ -512,6 +512,8 @@ microvm_describe(void *drv, struct driver_info *info)
 		 s->accel);
 	snprintf(info->accel, sizeof(info->accel), "%s", s->accel);
 	info->vcpus = s->vcpus;
+	if (s->fng)
+		snprintf(info->guest_root, sizeof(info->guest_root), "%s", s->fng->about);
 }
 
 static void

@@ -144,7 +144,7 @@ int microvm_initramfs_build(const char *out, const char *init_path, const char *
 
 struct microvm_fn_guest {
 	char image[PATH_MAX];
-	char about[160];               /* what the image holds, for the sidecar */
+	char about[192];               /* what the image holds, for the sidecar */
 	struct microvm_initramfs_file extra[MICROVM_FN_EXTRA_MAX];
 	size_t n_extra;
 };

@@ -12,7 +12,7 @@
  * init (microvm_init.c).
  *
  * The cache: an image is named by the SHA-256 of its set (each path with its type, mode,
- * size, modification time and link target), so a changed file, interpreter or library
+ * size, modification time (not a directory's) and link target), so a changed file, interpreter or library
  * makes a new one and an unchanged function boots from the image it built before; the 4
  * used last are kept.
  */
@@ -61,8 +61,11 @@ set_digest(const struct microvm_rootfs *r, char hex[17], struct jb_err *err)
 	for (k = 0; k < r->n; k++) {
 		const struct microvm_rootfs_entry *e = r->e[k];
 		char meta[96];
+		/* A directory's time changes with any entry made in it (/tmp's all the time):
+		 * its entries in the set are what counts. */
 		int n = snprintf(meta, sizeof(meta), "%o %llu %lld", (unsigned)e->mode,
-				 (unsigned long long)e->size, (long long)e->mtime_ns);
+				 (unsigned long long)e->size,
+				 S_ISDIR(e->mode) ? 0ll : (long long)e->mtime_ns);
 
 		EVP_DigestUpdate(md, e->path, strlen(e->path) + 1);
 		EVP_DigestUpdate(md, meta, (size_t)n + 1);

@@ -335,7 +335,9 @@ microvm_python_add(struct microvm_needs *nd, const char *python, struct jb_err *
 	static const char code[] = "import sys, sysconfig\n"
 				   "p = sysconfig.get_paths()\n"
 				   "for k in ('stdlib', 'platstdlib'): print('jbdir\\t' + p[k])\n"
-				   "for e in sys.path: print('jbpath\\t' + e)\n";
+				   "for e in sys.path: print('jbpath\\t' + e)\n"
+				   "if sys.prefix != sys.base_prefix:\n"
+				   " print('jbcfg\\t' + sys.prefix + '/pyvenv.cfg')\n";
 	char *argv[] = { (char *)python, "-I", "-c", (char *)code, NULL };
 	char out[16384], dirs[2][PATH_MAX] = { "", "" }, sites[SITES_MAX][PATH_MAX];
 	size_t n_dirs = 0, n_sites = 0, i, j;
@@ -352,6 +354,10 @@ microvm_python_add(struct microvm_needs *nd, const char *python, struct jb_err *
 		if (!strncmp(line, "jbdir\t/", 7) && n_dirs < 2 &&
 		    (n_dirs == 0 || strcmp(dirs[0], line + 6)))
 			snprintf(dirs[n_dirs++], PATH_MAX, "%s", line + 6);
+		/* A virtual environment: its pyvenv.cfg makes its site-packages the path. */
+		if (!strncmp(line, "jbcfg\t/", 7) &&
+		    (rc = microvm_rootfs_add(nd->r, line + 6, ROOTFS_OPTIONAL, err)))
+			return rc;
 		if (strncmp(line, "jbpath\t/", 8) || stat(line + 7, &st) != 0)
 			continue;
 		if (S_ISREG(st.st_mode)) { /* python3X.zip */

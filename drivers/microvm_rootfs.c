@@ -387,8 +387,8 @@ microvm_fn_guest_prepare(const struct driver_config *cfg, const struct microvm_h
 	if (rc || (rc = microvm_rootfs_get(&q, &info, err)))
 		return rc;
 	snprintf(g->image, sizeof(g->image), "%s", info.path);
-	snprintf(g->about, sizeof(g->about), "rootfs fn-%s.ext4: %zu files, %.1f MB%s",
+	snprintf(g->about, sizeof(g->about), "fn-%s.ext4: %zu files, %.1f MB, %s %.2f s",
 		 info.digest, info.files, (double)info.bytes / 1e6,
-		 info.cached ? ", cached" : "");
+		 info.cached ? "found in the cache in" : "built in", (double)info.build_ns / 1e9);
 	return 0;
 }

@@ -38,7 +38,8 @@ struct microvm_rootfs_info {
 
 /**
  * microvm_rootfs_get() - the image holding @q's files: from the cache when an image of
- * the same files (path, type, mode, size, modification time, link target) is there, else
+ * the same files (path, type, mode, size, a file's modification time, link target) is
+ * there, else
  * built and cached; the cache keeps the 4 images used last. Return: 0, or -ENOENT (a
  * program, or a library a program needs, is missing; mke2fs is not installed), -E2BIG
  * (too many files) or -errno, with the reason in @err.
