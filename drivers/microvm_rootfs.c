@@ -143,8 +143,12 @@ elf_add(struct microvm_rootfs *r, const char *path, unsigned flags, struct jb_er
 	rc = microvm_elf_needs(path, libs, &n, LIBS_MAX, err);
 	if (rc && (flags & ROOTFS_OPTIONAL))
 		rc = 0; /* a tree's file that cannot load here cannot in the guest either */
-	else if (rc)
-		rc = jb_err_set(err, rc, "microvm: %s", err ? err->msg : "");
+	else if (rc && err) {
+		char why[sizeof(err->msg)];
+
+		memcpy(why, err->msg, sizeof(why));
+		rc = jb_err_set(err, rc, "microvm: a function's root file system: %.400s", why);
+	}
 	for (i = 0; i < n; i++) {
 		if (!rc)
 			rc = add_walk(r, libs[i], flags & ROOTFS_OPTIONAL, 0, err);
@@ -282,6 +286,29 @@ rootfs_free(struct microvm_rootfs *r)
 	free(r->e);
 }
 
+/* $JOULEBENCH_GUEST_PATHS: host paths (':'-separated) the user adds, each whole, for what
+ * no scan finds (a module imported by a computed name, a program a handler spawns). */
+static int
+extra_paths_add(struct microvm_rootfs *r, struct jb_err *err)
+{
+	const char *env = getenv("JOULEBENCH_GUEST_PATHS");
+	char path[PATH_MAX];
+	int rc = 0;
+
+	while (env && *env && !rc) {
+		size_t k = strcspn(env, ":");
+
+		if (k && k < sizeof(path)) {
+			snprintf(path, sizeof(path), "%.*s", (int)k, env);
+			if ((rc = microvm_rootfs_add(r, path, ROOTFS_TREE, NULL)))
+				rc = jb_err_set(err, rc, "JOULEBENCH_GUEST_PATHS: %s: %s", path,
+						jb_strerror(rc));
+		}
+		env += k + (env[k] == ':');
+	}
+	return rc;
+}
+
 int
 microvm_rootfs_get(const struct microvm_rootfs_req *q, struct microvm_rootfs_info *out,
 		   struct jb_err *err)
@@ -308,6 +335,8 @@ microvm_rootfs_get(const struct microvm_rootfs_req *q, struct microvm_rootfs_inf
 	/* system(3) and popen(3) run /bin/sh. */
 	if (!rc)
 		rc = microvm_rootfs_add(&r, "/bin/sh", ROOTFS_OPTIONAL, err);
+	if (!rc)
+		rc = extra_paths_add(&r, err);
 	if (rc)
 		goto out;
 	rc = microvm_image_get(&r, q, out, err);
