@@ -21,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,7 +296,7 @@ cached_newer(const void *a, const void *b)
 }
 
 /* Keep the CACHE_KEEP images used last (an image in use by another run stays readable:
- * its QEMU holds it open). */
+ * its QEMU holds it open), and remove what killed harnesses left half-built. */
 static void
 cache_prune(const char *dir)
 {
@@ -311,6 +312,17 @@ cache_prune(const char *dir)
 		struct stat st;
 		size_t k = strlen(d->d_name);
 
+		long pid;
+
+		/* An image half-built by a harness that was killed: "fn-D.ext4.PID.tmp". */
+		if (!strncmp(d->d_name, "fn-", 3) && k > 4 && !strcmp(d->d_name + k - 4, ".tmp") &&
+		    strstr(d->d_name, ".ext4.") &&
+		    sscanf(strstr(d->d_name, ".ext4.") + 6, "%ld", &pid) == 1 && pid > 0 &&
+		    kill((pid_t)pid, 0) != 0 && errno == ESRCH &&
+		    snprintf(p, sizeof(p), "%s/%s", dir, d->d_name) < (int)sizeof(p)) {
+			(void)unlink(p);
+			continue;
+		}
 		if (strncmp(d->d_name, "fn-", 3) || k < 8 || k >= sizeof(c[0].name) ||
 		    strcmp(d->d_name + k - 5, ".ext4"))
 			continue;
