@@ -182,9 +182,11 @@ vm_boot(struct microvm_state *s, const char *accel, struct isolated_inst *vi,
 
 		/* jb.fault is the tests' crash hook, jb.root the function's disk
 		 * (microvm_init.c). */
-		snprintf(extra, sizeof(extra), "%s%.80s%s", s->fault ? "jb.fault=" : "",
-			 s->fault ? s->fault : "", s->fng ? (s->fault ? " jb.root=vda" : "jb.root=vda")
-							 : "");
+		if (s->fault)
+			snprintf(extra, sizeof(extra), "jb.fault=%.80s", s->fault);
+		if (s->fng)
+			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "%sjb.root=vda",
+				 extra[0] ? " " : "");
 		rc = s->host.vmm->argv_build(&s->host, &b, argv, argbuf, sizeof(argbuf), err);
 		if (rc) {
 			vi->hung = 1;
@@ -370,10 +372,13 @@ microvm_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 		return rc;
 	}
 	snprintf(s->initramfs, sizeof(s->initramfs), "%.200s/initramfs.cpio", s->base_dir);
-	if ((cfg->guest_dirs && cfg->guest_dirs[0]) || (cfg->guest_programs && cfg->guest_programs[0])) {
-		rc = (s->fng = malloc(sizeof(*s->fng))) ? 0 : -ENOMEM;
-		rc = rc ? jb_err_set(err, rc, "microvm: out of memory")
-			: microvm_fn_guest_prepare(cfg, &s->host, s->base_dir, fn, s->fng, err);
+	/* Users' functions: their root file system, built (or found) before any VM boots. */
+	if ((cfg->guest_dirs && cfg->guest_dirs[0]) ||
+	    (cfg->guest_programs && cfg->guest_programs[0])) {
+		if (!(s->fng = malloc(sizeof(*s->fng))))
+			rc = jb_err_set(err, -ENOMEM, "microvm: out of memory");
+		else
+			rc = microvm_fn_guest_prepare(cfg, &s->host, s->base_dir, fn, s->fng, err);
 		if (rc) {
 			state_free(s);
 			return rc;
