@@ -82,9 +82,25 @@ ro_add_prefix(struct cli_functions *fs, const char *exe)
 	ro_add(fs, p);
 }
 
+/* Add a copy of @s to the NULL-terminated @list of @n, once. */
+static void
+list_add(const char **list, size_t *n, const char *s)
+{
+	size_t i;
+
+	if (!s || !*s)
+		return;
+	for (i = 0; i < *n; i++)
+		if (!strcmp(list[i], s))
+			return;
+	if (*n < CLI_FUNCTIONS_RO_MAX && (list[*n] = strdup(s)))
+		(*n)++;
+}
+
 static void
 ro_collect(struct cli_functions *fs, const struct function_workload *fw, const char *adapters)
 {
+	const char *files = fw->def.dir;
 	struct stat st;
 
 	ro_add(fs, fs->spec_dir);
@@ -93,16 +109,22 @@ ro_collect(struct cli_functions *fs, const struct function_workload *fw, const c
 		return;
 	/* A SeBS directory: input.py and config.json beside the code directory. */
 	if (stat(fw->def.file, &st) == 0 && S_ISDIR(st.st_mode))
-		ro_add(fs, fw->def.file);
-	else
-		ro_add(fs, fw->def.dir);
+		files = fw->def.file;
+	ro_add(fs, files);
+	list_add(fs->guest_dirs, &fs->n_dirs, files);
 	if (fw->def.protocol == FUNCTION_PROTO_SEBS_PYTHON ||
-	    fw->def.protocol == FUNCTION_PROTO_SEBS_NODE)
+	    fw->def.protocol == FUNCTION_PROTO_SEBS_NODE) {
 		ro_add(fs, adapters);
+		list_add(fs->guest_dirs, &fs->n_dirs, adapters);
+	}
 	ro_add_prefix(fs, fw->def.interpreter);
 	ro_add_prefix(fs, fw->def.event_argv[0]);
 	ro_add_prefix(fs, fw->def.check_argv[0]);
 	ro_add_prefix(fs, fw->def.argv[0]);
+	list_add(fs->guest_programs, &fs->n_programs, fw->def.interpreter);
+	list_add(fs->guest_programs, &fs->n_programs, fw->def.event_argv[0]);
+	list_add(fs->guest_programs, &fs->n_programs, fw->def.check_argv[0]);
+	list_add(fs->guest_programs, &fs->n_programs, fw->def.argv[0]);
 }
 
 static void
@@ -203,6 +225,9 @@ cli_functions_load(struct cli_functions *fs, struct proto_config *cfg, int workl
 		cfg->driver_cfg.ro_paths = fs->ro_paths;
 		cfg->driver_cfg.images = fs->images;
 		cfg->driver_cfg.n_images = fs->n_images;
+		cfg->driver_cfg.guest_dirs = fs->guest_dirs;
+		cfg->driver_cfg.guest_programs = fs->guest_programs;
+		cfg->driver_cfg.spec_dir = fs->spec_dir;
 		if (cfg->n_workloads == PROTO_WORKLOADS_MAX) {
 			fprintf(stderr, "joulebench %s: too many workloads\n", cmd);
 			return CLI_EXIT_USAGE;
@@ -224,6 +249,12 @@ cli_functions_fini(struct cli_functions *fs)
 		free((char *)fs->ro_paths[i]);
 	fs->n_ro = 0;
 	fs->n_images = 0;
+	for (i = 0; i < fs->n_dirs; i++)
+		free((char *)fs->guest_dirs[i]);
+	fs->n_dirs = 0;
+	for (i = 0; i < fs->n_programs; i++)
+		free((char *)fs->guest_programs[i]);
+	fs->n_programs = 0;
 	if (fs->spec_dir[0])
 		rmdir(fs->spec_dir);
 	fs->spec_dir[0] = '\0';

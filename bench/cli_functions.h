@@ -27,6 +27,11 @@ struct cli_functions {
 	/* The OCI images functions run in, once each (driver_config.images). */
 	struct driver_image images[PROTO_WORKLOADS_MAX];
 	size_t n_images;
+	/* What a microVM's root file system is made of (driver_config.guest_dirs, ...). */
+	const char *guest_dirs[CLI_FUNCTIONS_RO_MAX + 1];
+	size_t n_dirs;
+	const char *guest_programs[CLI_FUNCTIONS_RO_MAX + 1];
+	size_t n_programs;
 };
 
 /** cli_functions_note() - remember one -f @path. Return: 0, or 2 after a message (too

@@ -48,6 +48,14 @@ struct driver_config {
 	 * driver with runs_images takes them (container: unpacked with umoci in prepare). */
 	const struct driver_image *images;
 	size_t n_images;
+	/* Optional, for users' functions in a guest that cannot see the host (microvm, whose
+	 * root file system is made of them): the directories of their files (the function's
+	 * directory, a SeBS benchmark's, the adapters), the programs their commands run (the
+	 * command's, the interpreter, the event and check commands'), each NULL-terminated,
+	 * and the directory of the resolved function files that requests name (`spec=`). */
+	const char *const *guest_dirs;
+	const char *const *guest_programs;
+	const char *spec_dir;
 };
 
 /* What a driver reports for the run metadata; "" for what does not apply. */
@@ -66,6 +74,9 @@ struct driver_info {
 	char isolation[32];            /* the rung as run: "gvisor-ptrace", "microvm-tcg" */
 	char accel[16];                /* microvm: "kvm" or "tcg"; gVisor: its platform */
 	unsigned vcpus;                /* microvm: vCPUs per VM */
+	/* Optional, for users' functions (issue 24): what the guest's root file system is
+	 * (microvm: "fn-<digest>.ext4: N files, X MB, built in T s"); "" when none. */
+	char guest_root[192];
 };
 
 /* A running instance. The driver owns priv; the rest is for the runner and the CSV. */

@@ -25,6 +25,11 @@
  * the isolation is `microvm-kvm` or `microvm-tcg` (`firecracker-kvm` for Firecracker,
  * which has no TCG: a first guest boots with a deadline, and a hang is "not available"),
  * and TCG figures are emulation cost, not a microVM's.
+ *
+ * A user's function (docs/functions.md) needs files the guest cannot see: they reach it as
+ * a read-only ext4 image on a virtio disk (microvm_rootfs.c), which the guest's init
+ * mounts as its root; the resolved function files ride in the initramfs as /jb/spec/NAME,
+ * and requests name them there.
  */
 #include "config.h"
 
@@ -71,6 +76,7 @@ struct microvm_state {
 	uint64_t quota_us;
 	uint64_t tsc_khz;              /* the host's TSC rate, for a TCG guest; 0 = unknown */
 	const char *fault;             /* test hook: kernel argument jb.fault=... */
+	struct microvm_fn_guest *fng;  /* users' functions: their guest's root; NULL = none */
 	char live[LIVE_MAX][ISOLATED_ID_LEN];
 };
 
@@ -167,15 +173,20 @@ vm_boot(struct microvm_state *s, const char *accel, struct isolated_inst *vi,
 		return rc;
 	}
 	{
-		char extra[96] = "";
+		char extra[112] = "";
 		struct microvm_boot b = { .accel = accel, .initramfs = s->initramfs,
 					  .run_dir = s->base_dir, .id = vi->id,
 					  .cmdline_extra = extra, .memory_mb = s->h.memory_mb,
-					  .vcpus = s->vcpus, .tsc_khz = s->tsc_khz };
+					  .vcpus = s->vcpus, .tsc_khz = s->tsc_khz,
+					  .rootfs = s->fng ? s->fng->image : NULL };
 
-		/* jb.fault is the tests' crash hook (microvm_init.c). */
+		/* jb.fault is the tests' crash hook, jb.root the function's disk
+		 * (microvm_init.c). */
 		if (s->fault)
 			snprintf(extra, sizeof(extra), "jb.fault=%.80s", s->fault);
+		if (s->fng)
+			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "%sjb.root=vda",
+				 extra[0] ? " " : "");
 		rc = s->host.vmm->argv_build(&s->host, &b, argv, argbuf, sizeof(argbuf), err);
 		if (rc) {
 			vi->hung = 1;
@@ -302,6 +313,7 @@ state_free(struct microvm_state *s)
 {
 	if (s->base_dir[0])
 		(void)oci_bundle_remove(s->base_dir);
+	free(s->fng);
 	free(s);
 }
 
@@ -360,7 +372,20 @@ microvm_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 		return rc;
 	}
 	snprintf(s->initramfs, sizeof(s->initramfs), "%.200s/initramfs.cpio", s->base_dir);
-	rc = microvm_initramfs_build(s->initramfs, init, fn, err);
+	/* Users' functions: their root file system, built (or found) before any VM boots. */
+	if ((cfg->guest_dirs && cfg->guest_dirs[0]) ||
+	    (cfg->guest_programs && cfg->guest_programs[0])) {
+		if (!(s->fng = malloc(sizeof(*s->fng))))
+			rc = jb_err_set(err, -ENOMEM, "microvm: out of memory");
+		else
+			rc = microvm_fn_guest_prepare(cfg, &s->host, s->base_dir, fn, s->fng, err);
+		if (rc) {
+			state_free(s);
+			return rc;
+		}
+	}
+	rc = microvm_initramfs_build(s->initramfs, init, fn, s->fng ? s->fng->extra : NULL,
+				     s->fng ? s->fng->n_extra : 0, err);
 	if (rc) {
 		state_free(s);
 		return rc;
@@ -447,6 +472,24 @@ vm_ended(void *drv, struct isolated_inst *vi, struct jb_err *err)
 			  tail[0] ? s->host.vmm->name : "", tail[0] ? ": " : "", tail);
 }
 
+/* A user's function's request names its resolved file where the guest has it. */
+static int
+microvm_invoke(void *drv, struct driver_instance *inst, const struct jb_fn_request *req,
+	       struct jb_fn_result *res, struct jb_err *err)
+{
+	const struct microvm_state *s = drv;
+	struct jb_fn_request guest;
+	const char *base;
+
+	if (!s->fng || !req->spec[0])
+		return isolated_invoke(drv, inst, req, res, err);
+	guest = *req;
+	base = strrchr(req->spec, '/');
+	snprintf(guest.spec, sizeof(guest.spec), MICROVM_SPEC_GUEST_DIR "/%.200s",
+		 base ? base + 1 : req->spec);
+	return isolated_invoke(drv, inst, &guest, res, err);
+}
+
 static const struct isolated_class microvm_class = {
 	.driver = "microvm",
 	.ended = vm_ended,
@@ -474,6 +517,8 @@ microvm_describe(void *drv, struct driver_info *info)
 		 s->accel);
 	snprintf(info->accel, sizeof(info->accel), "%s", s->accel);
 	info->vcpus = s->vcpus;
+	if (s->fng)
+		snprintf(info->guest_root, sizeof(info->guest_root), "%s", s->fng->about);
 }
 
 static void
@@ -507,7 +552,7 @@ const struct driver_ops driver_microvm = {
 	.probe = microvm_probe,
 	.prepare = microvm_prepare,
 	.start_instance = microvm_start_instance,
-	.invoke = isolated_invoke,
+	.invoke = microvm_invoke,
 	.stop_instance = isolated_stop,
 	.teardown = microvm_teardown,
 	.cpu_ns = isolated_cpu_ns,

@@ -37,9 +37,12 @@ struct microvm_boot {
 	uint64_t memory_mb;
 	unsigned vcpus;
 	uint64_t tsc_khz;              /* the host's TSC rate, for a TCG guest; 0 = unknown */
+	/* A user's function: its root file system, an ext4 image the guest sees read-only
+	 * as its first virtio disk, /dev/vda (microvm_rootfs.h); NULL = none. */
+	const char *rootfs;
 };
 
-#define MICROVM_ARGV_MAX 40
+#define MICROVM_ARGV_MAX 48
 
 /*
  * A virtual machine monitor (one file each: microvm_qemu.c, microvm_firecracker.c). The
@@ -115,14 +118,48 @@ uint64_t microvm_host_tsc_khz(void);
  */
 int microvm_elf_needs(const char *path, char **out, size_t *n, size_t max, struct jb_err *err);
 
+/* A file the initramfs carries besides the runner: its name there, and on the host. */
+struct microvm_initramfs_file {
+	char name[128];                /* relative: "jb/spec/hello.json" */
+	char host[PATH_MAX];
+};
+
 /**
  * microvm_initramfs_build() - write a newc cpio archive (the kernel's initramfs format,
  * Documentation/driver-api/early-userspace/buffer-format.rst) to @out: /init (@init_path),
  * /joulebench-fn (@fn_path), the libraries and loader both need at their host paths,
- * mount points and /dev/console. Return: 0 or -errno with a message in @err.
+ * mount points and /dev/console, and the @n_extra files of @extra (may be NULL).
+ * Return: 0 or -errno with a message in @err.
  */
 int microvm_initramfs_build(const char *out, const char *init_path, const char *fn_path,
+			    const struct microvm_initramfs_file *extra, size_t n_extra,
 			    struct jb_err *err);
+
+/*
+ * A guest for users' functions (microvm_rootfs.c): its root file system, and what its
+ * initramfs adds (the virtio modules, the resolved function files as /jb/spec/NAME).
+ */
+#define MICROVM_FN_EXTRA_MAX 96
+#define MICROVM_SPEC_GUEST_DIR "/jb/spec"
+
+struct microvm_fn_guest {
+	char image[PATH_MAX];
+	char about[192];               /* what the image holds, for the sidecar */
+	struct microvm_initramfs_file extra[MICROVM_FN_EXTRA_MAX];
+	size_t n_extra;
+};
+
+struct driver_config;
+
+/**
+ * microvm_fn_guest_prepare() - @g for the functions of @cfg (guest_dirs, guest_programs,
+ * spec_dir), the guest kernel's modules from @h's guest directory, the image staged in
+ * @run_dir. Return: 0, -ENODEV (this VMM or guest cannot: the reason and its fix in
+ * @err), or what microvm_rootfs_get() returns.
+ */
+int microvm_fn_guest_prepare(const struct driver_config *cfg, const struct microvm_host *h,
+			     const char *run_dir, const char *fn_path, struct microvm_fn_guest *g,
+			     struct jb_err *err);
 
 /**
  * microvm_cgroup_create() - make cgroup @path ("/joulebench/vm-...") with a CPU quota of

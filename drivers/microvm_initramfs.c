@@ -299,6 +299,7 @@ cpio_file(struct cpio *c, const char *name, const char *host, unsigned mode, str
 
 int
 microvm_initramfs_build(const char *out, const char *init_path, const char *fn_path,
+			const struct microvm_initramfs_file *extra, size_t n_extra,
 			struct jb_err *err)
 {
 	static const char *const dirs[] = { "dev", "proc", "sys", "tmp" };
@@ -329,6 +330,8 @@ microvm_initramfs_build(const char *out, const char *init_path, const char *fn_p
 		rc = cpio_file(&c, "joulebench-fn", fn_path, 0755, err);
 	for (i = 0; i < n && !rc; i++)
 		rc = cpio_file(&c, libs[i] + 1, libs[i], 0755, err);
+	for (i = 0; i < n_extra && !rc; i++)
+		rc = cpio_file(&c, extra[i].name, extra[i].host, 0644, err);
 	if (!rc && (cpio_header(&c, "TRAILER!!!", 0, 0, 0, 0) || fflush(c.f)))
 		rc = jb_err_set(err, -EIO, "initramfs: write failed");
 	if (fclose(c.f) != 0 && !rc)

@@ -36,6 +36,14 @@
  * kernel takes the device tree's /chosen/stdout-path, which QEMU's virt sets to the PL011
  * (drivers/of/base.c of_console_check), so `console=tty0` is given (Debian's kernel has
  * no ttynull). Other hosts (armhf, ...) have no row: exit 77 with the reason.
+ *
+ * A user's function's root file system (microvm_rootfs.c) is a read-only virtio block
+ * device on a virtio-mmio transport (`-device virtio-blk-device`). The guest learns where
+ * the transports are from the device tree on arm's virt, and on x86's microvm from the
+ * ACPI tables QEMU writes with acpi=on (the "LNRO0005" devices of QEMU's
+ * hw/i386/acpi-microvm.c, which the virtio_mmio driver matches); the other way, the
+ * kernel command line (virtio_mmio.device=), needs CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES,
+ * which Debian's cloud kernel does not set. So a function's VM is a microvm with ACPI.
  */
 #include "config.h"
 
@@ -60,15 +68,16 @@ struct qemu_arch {
 	const char *cmdline;      /* what ends the VM on panic and reboot (with -no-reboot),
 				   * and keeps kernel messages off the first serial port */
 	int tsc_rate;             /* a TCG guest needs the host's TSC rate (x86) */
+	int disk_acpi;            /* a virtio disk needs acpi=on (x86's microvm) */
 };
 
 static const struct qemu_arch qemu_arches[] = {
 	{ "x86_64", "qemu-system-x86_64", "qemu-system-x86", "amd64",
 	  "microvm,acpi=off,x-option-roms=off", "microvm,acpi=off,x-option-roms=off", "max",
-	  "ttyS0", "panic=-1 reboot=t", 1 },
+	  "ttyS0", "panic=-1 reboot=t", 1, 1 },
 	{ "aarch64", "qemu-system-aarch64", "qemu-system-arm", "arm64",
 	  "virt,gic-version=host,acpi=off,its=off", "virt,gic-version=3,acpi=off,its=off",
-	  "max,pauth-impdef=on", "ttyAMA0", "panic=-1 console=tty0", 0 },
+	  "max,pauth-impdef=on", "ttyAMA0", "panic=-1 console=tty0", 0, 0 },
 };
 
 static const struct qemu_arch *
@@ -153,7 +162,7 @@ qemu_argv_build(const struct microvm_host *h, const struct microvm_boot *b, char
 		char *buf, size_t buf_len, struct jb_err *err)
 {
 	const struct qemu_arch *arch = qemu_arch_find(h->arch);
-	char mem[32], smp[16], append[384];
+	char mem[32], smp[16], append[384], machine[96], drive[PATH_MAX + 64], *acpi;
 	const char *args[MICROVM_ARGV_MAX];
 	size_t a = 0;
 	int kvm = !strcmp(b->accel, "kvm");
@@ -173,9 +182,14 @@ qemu_argv_build(const struct microvm_host *h, const struct microvm_boot *b, char
 	if (!kvm && arch->tsc_rate && b->tsc_khz)
 		snprintf(append + strlen(append), sizeof(append) - strlen(append),
 			 " tsc=reliable tsc_early_khz=%llu", (unsigned long long)b->tsc_khz);
+	snprintf(machine, sizeof(machine), "%s", kvm ? arch->qemu_machine : arch->qemu_machine_tcg);
+	if (b->rootfs && arch->disk_acpi && (acpi = strstr(machine, "acpi=off"))) {
+		memcpy(acpi, "acpi=on", 7);
+		memmove(acpi + 7, acpi + 8, strlen(acpi + 8) + 1);
+	}
 	args[a++] = h->vmm_path;
 	args[a++] = "-M";
-	args[a++] = kvm ? arch->qemu_machine : arch->qemu_machine_tcg;
+	args[a++] = machine;
 	args[a++] = "-accel";
 	args[a++] = b->accel;
 	args[a++] = "-cpu";
@@ -197,6 +211,17 @@ qemu_argv_build(const struct microvm_host *h, const struct microvm_boot *b, char
 	args[a++] = b->initramfs;
 	args[a++] = "-append";
 	args[a++] = append;
+	if (b->rootfs) {
+		/* A comma in the path would end QEMU's option; the cache's path has none. */
+		if (strchr(b->rootfs, ','))
+			return jb_err_set(err, -EINVAL, "microvm: a comma in %s", b->rootfs);
+		snprintf(drive, sizeof(drive), "file=%s,if=none,id=jbroot,format=raw,readonly=on",
+			 b->rootfs);
+		args[a++] = "-drive";
+		args[a++] = drive;
+		args[a++] = "-device";
+		args[a++] = "virtio-blk-device,drive=jbroot";
+	}
 	if (microvm_argv_pack(args, a, argv, buf, buf_len))
 		return jb_err_set(err, -E2BIG, "microvm: QEMU command line too long");
 	return 0;

@@ -162,13 +162,14 @@ static int
 slot_cold(struct slot *sl)
 {
 	struct rows_record *r = rec_new(sl, ROWS_COLD);
-	uint64_t t0 = jb_clock_mono_ns(), unix0 = jb_clock_unix_ns(), c1;
+	uint64_t t0 = jb_clock_mono_ns(), unix0 = jb_clock_unix_ns(), c1, started;
 	struct jb_err e = { 0 };
 	int rc;
 
 	if (!r)
 		return -ENOMEM;
 	rc = instance_start(&sl->in, &e);
+	started = jb_clock_mono_ns();
 	if (!rc && (rc = instance_prepare(&sl->in, &e)))
 		instance_stop(&sl->in);
 	if (rc) {
@@ -182,6 +183,7 @@ slot_cold(struct slot *sl)
 	rc = instance_invoke(&sl->in, r, 1);
 	sl->last_done_ns = jb_clock_mono_ns();
 	r->kind = ROWS_COLD;
+	instance_cold_note(r, started - t0);
 	r->core = sl->in.inst.core;
 	r->start_unix_ns = unix0;
 	r->rt_ns = r->wall_ns = jb_clock_mono_ns() - t0;

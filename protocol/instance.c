@@ -119,3 +119,26 @@ instance_stop(struct instance *in)
 		in->ops->stop_instance(in->drv, &in->inst);
 	in->have = 0;
 }
+
+void
+instance_cold_note(struct rows_record *v, uint64_t start_ns)
+{
+	char note[48], msg[sizeof(v->res.msg)];
+	double s = (double)start_ns / 1e9;
+	const char *cold;
+
+	if (v->rc || !v->wl || !v->wl->function)
+		return;
+	snprintf(note, sizeof(note), s >= 1 ? "instance start %.2f s" : "instance start %.1f ms",
+		 s >= 1 ? s : s * 1e3);
+	/* First in an ok row; after the reason in a failure's, before the runner's "cold: ". */
+	cold = strstr(v->res.msg, "cold: ");
+	if (!strcmp(v->res.status, "ok"))
+		snprintf(msg, sizeof(msg), "%s%s%.200s", note, v->res.msg[0] ? "; " : "", v->res.msg);
+	else if (cold)
+		snprintf(msg, sizeof(msg), "%.*s%s; %.150s", (int)(cold - v->res.msg), v->res.msg,
+			 note, cold);
+	else
+		snprintf(msg, sizeof(msg), "%.200s%s%s", v->res.msg, v->res.msg[0] ? "; " : "", note);
+	memcpy(v->res.msg, msg, sizeof(msg));
+}

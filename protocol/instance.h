@@ -47,6 +47,15 @@ int instance_prepare(struct instance *in, struct jb_err *err);
  */
 int instance_invoke(struct instance *in, struct rows_record *v, int driver_cpu);
 
+/**
+ * instance_cold_note() - a user's function's cold row @v (its first invocation answered)
+ * says how long the start of its instance took, @start_ns (the process, the container,
+ * the microVM's boot), first in the message of an ok row ("instance start 2.41 s; cold:
+ * runtime ...", the rest the runner's), after the reason in a failure's:
+ * docs/functions.md, what a cold row includes. A built-in kernel's row is left as it is.
+ */
+void instance_cold_note(struct rows_record *v, uint64_t start_ns);
+
 /** instance_cpu_ns() - the instance's CPU time so far from the driver. 0, -ENOTSUP. */
 int instance_cpu_ns(struct instance *in, uint64_t *cpu_ns);
 

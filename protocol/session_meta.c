@@ -40,6 +40,8 @@ meta_driver(const struct session *r, json_object *d)
 		json_object_object_add(d, "cpu_period_us",
 				       json_object_new_int64((int64_t)info.cpu_period_us));
 	}
+	if (info.guest_root[0])
+		json_object_object_add(d, "guest_root", json_object_new_string(info.guest_root));
 	json_object_object_add(d, "cores", json_object_new_string(info.cores));
 	json_object_object_add(d, "smt_siblings_idle", json_object_new_string(info.smt_idle));
 	json_object_object_add(d, "exclusive", json_object_new_boolean(info.exclusive));

@@ -125,11 +125,13 @@ single_cold(struct single *g, struct jb_err *err)
 	uint64_t unix0 = jb_clock_unix_ns();
 	struct jb_err e = { 0 };
 	struct window w;
+	uint64_t start_ns;
 	int rc;
 
 	window_begin(&w, &g->s->meter, g->s->min_window_ns);
 	rc = instance_start(&g->in, &e);
 	window_span_end(&w);
+	start_ns = w.window_ns;
 	if (rc)
 		return single_start_failed(g, &w, unix0, rc, e.msg, err);
 	rc = instance_prepare(&g->in, &e);
@@ -143,6 +145,7 @@ single_cold(struct single *g, struct jb_err *err)
 	window_check(&w, "cold start");
 	g->n_seen = 1;
 	v->kind = ROWS_COLD;
+	instance_cold_note(v, start_ns);
 	rc = single_write(g, &w, &rows_cold_start, "cold", v, 1, err);
 	if (rc)
 		return rc;

@@ -180,6 +180,7 @@ fn_lambda_call(struct fn_lambda *l, struct fn_child *c, const char *event, size_
 			if (!given && !strcmp(method, "GET") && !strcmp(path, API "invocation/next")) {
 				char headers[512], ms[32];
 
+				l->next_ns = jb_clock_mono_ns();
 				snprintf(ms, sizeof(ms), "%llu", (unsigned long long)(
 						 jb_clock_unix_ns() / 1000000 +
 						 (timeout_ns ? timeout_ns / 1000000 : 900000)));

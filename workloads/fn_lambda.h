@@ -21,6 +21,7 @@ struct fn_lambda {
 	char *buf;                  /* bytes read from conn_fd, not yet used */
 	size_t len, cap;
 	uint64_t request_id;        /* of the event given out last */
+	uint64_t next_ns;           /* CLOCK_MONOTONIC when that event's GET .../next came */
 	char env[64];               /* "AWS_LAMBDA_RUNTIME_API=127.0.0.1:PORT" */
 };
 

@@ -254,8 +254,8 @@ bench_microvm(const char *accel, size_t cold_n, int *missed, int *measured)
 	/* The third arm: the bare init in an initramfs that also holds the runner and its
 	 * libraries (not started), which splits the gap into unpacking and the runner's start. */
 	snprintf(fat_cpio, sizeof(fat_cpio), "%s/fat.cpio", dir);
-	if (microvm_initramfs_build(cpio, JB_BARE_INIT, JB_BARE_INIT, NULL) ||
-	    microvm_initramfs_build(fat_cpio, JB_BARE_INIT, JB_FN_BUILD_PATH, NULL)) {
+	if (microvm_initramfs_build(cpio, JB_BARE_INIT, JB_BARE_INIT, NULL, 0, NULL) ||
+	    microvm_initramfs_build(fat_cpio, JB_BARE_INIT, JB_FN_BUILD_PATH, NULL, 0, NULL)) {
 		printf("  skipped: cannot build the bare initramfs\n");
 		vm.d->teardown(vm.drv);
 		if (cg_version)

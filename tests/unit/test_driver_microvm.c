@@ -91,7 +91,7 @@ Test(microvm, initramfs_is_newc_with_init_and_runner)
 
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/ir.cpio", dir);
-	cr_assert_eq(microvm_initramfs_build(path, JB_FN_BUILD_PATH, JB_FN_BUILD_PATH, &err), 0,
+	cr_assert_eq(microvm_initramfs_build(path, JB_FN_BUILD_PATH, JB_FN_BUILD_PATH, NULL, 0, &err), 0,
 		     "%s", err.msg);
 	f = fopen(path, "rb");
 	cr_assert_not_null(f);
@@ -109,7 +109,7 @@ Test(microvm, initramfs_is_newc_with_init_and_runner)
 	cr_assert_not_null(strstr(names, "libc.so."), "%s", names);
 	free(buf);
 	/* The output may not exist already. */
-	cr_assert_lt(microvm_initramfs_build(path, JB_FN_BUILD_PATH, JB_FN_BUILD_PATH, NULL), 0);
+	cr_assert_lt(microvm_initramfs_build(path, JB_FN_BUILD_PATH, JB_FN_BUILD_PATH, NULL, 0, NULL), 0);
 	unlink(path);
 	rmdir(dir);
 }

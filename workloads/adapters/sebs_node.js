@@ -9,7 +9,13 @@
 // Promise is the line {"errorType": ..., "errorMessage": ...} (the shape AWS Lambda uses),
 // and the process serves the next event. console.log goes to stderr, so it cannot corrupt
 // the protocol channel. A require that fails ends the process with the missing module.
+//
+// Once the handler is loaded, and before the first event, it says so to joulebench-fn on
+// stdout: `jb-adapter-ready START_NS LOADED_NS`, CLOCK_MONOTONIC (libuv's hrtime) when this
+// file began to run (Node.js had started) and when the handler's module was loaded (its
+// requires done), so that a cold row can tell the runtime's start from the handler's import.
 'use strict';
+const startNs = process.hrtime.bigint();
 const path = require('path');
 const readline = require('readline');
 
@@ -36,6 +42,8 @@ if (typeof handler !== 'function') {
   console.error(`sebs_node: ${file} exports no function handler(event)`);
   process.exit(3);
 }
+
+channel.write(`jb-adapter-ready ${startNs} ${process.hrtime.bigint()}\n`);
 
 function write(text) {
   return new Promise((resolve) => channel.write(text + '\n', resolve));

@@ -10,11 +10,20 @@ is the line {"errorType": ..., "errorMessage": ...} (the shape AWS Lambda uses),
 process serves the next event. What the handler prints goes to stderr, so it cannot
 corrupt the protocol channel. An import that fails ends the process with the module
 that is missing on stderr.
+
+Once the handler is loaded, and before the first event, it says so to joulebench-fn on
+stdout: `jb-adapter-ready START_NS LOADED_NS`, CLOCK_MONOTONIC when this file began to run
+(the interpreter had started) and when the handler's module was loaded (its imports
+done), so that a cold row can tell the runtime's start from the handler's import.
 """
-import importlib.util
-import json
-import os
-import sys
+import time
+
+START_NS = time.monotonic_ns()
+
+import importlib.util  # noqa: E402 (after the clock: the adapter's imports are its own)
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
 
 
 def load(path):
@@ -40,6 +49,8 @@ def main():
     channel = sys.stdout
     sys.stdout = sys.stderr
     handler = load(sys.argv[1])
+    channel.write(f"jb-adapter-ready {START_NS} {time.monotonic_ns()}\n")
+    channel.flush()
     for line in sys.stdin:
         event = json.loads(line)
         try:
