@@ -4,8 +4,10 @@
  * each a row of its own (the start of the instance, then its first invocation: two spans
  * of one window, the input setup left out); warmup invocations in one window; then `runs`
  * windows of `batch` back-to-back warm invocations, the batch sized so a window lasts at
- * least the meter's minimum. A window's energy is split over its invocations by their
- * round-trip time (rows_split_round_trip). Every instance is stopped in a metered
+ * least the meter's minimum, and a window that is still shorter when its batch is done
+ * goes on (up to four times the batch, reserved before it opens) until it is not. A
+ * window's energy is split over its invocations by their round-trip time
+ * (rows_split_round_trip). Every instance is stopped in a metered
  * teardown window. Records live in one array, grown between windows only: nothing is
  * allocated or written inside a window.
  */
@@ -62,18 +64,30 @@ single_write(struct single *g, struct window *w, const struct rows_policy *polic
 }
 
 /*
- * Run @n invocations in one window and write their rows. Return 0 (with *@failed when the
- * instance failed: the caller replaces it) or a writer error.
+ * Run @n invocations in one window, and more (up to @n_max, which g->rec holds) while the
+ * window is shorter than the meter's minimum, and write their rows. Return 0 (with
+ * *@failed when the instance failed: the caller replaces it) or a writer error.
+ *
+ * Why go on: a batch is sized from the round trips before it, and a function's first
+ * invocations are often its slowest (caches, the interpreter's own warmup), so a first
+ * window sized by three warmup invocations came out at 0.89 s of a 1 s minimum, flagged,
+ * and a compare of two windows had no ok window to rest on. Going on costs one clock read
+ * an invocation past the batch, nothing inside it.
  */
 static int
-single_window(struct single *g, const char *phase, size_t n, int *failed, struct jb_err *err)
+single_window(struct single *g, const char *phase, size_t n, size_t n_max, int *failed,
+	      struct jb_err *err)
 {
 	struct window w;
 	size_t i, done = 0;
+	uint64_t t0_ns;
 
 	*failed = 0;
 	window_begin(&w, &g->s->meter, g->s->min_window_ns);
-	for (i = 0; i < n; i++) {
+	t0_ns = jb_clock_mono_ns();
+	for (i = 0; i < n_max; i++) {
+		if (i >= n && jb_clock_mono_ns() - t0_ns >= g->s->min_window_ns)
+			break;
 		instance_invoke(&g->in, &g->rec[i], 0);
 		window_poll(&w); /* a long window follows a wrapping counter */
 		done++;
@@ -208,8 +222,11 @@ cmp_u64(const void *a, const void *b)
 }
 
 /* Invocations per window: enough that the window lasts min_window_ns, with a 25% margin,
- * at the median round trip of the invocations just run. Re-sized after every window, so a
- * kernel that speeds up after its first runs (caches, page faults) still fills it. */
+ * at the typical round trip of the invocations just run: the median of a few (warmup: one
+ * slow outlier must not size a window), the mean of a whole window (its length is their
+ * sum; the median of its first 256 alone, slower than the rest, sized a window 0.85 s of
+ * 1 s). Re-sized after every window, so a kernel that speeds up after its first runs
+ * (caches, page faults) still fills it. */
 static size_t
 single_batch_size(const struct single *g, size_t n_seen)
 {
@@ -224,8 +241,25 @@ single_batch_size(const struct single *g, size_t n_seen)
 		return 1;
 	qsort(rts, n, sizeof(rts[0]), cmp_u64);
 	med = rts[n / 2];
+	if (n_seen > 256) {
+		double sum_ns = 0;
+
+		for (i = 0; i < n_seen; i++)
+			sum_ns += (double)(g->rec[i].rt_ns ? g->rec[i].rt_ns : 1);
+		med = (uint64_t)fmax(1.0, sum_ns / (double)n_seen);
+	}
 	return (size_t)fmin(SINGLE_BATCH_MAX,
 			    fmax(1.0, ceil(1.25 * (double)g->s->min_window_ns / (double)med)));
+}
+
+/* How far a warm window of @batch may go on while it is shorter than the minimum: four
+ * times its batch, or the batch itself when the user fixed it (--batch means that many). */
+static size_t
+single_batch_max(const struct single *g, size_t batch)
+{
+	if (g->s->cfg->batch)
+		return batch;
+	return batch > SINGLE_BATCH_MAX / 4 ? SINGLE_BATCH_MAX : 4 * batch;
 }
 
 /* Cold starts (or an unmetered start when none is measured). 1: the workload cannot go
@@ -270,29 +304,29 @@ single_windows(struct single *g, size_t wl_index, unsigned runs, struct jb_err *
 	if (warmup) {
 		rc = single_reserve(g, warmup, err);
 		if (!rc)
-			rc = single_window(g, "warmup", warmup, &failed, err);
+			rc = single_window(g, "warmup", warmup, warmup, &failed, err);
 		if (rc)
 			return rc;
 		if (failed && (rc = single_restart(g, err)))
 			return g->s->fatal ? rc : 1;
 	}
 	batch = single_batch_size(g, g->n_seen);
-	if ((rc = single_reserve(g, batch, err)))
+	if ((rc = single_reserve(g, single_batch_max(g, batch), err)))
 		return rc;
 	session_notice(g->s, "%s: %zu invocation(s) per window (minimum window %.3f s)",
 		       g->in.wl->name, batch, (double)g->s->min_window_ns / 1e9);
 	t0_ns = jb_clock_mono_ns();
 	for (k = 0; !session_stopping(g->s) &&
 		    session_until_more(g->s, g->in.wl->name, k, runs, t0_ns); k++) {
-		if ((rc = single_window(g, "warm", batch, &failed, err)))
+		if ((rc = single_window(g, "warm", batch, single_batch_max(g, batch), &failed, err)))
 			return rc;
 		g->warm_done = k + 1;
 		session_progress(g->s, wl_index, k + 1, total);
 		if (failed && (rc = single_restart(g, err)))
 			return g->s->fatal ? rc : 1;
 		if (!failed && !cfg->batch) {
-			batch = single_batch_size(g, batch);
-			if ((rc = single_reserve(g, batch, err)))
+			batch = single_batch_size(g, g->n_seen);
+			if ((rc = single_reserve(g, single_batch_max(g, batch), err)))
 				return rc;
 		}
 	}
