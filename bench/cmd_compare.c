@@ -298,16 +298,15 @@ cmd_compare(int argc, char **argv)
 		}
 	}
 	printf("compare %s (%s) on core %d; memory %llu MB, quota %llu/%u us (container, "
-	       "microvm); meter %s (%s); intervals: t on the windows (analysis/stats.c; "
-	       "--bootstrap %u and seed %llu no longer used)\n", wl,
+	       "microvm); meter %s (%s); intervals: Student's t over the windows "
+	       "(analysis/stats.c)\n", wl,
 	       workload_size_name(base.size), core,
 	       (unsigned long long)(base.driver_cfg.memory_mb ? base.driver_cfg.memory_mb
 							: OCI_MB_PER_VCPU),
 	       (unsigned long long)oci_cpu_quota_us(base.driver_cfg.memory_mb
 						? base.driver_cfg.memory_mb : OCI_MB_PER_VCPU,
 						OCI_CPU_PERIOD_US),
-	       OCI_CPU_PERIOD_US, base.meter->name, r[0].rep.proto.meter_kind, boot,
-	       (unsigned long long)base.seed);
+	       OCI_CPU_PERIOD_US, base.meter->name, r[0].rep.proto.meter_kind);
 	for (i = 1; i < n; i++) {
 		const struct summary_group *g0 = compare_group_of(&r[0].rep, wl);
 		char server[4200], mix[512];
