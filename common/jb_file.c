@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,4 +52,36 @@ jb_file_replace(const char *path, mode_t mode, jb_file_write_fn put, void *arg)
 	if (rc)
 		unlink(tmp);
 	return rc;
+}
+
+int
+jb_file_mkdir_p(const char *path)
+{
+	char p[PATH_MAX], *s;
+
+	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
+		return -ENAMETOOLONG;
+	for (s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
+		if (s)
+			*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			return -errno;
+		if (!s)
+			return 0;
+		*s = '/';
+	}
+}
+
+void
+jb_file_cache_dir(const char *env, const char *sub, char *out, size_t len)
+{
+	const char *v = env ? getenv(env) : NULL, *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+
+	if (v && *v)
+		snprintf(out, len, "%s", v);
+	else if (xdg && *xdg)
+		snprintf(out, len, "%s/joulebench/%s", xdg, sub);
+	else
+		snprintf(out, len, "%s/.cache/joulebench/%s", home && *home ? home : "/root", sub);
 }

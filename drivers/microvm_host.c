@@ -20,6 +20,7 @@
 
 #include "cgroup.h"
 #include "jb_clock.h"
+#include "jb_file.h"
 #include "microvm.h"
 #include "oci_bundle.h"
 #include "oci_runtime.h"
@@ -30,16 +31,10 @@
 static void
 guest_dir_default(const char *given, char *out, size_t len)
 {
-	const char *env = getenv("JOULEBENCH_GUEST_DIR"), *xdg = getenv("XDG_CACHE_HOME");
-
 	if (given && *given)
 		snprintf(out, len, "%s", given);
-	else if (env && *env)
-		snprintf(out, len, "%s", env);
-	else if (xdg && *xdg)
-		snprintf(out, len, "%s/joulebench/guest", xdg);
 	else
-		snprintf(out, len, "%s/.cache/joulebench/guest", getenv("HOME") ? getenv("HOME") : "/root");
+		jb_file_cache_dir("JOULEBENCH_GUEST_DIR", "guest", out, len);
 }
 
 const struct microvm_vmm *

@@ -32,6 +32,7 @@
 
 #include "driver-private.h"
 #include "jb_capture.h"
+#include "jb_file.h"
 #include "microvm_rootfs.h"
 #include "oci_bundle.h"
 
@@ -253,35 +254,6 @@ image_make(const struct microvm_rootfs *r, const char *stage, const char *img,
 			  rc < 0 ? jb_strerror(rc) : "exit status", out);
 }
 
-static void
-cache_dir_default(char *out, size_t len)
-{
-	const char *env = getenv("JOULEBENCH_ROOTFS_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
-
-	if (env && *env)
-		snprintf(out, len, "%s", env);
-	else if (xdg && *xdg)
-		snprintf(out, len, "%s/joulebench/rootfs", xdg);
-	else
-		snprintf(out, len, "%s/.cache/joulebench/rootfs",
-			 getenv("HOME") ? getenv("HOME") : "/root");
-}
-
-static int
-mkdir_p(const char *dir)
-{
-	char p[PATH_MAX], *s;
-
-	snprintf(p, sizeof(p), "%s", dir);
-	for (s = p + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	return mkdir(p, 0755) != 0 && errno != EEXIST ? -errno : 0;
-}
-
 struct cached {
 	char name[64];
 	int64_t mtime_ns;
@@ -355,8 +327,8 @@ microvm_image_get(struct microvm_rootfs *rs, const struct microvm_rootfs_req *q,
 	if (q->cache_dir)
 		snprintf(cache, sizeof(cache), "%s", q->cache_dir);
 	else
-		cache_dir_default(cache, sizeof(cache));
-	if ((rc = mkdir_p(cache))) {
+		jb_file_cache_dir("JOULEBENCH_ROOTFS_CACHE", "rootfs", cache, sizeof(cache));
+	if ((rc = jb_file_mkdir_p(cache))) {
 		rc = jb_err_set(err, rc, "microvm: cache %s: %s", cache, strerror(-rc));
 		return rc;
 	}

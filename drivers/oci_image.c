@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "driver-private.h"
+#include "jb_file.h"
 #include "oci_bundle.h"
 #include "oci_image.h"
 
@@ -30,34 +31,7 @@ extern char **environ;
 void
 oci_image_cache_dir(char *out, size_t len)
 {
-	const char *env = getenv("JOULEBENCH_IMAGE_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
-
-	if (env && *env)
-		snprintf(out, len, "%s", env);
-	else if (xdg && *xdg)
-		snprintf(out, len, "%s/joulebench/images", xdg);
-	else
-		snprintf(out, len, "%s/.cache/joulebench/images",
-			 getenv("HOME") ? getenv("HOME") : "/root");
-}
-
-/* mkdir -p @path (each level 0755). */
-static int
-mkdir_p(const char *path)
-{
-	char p[PATH_MAX], *s;
-
-	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
-		return -ENAMETOOLONG;
-	for (s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
-		if (s)
-			*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST)
-			return -errno;
-		if (!s)
-			return 0;
-		*s = '/';
-	}
+	jb_file_cache_dir("JOULEBENCH_IMAGE_CACHE", "images", out, len);
 }
 
 /* `umoci unpack --image LAYOUT:TAG BUNDLE`, its output into @log. Its exit status, or
@@ -126,7 +100,7 @@ oci_image_unpack(const char *umoci, const char *cache_dir, const struct driver_i
 		return jb_err_set(err, -ENODEV, "umoci is not installed, and the OCI image %s:%s is "
 				  "unpacked with it (apt-get install umoci, or scripts/install-deps "
 				  "--drivers)", img->layout, img->tag);
-	if ((rc = mkdir_p(cache_dir)))
+	if ((rc = jb_file_mkdir_p(cache_dir)))
 		return jb_err_set(err, rc, "image cache %s: %s", cache_dir, jb_strerror(rc));
 	snprintf(tmp, sizeof(tmp), "%s/.unpack-%ld-XXXXXX", cache_dir, (long)getpid());
 	if (!mkdtemp(tmp))

@@ -16,7 +16,7 @@ import subprocess
 import threading
 import time
 
-from jbtest import check, read_csv, read_meta, realtime_thread, trace
+from jbtest import check, first_warm_row, read_csv, read_meta, realtime_thread, trace
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -98,17 +98,6 @@ class LoadPower:
     def close(self):
         self.stop.set()
         self.thread.join()
-
-
-def first_warm_row(csv, proc):
-    """True once CSV holds a warm row (or PROC has ended)."""
-    if proc.poll() is not None:
-        return True
-    try:
-        with open(csv) as f:
-            return ",warm," in f.read()
-    except FileNotFoundError:
-        return False
 
 
 def measured(power, argv, at=None, timeout=400, after_warm_in=None):

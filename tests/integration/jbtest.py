@@ -41,6 +41,19 @@ def realtime_thread():
         pass
 
 
+def first_warm_row(csv, proc):
+    """True once CSV (a running joulebench's) holds a warm row, or PROC has ended: the
+    moment to inject a fault into a run, which a fixed time after its start is not on a
+    loaded machine (the liveness probe, the baseline and the cold start can take seconds)."""
+    if proc.poll() is not None:
+        return True
+    try:
+        with open(csv) as f:
+            return ",warm," in f.read()
+    except FileNotFoundError:
+        return False
+
+
 def wait_for(cond, what, timeout=30, interval=0.1):
     """Poll COND() until it returns a true value, and return that value; after TIMEOUT
     seconds fail, naming WHAT (a string, or a function giving one, called then: e.g. the

@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from jbtest import (JOULEBENCH, check, check_complete_windows, mount_tmpfs_over_sys_class,  # noqa: E402
-                    read_csv, read_meta, reexec_in_mount_namespace, wait_for)
+                    first_warm_row, read_csv, read_meta, reexec_in_mount_namespace, wait_for)
 
 tmp = tempfile.mkdtemp(prefix="jb-faults-")
 # A copy of the function runner of our own, so that "runners left behind" below counts
@@ -45,16 +45,8 @@ def run_with(args, action, at_s, after_warm_in=None):
     machine, on which the cold start alone can take seconds, cannot move the fault."""
     proc = subprocess.Popen([JOULEBENCH] + args, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
-    def warm_or_ended():
-        if proc.poll() is not None:
-            return True
-        try:
-            with open(after_warm_in) as f:
-                return ",warm," in f.read()
-        except FileNotFoundError:
-            return False
     if after_warm_in:
-        wait_for(warm_or_ended, f"the first warm row in {after_warm_in}", timeout=120,
+        wait_for(lambda: first_warm_row(after_warm_in, proc), f"the first warm row in {after_warm_in}", timeout=120,
                  interval=0.02)
     time.sleep(at_s)
     action(proc.pid)
