@@ -76,6 +76,8 @@ struct microvm_state {
 	uint64_t quota_us;
 	uint64_t tsc_khz;              /* the host's TSC rate, for a TCG guest; 0 = unknown */
 	const char *fault;             /* test hook: kernel argument jb.fault=... */
+	int fault_vms_left;            /* ...for this many more VMs (kill:MS:N); -1: every VM */
+	int probing;                   /* an accelerator probe's VM boots: no test hook */
 	struct microvm_fn_guest *fng;  /* users' functions: their guest's root; NULL = none */
 	char live[LIVE_MAX][ISOLATED_ID_LEN];
 };
@@ -154,6 +156,25 @@ vm_destroy(void *drv, struct isolated_inst *vi)
 }
 
 /* Boot one VM under @accel to the runner's `ready`, within @timeout_ns. */
+/* Does this VM get the tests' crash hook? JOULEBENCH_MICROVM_FAULT=kill:MS kills the runner
+ * of every VM MS ms after it starts; kill:MS:N of the first N only (not an accelerator
+ * probe's), so that a replacement VM that boots slowly on a loaded machine is not killed
+ * before it answers, which would end the run instead of testing the replacement. */
+static int
+vm_fault_take(struct microvm_state *s)
+{
+	int give;
+
+	if (!s->fault || s->probing)
+		return 0;
+	pthread_mutex_lock(&s->h.lock);
+	give = s->fault_vms_left != 0;
+	if (s->fault_vms_left > 0)
+		s->fault_vms_left--;
+	pthread_mutex_unlock(&s->h.lock);
+	return give;
+}
+
 static int
 vm_boot(struct microvm_state *s, const char *accel, struct isolated_inst *vi,
 	uint64_t timeout_ns, struct jb_err *err)
@@ -182,7 +203,7 @@ vm_boot(struct microvm_state *s, const char *accel, struct isolated_inst *vi,
 
 		/* jb.fault is the tests' crash hook, jb.root the function's disk
 		 * (microvm_init.c). */
-		if (s->fault)
+		if (vm_fault_take(s))
 			snprintf(extra, sizeof(extra), "jb.fault=%.80s", s->fault);
 		if (s->fng)
 			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "%sjb.root=vda",
@@ -253,7 +274,9 @@ accel_kvm_only(struct microvm_state *s, struct jb_err *err)
 				  s->host.vmm->name, strerror(errno));
 	close(fd);
 	snprintf(s->accel, sizeof(s->accel), "kvm");
+	s->probing = 1;
 	rc = vm_boot(s, "kvm", &probe, t, &e);
+	s->probing = 0;
 	if (rc == 0) {
 		vm_destroy(s, &probe);
 		return 0;
@@ -272,7 +295,7 @@ accel_decide(struct microvm_state *s, const char *want, struct jb_err *err)
 {
 	struct isolated_inst probe = { 0 };
 	char why[256];
-	int fd;
+	int fd, rc;
 
 	s->accel_why[0] = '\0';
 	if (want && strcmp(want, "auto") && s->host.vmm->accel_check(want, why, sizeof(why)))
@@ -293,7 +316,10 @@ accel_decide(struct microvm_state *s, const char *want, struct jb_err *err)
 		snprintf(s->accel, sizeof(s->accel), "kvm");
 		return 0;
 	}
-	if (fd >= 0 && vm_boot(s, "kvm", &probe, probe_timeout_ns(), NULL) == 0) {
+	s->probing = 1;
+	rc = fd >= 0 ? vm_boot(s, "kvm", &probe, probe_timeout_ns(), NULL) : -ENODEV;
+	s->probing = 0;
+	if (rc == 0) {
 		vm_destroy(s, &probe);
 		snprintf(s->accel, sizeof(s->accel), "kvm");
 		snprintf(s->accel_why, sizeof(s->accel_why), " (auto: a KVM guest booted)");
@@ -354,6 +380,9 @@ microvm_prepare(const struct driver_config *cfg, void **drv, struct jb_err *err)
 	s->quota_us = oci_cpu_quota_us(s->h.memory_mb, OCI_CPU_PERIOD_US);
 	s->h.timeout_ns = cfg->timeout_ns;
 	s->fault = getenv("JOULEBENCH_MICROVM_FAULT");
+	s->fault_vms_left = -1;
+	if (s->fault && !strncmp(s->fault, "kill:", 5) && strchr(s->fault + 5, ':'))
+		s->fault_vms_left = atoi(strchr(s->fault + 5, ':') + 1);
 	rc = isolated_cores_take(&s->h, cfg, err);
 	if (rc) {
 		free(s);
