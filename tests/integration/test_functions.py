@@ -213,9 +213,9 @@ def bad_files():
 
 def slow_start_windows():
     """A function whose first invocations are slower than the rest (caches, an
-    interpreter's own warmup): the first window, sized by the slow warmup, goes on until
-    it lasts the minimum (protocol/single.c), so no warm window is flagged short, and the
-    next is sized by the whole window's mean round trip, not by its slow start."""
+    interpreter's own warmup): the first window, sized by the slow warmup, goes on past its
+    batch while it is shorter than the minimum (protocol/single.c), and the next is sized
+    by the whole window's mean round trip, not by its slow start, so it is not short."""
     prog = os.path.join(tmp, "slow_start.py")
     with open(prog, "w") as f:
         f.write("import sys, time\n"
@@ -240,8 +240,12 @@ def slow_start_windows():
     check(int(first[0]["window_invocations"]) > batch,
           f"the first window did not go on past its batch of {batch} "
           f"({first[0]['window_invocations']} invocations, {first[0]['message']})")
-    short = {(r["rep"], r["message"]) for r in warm if "shorter than" in r["message"]}
-    check(not short, f"warm windows flagged short: {short}")
+    # The second window is sized by the first's mean round trip. (The first may still come
+    # out short on a loaded machine, where the warmup's round trips can be more than the 4x
+    # it may go on by slower than the rest: CI's ASan suite saw one at 0.086 s of 0.2 s.)
+    second = [r for r in warm if r["rep"] != warm[0]["rep"]]
+    short = {(r["rep"], r["message"]) for r in second if "shorter than" in r["message"]}
+    check(second and not short, f"the second warm window flagged short: {short}")
 
 
 def listing():
