@@ -28,6 +28,7 @@ struct fn_child {
 	int has_cpu_clock;     /* 0: the kernel offers none, schedstat is read instead */
 	int stat_fd;           /* /proc/PID/stat kept open for its cutime and cstime; -1 */
 	uint64_t reaped_ns;    /* its reaped children's CPU time, as last read */
+	uint64_t reaped_read_ns; /* when (CLOCK_MONOTONIC), 0: never */
 };
 
 /**
@@ -74,8 +75,9 @@ int fn_child_call(struct fn_child *c, const char *req, size_t req_len, char **li
  * fn_child_cpu_ns() - CPU time of the child so far, in ns: every thread, exited ones
  * included (its process CPU-time clock; schedstat where there is none), plus the children
  * it has reaped (cutime, cstime: clock ticks) as last read, read again first when
- * @read_reaped. One system call, two with @read_reaped: a warm call reads them once, after
- * its result, so a child reaped between two calls counts in the next.
+ * @read_reaped and a tick has passed since the last read. One system call, two when they
+ * are read: a warm call asks once, after its result, so CPU time reaped between two reads
+ * counts in the call that reads it, and none is lost.
  */
 uint64_t fn_child_cpu_ns(struct fn_child *c, int read_reaped);
 
