@@ -100,6 +100,16 @@ reply(struct fn_lambda *l, const char *status, const char *headers, const char *
 	return 0;
 }
 
+void
+fn_lambda_ack(struct fn_lambda *l)
+{
+	if (!l->ack_pending || l->conn_fd < 0)
+		return;
+	l->ack_pending = 0;
+	/* A runtime gone before it reads its 202 is the next call's to find. */
+	(void)reply(l, "202 Accepted", "", "{\"status\":\"OK\"}", 15);
+}
+
 /* One whole request at the head of l->buf: its method and path (NUL-terminated copies),
  * its body, and the bytes it spans. 0 when incomplete, 1 when whole, -EPROTO. */
 static int
@@ -187,6 +197,7 @@ fn_lambda_call(struct fn_lambda *l, struct fn_child *c, const char *event, size_
 
 	*result = NULL;
 	*is_error = 0;
+	fn_lambda_ack(l);
 	if (l->used) {
 		/* Drop the request whose body the previous call handed out. */
 		l->buf[l->used] = l->held;
@@ -241,8 +252,8 @@ fn_lambda_call(struct fn_lambda *l, struct fn_child *c, const char *event, size_
 			    (!strcmp(path + strlen(want), "response") ||
 			     !strcmp(path + strlen(want), "error"))) {
 				*is_error = !strcmp(path + strlen(want), "error");
-				/* A runtime gone before it reads its 202 is the next call's. */
-				(void)reply(l, "202 Accepted", "", "{\"status\":\"OK\"}", 15);
+				/* Its 202 waits for fn_lambda_ack(), after our result has left. */
+				l->ack_pending = 1;
 				/* The body stays in the buffer until the next call, NUL-terminated
 				 * over the first byte after it (held: a next request's, maybe). */
 				*result = (char *)body;

@@ -22,6 +22,7 @@ struct fn_lambda {
 	size_t len, cap;
 	size_t used;                /* the request handed out last, dropped by the next call */
 	char held;                  /* the byte at buf[used], where its body's NUL went */
+	int ack_pending;            /* the last POST's 202 is not sent yet */
 	uint64_t request_id;        /* of the event given out last */
 	uint64_t next_ns;           /* CLOCK_MONOTONIC when that event's GET .../next came */
 	char env[64];               /* "AWS_LAMBDA_RUNTIME_API=127.0.0.1:PORT" */
@@ -41,6 +42,14 @@ int fn_lambda_listen(struct fn_lambda *l, struct jb_err *err);
 int fn_lambda_call(struct fn_lambda *l, struct fn_child *c, const char *event, size_t len,
 		   uint64_t timeout_ns, char **result, size_t *result_len, int *is_error,
 		   struct jb_err *err);
+
+/**
+ * fn_lambda_ack() - send the 202 that answers the runtime's last POST, if not sent yet.
+ * fn_lambda_call() holds it back so that the runtime's receipt of it, and its next GET,
+ * run after our result has left, as Lambda returns a response to its caller while the
+ * runtime asks for the next event; the next call sends it first if no one did.
+ */
+void fn_lambda_ack(struct fn_lambda *l);
 
 /** fn_lambda_close() - close the sockets and free the buffer. */
 void fn_lambda_close(struct fn_lambda *l);

@@ -132,6 +132,12 @@ event_build(struct fn_user *u, enum workload_size size, uint64_t seed,
 	return u->event_line ? 0 : fail(res, -ENOMEM, "out of memory");
 }
 
+void
+fn_user_settle(struct fn_user *u)
+{
+	fn_lambda_ack(&u->lambda);
+}
+
 int
 fn_user_prepare(struct fn_user *u, const struct jb_fn_request *req, struct jb_fn_result *res)
 {
