@@ -51,10 +51,12 @@ def main():
     handler = load(sys.argv[1])
     channel.write(f"jb-adapter-ready {START_NS} {time.monotonic_ns()}\n")
     channel.flush()
+    # One encoder for all events: json.dumps(..., allow_nan=False) built one per call.
+    encode = json.JSONEncoder(allow_nan=False).encode
     for line in sys.stdin:
         event = json.loads(line)
         try:
-            text = json.dumps(handler(event), allow_nan=False)
+            text = encode(handler(event))
         except Exception as e:  # the row reports it; the function stays warm
             text = json.dumps({"errorType": type(e).__name__, "errorMessage": str(e)})
         channel.write(text + "\n")
