@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <poll.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "jb_err.h"
 
@@ -23,6 +24,11 @@ struct fn_child {
 	char err_tail[240];    /* the last line the child wrote to stderr */
 	int status;            /* wait status once reaped, else -1 */
 	uint64_t cpu_done_ns;  /* CPU time of a reaped child (rusage) */
+	clockid_t cpu_clock;   /* its process CPU-time clock (clock_getcpuclockid) */
+	int has_cpu_clock;     /* 0: the kernel offers none, schedstat is read instead */
+	int stat_fd;           /* /proc/PID/stat kept open for its cutime and cstime; -1 */
+	uint64_t reaped_ns;    /* its reaped children's CPU time, as last read */
+	uint64_t reaped_read_ns; /* when (CLOCK_MONOTONIC), 0: never */
 };
 
 /**
@@ -56,17 +62,24 @@ int fn_child_gone(struct fn_child *c, struct jb_err *err);
 
 /**
  * fn_child_call() - write @req (@req_len bytes, a line) and read one line back into
- * c->buf; *@line points at it (NUL-terminated, without '\n') until the next call.
+ * c->buf; *@line points at it (NUL-terminated, without '\n', *@line_len bytes) until the
+ * next call.
  * @timeout_ns 0 waits forever. Return: 0, -ETIMEDOUT, -EPIPE (the child exited: @err
  * says how, with its last stderr line), -E2BIG (a line over 64 MiB),
  * -EPROTO (bytes left over after the previous line: the function wrote out of turn).
  */
 int fn_child_call(struct fn_child *c, const char *req, size_t req_len, char **line,
-		  uint64_t timeout_ns, struct jb_err *err);
+		  size_t *line_len, uint64_t timeout_ns, struct jb_err *err);
 
-/** fn_child_cpu_ns() - CPU time of the child so far, in ns: every thread (schedstat),
- * plus the children it has reaped (cutime, cstime: clock ticks). */
-uint64_t fn_child_cpu_ns(const struct fn_child *c);
+/**
+ * fn_child_cpu_ns() - CPU time of the child so far, in ns: every thread, exited ones
+ * included (its process CPU-time clock; schedstat where there is none), plus the children
+ * it has reaped (cutime, cstime: clock ticks) as last read, read again first when
+ * @read_reaped and a tick has passed since the last read. One system call, two when they
+ * are read: a warm call asks once, after its result, so CPU time reaped between two reads
+ * counts in the call that reads it, and none is lost.
+ */
+uint64_t fn_child_cpu_ns(struct fn_child *c, int read_reaped);
 
 /** fn_child_stop() - close its stdin, give it 1 s to exit, then SIGKILL; reap. */
 void fn_child_stop(struct fn_child *c);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fn_lambda.h"
@@ -68,13 +69,45 @@ reply(struct fn_lambda *l, const char *status, const char *headers, const char *
 	char head[1024];
 	int n = snprintf(head, sizeof(head), "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
 					     "%sContent-Length: %zu\r\n\r\n", status, headers, len);
-	/* Head and body leave as one segment (MSG_MORE, then TCP_NODELAY flushes): a head
-	 * sent alone held the body back for the client's delayed ACK, 40 ms a call. */
-	int rc = n > 0 && (size_t)n < sizeof(head) ? fn_write_all(l->conn_fd, head, (size_t)n,
-							   MSG_NOSIGNAL | MSG_MORE)
-						     : -EIO;
+	struct iovec iov[2] = { { head, (size_t)n }, { (void *)body, len } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	size_t left = (size_t)n + len;
 
-	return rc ? rc : fn_write_all(l->conn_fd, body, len, MSG_NOSIGNAL);
+	if (n <= 0 || (size_t)n >= sizeof(head))
+		return -EIO;
+	/* Head and body in one call, so one segment (TCP_NODELAY is set): a head sent alone
+	 * held the body back for the client's delayed ACK, 40 ms a call. */
+	while (left) {
+		ssize_t k = sendmsg(l->conn_fd, &msg, MSG_NOSIGNAL);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		left -= (size_t)k;
+		/* A short send (a body over the socket's buffer): step over what left. */
+		while (k > 0 && msg.msg_iovlen) {
+			size_t step = (size_t)k < msg.msg_iov->iov_len ? (size_t)k
+								     : msg.msg_iov->iov_len;
+
+			msg.msg_iov->iov_base = (char *)msg.msg_iov->iov_base + step;
+			msg.msg_iov->iov_len -= step;
+			k -= (ssize_t)step;
+			if (!msg.msg_iov->iov_len)
+				msg.msg_iov++, msg.msg_iovlen--;
+		}
+	}
+	return 0;
+}
+
+void
+fn_lambda_ack(struct fn_lambda *l)
+{
+	if (!l->ack_pending || l->conn_fd < 0)
+		return;
+	l->ack_pending = 0;
+	/* A runtime gone before it reads its 202 is the next call's to find. */
+	(void)reply(l, "202 Accepted", "", "{\"status\":\"OK\"}", 15);
 }
 
 /* One whole request at the head of l->buf: its method and path (NUL-terminated copies),
@@ -128,7 +161,7 @@ conn_pump(struct fn_lambda *l, short listen_ev, short conn_ev)
 			if (l->conn_fd >= 0)
 				close(l->conn_fd);
 			l->conn_fd = fd;
-			l->len = 0;
+			l->len = l->used = 0;
 		}
 	}
 	if (!(conn_ev & (POLLIN | POLLHUP | POLLERR)) || l->conn_fd < 0)
@@ -148,14 +181,15 @@ conn_pump(struct fn_lambda *l, short listen_ev, short conn_ev)
 	} else if (n == 0 || errno != EINTR) {
 		close(l->conn_fd);
 		l->conn_fd = -1;
-		l->len = 0;
+		l->len = l->used = 0;
 	}
 	return 0;
 }
 
 int
 fn_lambda_call(struct fn_lambda *l, struct fn_child *c, const char *event, size_t len,
-	       uint64_t timeout_ns, char **result, int *is_error, struct jb_err *err)
+	       uint64_t timeout_ns, char **result, size_t *result_len, int *is_error,
+	       struct jb_err *err)
 {
 	uint64_t deadline = timeout_ns ? jb_clock_mono_ns() + timeout_ns : 0;
 	char id[32], want[96], method[16], path[1024];
@@ -163,6 +197,14 @@ fn_lambda_call(struct fn_lambda *l, struct fn_child *c, const char *event, size_
 
 	*result = NULL;
 	*is_error = 0;
+	fn_lambda_ack(l);
+	if (l->used) {
+		/* Drop the request whose body the previous call handed out. */
+		l->buf[l->used] = l->held;
+		memmove(l->buf, l->buf + l->used, l->len - l->used);
+		l->len -= l->used;
+		l->used = 0;
+	}
 	snprintf(id, sizeof(id), "jb-%llu", (unsigned long long)++l->request_id);
 	for (;;) {
 		struct pollfd p[3] = { { .fd = l->listen_fd, .events = POLLIN },
@@ -210,12 +252,15 @@ fn_lambda_call(struct fn_lambda *l, struct fn_child *c, const char *event, size_
 			    (!strcmp(path + strlen(want), "response") ||
 			     !strcmp(path + strlen(want), "error"))) {
 				*is_error = !strcmp(path + strlen(want), "error");
-				*result = strndup(body, body_len);
-				memmove(l->buf, l->buf + used, l->len - used);
-				l->len -= used;
-				rc = reply(l, "202 Accepted", "", "{\"status\":\"OK\"}", 15);
-				if (!*result)
-					return jb_err_set(err, -ENOMEM, "out of memory");
+				/* Its 202 waits for fn_lambda_ack(), after our result has left. */
+				l->ack_pending = 1;
+				/* The body stays in the buffer until the next call, NUL-terminated
+				 * over the first byte after it (held: a next request's, maybe). */
+				*result = (char *)body;
+				*result_len = body_len;
+				l->used = used;
+				l->held = l->buf[used];
+				l->buf[used] = '\0';
 				return 0;
 			}
 			reply(l, "404 Not Found", "", "{}", 2);

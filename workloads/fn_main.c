@@ -211,6 +211,7 @@ fn_serve(void)
 			fputs(out, stdout);
 		if (fflush(stdout) != 0)
 			break;
+		fn_user_settle(&user);
 	}
 	free(line);
 	fn_user_fini(&user);

@@ -132,6 +132,12 @@ event_build(struct fn_user *u, enum workload_size size, uint64_t seed,
 	return u->event_line ? 0 : fail(res, -ENOMEM, "out of memory");
 }
 
+void
+fn_user_settle(struct fn_user *u)
+{
+	fn_lambda_ack(&u->lambda);
+}
+
 int
 fn_user_prepare(struct fn_user *u, const struct jb_fn_request *req, struct jb_fn_result *res)
 {
@@ -241,13 +247,32 @@ check_full(struct fn_user *u, struct json_object *out, const char *line,
 	}
 }
 
-static void
-result_check(struct fn_user *u, const char *line, struct jb_fn_result *res)
+/*
+ * The result line @line of @len bytes: its digest, then its verdict. A line with the digest
+ * of the last verified result is those bytes, so it is valid JSON, no error shape, and
+ * verified, with nothing parsed (a warm call's result is most often that line). Any other
+ * line is parsed once: not JSON is junk on the protocol channel (-EPROTO in @err: nothing
+ * after it can be trusted to answer the right event); else the error shape, or the full
+ * check. @is_error: the Runtime API's POST .../error.
+ */
+static int
+result_check(struct fn_user *u, const char *line, size_t len, int is_error,
+	     struct jb_fn_result *res, struct jb_err *err)
 {
 	enum json_tokener_error jerr;
-	struct json_object *out = json_tokener_parse_verbose(line, &jerr), *t, *m;
+	struct json_object *out, *t, *m;
 
-	res->checksum = workload_checksum_bytes(WORKLOAD_FNV_OFFSET, line, strlen(line));
+	res->checksum = workload_checksum_bytes(WORKLOAD_FNV_OFFSET, line, len);
+	if (!is_error && u->have_verified && res->checksum == u->verified_checksum) {
+		res->verified = 1;
+		snprintf(res->status, sizeof(res->status), JB_STATUS_OK);
+		return 0;
+	}
+	out = json_tokener_parse_verbose(line, &jerr);
+	if (jerr != json_tokener_success)
+		return jb_err_set(err, -EPROTO, "protocol: the function wrote a line that is not "
+						"JSON (%s): \"%.60s\"",
+				  json_tokener_error_desc(jerr), line);
 	if (json_object_is_type(out, json_type_object) &&
 	    json_object_object_get_ex(out, "errorType", &t) &&
 	    json_object_object_get_ex(out, "errorMessage", &m)) {
@@ -255,20 +280,22 @@ result_check(struct fn_user *u, const char *line, struct jb_fn_result *res)
 		snprintf(res->status, sizeof(res->status), JB_STATUS_ERROR);
 		fail(res, 0, "handler raised %s: %s", json_object_get_string(t),
 		     json_object_get_string(m));
-	} else if (u->have_verified && res->checksum == u->verified_checksum) {
-		res->verified = 1;
+	} else if (is_error) {
+		/* POST .../error: Lambda's body is {"errorMessage", "errorType"}. */
+		snprintf(res->status, sizeof(res->status), JB_STATUS_ERROR);
+		fail(res, 0, "handler error: %s", line);
 	} else {
 		res->verified = check_full(u, out, line, res);
 		if (res->verified) {
 			u->verified_checksum = res->checksum;
 			u->have_verified = 1;
 		}
-	}
-	if (!res->status[0])
 		snprintf(res->status, sizeof(res->status), "%s",
 			 res->verified || u->def.check == FUNCTION_CHECK_NONE ? JB_STATUS_OK
 									    : JB_STATUS_FAILED);
+	}
 	json_object_put(out);
+	return 0;
 }
 
 /* A duration for a message: "4.72 s", "412 ms", "41.2 ms", "2.10 ms". */
@@ -331,7 +358,8 @@ adapter_ready(struct fn_user *u, uint64_t timeout_ns, uint64_t ready[2], struct 
 {
 	unsigned long long t0, t1;
 	char *line = NULL;
-	int rc = fn_child_call(&u->child, "", 0, &line, timeout_ns, err);
+	size_t len;
+	int rc = fn_child_call(&u->child, "", 0, &line, &len, timeout_ns, err);
 
 	if (rc)
 		return rc;
@@ -346,16 +374,18 @@ adapter_ready(struct fn_user *u, uint64_t timeout_ns, uint64_t ready[2], struct 
 int
 fn_user_invoke(struct fn_user *u, struct jb_fn_result *res)
 {
-	uint64_t t0, c0, cc0 = 0, timeout_ns = (uint64_t)(u->def.timeout_s * 1e9);
+	uint64_t t0, c0, cc0 = 0, cc1, timeout_ns = (uint64_t)(u->def.timeout_s * 1e9);
 	uint64_t ready[2] = { 0, 0 };
-	enum json_tokener_error jerr;
 	struct jb_err err = { 0 };
-	struct json_object *probe;
-	char *line = NULL, *body = NULL;
+	char *line = NULL;
+	size_t len = 0;
 	int rc, gone = 0, is_error = 0, lambda = u->def.protocol == FUNCTION_PROTO_LAMBDA;
 	int cold = !u->child.pid, adapter = u->def.protocol == FUNCTION_PROTO_SEBS_PYTHON ||
 					    u->def.protocol == FUNCTION_PROTO_SEBS_NODE;
 
+	/* The child's CPU time is read outside the wall span: it is our cost, not the call's. */
+	if (u->child.pid)
+		cc0 = fn_child_cpu_ns(&u->child, 0);
 	c0 = jb_clock_process_cpu_ns();
 	t0 = jb_clock_mono_ns();
 	if (!u->child.pid) {
@@ -373,42 +403,20 @@ fn_user_invoke(struct fn_user *u, struct jb_fn_result *res)
 			snprintf(res->msg, sizeof(res->msg), "%.250s", err.msg);
 			return 1;
 		}
-	} else {
-		cc0 = fn_child_cpu_ns(&u->child);
 	}
 	rc = cold && adapter ? adapter_ready(u, timeout_ns, ready, &err) : 0;
 	if (!rc && lambda)
 		rc = fn_lambda_call(&u->lambda, &u->child, u->event_line, u->event_len - 1, timeout_ns,
-				    &body, &is_error, &err);
+				    &line, &len, &is_error, &err);
 	else if (!rc)
-		rc = fn_child_call(&u->child, u->event_line, u->event_len, &line, timeout_ns, &err);
-	if (!rc && lambda)
-		line = body;
+		rc = fn_child_call(&u->child, u->event_line, u->event_len, &line, &len, timeout_ns,
+				   &err);
 	res->wall_ns = jb_clock_mono_ns() - t0;
-	res->cpu_ns = jb_clock_process_cpu_ns() - c0 + (fn_child_cpu_ns(&u->child) - cc0);
+	cc1 = fn_child_cpu_ns(&u->child, 1);
+	res->cpu_ns = jb_clock_process_cpu_ns() - c0 + (cc1 > cc0 ? cc1 - cc0 : 0);
 	res->work_units = u->def.work_units[u->size];
-	if (!rc) {
-		/* A line that is not JSON is junk on the protocol channel: nothing after it can
-		 * be trusted to answer the right event. */
-		probe = json_tokener_parse_verbose(line, &jerr);
-		json_object_put(probe);
-		if (jerr != json_tokener_success)
-			rc = jb_err_set(&err, -EPROTO, "protocol: the function wrote a line that is "
-						       "not JSON (%s): \"%.60s\"",
-					json_tokener_error_desc(jerr), line);
-	}
-	if (!rc && is_error) {
-		/* POST .../error: Lambda's body is {"errorMessage", "errorType"}. */
-		result_check(u, line, res);
-		if (strcmp(res->status, JB_STATUS_ERROR) != 0) {
-			res->verified = 0;
-			snprintf(res->status, sizeof(res->status), JB_STATUS_ERROR);
-			fail(res, 0, "handler error: %s", line);
-		}
-	} else if (!rc) {
-		result_check(u, line, res);
-	}
-	free(body);
+	if (!rc)
+		rc = result_check(u, line, len, is_error, res, &err);
 	if (!rc && cold)
 		cold_note(u, res, t0, t0 + res->wall_ns, ready);
 	if (!rc)

@@ -50,4 +50,10 @@ int fn_user_prepare(struct fn_user *u, const struct jb_fn_request *req,
  */
 int fn_user_invoke(struct fn_user *u, struct jb_fn_result *res);
 
+/**
+ * fn_user_settle() - after the reply to an invocation has left: what the function is
+ * owed once its result is delivered (the Runtime API's 202 to its POST, fn_lambda_ack()).
+ */
+void fn_user_settle(struct fn_user *u);
+
 #endif
