@@ -13,9 +13,9 @@ any figure of Firecracker's cost.
 The steps both VMMs share are written once, given the VMM's specifics (class Vmm: its
 binary or double, the sidecar's runtime names, the rows' isolation label, the env):
   A. a missing VMM binary or guest kernel is exit 77 with what to install or run;
-  B. one run carries the protocol round trip and a crash: verified rows through the guest
-     on its fine clock, CPU time, the sidecar (runtime, path, version, accelerator,
-     memory), the rows' isolation; a runner killed inside the guest (the guest init's
+  B. one run carries the protocol round trip and a crash: verified rows through the guest,
+     each window's energy split over its rows, the sidecar (runtime, path, version,
+     accelerator, memory), the rows' isolation; a runner killed inside the guest (the guest init's
      jb.fault hook) is a `crashed` row and the VM is replaced; SIGINT ends the run with
      every row written and the run's note under the summary; no VMM process, cgroup or
      run directory is left;
@@ -24,9 +24,10 @@ binary or double, the sidecar's runtime names, the rows' isolation label, the en
 QEMU only: --accel on pinned (exit 2), a guest kernel of another architecture (77); in B
 two co-located VMs with --accel auto, inspected while they run (two QEMUs, each in a
 cgroup of its own with the Lambda quota of 512 MB), their energy split by the cgroups' CPU
-time; a hang inside the guest as a `timeout` row and an allocation beyond the VM's memory
-as an `oom-killed` row (the guest kernel's OOM kill), with the TCG note (it is C's next
-run). Firecracker only: scripts/fetch-guest-kernel's vmlinux from bzImages of gzip, xz,
+time, the guest's clock (the TSC, not jiffies) and CPU time in the rows; a hang inside the
+guest as a `timeout` row and an allocation beyond the VM's memory as an `oom-killed` row
+(the guest kernel's OOM kill), with the TCG note (it is C's next run).
+Firecracker only: scripts/fetch-guest-kernel's vmlinux from bzImages of gzip, xz,
 zstd and LZ4; the double is strict where Firecracker is (unknown field, missing section,
 no ELF); no vmlinux and `--accel tcg` are 77; in B every start's command line and JSON
 file (log in the run directory, ELF kernel, machine-config, file removed when its VM
