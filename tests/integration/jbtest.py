@@ -213,13 +213,14 @@ def vm_crash_rows(path):
 
 def interrupt(proc, sig, codes, timeout=60):
     """Stop the run PROC with SIG once it has shown what the test waited for (it must still
-    be running), and check that it ends with one of the exit CODES."""
+    be running), and check that it ends with one of the exit CODES. Returns its stdout."""
     if proc.poll() is not None:
         fail(f"the run ended when one instance died: exit {proc.returncode}: "
              f"{proc.communicate()[1]}")
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=timeout)
+    out, err = proc.communicate(timeout=timeout)
     check(proc.returncode in codes, f"interrupted run exit {proc.returncode}: {err}")
+    return out
 
 
 def hang_and_oom(driver, base, tmp, timeout, after, hang_words=""):
