@@ -155,10 +155,12 @@ liveness_domains_judge(const struct meter *m, const int *judged, const double *b
 			return -ENODATA;
 		}
 		/* Its integral advanced, but a sensor whose readings never changed while the
-		 * machine went from idle to busy is stuck at one value. */
+		 * machine went from idle to busy is stuck at one value. (The value shown is the
+		 * integral over the probe's time, so three digits: the sampler's own timing moves
+		 * the fourth, 1.603 W for a file holding 1.6 W under ASan on a loaded machine.) */
 		if (m->info.domain[i].power_sampled && m->power_changes[i] == changes0[i]) {
 			snprintf(why, why_len,
-				 "%s read the same power (%.4g W) all through the %.2f s probe, idle "
+				 "%s read the same power (%.3g W) all through the %.2f s probe, idle "
 				 "and with %zu core%s busy: a stuck sensor",
 				 name, p_w, probe_s, n_cores, n_cores == 1 ? "" : "s");
 			return -ENODATA;
