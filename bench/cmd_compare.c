@@ -298,7 +298,7 @@ cmd_compare(int argc, char **argv)
 		}
 	}
 	printf("compare %s (%s) on core %d; memory %llu MB, quota %llu/%u us (container, "
-	       "microvm); meter %s (%s); intervals: Student's t over the windows "
+	       "microvm); meter %s (%s); intervals: Student's t, on the runs' medians or the windows "
 	       "(analysis/stats.c)\n", wl,
 	       workload_size_name(base.size), core,
 	       (unsigned long long)(base.driver_cfg.memory_mb ? base.driver_cfg.memory_mb
