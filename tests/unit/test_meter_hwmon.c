@@ -17,8 +17,12 @@
 
 #include "jb_clock.h"
 #include "meter-private.h"
+#include "unit_realtime.h"
 
 #define FIX JB_TEST_FIXTURES
+
+/* Its sampler runs far faster than the real sensor: unit_realtime.h says why. */
+TestSuite(hwmon, .init = unit_realtime_init);
 
 Test(hwmon, probe_lists_sensors_and_warns_about_the_ina2xx_shunt)
 {

@@ -16,6 +16,7 @@
 #include "ina219_model.h"
 #include "jb_clock.h"
 #include "meter-private.h"
+#include "unit_realtime.h"
 
 static double
 const_current(void *arg, double t_s)
@@ -172,6 +173,9 @@ sine_energy_j(double t0, double t1)
 
 	return 5.0 * ((t1 - t0) + 0.5 / w * (cos(w * t0) - cos(w * t1)));
 }
+
+/* Its sampler runs far faster than the real sensor: unit_realtime.h says why. */
+TestSuite(ina219_sampler, .init = unit_realtime_init);
 
 Test(ina219_sampler, integrates_an_analytic_power_curve, .timeout = 10)
 {

@@ -17,6 +17,7 @@
 
 #include "jb_clock.h"
 #include "meter_sampler.h"
+#include "unit_realtime.h"
 
 #define MS 1000000ull
 #define CALLS_MAX 16
@@ -64,6 +65,9 @@ run_until_full(struct meter_sampler *sp, struct fake_meter *f, enum meter_sample
 	meter_sampler_fini(sp);
 	cr_assert_geq(f->calls, CALLS_MAX, "the sampler stopped calling after %d", f->calls);
 }
+
+/* Its sampler runs far faster than the real sensor: unit_realtime.h says why. */
+TestSuite(meter_sampler, .init = unit_realtime_init);
 
 Test(meter_sampler, samples_until_stopped_and_reports_its_rate, .timeout = 30)
 {
