@@ -29,6 +29,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -70,6 +71,7 @@ struct container_state {
 	char fn_path[PATH_MAX];
 	const char *const *ro_paths;   /* driver_config's: bound read-only at the same path */
 	char platform[32];             /* runsc: the gVisor platform; "" for runc/crun */
+	char cpuset_hold[PATH_MAX];    /* "" or the empty cpuset child holding the parent */
 	char live[LIVE_MAX][ISOLATED_ID_LEN]; /* ids of containers not yet deleted */
 	struct container_image images[IMAGES_MAX];
 	size_t n_images;
@@ -122,6 +124,43 @@ cpuset_parent_fill(void)
 			fclose(f);
 		}
 	}
+}
+
+/*
+ * The shared parent goes once empty (container_close, microvm.c), so another run's close
+ * could remove it between two of our containers, and runsc would make it anew, empty, and
+ * fail on the next start as above (seen: container-runsc, once in eight full runs beside
+ * the other container tests). An empty child named after this process holds the parent
+ * for the run: a cgroup with a child cannot be removed (rmdir: EBUSY). A hold left by a
+ * run that was killed is removed by the next run that takes one.
+ */
+static void
+cpuset_parent_hold(struct container_state *s)
+{
+	const char *dir = CG_ROOT "/cpuset" CG_PARENT;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	char p[PATH_MAX];
+	long pid;
+	int i;
+
+	while (d && (e = readdir(d))) {
+		if (sscanf(e->d_name, "hold-%ld", &pid) != 1 || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(p, sizeof(p), "%s/%.64s", dir, e->d_name);
+		(void)rmdir(p);
+	}
+	if (d)
+		closedir(d);
+	snprintf(s->cpuset_hold, sizeof(s->cpuset_hold), "%s/hold-%ld", dir, (long)getpid());
+	/* Parent, then child: another run may remove the parent in between, once. */
+	for (i = 0; i < 2; i++) {
+		(void)mkdir(dir, 0755);
+		if (mkdir(s->cpuset_hold, 0755) == 0 || errno == EEXIST)
+			return;
+	}
+	s->cpuset_hold[0] = '\0';
 }
 
 /*
@@ -233,8 +272,10 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 		free(s);
 		return rc;
 	}
-	if (s->platform[0] && s->h.cpuset[0] && s->rt.cg_version == 1)
+	if (s->platform[0] && s->h.cpuset[0] && s->rt.cg_version == 1) {
+		cpuset_parent_hold(s);
 		cpuset_parent_fill();
+	}
 	pthread_mutex_init(&s->h.lock, NULL);
 	oci_runtime_reap_stale(&s->rt, CG_ROOT, CG_PARENT);
 	/* crun refuses some hosts only when it creates a container: find out now, once. */
@@ -511,6 +552,8 @@ container_teardown(void *drv)
 		}
 	}
 	/* The shared parent goes once empty; another run's containers keep it busy. */
+	if (s->cpuset_hold[0])
+		(void)rmdir(s->cpuset_hold);
 	cgroup_dir_remove(CG_ROOT, s->rt.cg_version, CG_PARENT);
 	(void)oci_bundle_remove(s->base_dir);
 	pthread_mutex_destroy(&s->h.lock);

@@ -16,7 +16,8 @@ runtime picked when none is named: runc, or crun where it runs as installed), `c
   3. a hang is a `timeout` row; an input beyond the memory limit is `oom-killed`;
 after each: no runtime state, cgroup or bundle is left. Then per runtime: runc, idle
 containers retired by the keep-alive under Poisson arrivals, and compare pinned vs
-container; runsc, the ladder (pinned, runc and gVisor) through compare; crun, a crun that
+container; runsc, a run beside another run's close (which removes the shared cpuset parent once
+empty) and a stale hold removed, then the ladder (pinned, runc and gVisor) through compare; crun, a crun that
 refuses the host (a stand-in printing crun's own hybrid-mode refusal) is exit 77 with its
 reason in one line. Skipped (77) when not root or the runtime is not installed, and for
 crun when the real crun refuses this host (the reason is joulebench's one line)."""
@@ -28,6 +29,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 from jbtest import (JOULEBENCH, check, crashed_then, hang_and_oom, interrupt, read_csv, read_meta,
                     run, skip, stop_if_running, wait_for)
@@ -307,6 +310,45 @@ if GVISOR:
     check({r["driver"] for r in srv} == {"pinned", "container"}, "server CSV drivers")
     check(len(srv) == len(read_csv(pre + "-pinned.csv"))
           + len(read_csv(pre + "-container-runsc.csv")), "server CSV rows")
+    # Another run's close removes the shared cpuset parent once it is empty, and runsc
+    # makes it anew, empty, and refuses to start ("cpuset.cpus: permission denied"): a
+    # run holds the parent with an empty child of its own. Hammered from before the run
+    # starts, as a second run's close beside this one would; then a hold left by a killed
+    # run (a pid that cannot be alive) is removed by the next run, and ours goes with it.
+    par = "/sys/fs/cgroup/cpuset/joulebench"
+    if os.path.isdir("/sys/fs/cgroup/cpuset") and os.path.isdir("/sys/fs/cgroup/cpu"):
+        stop, removed = threading.Event(), []
+        os.makedirs(par, exist_ok=True)
+
+        def hammer():
+            while not stop.is_set():
+                try:
+                    os.rmdir(par)
+                    removed.append(time.monotonic())
+                except OSError:
+                    pass
+                time.sleep(0.001)
+        th = threading.Thread(target=hammer)
+        th.start()
+        try:
+            p = run(["run", "-d", "container", "-w", "sha256", "-s", "test", "-r", "2",
+                     "--warmup", "1", "--cold", "2", "--cores", "0", "--min-window-s", "0.05",
+                     "-o", os.path.join(tmp, "held.csv")] + BASE)
+        finally:
+            stop.set()
+            th.join()
+        held = read_csv(os.path.join(tmp, "held.csv"))
+        bad = [r["message"] for r in held if r["status"] == "error"]
+        check(p.returncode == 0 and not bad and
+              any(r["phase"] == "warm" and r["status"] == "ok" for r in held),
+              f"a run beside a closing one: exit {p.returncode}, errors {bad[:1]}: {p.stderr}")
+        check(removed, "the hammer never removed the empty parent: the check proves nothing")
+        os.makedirs(par + "/hold-999999999", exist_ok=True)
+        p = run(["run", "-d", "container", "-w", "sha256", "-s", "test", "-r", "1",
+                 "--cores", "0", "-o", os.path.join(tmp, "held2.csv")] + BASE)
+        check(p.returncode == 0, f"run after a stale hold: exit {p.returncode}: {p.stderr}")
+        check(not glob.glob(par + "/hold-*"), f"holds left: {glob.glob(par + '/hold-*')}")
+
     # The pinned rung runs before the gVisor rung refuses the platform: a small one (with
     # compare's defaults it took 30 s of this test's 160), but with two windows after one
     # warmup, since compare stops at a rung without an ok window (a single window sized
