@@ -37,20 +37,33 @@ write_str(const char *path, const char *s)
 	return e;
 }
 
-/* mkdir -p of @path under @base. */
+/* mkdir -p of @path under @base. The shared parent is removed by whichever run's close
+ * leaves it empty (microvm.c, container.c), so it can vanish between our mkdir of it and
+ * of the child (ENOENT): then the path is made again, a few times. */
 static int
 mkdirs(const char *base, const char *path)
 {
 	char p[4096];
-	const char *s = path;
+	int tries;
 
-	while ((s = strchr(s + 1, '/')) || 1) {
-		snprintf(p, sizeof(p), "%s%.*s", base, s ? (int)(s - path) : (int)strlen(path), path);
-		if (mkdir(p, 0755) != 0 && errno != EEXIST)
-			return errno;
-		if (!s)
-			return 0;
+	for (tries = 0; tries < 4; tries++) {
+		const char *s = path;
+		int e = 0;
+
+		while ((s = strchr(s + 1, '/')) || 1) {
+			snprintf(p, sizeof(p), "%s%.*s", base,
+				 s ? (int)(s - path) : (int)strlen(path), path);
+			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+				e = errno;
+				break;
+			}
+			if (!s)
+				return 0;
+		}
+		if (e != ENOENT)
+			return e;
 	}
+	return ENOENT;
 }
 
 int
