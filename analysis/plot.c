@@ -44,7 +44,6 @@ plot_write_data(struct summary *s, const char *path, int *modeled, struct jb_err
 	for (i = 0; i < s->n; i++) {
 		struct summary_group *g = &s->group[i];
 		const struct summary_key *k = &g->key;
-		struct stats_boot boot = { 2000, 1, 0.95 };
 		struct summary_stats st;
 		struct stats_interval ci;
 		const char *skip = "";
@@ -54,7 +53,7 @@ plot_write_data(struct summary *s, const char *path, int *modeled, struct jb_err
 		if (!st.n_windows)
 			continue;
 		groups++;
-		if (summary_group_ci(g, WINDOWS_ENERGY, &boot, &ci))
+		if (summary_group_ci(g, WINDOWS_ENERGY, 0.95, &ci))
 			ci.lo = ci.hi = st.energy_median_j;
 		/* The axis is logarithmic: a median <= 0 or NaN has no place on it. */
 		if (!isfinite(st.energy_median_j) || st.energy_median_j <= 0)

@@ -9,7 +9,6 @@
 #define JB_ANALYSIS_REPORT_HTML_H
 
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 
 #include "jb_err.h"
@@ -60,9 +59,7 @@ void report_run_fini(struct report_run *r);
 
 struct report_opts {
 	const char *title;
-	uint64_t seed;      /* --seed, accepted; the analytic intervals do not use it */
-	unsigned resamples; /* --resamples, likewise */
-	double level;       /* confidence level, e.g. 0.95 */
+	double level;          /* confidence level, e.g. 0.95 */
 	const char *generator; /* "joulebench 0.1.0 (git ...)" for the footer */
 	const char *scope_mix; /* NULL, or the warning of an allowed scope mix (a banner) */
 	double carbon_g_per_kwh; /* 0: no carbon section (never the default) */

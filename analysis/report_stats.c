@@ -98,7 +98,6 @@ int
 report_views_build(struct report_run *runs, size_t n, const struct report_opts *o,
 		   struct report_view **out, size_t *nv)
 {
-	struct stats_boot boot = { o->resamples, o->seed, o->level };
 	struct report_view *v;
 	size_t i, j, k = 0;
 
@@ -113,8 +112,9 @@ report_views_build(struct report_run *runs, size_t n, const struct report_opts *
 			w->run = i;
 			w->g = &runs[i].sum.group[j];
 			summary_group_stats(w->g, &w->st);
-			if (summary_group_ci(w->g, WINDOWS_ENERGY, &boot, &w->ci_e) == -ENOMEM ||
-			    summary_group_ci(w->g, WINDOWS_DYNAMIC, &boot, &w->ci_d) == -ENOMEM ||
+			if (summary_group_ci(w->g, WINDOWS_ENERGY, o->level, &w->ci_e) == -ENOMEM ||
+			    summary_group_ci(w->g, WINDOWS_DYNAMIC, o->level, &w->ci_d) ==
+				    -ENOMEM ||
 			    windows_sample(&w->g->win, WINDOWS_ENERGY, &w->win)) {
 				report_views_free(v, k);
 				return -ENOMEM;
@@ -322,11 +322,10 @@ static void
 ratio_compute(struct ratio *r, const struct summary_group *a, const struct summary_group *b,
 	      const struct report_opts *o)
 {
-	struct stats_boot boot = { o->resamples, o->seed, o->level };
 	struct windows_counts ca, cb;
 
-	summary_ratio_ci(a, b, WINDOWS_ENERGY, &boot, &r->ce);
-	summary_ratio_ci(a, b, WINDOWS_DYNAMIC, &boot, &r->cd);
+	summary_ratio_ci(a, b, WINDOWS_ENERGY, o->level, &r->ce);
+	summary_ratio_ci(a, b, WINDOWS_DYNAMIC, o->level, &r->cd);
 	windows_count(&a->win, &ca);
 	windows_count(&b->win, &cb);
 	r->attributed = ca.n_attributed || cb.n_attributed;

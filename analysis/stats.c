@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -300,8 +301,7 @@ t_quantile(double level, double df)
 }
 
 int
-stats_runs_median_ci(const struct stats_runs *s, const struct stats_boot *b,
-		     struct stats_interval *out)
+stats_runs_median_ci(const struct stats_runs *s, double level, struct stats_interval *out)
 {
 	struct side d;
 	double h;
@@ -314,15 +314,15 @@ stats_runs_median_ci(const struct stats_runs *s, const struct stats_boot *b,
 	out->n_runs = s->n_runs;
 	out->est = d.est;
 	out->flag = d.total < STATS_WINDOWS_MIN ? few_windows : NULL;
-	h = d.total > 1 ? t_quantile(b->level, d.df) * sqrt(d.var) : 0;
+	h = d.total > 1 ? t_quantile(level, d.df) * sqrt(d.var) : 0;
 	out->lo = fmin(d.est, d.clean) - h;
 	out->hi = fmax(d.est, d.clean) + h;
 	return 0;
 }
 
 int
-stats_runs_ratio_ci(const struct stats_runs *x, const struct stats_runs *y,
-		    const struct stats_boot *b, struct stats_interval *out)
+stats_runs_ratio_ci(const struct stats_runs *x, const struct stats_runs *y, double level,
+		    struct stats_interval *out)
 {
 	struct side dx, dy;
 	double vx, vy, v, df, h, r, rc_clean;
@@ -349,7 +349,7 @@ stats_runs_ratio_ci(const struct stats_runs *x, const struct stats_runs *y,
 		return 0;
 	}
 	df = v * v / ((vx > 0 ? vx * vx / dx.df : 0) + (vy > 0 ? vy * vy / dy.df : 0));
-	h = t_quantile(b->level, df) * sqrt(v);
+	h = t_quantile(level, df) * sqrt(v);
 	if (r > 0 && rc_clean > 0) {
 		out->lo = fmin(r, rc_clean) * exp(-h);
 		out->hi = fmax(r, rc_clean) * exp(h);
@@ -363,13 +363,11 @@ stats_runs_ratio_ci(const struct stats_runs *x, const struct stats_runs *y,
 }
 
 int
-stats_median_ci(const double *x, size_t n, unsigned resamples, uint64_t seed, double level,
-		struct stats_ci *ci)
+stats_median_ci(const double *x, size_t n, double level, struct stats_ci *ci)
 {
 	struct stats_runs s = { x, &n, n ? 1 : 0 };
-	struct stats_boot b = { resamples, seed, level };
 	struct stats_interval out;
-	int rc = stats_runs_median_ci(&s, &b, &out);
+	int rc = stats_runs_median_ci(&s, level, &out);
 
 	ci->lo = out.lo;
 	ci->hi = out.hi;
@@ -377,13 +375,12 @@ stats_median_ci(const double *x, size_t n, unsigned resamples, uint64_t seed, do
 }
 
 int
-stats_ratio_ci(const double *x, size_t nx, const double *y, size_t ny, unsigned resamples,
-	       uint64_t seed, double level, struct stats_ci *ci)
+stats_ratio_ci(const double *x, size_t nx, const double *y, size_t ny, double level,
+	       struct stats_ci *ci)
 {
 	struct stats_runs sx = { x, &nx, nx ? 1 : 0 }, sy = { y, &ny, ny ? 1 : 0 };
-	struct stats_boot b = { resamples, seed, level };
 	struct stats_interval out;
-	int rc = stats_runs_ratio_ci(&sx, &sy, &b, &out);
+	int rc = stats_runs_ratio_ci(&sx, &sy, level, &out);
 
 	ci->lo = out.lo;
 	ci->hi = out.hi;

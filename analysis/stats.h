@@ -19,7 +19,6 @@
 #define JB_ANALYSIS_STATS_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 struct stats_ci {
 	double lo, hi;
@@ -31,15 +30,6 @@ struct stats_runs {
 	const double *x;
 	const size_t *run_n;
 	size_t n_runs;
-};
-
-/* The confidence level (0.95) of an interval. resamples and seed are what the percentile
- * bootstrap used before these intervals became analytic (stats.c says why); nothing here
- * reads them now, and the same windows always give the same interval. */
-struct stats_boot {
-	unsigned resamples;
-	uint64_t seed;
-	double level;
 };
 
 /* Below this many windows an interval is printed but flagged (stats_interval.flag). */
@@ -60,23 +50,21 @@ double stats_quantile(const double *x, size_t n, double p);
 
 /**
  * stats_median_ci() - stats_runs_median_ci() for one run of @n values, such as the cold
- * starts of a run (each metered on its own). @resamples and @seed are not used (struct
- * stats_boot). n = 1 gives [x, x]; n = 0 gives NANs.
+ * starts of a run (each metered on its own). n = 1 gives [x, x]; n = 0 gives NANs.
  * Return: 0 or -ENOMEM.
  */
-int stats_median_ci(const double *x, size_t n, unsigned resamples, uint64_t seed, double level,
-		    struct stats_ci *ci);
+int stats_median_ci(const double *x, size_t n, double level, struct stats_ci *ci);
 
 /**
  * stats_ratio_ci() - stats_runs_ratio_ci() for two single runs of values.
  * Return: 0, -ENOMEM, or -EDOM when a side is empty or median(x) is 0.
  */
-int stats_ratio_ci(const double *x, size_t nx, const double *y, size_t ny, unsigned resamples,
-		   uint64_t seed, double level, struct stats_ci *ci);
+int stats_ratio_ci(const double *x, size_t nx, const double *y, size_t ny, double level,
+		   struct stats_ci *ci);
 
 /**
  * stats_runs_median_ci() - the median of every window of @s pooled, and its interval at
- * @b->level: est +- t * se, where
+ * @level (e.g. 0.95; two-sided): est +- t * se, where
  *   - several runs: se^2 is the variance of the runs' medians over the number of runs, and
  *     t is Student's with runs - 1 degrees of freedom (2 runs: 12.7 at 95%);
  *   - one run: se^2 is the variance of a median of normal windows whose spread is the
@@ -88,11 +76,11 @@ int stats_ratio_ci(const double *x, size_t nx, const double *y, size_t ny, unsig
  * every window and that of the windows left: an outlier's shift of the median is a bias the
  * interval must hold, not noise.
  * Fewer than STATS_WINDOWS_MIN windows set @out->flag: the interval is still computed.
- * No windows give NANs and 0 counts.
+ * No windows give NANs and 0 counts. Nothing is drawn at random: the same windows always
+ * give the same interval.
  * Return: 0, -EINVAL for a run of 0 windows, or -ENOMEM.
  */
-int stats_runs_median_ci(const struct stats_runs *s, const struct stats_boot *b,
-			 struct stats_interval *out);
+int stats_runs_median_ci(const struct stats_runs *s, double level, struct stats_interval *out);
 
 /**
  * stats_runs_ratio_ci() - median(@y) / median(@x) and its interval: on the log scale, the
@@ -105,8 +93,8 @@ int stats_runs_median_ci(const struct stats_runs *s, const struct stats_boot *b,
  * Return: 0, -ENOMEM, -EINVAL as above, or -EDOM when a side is empty or median(@x) is 0
  * (@out then holds NANs).
  */
-int stats_runs_ratio_ci(const struct stats_runs *x, const struct stats_runs *y,
-			const struct stats_boot *b, struct stats_interval *out);
+int stats_runs_ratio_ci(const struct stats_runs *x, const struct stats_runs *y, double level,
+			struct stats_interval *out);
 
 /** stats_median_var_factor() - n times the variance of the median of @n independent
  * standard normal values (pi/2 in the limit): the factor that turns a spread of windows

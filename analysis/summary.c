@@ -346,8 +346,8 @@ summary_group_median(const struct summary_group *g, enum windows_value v)
 }
 
 int
-summary_group_ci(const struct summary_group *g, enum windows_value v,
-		 const struct stats_boot *b, struct stats_interval *out)
+summary_group_ci(const struct summary_group *g, enum windows_value v, double level,
+		 struct stats_interval *out)
 {
 	struct windows_sample w;
 	struct stats_runs r;
@@ -359,14 +359,14 @@ summary_group_ci(const struct summary_group *g, enum windows_value v,
 		return rc;
 	}
 	r = (struct stats_runs){ w.x, w.run_n, w.n_runs };
-	rc = stats_runs_median_ci(&r, b, out);
+	rc = stats_runs_median_ci(&r, level, out);
 	windows_sample_fini(&w);
 	return rc;
 }
 
 int
 summary_ratio_ci(const struct summary_group *a, const struct summary_group *b,
-		 enum windows_value v, const struct stats_boot *boot, struct stats_interval *out)
+		 enum windows_value v, double level, struct stats_interval *out)
 {
 	struct windows_sample wa, wb;
 	struct stats_runs ra, rb;
@@ -381,7 +381,7 @@ summary_ratio_ci(const struct summary_group *a, const struct summary_group *b,
 	}
 	ra = (struct stats_runs){ wa.x, wa.run_n, wa.n_runs };
 	rb = (struct stats_runs){ wb.x, wb.run_n, wb.n_runs };
-	rc = stats_runs_ratio_ci(&ra, &rb, boot, out);
+	rc = stats_runs_ratio_ci(&ra, &rb, level, out);
 	windows_sample_fini(&wa);
 	windows_sample_fini(&wb);
 	return rc;

@@ -110,16 +110,15 @@ double summary_group_median(const struct summary_group *g, enum windows_value v)
  * summary_group_ci() - value @v per invocation of @g's ok windows: its median and the
  * interval of stats_runs_median_ci(). Return: as that.
  */
-int summary_group_ci(const struct summary_group *g, enum windows_value v,
-		     const struct stats_boot *b, struct stats_interval *out);
+int summary_group_ci(const struct summary_group *g, enum windows_value v, double level,
+		     struct stats_interval *out);
 
 /**
  * summary_ratio_ci() - median of @b over median of @a for value @v, with the interval of
  * stats_runs_ratio_ci(). Return: as that.
  */
 int summary_ratio_ci(const struct summary_group *a, const struct summary_group *b,
-		     enum windows_value v, const struct stats_boot *boot,
-		     struct stats_interval *out);
+		     enum windows_value v, double level, struct stats_interval *out);
 
 /**
  * summary_key_diff() - the factors in which @a and @b differ, named in @buf (", "

@@ -60,7 +60,6 @@ ci_target_interval_of(struct ci_target *t, const char *workload, struct stats_in
 		      double *median_j, double *half_j)
 {
 	struct ci_target_series *s = series_of(t, workload, 0);
-	struct stats_boot boot = { CI_TARGET_RESAMPLES, t->seed, CI_TARGET_LEVEL };
 	struct windows_sample w = { 0 };
 	struct stats_runs runs;
 	size_t n;
@@ -78,7 +77,7 @@ ci_target_interval_of(struct ci_target *t, const char *workload, struct stats_in
 	/* One run: analysis/stats.h's interval from the windows' spread and dependence, as
 	 * `analyze` computes it for the same file. */
 	runs = (struct stats_runs){ w.x, w.run_n, w.n_runs };
-	if (n >= 2 && stats_runs_median_ci(&runs, &boot, ci) == 0) {
+	if (n >= 2 && stats_runs_median_ci(&runs, CI_TARGET_LEVEL, ci) == 0) {
 		*median_j = ci->est;
 		*half_j = (ci->hi - ci->lo) / 2;
 	}

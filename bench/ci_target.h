@@ -11,14 +11,12 @@
 #ifndef JB_BENCH_CI_TARGET_H
 #define JB_BENCH_CI_TARGET_H
 
-#include <stdint.h>
 #include <stdio.h>
 
 #include "protocol.h"
 #include "stats.h"
 #include "windows.h"
 
-#define CI_TARGET_RESAMPLES 2000
 #define CI_TARGET_LEVEL 0.95
 /* The stopping rule's fewest windows (ci_target_met()): three times STATS_WINDOWS_MIN. */
 #define CI_TARGET_WINDOWS_MIN 15
@@ -31,7 +29,6 @@ struct ci_target_series {
 
 struct ci_target {
 	double target_pct;       /* 0: off */
-	uint64_t seed;
 	struct ci_target_series s[PROTO_WORKLOADS_MAX];
 	size_t n;
 	int oom;

@@ -31,7 +31,6 @@
 struct analyze_opts {
 	int csv, ratios, allow_scope_mix;
 	double carbon_g_per_kwh; /* 0: no carbon figures (never the default) */
-	unsigned long long seed, resamples;
 	double level;
 };
 
@@ -118,7 +117,6 @@ print_splits(struct summary *s, FILE *f)
 static void
 print_groups(struct summary *s, const struct analyze_opts *o)
 {
-	struct stats_boot boot = { (unsigned)o->resamples, o->seed, o->level };
 	size_t i;
 
 	if (o->csv)
@@ -148,8 +146,8 @@ print_groups(struct summary *s, const struct analyze_opts *o)
 		size_t out = 0;
 
 		summary_group_stats(g, &st);
-		summary_group_ci(g, WINDOWS_ENERGY, &boot, &ce);
-		summary_group_ci(g, WINDOWS_DYNAMIC, &boot, &cd);
+		summary_group_ci(g, WINDOWS_ENERGY, o->level, &ce);
+		summary_group_ci(g, WINDOWS_DYNAMIC, o->level, &cd);
 		summary_dynamic_note(g, st.dynamic_median_j, note, sizeof(note));
 		/* Outliers among windows, the units measured, not among rows. */
 		if (!windows_sample(&g->win, WINDOWS_ENERGY, &w)) {
@@ -215,7 +213,7 @@ print_groups(struct summary *s, const struct analyze_opts *o)
 	}
 	if (!o->csv)
 		printf("energy_J, dynamic_J: median over ok warm windows of each window's energy per "
-		       "invocation; 95%% CI by resampling runs, then windows within each run\n");
+		       "invocation; 95%% CI: t on the runs' medians (one run: on its windows)\n");
 	if (o->carbon_g_per_kwh > 0)
 		fprintf(o->csv ? stderr : stdout,
 			"CO2e: energy_J times the carbon intensity you gave (%g g/kWh), not a "
@@ -239,7 +237,6 @@ ratio_pair(const struct summary_key *a, const struct summary_key *b, int *mixed)
 static int
 print_ratios(struct summary *s, const struct analyze_opts *o)
 {
-	struct stats_boot boot = { (unsigned)o->resamples, o->seed, o->level };
 	size_t i, j, pairs = 0;
 	char mix[512];
 	int mixed;
@@ -285,8 +282,8 @@ print_ratios(struct summary *s, const struct analyze_opts *o)
 					    1, mix, sizeof(mix));
 			summary_group_stats(a, &sa);
 			summary_group_stats(b, &sb);
-			summary_ratio_ci(a, b, WINDOWS_ENERGY, &boot, &ce);
-			summary_ratio_ci(a, b, WINDOWS_DYNAMIC, &boot, &cd);
+			summary_ratio_ci(a, b, WINDOWS_ENERGY, o->level, &ce);
+			summary_ratio_ci(a, b, WINDOWS_DYNAMIC, o->level, &cd);
 			if (o->csv) {
 				put_text(a->key.workload, 0);
 				put_text(a->key.size, 0);
@@ -359,10 +356,11 @@ analyze_usage(FILE *f)
 int
 cmd_analyze(int argc, char **argv)
 {
-	struct analyze_opts o = { .seed = 1, .resamples = 2000, .level = 0.95 };
+	struct analyze_opts o = { .level = 0.95 };
 	struct summary sum = { 0 };
 	struct jb_err err = { 0 };
 	const char *files[256];
+	unsigned long long unused; /* --seed, --resamples */
 	int i, n = 0, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -383,11 +381,12 @@ cmd_analyze(int argc, char **argv)
 				goto bad;
 			i++;
 		} else if (!strcmp(argv[i], "--seed") && v) {
-			if (cli_parse_uint(v, UINT64_MAX, &o.seed))
+			/* Older scripts pass these: checked, then unused. */
+			if (cli_parse_uint(v, UINT64_MAX, &unused))
 				goto bad;
 			i++;
 		} else if (!strcmp(argv[i], "--resamples") && v) {
-			if (cli_parse_uint(v, 1000000, &o.resamples) || o.resamples < 100)
+			if (cli_parse_uint(v, 1000000, &unused) || unused < 100)
 				goto bad;
 			i++;
 		} else if (!strcmp(argv[i], "--level") && v) {

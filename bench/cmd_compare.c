@@ -42,8 +42,6 @@
 #include "runner.h"
 #include "stats.h"
 
-#define BOOT_DEFAULT 2000u
-
 static void
 compare_usage(FILE *f)
 {
@@ -100,7 +98,7 @@ last_core(void)
  * or an exit code (CLI_EXIT_OK with *help set after --help). */
 static int
 compare_parse(int argc, char **argv, struct proto_config *base, struct run_opts *o,
-	      const char **drivers, int *core, unsigned *boot, int *allow_mix, int *help)
+	      const char **drivers, int *core, int *allow_mix, int *help)
 {
 	struct option table[64];
 	char shortopts[64];
@@ -122,9 +120,9 @@ compare_parse(int argc, char **argv, struct proto_config *base, struct run_opts 
 			*core = (int)u;
 			continue;
 		case OPT_BOOT:
+			/* Older scripts pass it: checked, then unused. */
 			if (cli_parse_uint(optarg, 1000000, &u) || u < 100)
 				return bad("--bootstrap", optarg, "resamples from 100 to 1000000");
-			*boot = (unsigned)u;
 			continue;
 		case OPT_SCOPE_MIX: *allow_mix = 1; continue;
 		case 'h': compare_usage(stdout); *help = 1; return CLI_EXIT_OK;
@@ -161,7 +159,6 @@ cmd_compare(int argc, char **argv)
 	const char *drivers = "pinned,container", *wl, *platform, *accel;
 	char prefix[3800] = "", why[1024], list[256], *tok, *save = NULL;
 	struct rung *r = calloc(RUNGS_MAX, sizeof(*r));
-	unsigned boot = BOOT_DEFAULT;
 	int core = -1, code = 0, i, n = 0, prc, quiet, help, allow_mix = 0;
 	const struct summary_group *g;
 
@@ -172,7 +169,7 @@ cmd_compare(int argc, char **argv)
 	run_opts_defaults(&base, &o, NULL);
 	base.cold = 3;
 	(void)run_opts_workloads("compare", &base, "matmul");
-	code = compare_parse(argc, argv, &base, &o, &drivers, &core, &boot, &allow_mix, &help);
+	code = compare_parse(argc, argv, &base, &o, &drivers, &core, &allow_mix, &help);
 	if (code || help)
 		goto out;
 	if (fs.n_paths) {
@@ -322,7 +319,7 @@ cmd_compare(int argc, char **argv)
 		}
 		if (mix[0])
 			printf("warning: %s\n", mix);
-		compare_print_ratios(&r[0], &r[i], wl, boot, base.seed);
+		compare_print_ratios(&r[0], &r[i], wl);
 		if (compare_server_csv_write(&r[0], &r[i], prefix, server, sizeof(server)) == 0)
 			printf("overhead --server-csv %s: this isolation's container_create_j and "
 			       "isolation_frac\n", server);

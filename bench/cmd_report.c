@@ -110,8 +110,7 @@ report_scopes(const struct summary *pooled, int allow, char *mix, size_t len,
 int
 cmd_report(int argc, char **argv)
 {
-	struct report_opts o = { .title = "joulebench report", .seed = 1, .resamples = 2000,
-				 .level = 0.95 };
+	struct report_opts o = { .title = "joulebench report", .level = 0.95 };
 	const char *files[REPORT_MAX_RUNS], *checks[REPORT_MAX_RUNS], *out = "report.html";
 	struct report_run *runs = NULL;
 	struct summary pooled = { 0 };
@@ -149,14 +148,13 @@ cmd_report(int argc, char **argv)
 		} else if (!strcmp(opt, "--title")) {
 			o.title = argv[++a];
 		} else if (!strcmp(opt, "--seed")) {
+			/* Older scripts pass these: checked, then unused. */
 			if (cli_parse_uint(v, UINT64_MAX, &u))
 				return report_bad(opt, v);
-			o.seed = u;
 			a++;
 		} else if (!strcmp(opt, "--resamples")) {
 			if (cli_parse_uint(v, 1000000, &u) || u < 100)
 				return report_bad(opt, v);
-			o.resamples = (unsigned)u;
 			a++;
 		} else if (!strcmp(opt, "--level")) {
 			if (cli_parse_double(v, 0.5, 0.999, &o.level))

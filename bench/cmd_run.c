@@ -243,7 +243,6 @@ run_main(int argc, char **argv, struct cli_functions *fns)
 	cfg.out_path = o.out;
 	if (o.ci_target_pct) {
 		ci.target_pct = o.ci_target_pct;
-		ci.seed = cfg.seed;
 		cfg.until = (struct proto_until){ .enough = ci_target_enough, .arg = &ci,
 						  .max_windows = o.max_windows,
 						  .max_time_s = o.max_time_s,

@@ -54,15 +54,15 @@ print_row(const char *what, const char *unit, double scale, double ma, double mb
 }
 
 /* A warm figure: the medians of the two runs' ok windows (value @v per invocation), the
- * ratio's interval from resampling windows (analysis/summary.h). */
+ * ratio's 95% interval over those windows (analysis/summary.h). */
 static void
 print_warm(const char *what, const char *unit, double scale, const struct summary_group *a,
-	   const struct summary_group *b, enum windows_value v, const struct stats_boot *boot,
-	   double *ratio, double *lo, double *hi)
+	   const struct summary_group *b, enum windows_value v, double *ratio, double *lo,
+	   double *hi)
 {
 	struct stats_interval ci;
 
-	summary_ratio_ci(a, b, v, boot, &ci);
+	summary_ratio_ci(a, b, v, 0.95, &ci);
 	print_row(what, unit, scale, summary_group_median(a, v), summary_group_median(b, v), &ci,
 		  ratio, lo, hi);
 }
@@ -70,13 +70,12 @@ print_warm(const char *what, const char *unit, double scale, const struct summar
 /* A cold figure: each cold start is metered on its own, one window each. */
 static void
 print_cold(const char *what, const char *unit, double scale, const double *a, size_t na,
-	   const double *b, size_t nb, const struct stats_boot *boot, double *ratio, double *lo,
-	   double *hi)
+	   const double *b, size_t nb, double *ratio, double *lo, double *hi)
 {
 	struct stats_runs ra = { a, &na, na ? 1 : 0 }, rb = { b, &nb, nb ? 1 : 0 };
 	struct stats_interval ci;
 
-	if (na < 2 || nb < 2 || stats_runs_ratio_ci(&ra, &rb, boot, &ci))
+	if (na < 2 || nb < 2 || stats_runs_ratio_ci(&ra, &rb, 0.95, &ci))
 		ci.lo = ci.hi = NAN;
 	print_row(what, unit, scale, na ? stats_quantile(a, na, 0.5) : NAN,
 		  nb ? stats_quantile(b, nb, 0.5) : NAN, &ci, ratio, lo, hi);
@@ -275,30 +274,24 @@ compare_rung_config(const struct rung *r, struct proto_config *cfg, const char *
 }
 
 void
-compare_print_ratios(struct rung *a, struct rung *b, const char *wl, unsigned boot,
-		     uint64_t seed)
+compare_print_ratios(struct rung *a, struct rung *b, const char *wl)
 {
 	const struct summary_group *ga = compare_group_of(&a->rep, wl);
 	const struct summary_group *gb = compare_group_of(&b->rep, wl);
-	struct stats_boot bo[5];
 	struct summary_stats sa, sb;
-	unsigned k;
 
-	for (k = 0; k < 5; k++)
-		bo[k] = (struct stats_boot){ boot, seed + k, 0.95 };
 	summary_group_stats(ga, &sa);
 	summary_group_stats(gb, &sb);
 	printf("\n%s vs %s\n", b->label, a->label);
 	printf("%-14s %16s %16s %8s  %s\n", "median", a->label, b->label, "ratio",
 	       "95% CI");
-	print_warm("energy", "mJ", 1e3, ga, gb, WINDOWS_ENERGY, &bo[0], &b->ratio[0], &b->lo[0],
+	print_warm("energy", "mJ", 1e3, ga, gb, WINDOWS_ENERGY, &b->ratio[0], &b->lo[0],
 		   &b->hi[0]);
-	print_warm("dynamic", "mJ", 1e3, ga, gb, WINDOWS_DYNAMIC, &bo[1], NULL, NULL, NULL);
-	print_warm("wall", "us", 1e6, ga, gb, WINDOWS_WALL, &bo[2], &b->ratio[1], &b->lo[1],
-		   &b->hi[1]);
-	print_cold("cold-energy", "J", 1, a->cold_j, a->n_cold, b->cold_j, b->n_cold, &bo[3],
+	print_warm("dynamic", "mJ", 1e3, ga, gb, WINDOWS_DYNAMIC, NULL, NULL, NULL);
+	print_warm("wall", "us", 1e6, ga, gb, WINDOWS_WALL, &b->ratio[1], &b->lo[1], &b->hi[1]);
+	print_cold("cold-energy", "J", 1, a->cold_j, a->n_cold, b->cold_j, b->n_cold,
 		   &b->ratio[2], &b->lo[2], &b->hi[2]);
-	print_cold("cold-time", "ms", 1e3, a->cold_s, a->n_cold, b->cold_s, b->n_cold, &bo[4],
+	print_cold("cold-time", "ms", 1e3, a->cold_s, a->n_cold, b->cold_s, b->n_cold,
 		   &b->ratio[3], &b->lo[3], &b->hi[3]);
 	printf("warm: medians of ok windows' figure per invocation; %zu and %zu windows (%zu and "
 	       "%zu invocations), %zu and %zu left out; %zu and %zu cold starts; ratio = %s / %s\n",

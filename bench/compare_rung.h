@@ -10,7 +10,6 @@
 #define JB_BENCH_COMPARE_RUNG_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 #include "jb_err.h"
 #include "runner.h"
@@ -64,7 +63,6 @@ int compare_server_csv_write(const struct rung *base, const struct rung *r, cons
 int compare_ladder_plot(struct rung *r, int n, const char *prefix, struct jb_err *err);
 
 /** compare_print_ratios() - rung @b against the baseline @a for workload @wl, printed. */
-void compare_print_ratios(struct rung *a, struct rung *b, const char *wl, unsigned boot,
-			  uint64_t seed);
+void compare_print_ratios(struct rung *a, struct rung *b, const char *wl);
 
 #endif

@@ -43,7 +43,6 @@
 #define ROUNDS 20
 #define COLD_N 100
 #define N_PROTO 5
-#define RESAMPLES 2000
 /* A process still on the CPU after this is waited for no longer (a spinning thread). */
 #define SETTLE_MAX_NS 20000000ull
 
@@ -306,7 +305,7 @@ verdict(const char *what, const double *base, const double *x, size_t n, double 
 	struct stats_ci ci = { NAN, NAN };
 	double m = stats_quantile(x, n, 0.5) / stats_quantile(base, n, 0.5);
 
-	(void)stats_ratio_ci(base, n, x, n, RESAMPLES, 42, 0.95, &ci);
+	(void)stats_ratio_ci(base, n, x, n, 0.95, &ci);
 	printf("  %-34s %9.1f us vs %9.1f us: %.2fx, 95%% CI [%.2f, %.2f]", what,
 	       stats_quantile(x, n, 0.5) * 1e6, stats_quantile(base, n, 0.5) * 1e6, m, ci.lo,
 	       ci.hi);
@@ -330,7 +329,7 @@ cold_verdict(const double *cold, const double *bare, size_t n, double goal)
 	for (i = 0; i < n; i++)
 		pair[i] = cold[i] / bare[i];
 	m = stats_quantile(pair, n, 0.5);
-	(void)stats_median_ci(pair, n, RESAMPLES, 42, 0.95, &ci);
+	(void)stats_median_ci(pair, n, 0.95, &ci);
 	printf("  pinned start + first call %9.1f ms, bare %9.1f ms (medians: %.2fx)\n"
 	       "  paired (each cold start / its bare neighbour): median %.2fx, 95%% CI "
 	       "[%.2f, %.2f] (goal <= %gx: %s)\n",

@@ -3,7 +3,7 @@
  * The upper rungs of the `drivers` benchmark suite (meson test --benchmark --suite
  * drivers): what the microvm driver and gVisor add, each against its own floor, measured
  * interleaved (A B A B ...) so that load on a shared machine hits both alike, and reported
- * as the ratio of the medians with a percentile bootstrap 95% CI (analysis/stats.c):
+ * as the ratio of the medians with its 95% CI (analysis/stats.c, stats_ratio_ci()):
  *   - microVM warm dispatch (a trivial request through the guest's serial port) against
  *     a bare socket-pair round trip to a forked echo loop;
  *   - microVM cold start (QEMU start to joulebench-fn's `ready` in the guest) against a
@@ -49,7 +49,6 @@
 #define COLD_N 6
 #define COLD_FULL_N 24
 #define COLD_MAX COLD_FULL_N
-#define BOOT_RESAMPLES 2000
 
 extern char **environ;
 
@@ -60,7 +59,7 @@ report(const char *what, const char *base, const double *a, size_t na, const dou
 	double ma = stats_quantile(a, na, 0.5), mb = stats_quantile(b, nb, 0.5);
 	struct stats_ci ci = { NAN, NAN };
 
-	(void)stats_ratio_ci(a, na, b, nb, BOOT_RESAMPLES, 42, 0.95, &ci);
+	(void)stats_ratio_ci(a, na, b, nb, 0.95, &ci);
 	printf("  %-28s %11.3f ms  vs %-26s %11.3f ms  ratio %.3f [%.3f, %.3f]%s\n", what, mb * 1e3,
 	       base, ma * 1e3, mb / ma, ci.lo, ci.hi, goal);
 }
@@ -316,7 +315,7 @@ bench_microvm(const char *accel, size_t cold_n, int *missed, int *measured)
 		*missed = 1;
 		return 0;
 	}
-	(void)stats_median_ci(pair, n_pair, BOOT_RESAMPLES, 42, 0.95, &ci);
+	(void)stats_median_ci(pair, n_pair, 0.95, &ci);
 	printf("  paired (each cold start / the bare boot before it): median %.3f [%.3f, %.3f]\n"
 	       "  cold start goal (<= 1.2x the bare boot, wall time): %s\n",
 	       stats_quantile(pair, n_pair, 0.5), ci.lo, ci.hi, goal_verdict(&ci, 1.2, missed));
@@ -366,7 +365,7 @@ main(void)
 	int shrt = sh && *sh && strcmp(sh, "0"), missed = 0, measured = 0;
 	size_t cold_n = shrt ? COLD_N : COLD_FULL_N;
 
-	printf("isolation benchmarks, medians, ratio [95%% bootstrap CI], interleaved A B A B "
+	printf("isolation benchmarks, medians, ratio [95%% CI], interleaved A B A B "
 	       "(%zu microVM cold starts, %d gVisor cold starts, %d warm round trips each)%s\n",
 	       cold_n, COLD_N, WARM_N, shrt ? "; short form: a missed goal does not fail it" : "");
 	if (bench_microvm(accel, cold_n, &missed, &measured) || bench_gvisor(&measured))

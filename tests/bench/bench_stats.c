@@ -2,8 +2,8 @@
 /*
  * The `stats` benchmark suite (meson test --benchmark --suite stats): are joulebench's 95%
  * intervals 95% intervals? It draws synthetic runs with a known truth and counts how often
- * the intervals of analysis/stats.h (stats_runs_median_ci, stats_runs_ratio_ci: the
- * two-level bootstrap over runs, then windows) contain it:
+ * the intervals of analysis/stats.h (stats_runs_median_ci, stats_runs_ratio_ci: Student's
+ * t on the runs' medians, or on one run's windows) contain it:
  *   - the median energy per invocation (truth TRUTH_J) and a driver-to-driver ratio of
  *     medians (truth RATIO_TRUE, the two drivers' runs drawn independently);
  *   - 5, 10 and 50 windows per run, 1 and 3 runs;
@@ -63,7 +63,7 @@ enum noise { NOISE_INDEPENDENT, NOISE_DRIFT, NOISE_OUTLIER, N_NOISE };
 static const char *const noise_name[N_NOISE] = { "independent", "drifting-idle", "outlier" };
 
 struct plan {
-	unsigned trials, resamples, ci_trials;
+	unsigned trials, ci_trials;
 	int judged;
 };
 
@@ -114,7 +114,7 @@ struct cell {
 };
 
 static void
-cell_run(struct cell *c, const struct plan *p, gsl_rng *rng, unsigned seed)
+cell_run(struct cell *c, const struct plan *p, gsl_rng *rng)
 {
 	double xa[MAX_VALUES], xb[MAX_VALUES], *half = calloc(p->trials, sizeof(double));
 	size_t na[3], nb[3];
@@ -125,16 +125,15 @@ cell_run(struct cell *c, const struct plan *p, gsl_rng *rng, unsigned seed)
 
 	for (t = 0; t < p->trials; t++) {
 		struct stats_runs a = { xa, na, c->runs }, b = { xb, nb, c->runs };
-		struct stats_boot boot = { p->resamples, seed + t, 0.95 };
 		struct stats_interval ci;
 
 		draw_runs(rng, c->noise, TRUTH_J, c->windows, c->runs, xa, na);
 		draw_runs(rng, c->noise, TRUTH_J * RATIO_TRUE, c->windows, c->runs, xb, nb);
-		if (stats_runs_median_ci(&a, &boot, &ci) == 0) {
+		if (stats_runs_median_ci(&a, 0.95, &ci) == 0) {
 			c->hit_med += ci.lo <= TRUTH_J && TRUTH_J <= ci.hi;
 			half[t] = (ci.hi - ci.lo) / 2 / TRUTH_J;
 		}
-		if (stats_runs_ratio_ci(&a, &b, &boot, &ci) == 0)
+		if (stats_runs_ratio_ci(&a, &b, 0.95, &ci) == 0)
 			c->hit_ratio += ci.lo <= RATIO_TRUE && RATIO_TRUE <= ci.hi;
 		c->n++;
 	}
@@ -181,7 +180,7 @@ bench_coverage(const struct plan *p, gsl_rng *rng, int *missed)
 				struct cell c = { windows[i], runs[j], k, 0, 0, 0, 0 };
 				double cm, cr;
 
-				cell_run(&c, p, rng, SEED);
+				cell_run(&c, p, rng);
 				cm = (double)c.hit_med / c.n;
 				cr = (double)c.hit_ratio / c.n;
 				printf("%-14s %7zu %4zu  %7.1f%% %8.1f%% %-20s  %7.1f%% %-20s\n",
@@ -302,7 +301,7 @@ bench_separability(unsigned trials, gsl_rng *rng)
 /* One --ci-target trial: windows until ci_target_met() or the cap; *@hit whether the
  * final interval holds the truth. Return the windows used. */
 static size_t
-ci_trial(gsl_rng *rng, unsigned resamples, unsigned seed, size_t fixed, int *hit, double *half)
+ci_trial(gsl_rng *rng, size_t fixed, int *hit, double *half)
 {
 	double x[CI_MAX_WINDOWS];
 	size_t n, start = fixed ? fixed : 5;
@@ -312,10 +311,9 @@ ci_trial(gsl_rng *rng, unsigned resamples, unsigned seed, size_t fixed, int *hit
 		x[n] = TRUTH_J * (1 + gsl_ran_gaussian(rng, NOISE_REL));
 	for (;;) {
 		struct stats_runs s = { x, &n, 1 };
-		struct stats_boot boot = { resamples, seed, 0.95 };
 
-		if (stats_runs_median_ci(&s, &boot, &ci) || fixed || ci_target_met(&ci, CI_TARGET_PCT) ||
-		    n == CI_MAX_WINDOWS)
+		if (stats_runs_median_ci(&s, 0.95, &ci) || fixed ||
+		    ci_target_met(&ci, CI_TARGET_PCT) || n == CI_MAX_WINDOWS)
 			break;
 		x[n++] = TRUTH_J * (1 + gsl_ran_gaussian(rng, NOISE_REL));
 	}
@@ -345,12 +343,12 @@ bench_ci_target(const struct plan *p, gsl_rng *rng, int *missed)
 		int hit;
 		double half;
 
-		used[t] = ci_trial(rng, p->resamples, SEED + t, 0, &hit, &half);
+		used[t] = ci_trial(rng, 0, &hit, &half);
 		hit_rule += hit;
 		half_rule += half;
 		capped += used[t] == CI_MAX_WINDOWS;
 		sum += used[t];
-		(void)ci_trial(rng, p->resamples, SEED + t, CI_FIXED_WINDOWS, &hit, &half);
+		(void)ci_trial(rng, CI_FIXED_WINDOWS, &hit, &half);
 		hit_fixed += hit;
 		half_fixed += half;
 	}
@@ -374,7 +372,7 @@ bench_ci_target(const struct plan *p, gsl_rng *rng, int *missed)
 static int
 one_cell(char **argv, gsl_rng *rng)
 {
-	struct plan p = { (unsigned)atoi(argv[4]), 2000, 0, 1 };
+	struct plan p = { (unsigned)atoi(argv[4]), 0, 1 };
 	struct cell c = { (size_t)atoi(argv[1]), (size_t)atoi(argv[2]), N_NOISE, 0, 0, 0, 0 };
 	int missed = 0;
 	unsigned k;
@@ -388,7 +386,7 @@ one_cell(char **argv, gsl_rng *rng)
 				"independent|drifting-idle|outlier TRIALS]\n");
 		return 2;
 	}
-	cell_run(&c, &p, rng, SEED);
+	cell_run(&c, &p, rng);
 	printf("%zu windows, %zu run(s), %s noise, %u trials (seed %u): median's 95%% interval "
 	       "covered the truth in %.1f%%: %s\n", c.windows, c.runs, noise_name[c.noise],
 	       p.trials, SEED, 100.0 * c.hit_med / c.n,
@@ -439,7 +437,7 @@ main(int argc, char **argv)
 {
 	const char *sh = getenv("JB_BENCH_SHORT");
 	int shrt = sh && *sh && strcmp(sh, "0"), missed = 0;
-	struct plan p = shrt ? (struct plan){ 1000, 0, 400, 0 } : (struct plan){ 10000, 0, 4000, 1 };
+	struct plan p = shrt ? (struct plan){ 1000, 400, 0 } : (struct plan){ 10000, 4000, 1 };
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 
 	if (!rng)

@@ -142,7 +142,6 @@ Test(summary, two_runs_of_one_configuration_pool_as_two_runs)
 {
 	struct summary s = { 0 };
 	struct summary_stats st;
-	struct stats_boot b = { 500, 1, 0.95 };
 	struct stats_interval ci;
 	struct results_row r;
 	int i;
@@ -158,7 +157,7 @@ Test(summary, two_runs_of_one_configuration_pool_as_two_runs)
 	cr_assert_eq(s.n, 1);
 	summary_group_stats(&s.group[0], &st);
 	cr_assert(st.n_windows == 10 && st.n_runs == 2);
-	cr_assert_eq(summary_group_ci(&s.group[0], WINDOWS_ENERGY, &b, &ci), 0);
+	cr_assert_eq(summary_group_ci(&s.group[0], WINDOWS_ENERGY, 0.95, &ci), 0);
 	cr_assert(ci.n_runs == 2 && ci.n_windows == 10 && !ci.flag);
 	summary_fini(&s);
 }
