@@ -229,7 +229,8 @@ tfp_identity_get(struct tfp_conn *c, uint32_t uid, struct tfp_identity *id)
 }
 
 int
-tfp_enumerate(struct tfp_conn *c, struct tfp_identity *out, size_t max, unsigned wait_ms)
+tfp_enumerate(struct tfp_conn *c, struct tfp_identity *out, size_t max, unsigned first_ms,
+	      unsigned quiet_ms)
 {
 	uint64_t deadline;
 	uint8_t pkt[TFP_PACKET_MAX];
@@ -238,7 +239,7 @@ tfp_enumerate(struct tfp_conn *c, struct tfp_identity *out, size_t max, unsigned
 
 	if (rc)
 		return rc;
-	deadline = jb_clock_mono_ns() + (uint64_t)wait_ms * 1000000u;
+	deadline = jb_clock_mono_ns() + (uint64_t)first_ms * 1000000u;
 	for (;;) {
 		int k = packet_read(c, pkt, deadline);
 
@@ -251,6 +252,7 @@ tfp_enumerate(struct tfp_conn *c, struct tfp_identity *out, size_t max, unsigned
 		    pkt[TFP_HEADER_LEN + 25] == 2 || n >= max)
 			continue;
 		identity_decode(pkt + TFP_HEADER_LEN, &out[n++]);
+		deadline = jb_clock_mono_ns() + (uint64_t)quiet_ms * 1000000u;
 	}
 	return (int)n;
 }

@@ -73,11 +73,13 @@ int tfp_call(struct tfp_conn *c, uint32_t uid, uint8_t fid, const void *req, siz
 int tfp_identity_get(struct tfp_conn *c, uint32_t uid, struct tfp_identity *id);
 
 /**
- * tfp_enumerate() - broadcast enumerate and collect the callbacks that come within
- * @wait_ms (brickd answers for every device it knows at once). Return: how many devices
- * were written to @out (at most @max), or -errno.
+ * tfp_enumerate() - broadcast enumerate and collect the callbacks: brickd answers for
+ * every device it knows at once, so collecting ends @quiet_ms after the latest callback,
+ * or @first_ms after the broadcast when none came. Return: how many devices were written
+ * to @out (at most @max), or -errno.
  */
-int tfp_enumerate(struct tfp_conn *c, struct tfp_identity *out, size_t max, unsigned wait_ms);
+int tfp_enumerate(struct tfp_conn *c, struct tfp_identity *out, size_t max, unsigned first_ms,
+		  unsigned quiet_ms);
 
 /**
  * tfp_uid_parse() - a base58 UID string ("XYZ", up to 64 bits, which map to the 32 bits
