@@ -288,6 +288,12 @@ interval_empty(struct stats_interval *out)
 	out->est = out->lo = out->hi = NAN;
 }
 
+const char stats_one_run_note[] =
+	"one run: its interval holds the variation between that run's windows, not what moves "
+	"a whole run (a drifting idle baseline, the machine's state): 84-92% coverage for one "
+	"drifting run in the stats suite; for a claim, measure three runs or more and analyze "
+	"them together (results/README.md, \"Designing a comparison\")";
+
 static const char few_windows[] =
 	"fewer than 5 windows: the range of n windows covers their median only with "
 	"probability 1 - 2^(1-n) (87.5% for 4), so no 95% interval can be trusted; measure "

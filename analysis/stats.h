@@ -44,6 +44,15 @@ struct stats_interval {
 	const char *flag; /* NULL, or why the interval cannot be trusted (static text) */
 };
 
+/*
+ * What an interval from one run leaves out, said wherever one is printed: the windows of
+ * one run share its idle baseline and the machine's state, so what moves a whole run is a
+ * constant offset inside it that no interval built from its windows can see (the `stats`
+ * suite, docs/reliability.md: 84-92% coverage for one run of drifting windows, 95% for
+ * three runs).
+ */
+extern const char stats_one_run_note[];
+
 /** stats_quantile() - the @p quantile (0..1) of @x (n > 0), R type 7 / numpy default.
  * Sorts a copy; @x is unchanged. NAN when n is 0 or memory runs out. */
 double stats_quantile(const double *x, size_t n, double p);

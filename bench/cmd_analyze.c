@@ -72,6 +72,8 @@ print_notes(FILE *f, const struct summary_group *g, const struct summary_stats *
 		fprintf(f, "%-16s   no ok warm window: no median, no interval\n", "");
 	else if (ce->flag)
 		fprintf(f, "%-16s   interval flagged: %s\n", "", ce->flag);
+	else if (st->n_runs == 1)
+		fprintf(f, "%-16s   %s\n", "", stats_one_run_note);
 	if (st->n_attributed)
 		fprintf(f, "%-16s   %zu of %zu windows: this workload's share of a co-located "
 			   "window by CPU time (attribution, a model, not the meter alone)\n", "",
@@ -316,6 +318,8 @@ print_ratios(struct summary *s, const struct analyze_opts *o)
 			       cd.est, cd.lo, cd.hi, sa.n_windows, sb.n_windows);
 			if (ce.flag)
 				printf("%-16s   interval flagged: %s\n", "", ce.flag);
+			else if (sa.n_runs == 1 || sb.n_runs == 1)
+				printf("%-16s   %s\n", "", stats_one_run_note);
 			if (mixed)
 				printf("%-16s   warning: %s\n", "", mix);
 			if (sa.n_attributed || sb.n_attributed)

@@ -307,6 +307,8 @@ compare_print_ratios(struct rung *a, struct rung *b, const char *wl)
 		if (note[0])
 			printf("note: %s: %s\n", b->label, note);
 	}
+	if (sa.n_runs == 1 || sb.n_runs == 1)
+		printf("note: %s\n", stats_one_run_note);
 	if (sa.n_attributed || sb.n_attributed)
 		printf("note: %zu and %zu of the windows' energy is a co-located share by CPU "
 		       "time: it rests on attribution (a model), not on the meter alone\n",

@@ -101,6 +101,11 @@ g2 = list(csv.DictReader(io.StringIO(p.stdout)))
 check(len(g2) == 1 and g2[0]["n_runs"] == "2", f"two runs: {[(x['n'], x['n_runs']) for x in g2]}")
 n_ok = len(ok_windows) + len([1 for rs, ok in windows_of(read_csv(a2)).values() if ok])
 check(int(g2[0]["n_windows"]) == n_ok, f"two runs: {g2[0]['n_windows']} windows, want {n_ok}")
+# One run's interval says what it leaves out; two runs' does not need to.
+p1, p2 = run(["analyze", a]), run(["analyze", a, a2])
+check("one run: its interval holds" in p1.stdout, f"one run, no note: {p1.stdout}")
+check("one run:" not in p2.stdout.replace("(one run: on its windows)", ""),
+      f"two runs, yet the one-run note: {p2.stdout}")
 
 # Flagged windows: one untrustworthy, one meter-error; the headline counts them out and
 # says so, and a negative dynamic energy is explained.

@@ -42,6 +42,8 @@ def compare_meter_opts(tmp):
              "-r", "2", "--cold", "1", "--warmup", "1", "-o", pre] + SHORT +
             ["--min-window-s", "0.02"])
     check(p.returncode == 0, f"compare --meter-opts: exit {p.returncode}: {p.stderr}")
+    check("note: one run: its interval holds" in p.stdout,
+          f"compare's one-run intervals do not say what they leave out: {p.stdout}")
     meta = read_meta(pre + "-pinned.csv")
     desc = str(meta["meter"])
     check("raspberry-pi-4b" in desc, f"the sidecar's meter does not name the profile: {desc}")
