@@ -24,26 +24,29 @@
 
 #define MS 1000000ull
 
-#define POLLS_MAX 1024
+#define STALLS_MAX 256
 
 struct fake_bmc {
 	pthread_mutex_t lock;
 	double power_w, energy_j;
 	int fail, polls, noise;
-	uint64_t watch_ns;           /* pauses that end after this time count (fake_paused) */
-	uint64_t poll_ns[POLLS_MAX]; /* when each poll came */
+	/* The pause watch (watch_main): a thread of the test's own that wakes every 5 ms. */
+	pthread_t watcher;
+	int watching, stop;
+	uint64_t woke_ns;                      /* its latest wake-up */
+	uint64_t stall_end_ns[STALLS_MAX];     /* when each pause it saw ended */
+	uint64_t stall_ns[STALLS_MAX];         /* and how long it was */
+	int stalls;
+	uint64_t since_ns;                     /* pauses ending after this count (read_expect) */
 };
 
 static int
 fake_poll(void *src, struct bmc_value *v)
 {
 	struct fake_bmc *f = src;
-	uint64_t now_ns = jb_clock_mono_ns();
 	int rc;
 
 	pthread_mutex_lock(&f->lock);
-	if (f->polls < POLLS_MAX)
-		f->poll_ns[f->polls] = now_ns;
 	f->polls++;
 	rc = f->fail;
 	/* Whole watts that move by one watt from reading to reading, as a live machine's do. */
@@ -63,54 +66,94 @@ fake_set(struct fake_bmc *f, int fail, int noise)
 	pthread_mutex_unlock(&f->lock);
 }
 
-/* From now on, watch for pauses of the sampler. */
+/*
+ * The tests poll every 20 ms, fifty times a real BMC's rate, so a pause of the whole
+ * process of 60 ms or more (a loaded CI machine; a host that takes the guest's CPU away)
+ * leaves a gap of four intervals, which the sampler rightly reports as -ETIMEDOUT. Such a
+ * pause is told from a slow sampler by a thread outside it, at the same priority, that
+ * sleeps 5 ms at a time: a pause makes it wake late too, a sampler that polls too seldom
+ * does not.
+ */
+static void *
+watch_main(void *arg)
+{
+	struct fake_bmc *f = arg;
+
+	for (;;) {
+		uint64_t now_ns;
+
+		jb_clock_sleep_ns(5 * MS);
+		now_ns = jb_clock_mono_ns();
+		pthread_mutex_lock(&f->lock);
+		if (f->stop) {
+			pthread_mutex_unlock(&f->lock);
+			return NULL;
+		}
+		if (now_ns - f->woke_ns >= 40 * MS && f->stalls < STALLS_MAX) {
+			f->stall_end_ns[f->stalls] = now_ns;
+			f->stall_ns[f->stalls++] = now_ns - f->woke_ns;
+		}
+		f->woke_ns = now_ns;
+		pthread_mutex_unlock(&f->lock);
+	}
+}
+
 static void
-fake_watch(struct fake_bmc *f)
+fake_watch_start(struct fake_bmc *f)
+{
+	f->woke_ns = jb_clock_mono_ns();
+	f->since_ns = f->woke_ns;
+	cr_assert_eq(pthread_create(&f->watcher, NULL, watch_main, f), 0);
+	f->watching = 1;
+}
+
+static void
+fake_watch_stop(struct fake_bmc *f)
+{
+	if (!f->watching)
+		return;
+	pthread_mutex_lock(&f->lock);
+	f->stop = 1;
+	pthread_mutex_unlock(&f->lock);
+	pthread_join(f->watcher, NULL);
+	f->watching = 0;
+}
+
+/* Whether the process was paused for 50 ms or more (2.5 intervals; with the up to one
+ * interval the sampler sleeps, enough for its gap of four) in a pause that ended after
+ * @since_ns or goes on now. */
+static int
+fake_paused(struct fake_bmc *f, uint64_t since_ns)
 {
 	uint64_t now_ns = jb_clock_mono_ns();
+	int i, paused;
 
 	pthread_mutex_lock(&f->lock);
-	f->watch_ns = now_ns;
+	paused = now_ns - f->woke_ns >= 50 * MS;
+	for (i = 0; i < f->stalls; i++)
+		if (f->stall_end_ns[i] > since_ns && f->stall_ns[i] >= 50 * MS)
+			paused = 1;
 	pthread_mutex_unlock(&f->lock);
+	return paused;
 }
 
-/* Whether the machine paused the sampler, in a pause that ended after the watch began or
- * goes on now, for nearly the four intervals after which the sampler (rightly) says the
- * BMC stopped answering: a loaded CI machine, or a host that takes the guest's CPU away,
- * can. Only then may a read say -ETIMEDOUT where a test expects another answer; the
- * energy it returns must still be right. */
-static int
-fake_paused(struct fake_bmc *f, uint64_t interval_ns)
-{
-	uint64_t now_ns = jb_clock_mono_ns(), gap_ns = 0;
-	int i, n;
-
-	pthread_mutex_lock(&f->lock);
-	n = f->polls < POLLS_MAX ? f->polls : POLLS_MAX;
-	for (i = 1; i < n; i++)
-		if (f->poll_ns[i] > f->watch_ns && f->poll_ns[i] - f->poll_ns[i - 1] > gap_ns)
-			gap_ns = f->poll_ns[i] - f->poll_ns[i - 1];
-	if (n && now_ns - f->poll_ns[n - 1] > gap_ns)
-		gap_ns = now_ns - f->poll_ns[n - 1];
-	pthread_mutex_unlock(&f->lock);
-	return gap_ns * 2 >= 7 * interval_ns;
-}
-
-/* Read, expecting want, or -ETIMEDOUT where the sampler was paused since the last read
- * began (a gap is reported once, at the first read after the poll that ends it). */
+/* Read, expecting want, or -ETIMEDOUT where the process was paused since the read before
+ * began (a gap is reported once, at the first read after the poll that ends it), or just
+ * before it: the sampler's poll that ends a pause comes up to an interval after the
+ * watcher saw the pause end, so a pause that ended within two intervals before that read
+ * may be reported at this one. */
 static void
 read_expect(struct fake_bmc *f, struct bmc_sampler *s, struct meter_reading *r, int want)
 {
 	uint64_t t0_ns = jb_clock_mono_ns();
-	int rc = bmc_sampler_read(s, r), paused = fake_paused(f, 20 * MS);
+	int rc = bmc_sampler_read(s, r), paused = fake_paused(f, f->since_ns - 40 * MS);
 
-	pthread_mutex_lock(&f->lock);
-	f->watch_ns = t0_ns;
-	pthread_mutex_unlock(&f->lock);
+	f->since_ns = t0_ns;
 	cr_assert(rc == want || (rc == -ETIMEDOUT && paused), "read: %d, expected %d", rc, want);
 }
 
-/* Wait (up to 5 s) until the sampler has polled n more times. */
+/* Wait (up to 5 s) until n more polls are recorded: the sampler records a poll after the
+ * fake answers it, so one more must have begun. */
 static void
 fake_wait_polls(struct fake_bmc *f, int n)
 {
@@ -124,7 +167,7 @@ fake_wait_polls(struct fake_bmc *f, int n)
 		pthread_mutex_lock(&f->lock);
 		polls = f->polls;
 		pthread_mutex_unlock(&f->lock);
-		if (polls - start >= n)
+		if (polls - start >= n + 1)
 			return;
 	}
 	cr_assert_fail("the sampler polled %d times in 5 s", polls - start);
@@ -141,13 +184,14 @@ Test(meter_bmc, integrates_power_over_the_readings_times)
 	struct meter_reading a, b;
 	double p_w;
 
+	fake_watch_start(&f);
 	cr_assert_eq(bmc_sampler_start(&s, fake_poll, &f, 20 * MS, 0), 0);
-	fake_watch(&f);
 	jb_clock_sleep_ns(30 * MS);
 	read_expect(&f, &s, &a, 0);
 	jb_clock_sleep_ns(400 * MS);
 	read_expect(&f, &s, &b, 0);
 	bmc_sampler_stop(&s);
+	fake_watch_stop(&f);
 	/* Stamped with the readings' times, energy over time is the power read (100-101 W). */
 	cr_assert_gt(b.t_ns, a.t_ns);
 	p_w = (double)(b.energy_uj[0] - a.energy_uj[0]) / 1e6 / ((double)(b.t_ns - a.t_ns) / 1e9);
@@ -158,16 +202,18 @@ Test(meter_bmc, follows_an_energy_counter)
 {
 	struct fake_bmc f = {.lock = PTHREAD_MUTEX_INITIALIZER, .power_w = NAN, .energy_j = 5000.0};
 	struct bmc_sampler s;
-	struct meter_reading r;
+	struct meter_reading r0, r;
 
+	fake_watch_start(&f);
 	cr_assert_eq(bmc_sampler_start(&s, fake_poll, &f, 20 * MS, 0), 0);
-	fake_watch(&f);
+	read_expect(&f, &s, &r0, 0);
 	fake_wait_polls(&f, 2);
 	read_expect(&f, &s, &r, 0);
 	bmc_sampler_stop(&s);
-	/* 50 J a reading, counted from the first: a multiple of 50 J, several readings. */
-	cr_assert_eq(r.energy_uj[0] % 50000000u, 0);
-	cr_assert_geq(r.energy_uj[0], 100000000u);
+	fake_watch_stop(&f);
+	/* 50 J a reading: the counter's own steps, two readings or more. */
+	cr_assert_eq((r.energy_uj[0] - r0.energy_uj[0]) % 50000000u, 0);
+	cr_assert_geq(r.energy_uj[0] - r0.energy_uj[0], 100000000u);
 }
 
 Test(meter_bmc, a_bmc_that_stops_answering_fails_the_read)
@@ -177,6 +223,7 @@ Test(meter_bmc, a_bmc_that_stops_answering_fails_the_read)
 	struct bmc_sampler s;
 	struct meter_reading r;
 
+	fake_watch_start(&f);
 	cr_assert_eq(bmc_sampler_start(&s, fake_poll, &f, 20 * MS, 0), 0);
 	fake_set(&f, -ETIMEDOUT, 1);
 	jb_clock_sleep_ns(200 * MS);
@@ -184,10 +231,11 @@ Test(meter_bmc, a_bmc_that_stops_answering_fails_the_read)
 	fake_set(&f, 0, 1);
 	fake_wait_polls(&f, 2);
 	/* The energy across the gap was interpolated: said once, then reads are good. */
-	fake_watch(&f);
+	f.since_ns = jb_clock_mono_ns();
 	cr_assert_eq(bmc_sampler_read(&s, &r), -ETIMEDOUT);
 	read_expect(&f, &s, &r, 0);
 	bmc_sampler_stop(&s);
+	fake_watch_stop(&f);
 }
 
 Test(meter_bmc, a_frozen_value_is_stale)
@@ -197,8 +245,8 @@ Test(meter_bmc, a_frozen_value_is_stale)
 	struct meter_reading r;
 
 	/* stale after 150 ms of the very same value (a pause reports first, as -ETIMEDOUT). */
+	fake_watch_start(&f);
 	cr_assert_eq(bmc_sampler_start(&s, fake_poll, &f, 20 * MS, 150 * MS), 0);
-	fake_watch(&f);
 	jb_clock_sleep_ns(300 * MS);
 	read_expect(&f, &s, &r, -ENODATA);
 	/* Two polls after the value moves, one of them is a change: fresh again. */
@@ -206,6 +254,7 @@ Test(meter_bmc, a_frozen_value_is_stale)
 	fake_wait_polls(&f, 2);
 	read_expect(&f, &s, &r, 0);
 	bmc_sampler_stop(&s);
+	fake_watch_stop(&f);
 }
 
 Test(meter_bmc, no_first_reading_fails_the_start)
