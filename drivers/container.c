@@ -131,18 +131,18 @@ cpuset_parent_fill(void)
  * could remove it between two of our containers, and runsc would make it anew, empty, and
  * fail on the next start as above (seen: container-runsc, once in eight full runs beside
  * the other container tests). An empty child named after this process holds the parent
- * for the run: a cgroup with a child cannot be removed (rmdir: EBUSY). A hold left by a
- * run that was killed is removed by the next run that takes one.
+ * for the run: a cgroup with a child cannot be removed (rmdir: EBUSY). Holds left by runs
+ * that were killed are removed by the next container run, whatever its runtime, so that
+ * the parent can go.
  */
 static void
-cpuset_parent_hold(struct container_state *s)
+cpuset_holds_reap(void)
 {
 	const char *dir = CG_ROOT "/cpuset" CG_PARENT;
 	struct dirent *e;
 	DIR *d = opendir(dir);
 	char p[PATH_MAX];
 	long pid;
-	int i;
 
 	while (d && (e = readdir(d))) {
 		if (sscanf(e->d_name, "hold-%ld", &pid) != 1 || pid <= 0 ||
@@ -153,14 +153,24 @@ cpuset_parent_hold(struct container_state *s)
 	}
 	if (d)
 		closedir(d);
+}
+
+/* Take this run's hold: 0, or -errno (the run goes on unheld, as before holds). */
+static int
+cpuset_parent_hold(struct container_state *s)
+{
+	const char *dir = CG_ROOT "/cpuset" CG_PARENT;
+	int i;
+
 	snprintf(s->cpuset_hold, sizeof(s->cpuset_hold), "%s/hold-%ld", dir, (long)getpid());
 	/* Parent, then child: another run may remove the parent in between, once. */
 	for (i = 0; i < 2; i++) {
 		(void)mkdir(dir, 0755);
 		if (mkdir(s->cpuset_hold, 0755) == 0 || errno == EEXIST)
-			return;
+			return 0;
 	}
 	s->cpuset_hold[0] = '\0';
+	return -errno;
 }
 
 /*
@@ -272,8 +282,11 @@ container_prepare(const struct driver_config *cfg, void **drv, struct jb_err *er
 		free(s);
 		return rc;
 	}
+	if (s->rt.cg_version == 1)
+		cpuset_holds_reap();
 	if (s->platform[0] && s->h.cpuset[0] && s->rt.cg_version == 1) {
-		cpuset_parent_hold(s);
+		/* Unheld, a run works as it did before holds: at the mercy of another's close. */
+		(void)cpuset_parent_hold(s);
 		cpuset_parent_fill();
 	}
 	pthread_mutex_init(&s->h.lock, NULL);
@@ -551,9 +564,9 @@ container_teardown(void *drv)
 			(void)oci_bundle_remove(b);
 		}
 	}
-	/* The shared parent goes once empty; another run's containers keep it busy. */
 	if (s->cpuset_hold[0])
 		(void)rmdir(s->cpuset_hold);
+	/* The shared parent goes once empty; another run's containers keep it busy. */
 	cgroup_dir_remove(CG_ROOT, s->rt.cg_version, CG_PARENT);
 	(void)oci_bundle_remove(s->base_dir);
 	pthread_mutex_destroy(&s->h.lock);
