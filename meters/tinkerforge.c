@@ -239,7 +239,7 @@ tf_find(struct tf_state *s, const struct jb_ctx *ctx, char *why, size_t why_len)
 	/* A local brickd answers in milliseconds; one across a network or on a loaded host
 	 * (a fake brickd beside six tests answered after 500 ms) may take seconds, and the
 	 * burst is over when it has been quiet for a while. */
-	n = tfp_enumerate(&s->conn, all, sizeof(all) / sizeof(all[0]), 3000, 250);
+	n = tfp_enumerate(&s->conn, all, sizeof(all) / sizeof(all[0]), 3000, 500);
 	for (i = 0; i < n; i++) {
 		if (all[i].device_id != TFP_DEVICE_ENERGY_MONITOR &&
 		    all[i].device_id != TFP_DEVICE_VOLTAGE_CURRENT_V2)

@@ -178,6 +178,7 @@ class IndustrialDualRelay(Device):
 class FakeBrickd:
     def __init__(self, devices, lifetime_s=300.0, port=0):
         self.devices = {d.uid_num: d for d in devices}
+        self.enum_delay_s = 0.0  # how late the enumerate callbacks come (a slow brickd)
         self.log, self.log_lock = [], threading.Lock()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -250,6 +251,7 @@ class FakeBrickd:
         uid, n, fid, seq_opt, _ = struct.unpack("<IBBBB", pkt[:8])
         payload = pkt[8:n]
         if uid == 0 and fid == 254:
+            time.sleep(self.enum_delay_s)
             for d in self.devices.values():
                 body = d.identity() + b"\x00"  # enumeration_type 0: available
                 self._send(c, struct.pack("<IBBBB", d.uid_num, 8 + len(body), 253, 0, 0) + body)
