@@ -290,9 +290,10 @@ interval_empty(struct stats_interval *out)
 
 const char stats_one_run_note[] =
 	"one run: its interval holds the variation between that run's windows, not what moves "
-	"a whole run (a drifting idle baseline, the machine's state): 84-92% coverage for one "
-	"drifting run in the stats suite; for a claim, measure three runs or more and analyze "
-	"them together (results/README.md, \"Designing a comparison\")";
+	"a whole run (a drifting idle baseline, the machine's state); under the stats suite's "
+	"drift (AR(1), 4% of the truth) one run's 95% intervals covered 84-93%, and a larger "
+	"drift covers less; for a claim, measure three runs or more and analyze them together "
+	"(results/README.md, \"Designing a comparison\")";
 
 static const char few_windows[] =
 	"fewer than 5 windows: the range of n windows covers their median only with "

@@ -48,8 +48,8 @@ struct stats_interval {
  * What an interval from one run leaves out, said wherever one is printed: the windows of
  * one run share its idle baseline and the machine's state, so what moves a whole run is a
  * constant offset inside it that no interval built from its windows can see (the `stats`
- * suite, docs/reliability.md: 84-92% coverage for one run of drifting windows, 95% for
- * three runs).
+ * suite, docs/reliability.md: 84-93% coverage for one run of drifting windows, medians
+ * and ratios, 95-97% for three runs).
  */
 extern const char stats_one_run_note[];
 

@@ -119,8 +119,10 @@ print_splits(struct summary *s, FILE *f)
 static void
 print_groups(struct summary *s, const struct analyze_opts *o)
 {
+	char ci_head[32];
 	size_t i;
 
+	snprintf(ci_head, sizeof(ci_head), "%g%% CI of median", o->level * 100);
 	if (o->csv)
 		printf("workload,size,driver,meter,meter_kind,n,n_failed,n_untrustworthy,"
 		       "energy_median_j,energy_q1_j,energy_q3_j,energy_ci_lo_j,energy_ci_hi_j,"
@@ -136,8 +138,7 @@ print_groups(struct summary *s, const struct analyze_opts *o)
 	else
 		printf("%-3s %-12s %-5s %-9s %3s %-14s %5s %4s %11s %25s %11s %25s %9s %12s %4s\n",
 		       "#", "workload", "size", "driver", "c", "meter", "win", "runs", "energy_J",
-		       "95% CI of median", "dynamic_J", "95% CI of median", "power_W", "J/unit",
-		       "outl");
+		       ci_head, "dynamic_J", ci_head, "power_W", "J/unit", "outl");
 	for (i = 0; i < s->n; i++) {
 		struct summary_group *g = &s->group[i];
 		const struct summary_key *k = &g->key;
@@ -215,7 +216,8 @@ print_groups(struct summary *s, const struct analyze_opts *o)
 	}
 	if (!o->csv)
 		printf("energy_J, dynamic_J: median over ok warm windows of each window's energy per "
-		       "invocation; 95%% CI: t on the runs' medians (one run: on its windows)\n");
+		       "invocation; %g%% CI: t on the runs' medians (one run: on its windows)\n",
+		       o->level * 100);
 	if (o->carbon_g_per_kwh > 0)
 		fprintf(o->csv ? stderr : stdout,
 			"CO2e: energy_J times the carbon intensity you gave (%g g/kWh), not a "
@@ -240,9 +242,10 @@ static int
 print_ratios(struct summary *s, const struct analyze_opts *o)
 {
 	size_t i, j, pairs = 0;
-	char mix[512];
+	char mix[512], ci_head[32];
 	int mixed;
 
+	snprintf(ci_head, sizeof(ci_head), "%g%% CI", o->level * 100);
 	/* Refuse first, before any output: a ratio across scopes is not like for like. */
 	for (i = 0; i < s->n && !o->allow_scope_mix; i++)
 		for (j = i + 1; j < s->n; j++)
@@ -266,7 +269,7 @@ print_ratios(struct summary *s, const struct analyze_opts *o)
 		       "interval_flag,scope_a,scope_b,scope_note\n");
 	else
 		printf("%-12s %-5s %-14s %-27s %9s %23s %9s %23s %9s\n", "workload", "size",
-		       "meter", "b / a", "energy", "95% CI", "dynamic", "95% CI", "windows");
+		       "meter", "b / a", "energy", ci_head, "dynamic", ci_head, "windows");
 	for (i = 0; i < s->n; i++)
 		for (j = 0; j < s->n; j++) {
 			struct summary_group *a = &s->group[i], *b = &s->group[j];

@@ -13,8 +13,8 @@ failure is the fault's doing:
     outside the bounds computed from the profile and cpu_ns; every warm window flagged
     (JB_ENERGY_FAULT=untrustworthy) exceeds the untrustworthy share. Each exits 1;
   - `bench-stats --cell`: a cell whose intervals cover the truth (10 independent windows)
-    exits 0, one whose windows drift (autocorrelated: the window bootstrap's intervals are
-    too narrow) is printed as MISSED and exits 1.
+    exits 0, one whose windows drift (autocorrelated: one run's intervals over its windows
+    are too narrow) is printed as MISSED and exits 1.
 Arguments: bench-isolation overhead-bench energy.py bench-stats."""
 import os
 import subprocess
