@@ -59,6 +59,7 @@ struct tf_state {
 	int last_error;
 	struct meter_integrator integ;
 	uint64_t counter_uj, reported_uj, last_good_ns, changed_ns;
+	double offset_uj; /* source=counter: the report is the power integral plus this */
 	uint8_t last[EM_ENERGY_DATA_LEN];
 	double power_w;
 };
@@ -100,12 +101,14 @@ tf_sample(struct tf_state *s, int by_sampler)
 	if (s->counter && (uint64_t)(uint32_t)le_i32(p + 8) * EM_ENERGY_STEP_UJ != s->counter_uj) {
 		uint64_t c = (uint64_t)(uint32_t)le_i32(p + 8) * EM_ENERGY_STEP_UJ;
 
-		/* A new value: the power integral starts again from it (see tf_energy_uj); one
-		 * below the last is a reset or a wrap, which meter.c must see as it is. */
-		if (c < s->counter_uj)
+		/* A new value bounds the report anew (see tf_energy_uj); one below the last is
+		 * a reset or a wrap, which meter.c must see as it is: the report starts again
+		 * from it. */
+		if (c < s->counter_uj) {
 			s->reported_uj = 0;
+			s->offset_uj = (double)c - s->integ.energy_j * 1e6;
+		}
 		s->counter_uj = c;
-		memset(&s->integ, 0, sizeof(s->integ));
 	}
 	if (meter_integrator_add(&s->integ, t_ns, power_w))
 		return 0; /* a time stamp not after the last one: nothing to add */
@@ -118,27 +121,39 @@ tf_sample(struct tf_state *s, int by_sampler)
 }
 
 /*
- * The energy read() reports, in µJ: the power integral, or with source=counter the
- * bricklet's counter plus the power integrated since its value last changed, at most one
- * update's energy (or one step) ahead of it, and never below the last report. A bare
+ * The energy read() reports, in µJ: the power integral, or with source=counter the power
+ * integral moved by an offset that keeps it between the bricklet's counter and one
+ * update's energy (or one step) above it, and never below the last report. A bare
  * counter moves in jumps of whole steps once per update, which two reads a few ms apart
- * would show as kilowatts (meter.c refuses such a jump); this way the figure is monotonic,
- * follows the bricklet's own counter, and is never more than one update's energy off it.
+ * would show as kilowatts (meter.c refuses such a jump). Restarting the integral from
+ * each new counter value did too: the sampler may see a value late, and when the next is
+ * seen promptly by a read, the report jumped by the power times that lateness (at 1500 W,
+ * 50 ms late is 75 J: 75 kW between two reads 1 ms apart); a counter window was flagged
+ * so in the ASan suite under load. The integral runs on instead,
+ * and the counter only moves the offset when the integral leaves its band: monotonic,
+ * following the bricklet's own counter, never more than one update's energy off it.
  */
 static uint64_t
 tf_energy_uj(struct tf_state *s)
 {
-	double extra_uj = s->integ.energy_j * 1e6, cap_uj;
-	uint64_t v;
+	double total_uj = s->integ.energy_j * 1e6, cap_uj, lo_uj, v;
 
 	if (!s->counter)
-		return (uint64_t)extra_uj;
+		return (uint64_t)total_uj;
 	cap_uj = s->power_w * (double)s->upd_ns / 1e3;
 	if (cap_uj < EM_ENERGY_STEP_UJ)
 		cap_uj = EM_ENERGY_STEP_UJ;
-	v = s->counter_uj + (uint64_t)(extra_uj < cap_uj ? extra_uj : cap_uj);
-	if (v > s->reported_uj)
-		s->reported_uj = v;
+	lo_uj = (double)s->counter_uj;
+	v = total_uj + s->offset_uj;
+	if (v < lo_uj) {
+		s->offset_uj += lo_uj - v;
+		v = lo_uj;
+	} else if (v > lo_uj + cap_uj) {
+		s->offset_uj -= v - (lo_uj + cap_uj);
+		v = lo_uj + cap_uj;
+	}
+	if ((uint64_t)v > s->reported_uj)
+		s->reported_uj = (uint64_t)v;
 	return s->reported_uj;
 }
 
